@@ -1,0 +1,275 @@
+"""Cross-checks of a parsed scenario: references, ranges of uncertain values, dates, cycles.
+
+:func:`check` returns every problem found (it never raises); each names the file and field of the
+offending row so that a user can go straight to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from collections.abc import Iterable
+
+from supplyshock.errors import Problem
+from supplyshock.scenario import schema
+from supplyshock.scenario.distributions import Choice, Distribution
+
+__all__ = ["check"]
+
+Provenance = dict[str, list[tuple[str, str]]]
+
+
+class _Checker:
+    def __init__(self, scn: schema.Scenario, provenance: Provenance | None) -> None:
+        self.scn = scn
+        self.provenance = provenance or {}
+        self.problems: list[Problem] = []
+        self.countries = {c.iso3 for c in scn.countries}
+        self.blocs = set(scn.blocs)
+        self.commodities = {c.id for c in scn.commodities}
+        self.categories = {c.category for c in scn.commodities if c.category}
+        self.facilities = {f.id for f in scn.facilities} | {
+            e.facility.id for e in scn.events if isinstance(e, schema.NewCapacity)
+        }
+        self.recipes = {r.recipe for r in scn.recipes}
+
+    def where(self, table: str, index: int) -> tuple[str, str]:
+        rows = self.provenance.get(table)
+        if rows is not None and index < len(rows):
+            return rows[index]
+        return (self.scn.origin_file, f"{table}[{index}]")
+
+    def add(self, table: str, index: int, field: str, value: object, message: str) -> None:
+        file, row = self.where(table, index)
+        sep = ": " if row.startswith("line") else "."
+        self.problems.append(Problem(file, f"{row}{sep}{field}", value, message))
+
+    def known(
+        self, table: str, i: int, field: str, value: str, allowed: set[str], what: str
+    ) -> None:
+        if value not in allowed:
+            self.add(table, i, field, value, f"unknown {what}")
+
+    def places(self, table: str, i: int, field: str, values: Iterable[str]) -> None:
+        for value in values:
+            self.known(table, i, field, value, self.countries | self.blocs, "country or bloc")
+
+    def bounded(
+        self, table: str, i: int, field: str, value: object, lo: float, hi: float = math.inf
+    ) -> None:
+        """A plain number, a distribution's support or a choice's values must lie in [lo, hi]."""
+        if isinstance(value, Distribution):
+            low, high = value.frozen().support()
+            if low < lo or high > hi:
+                self.add(table, i, field, value.model_dump(), f"support must lie in [{lo}, {hi}]")
+        elif isinstance(value, Choice):
+            bad = [c for c in value.choice if isinstance(c, str) or not lo <= float(c) <= hi]
+            if bad:
+                self.add(table, i, field, bad, f"choices must be numbers in [{lo}, {hi}]")
+        elif isinstance(value, int | float) and not lo <= value <= hi:
+            self.add(table, i, field, value, f"must lie in [{lo}, {hi}]")
+
+    def in_horizon(self, table: str, i: int, field: str, day: dt.date) -> None:
+        if not self.scn.start <= day <= self.scn.end:
+            self.add(
+                table,
+                i,
+                field,
+                day.isoformat(),
+                f"outside the horizon {self.scn.start} to {self.scn.end}",
+            )
+
+    def ordered(
+        self, table: str, i: int, start: dt.date | None, end: dt.date | None, field: str = "end"
+    ) -> None:
+        if start is not None and end is not None and end <= start:
+            self.add(table, i, field, end.isoformat(), f"must be after start {start}")
+
+
+def _unique(ck: _Checker, table: str, ids: list[str], field: str) -> None:
+    seen: set[str] = set()
+    for i, value in enumerate(ids):
+        if value in seen:
+            ck.add(table, i, field, value, "duplicate id")
+        seen.add(value)
+
+
+def _check_facility(ck: _Checker, table: str, i: int, f: schema.Facility, prefix: str) -> None:
+    ck.known(table, i, f"{prefix}country", f.country, ck.countries, "country")
+    ck.known(table, i, f"{prefix}output", f.output, ck.commodities, "commodity")
+    if f.recipe:
+        ck.known(table, i, f"{prefix}recipe", f.recipe, ck.recipes, "recipe")
+    ck.bounded(table, i, f"{prefix}capacity_per_year", f.capacity_per_year, 0.0)
+    ck.bounded(table, i, f"{prefix}outage_days", f.outage_days, 0.0)
+
+
+def _check_world(ck: _Checker) -> None:
+    scn = ck.scn
+    _unique(ck, "commodities", [c.id for c in scn.commodities], "id")
+    _unique(ck, "countries", [c.iso3 for c in scn.countries], "iso3")
+    _unique(ck, "facilities", [f.id for f in scn.facilities], "id")
+    for name, members in scn.blocs.items():
+        if name in ck.countries:
+            ck.problems.append(
+                Problem(scn.origin_file, f"blocs.{name}", name, "bloc name clashes with a country")
+            )
+        for j, m in enumerate(members):
+            if m.country not in ck.countries:
+                ck.problems.append(
+                    Problem(
+                        scn.origin_file, f"blocs.{name}[{j}].country", m.country, "unknown country"
+                    )
+                )
+            if m.since and m.until and m.until <= m.since:
+                ck.problems.append(
+                    Problem(
+                        scn.origin_file,
+                        f"blocs.{name}[{j}].until",
+                        str(m.until),
+                        f"must be after since {m.since}",
+                    )
+                )
+    for i, f in enumerate(scn.facilities):
+        _check_facility(ck, "facilities", i, f, "")
+    for i, r in enumerate(scn.recipes):
+        ck.known("recipes", i, "input", r.input, ck.commodities, "commodity")
+    producers = {f.country for f in scn.facilities}
+    producers |= {e.facility.country for e in scn.events if isinstance(e, schema.NewCapacity)}
+    buyers = producers | {d.country for d in scn.demand}
+    for i, lane in enumerate(scn.lanes):
+        for field, value, users in (
+            ("origin", lane.origin, producers),
+            ("destination", lane.destination, buyers),
+        ):
+            if value == "*":
+                continue
+            if value not in ck.countries:
+                ck.add("lanes", i, field, value, "unknown country")
+            elif value not in users:
+                ck.add("lanes", i, field, value, "lane has no facility or demand at this end")
+        ck.bounded("lanes", i, "lead_time_days", lane.lead_time_days, 0.0)
+    totals: dict[tuple[str, str], float] = defaultdict(float)
+    first: dict[tuple[str, str], int] = {}
+    for i, share in enumerate(scn.supplier_shares):
+        ck.known("supplier_shares", i, "buyer", share.buyer, ck.countries, "country")
+        ck.known("supplier_shares", i, "supplier", share.supplier, ck.countries, "country")
+        ck.known("supplier_shares", i, "commodity", share.commodity, ck.commodities, "commodity")
+        totals[(share.buyer, share.commodity)] += share.share
+        first.setdefault((share.buyer, share.commodity), i)
+    for key, total in totals.items():
+        if abs(total - 1.0) > 1e-6:
+            ck.add(
+                "supplier_shares",
+                first[key],
+                "share",
+                round(total, 9),
+                f"shares of {key[1]} bought by {key[0]} must sum to 1",
+            )
+    for i, d in enumerate(scn.demand):
+        ck.known("demand", i, "country", d.country, ck.countries, "country")
+        ck.known("demand", i, "commodity", d.commodity, ck.commodities, "commodity")
+        ck.bounded("demand", i, "per_year", d.per_year, 0.0)
+    for i, s in enumerate(scn.stocks):
+        ck.known(
+            "stocks", i, "holder", s.holder, ck.countries | ck.facilities, "country or facility"
+        )
+        ck.known("stocks", i, "commodity", s.commodity, ck.commodities, "commodity")
+        ck.places("stocks", i, "may_draw", s.may_draw)
+        if s.days_of_cover is not None:
+            ck.bounded("stocks", i, "days_of_cover", s.days_of_cover, 0.0)
+    settings = scn.settings
+    for field in ("domestic_lead_time_days", "qualification_days", "default_lead_time_days"):
+        value = getattr(settings, field)
+        if value is not None:
+            ck.bounded("settings", 0, field, value, 0.0)
+    _check_cycles(ck)
+
+
+def _check_cycles(ck: _Checker) -> None:
+    """A commodity may not, through recipes, be an input to its own production."""
+    inputs: dict[str, set[str]] = defaultdict(set)
+    for r in ck.scn.recipes:
+        inputs[r.recipe].add(r.input)
+    graph: dict[str, set[str]] = defaultdict(set)
+    for f in ck.scn.facilities:
+        graph[f.output] |= inputs.get(f.recipe, set())
+    state: dict[str, int] = {}
+    for start in sorted(graph):
+        stack: list[tuple[str, list[str]]] = [(start, [start])]
+        while stack:
+            node, path = stack.pop()
+            state[node] = 1
+            for nxt in sorted(graph.get(node, ())):
+                if nxt in path:
+                    cycle = " <- ".join([*path[path.index(nxt) :], nxt])
+                    ck.problems.append(
+                        Problem(ck.scn.origin_file, "recipes", cycle, "cycle in recipes")
+                    )
+                    return
+                stack.append((nxt, [*path, nxt]))
+
+
+def _check_events(ck: _Checker) -> None:
+    scn = ck.scn
+    ids = [e.id for e in scn.events if e.id]
+    seen: set[str] = set()
+    controls = {e.id for e in scn.events if isinstance(e, schema.ExportControl) and e.id}
+    t = "events"
+    for i, e in enumerate(scn.events):
+        if e.id and e.id in seen:
+            ck.add(t, i, "id", e.id, "duplicate event id")
+        seen.add(e.id)
+        if isinstance(e, schema.NewCapacity):
+            _check_facility(ck, t, i, e.facility, "facility.")
+            if e.facility.start is not None:
+                ck.in_horizon(t, i, "facility.start", e.facility.start)
+            continue
+        ck.in_horizon(t, i, "start", e.start)
+        if isinstance(e, schema.ExportControl):
+            ck.known(t, i, "exporter", e.exporter, ck.countries, "country")
+            for c in e.commodities.ids:
+                ck.known(t, i, "commodities", c, ck.commodities, "commodity")
+            for c in e.commodities.category:
+                ck.known(t, i, "commodities.category", c, ck.categories, "category")
+            ck.places(t, i, "destinations", e.destinations.include)
+            ck.places(t, i, "destinations.all_except", e.destinations.all_except or [])
+            if e.content_rule is not None:
+                ck.known(
+                    t, i, "content_rule.origin", e.content_rule.origin, ck.countries, "country"
+                )
+            ck.bounded(t, i, "approval_probability", e.approval_probability, 0.0, 1.0)
+            ck.bounded(t, i, "processing_days", e.processing_days, 0.0)
+            ck.ordered(t, i, e.start, e.end)
+        elif isinstance(e, schema.Suspend | schema.Resume):
+            ck.known(t, i, "control", e.control, controls, "export_control id")
+            if isinstance(e, schema.Suspend):
+                ck.ordered(t, i, e.start, e.end)
+                ck.bounded(t, i, "snapback_delay_days", e.snapback_delay_days, 0.0)
+        elif isinstance(e, schema.CapacityShock):
+            if e.facility is not None:
+                ck.known(t, i, "facility", e.facility, ck.facilities, "facility")
+            if e.country is not None:
+                ck.known(t, i, "country", e.country, ck.countries, "country")
+            if e.output is not None:
+                ck.known(t, i, "output", e.output, ck.commodities, "commodity")
+            ck.bounded(t, i, "share_lost", e.share_lost, 0.0, 1.0)
+            ck.ordered(t, i, e.start, e.end)
+        elif isinstance(e, schema.StockpileRelease):
+            ck.known(t, i, "holder", e.holder, ck.countries, "country")
+            ck.known(t, i, "commodity", e.commodity, ck.commodities, "commodity")
+            ck.ordered(t, i, e.start, e.end)
+        elif isinstance(e, schema.DemandShift):
+            ck.known(t, i, "commodity", e.commodity, ck.commodities, "commodity")
+            if e.input is not None:
+                ck.known(t, i, "input", e.input, ck.commodities, "commodity")
+            ck.places(t, i, "countries", e.countries.include)
+    del ids
+
+
+def check(scenario: schema.Scenario, provenance: Provenance | None = None) -> list[Problem]:
+    """Every cross-reference, range, date and cycle problem in ``scenario``."""
+    ck = _Checker(scenario, provenance)
+    _check_world(ck)
+    _check_events(ck)
+    return ck.problems

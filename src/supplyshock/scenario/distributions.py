@@ -1,0 +1,139 @@
+"""Uncertain values: a scipy.stats distribution or a discrete choice written in place of a number.
+
+``{dist: triang, c: 0.5, loc: 30, scale: 90}`` names any scipy.stats distribution and its
+parameters; ``{choice: [true, false], p: [0.35, 0.65]}`` is a discrete choice. Both are plain,
+picklable data; they are frozen into scipy objects only when sampled.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = ["Choice", "Distribution", "Uncertain", "draw", "expected", "is_uncertain"]
+
+
+class Distribution(BaseModel):
+    """A scipy.stats distribution by name with its keyword parameters.
+
+    >>> d = Distribution.model_validate({"dist": "uniform", "loc": 2, "scale": 4})
+    >>> d.mean()
+    4.0
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    dist: str
+    params: dict[str, float] = Field(default_factory=dict)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _collect_params(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "dist" in data and "params" not in data:
+            params = {k: v for k, v in data.items() if k != "dist"}
+            return {"dist": data["dist"], "params": params}
+        return data
+
+    @model_validator(mode="after")
+    def _check_scipy(self) -> Distribution:
+        from scipy import stats
+
+        family = getattr(stats, self.dist, None)
+        if not isinstance(family, stats.rv_continuous | stats.rv_discrete):
+            raise ValueError(f"unknown scipy.stats distribution {self.dist!r}")
+        for key, value in self.params.items():
+            if not math.isfinite(value):
+                raise ValueError(f"parameter {key!r} must be finite")
+        try:
+            mean = float(family(**self.params).mean())
+        except TypeError as exc:
+            raise ValueError(f"bad parameters for {self.dist!r}: {exc}") from None
+        if not math.isfinite(mean):
+            raise ValueError(f"parameters {self.params} give {self.dist!r} no finite mean")
+        return self
+
+    def frozen(self) -> Any:
+        """The frozen scipy.stats distribution."""
+        from scipy import stats
+
+        return getattr(stats, self.dist)(**self.params)
+
+    def mean(self) -> float:
+        return float(self.frozen().mean())
+
+    def sample(self, rng: np.random.Generator) -> float:
+        return float(self.frozen().rvs(random_state=rng))
+
+    def ppf(self, q: float) -> float:
+        return float(self.frozen().ppf(q))
+
+
+class Choice(BaseModel):
+    """A discrete choice among values with optional probabilities (uniform if omitted).
+
+    >>> Choice.model_validate({"choice": [True, False], "p": [0.25, 0.75]}).probability_of(True)
+    0.25
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    choice: list[float | bool | str] = Field(min_length=1)
+    p: list[float] | None = None
+
+    @model_validator(mode="after")
+    def _check_p(self) -> Choice:
+        if self.p is not None:
+            if len(self.p) != len(self.choice):
+                raise ValueError("p must have one probability per choice")
+            if any(not math.isfinite(x) or x < 0 for x in self.p):
+                raise ValueError("probabilities must be finite and non-negative")
+            if abs(sum(self.p) - 1.0) > 1e-9:
+                raise ValueError(f"probabilities sum to {sum(self.p)}, not 1")
+        return self
+
+    def probabilities(self) -> list[float]:
+        return list(self.p) if self.p is not None else [1.0 / len(self.choice)] * len(self.choice)
+
+    def probability_of(self, value: object) -> float:
+        return sum(p for c, p in zip(self.choice, self.probabilities(), strict=True) if c == value)
+
+    def sample(self, rng: np.random.Generator) -> float | bool | str:
+        index = int(rng.choice(len(self.choice), p=self.probabilities()))
+        return self.choice[index]
+
+    def ppf(self, q: float) -> float | bool | str:
+        cumulative = np.cumsum(self.probabilities())
+        index = int(np.searchsorted(cumulative, q, side="right"))
+        return self.choice[min(index, len(self.choice) - 1)]
+
+    def mean(self) -> float:
+        values = [float(c) for c in self.choice if not isinstance(c, str)]
+        if len(values) != len(self.choice):
+            raise ValueError("a choice among strings has no mean")
+        return float(np.dot(values, self.probabilities()))
+
+
+Uncertain = float | Distribution | Choice
+"""A number, or a distribution/choice that stands for one."""
+
+
+def is_uncertain(value: object) -> bool:
+    """True if ``value`` is a distribution or a choice rather than a plain value."""
+    return isinstance(value, Distribution | Choice)
+
+
+def expected(value: Uncertain) -> float:
+    """The value itself, or the mean of a distribution or numeric choice."""
+    if isinstance(value, Distribution | Choice):
+        return value.mean()
+    return float(value)
+
+
+def draw(value: Uncertain, rng: np.random.Generator) -> float:
+    """One numeric draw: the value itself, or a sample from its distribution or choice."""
+    if isinstance(value, Distribution | Choice):
+        return float(value.sample(rng))
+    return float(value)
