@@ -7,13 +7,24 @@ picklable data; they are frozen into scipy objects only when sampled.
 
 from __future__ import annotations
 
+import difflib
 import math
+from functools import cache
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-__all__ = ["Choice", "Distribution", "Uncertain", "draw", "expected", "is_uncertain"]
+__all__ = [
+    "Choice",
+    "Distribution",
+    "Uncertain",
+    "draw",
+    "expected",
+    "is_uncertain",
+    "parse_uncertain",
+    "scipy_distributions",
+]
 
 
 class Distribution(BaseModel):
@@ -41,16 +52,33 @@ class Distribution(BaseModel):
     def _check_scipy(self) -> Distribution:
         from scipy import stats
 
-        family = getattr(stats, self.dist, None)
+        family = getattr(stats, self.dist, None) if not self.dist.startswith("_") else None
         if not isinstance(family, stats.rv_continuous | stats.rv_discrete):
-            raise ValueError(f"unknown scipy.stats distribution {self.dist!r}")
+            close = difflib.get_close_matches(self.dist, scipy_distributions(), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ValueError(f"unknown scipy.stats distribution {self.dist!r}{hint}")
+        shapes = [s.strip() for s in (family.shapes or "").split(",") if s.strip()]
+        names = [*shapes, "loc"] + (["scale"] if isinstance(family, stats.rv_continuous) else [])
         for key, value in self.params.items():
+            if key not in names:
+                close = difflib.get_close_matches(key, names, n=1)
+                hint = f"did you mean {close[0]!r}? " if close else ""
+                raise ValueError(
+                    f"unknown parameter {key!r} for {self.dist!r}; {hint}"
+                    f"it takes {', '.join(names)}"
+                )
             if not math.isfinite(value):
-                raise ValueError(f"parameter {key!r} must be finite")
-        try:
-            mean = float(family(**self.params).mean())
-        except TypeError as exc:
-            raise ValueError(f"bad parameters for {self.dist!r}: {exc}") from None
+                raise ValueError(f"parameter {key!r} must be finite, not {value}")
+        missing = [name for name in shapes if name not in self.params]
+        if missing:
+            raise ValueError(f"{self.dist!r} needs parameter {', '.join(map(repr, missing))}")
+        if self.params.get("scale", 1.0) <= 0:
+            raise ValueError(f"parameter 'scale' must be positive, not {self.params['scale']}")
+        mean = float(family(**self.params).mean())
+        if math.isnan(mean):
+            raise ValueError(
+                f"parameters {self.params} are outside the valid range of {self.dist!r}"
+            )
         if not math.isfinite(mean):
             raise ValueError(f"parameters {self.params} give {self.dist!r} no finite mean")
         return self
@@ -118,6 +146,52 @@ class Choice(BaseModel):
 
 Uncertain = float | Distribution | Choice
 """A number, or a distribution/choice that stands for one."""
+
+
+@cache
+def scipy_distributions() -> tuple[str, ...]:
+    """Names of all scipy.stats distributions, for 'did you mean' hints."""
+    from scipy import stats
+
+    names = (name for name in dir(stats) if not name.startswith("_"))
+    return tuple(
+        n for n in names if isinstance(getattr(stats, n), stats.rv_continuous | stats.rv_discrete)
+    )
+
+
+def parse_uncertain(value: Any, *, allow_dist: bool = True) -> Any:
+    """Turn a mapping into a :class:`Distribution` or :class:`Choice`; leave other values alone.
+
+    Errors are raised as one :class:`ValueError` whose message names the bad key, so that
+    pydantic reports it at the field holding the mapping.
+
+    >>> parse_uncertain({"choice": [1, 2]})
+    Choice(choice=[1.0, 2.0], p=None)
+    >>> parse_uncertain({"dist": "nrom"})
+    Traceback (most recent call last):
+    ...
+    ValueError: unknown scipy.stats distribution 'nrom'; did you mean 'norm'?
+    """
+    if not isinstance(value, dict):
+        return value
+    keys = "'dist' or a 'choice'" if allow_dist else "'choice'"
+    model: type[BaseModel] | None = Choice if "choice" in value else None
+    if allow_dist and "dist" in value:
+        model = Distribution
+    if model is None:
+        raise ValueError(
+            f"an uncertain value needs a {keys} key, got keys {sorted(map(str, value))}"
+        )
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        raise ValueError("; ".join(_describe(e) for e in exc.errors())) from None
+
+
+def _describe(error: Any) -> str:
+    message = str(error["msg"]).removeprefix("Value error, ")
+    where = ".".join(str(x) for x in error["loc"] if x != "params")
+    return f"{where}: {message} (got {error['input']!r})" if where else message
 
 
 def is_uncertain(value: object) -> bool:

@@ -18,11 +18,10 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
-    ValidationError,
     model_validator,
 )
 
-from supplyshock.scenario.distributions import Choice, Distribution
+from supplyshock.scenario.distributions import Choice, Distribution, parse_uncertain
 
 __all__ = [
     "BlocMember",
@@ -73,22 +72,17 @@ StrList = Annotated[list[str], BeforeValidator(_split_list)]
 
 
 def _uncertain(value: Any) -> Any:
-    """Dispatch a mapping to Distribution or Choice so that errors name the right model."""
-    if isinstance(value, dict):
-        try:
-            if "dist" in value:
-                return Distribution.model_validate(value)
-            if "choice" in value:
-                return Choice.model_validate(value)
-        except ValidationError as exc:
-            raise ValueError(
-                "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
-            ) from None
-        raise ValueError("an uncertain value needs a 'dist' or a 'choice' key")
-    return value
+    """Dispatch a mapping to Distribution or Choice so that errors name the bad key and value."""
+    return parse_uncertain(value)
+
+
+def _choice(value: Any) -> Any:
+    """Like :func:`_uncertain`, for fields that take a choice but no distribution."""
+    return parse_uncertain(value, allow_dist=False)
 
 
 Uncertain = Annotated[Finite | Distribution | Choice, BeforeValidator(_uncertain)]
+FlagOrChoice = Annotated[bool | Fraction | Choice, BeforeValidator(_choice)]
 
 
 class Record(BaseModel):
@@ -297,7 +291,7 @@ class Suspend(EventBase):
     control: str
     start: dt.date
     end: dt.date | None = None
-    snapback: bool | Fraction | Choice = False
+    snapback: FlagOrChoice = False
     snapback_delay_days: Uncertain = 0.0
 
 

@@ -1,0 +1,117 @@
+"""Shortfall metrics as pure functions of daily series.
+
+Each function takes arrays shaped ``[day, series]`` (or a tidy daily frame) and returns one value
+per series, so the same code serves one run, a bloc total or thousands of replications.
+Definitions:
+
+- *cumulative shortfall*: sum over days of unmet demand;
+- *peak daily shortfall*: the largest one-day shortfall;
+- *unmet share*: cumulative shortfall / cumulative demand;
+- *days in shortfall*: days with shortfall above ``tol`` x that day's demand;
+- *time to recovery*: days from the first shortfall day to the day after the last one, if at
+  least ``window`` shortfall-free days follow before the horizon ends; NaN if not recovered;
+- *MW-days lost*: for capacity commodities (MW added per day), the sum over days of the
+  capacity not yet in service because of earlier shortfalls (cumulative shortfall summed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from supplyshock.model.network import FloatArray
+
+__all__ = [
+    "cumulative",
+    "days_in_shortfall",
+    "first_shortfall_day",
+    "mw_days_lost",
+    "peak",
+    "shortfall_table",
+    "time_to_recovery",
+    "unmet_share",
+]
+
+TOL = 1e-6
+
+
+def _short(shortfall: FloatArray, demand: FloatArray, tol: float) -> np.ndarray:
+    return shortfall > tol * np.maximum(demand, 1e-12)
+
+
+def cumulative(shortfall: FloatArray) -> FloatArray:
+    return np.asarray(shortfall.sum(axis=0))
+
+
+def peak(shortfall: FloatArray) -> FloatArray:
+    return np.asarray(shortfall.max(axis=0, initial=0.0))
+
+
+def unmet_share(shortfall: FloatArray, demand: FloatArray) -> FloatArray:
+    total = demand.sum(axis=0)
+    return np.divide(shortfall.sum(axis=0), total, out=np.zeros_like(total), where=total > 0)
+
+
+def days_in_shortfall(shortfall: FloatArray, demand: FloatArray, tol: float = TOL) -> FloatArray:
+    return np.asarray(_short(shortfall, demand, tol).sum(axis=0), dtype=float)
+
+
+def first_shortfall_day(shortfall: FloatArray, demand: FloatArray, tol: float = TOL) -> FloatArray:
+    """Index of the first day in shortfall, NaN where there is none."""
+    short = _short(shortfall, demand, tol)
+    first = short.argmax(axis=0).astype(float)
+    first[~short.any(axis=0)] = np.nan
+    return first
+
+
+def time_to_recovery(
+    shortfall: FloatArray, demand: FloatArray, window: int = 30, tol: float = TOL
+) -> FloatArray:
+    """Days from first shortfall to lasting recovery; 0 if never short, NaN if not recovered."""
+    short = _short(shortfall, demand, tol)
+    n_days = short.shape[0]
+    any_short = short.any(axis=0)
+    first = short.argmax(axis=0)
+    last = n_days - 1 - short[::-1].argmax(axis=0)
+    recovered = (n_days - (last + 1)) >= window
+    result = np.where(recovered, last + 1 - first, np.nan).astype(float)
+    result[~any_short] = 0.0
+    return result
+
+
+def mw_days_lost(shortfall: FloatArray) -> FloatArray:
+    """Capacity-days not in service: shortfall of capacity additions, accumulated over days."""
+    return np.asarray(np.cumsum(shortfall, axis=0).sum(axis=0))
+
+
+def shortfall_table(
+    daily: pd.DataFrame, by: Sequence[str], window: int = 30, tol: float = TOL
+) -> pd.DataFrame:
+    """Metrics per group of a tidy daily frame (columns ``date``, ``demand``, ``shortfall``).
+
+    Groups always include ``commodity`` (and ``unit``) so that no sum mixes units.
+    """
+    keys = list(dict.fromkeys([*by, "commodity", "unit"]))
+    grouped = daily.groupby([*keys, "date"], sort=True, observed=True)[["demand", "shortfall"]]
+    sums = grouped.sum()
+    demand = sums["demand"].unstack(keys).fillna(0.0)
+    short = sums["shortfall"].unstack(keys).reindex(columns=demand.columns).fillna(0.0)
+    d, s = demand.to_numpy(), short.to_numpy()
+    first = first_shortfall_day(s, d, tol)
+    dates = demand.index.to_numpy()
+    first_date = [dates[int(i)] if np.isfinite(i) else pd.NaT for i in first]
+    table = pd.DataFrame(
+        {
+            "demand": d.sum(axis=0),
+            "shortfall": cumulative(s),
+            "peak_daily_shortfall": peak(s),
+            "unmet_share": unmet_share(s, d),
+            "days_in_shortfall": days_in_shortfall(s, d, tol),
+            "first_shortfall": pd.to_datetime(first_date),
+            "time_to_recovery_days": time_to_recovery(s, d, window, tol),
+        },
+        index=demand.columns,
+    )
+    return table.reset_index()

@@ -1,0 +1,164 @@
+"""The compiled network: a scenario as integer-indexed numpy arrays, ready to simulate.
+
+Everything here is plain data (numpy arrays, tuples, small frozen dataclasses), picklable so that
+a compiled network can travel to worker processes. Index conventions:
+
+- countries ``c``, commodities ``k``, facilities ``f``, days ``t`` (0 = scenario start);
+- buyers ``b``: first one per facility input (``buyer_facility[b] >= 0``), then one per demand
+  row (markets, ``buyer_facility[b] == -1``);
+- links ``l``: a (buyer, supplier facility) pair over a trade lane;
+- origins ``o``: countries whose value share is tracked for content rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = [
+    "Control",
+    "Network",
+    "ReleaseWindow",
+    "Reserve",
+    "SuspensionSpec",
+]
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+BoolArray = NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class Control:
+    """An export control compiled to link masks.
+
+    ``direct`` marks links that export a controlled commodity from the exporter to a controlled
+    destination; ``content`` marks links from third countries that fall under the control when
+    their goods carry at least ``threshold`` value share of origin ``origin``.
+    """
+
+    id: str
+    mode: str
+    start: int
+    end: int
+    direct: BoolArray
+    content: BoolArray
+    origin: int
+    threshold: float
+    approval_probability: float
+    processing_days: object
+    licensed_share: float
+    quota_per_day: float
+
+
+@dataclass(frozen=True)
+class SuspensionSpec:
+    """A suspension of control ``control`` over [start, end), with a drawn snapback outcome."""
+
+    control: int
+    start: int
+    end: int
+    snapback: bool
+    snapback_delay: int
+
+
+@dataclass(frozen=True)
+class Reserve:
+    """A strategic reserve: holder country, commodity, initial quantity, release rules."""
+
+    country: int
+    commodity: int
+    quantity: float
+    trigger_days: float
+    rate_per_day: float
+    eligible_buyers: IntArray
+
+
+@dataclass(frozen=True)
+class ReleaseWindow:
+    """A scheduled release from reserve ``reserve`` at ``rate_per_day`` over [start, end)."""
+
+    reserve: int
+    start: int
+    end: int
+    rate_per_day: float
+
+
+@dataclass(frozen=True)
+class Network:
+    """A scenario compiled for one replication (uncertain values already drawn)."""
+
+    name: str
+    start: dt.date
+    horizon: int
+    countries: tuple[str, ...]
+    commodities: tuple[str, ...]
+    commodity_units: tuple[str, ...]
+    facilities: tuple[str, ...]
+    facility_kinds: tuple[str, ...]
+    origins: tuple[str, ...]
+    blocs: dict[str, BoolArray]  # bloc -> [country, day] membership
+
+    price: FloatArray  # [k]
+    fac_country: IntArray  # [f]
+    fac_output: IntArray  # [f]
+    capacity: FloatArray  # [f, t] units/day after start, ramp, shocks
+    out_cover_days: FloatArray  # [f]
+    outage_rate_per_day: FloatArray  # [f]
+    outage_days: tuple[object, ...]  # per facility: float or distribution, drawn per outage
+    fac_origin: FloatArray  # [f, o] 1 where the facility's country is origin o
+
+    buyer_facility: IntArray  # [b]
+    buyer_country: IntArray  # [b]
+    buyer_commodity: IntArray  # [b]
+    buyer_tier: IntArray  # [b]
+    per_unit: FloatArray  # [b, t] input per unit output, incl. yield and thrifting
+    cover_days: FloatArray  # [b]
+    demand: FloatArray  # [m, t] market demand per day, incl. growth and shifts
+    n_inputs: int
+
+    link_buyer: IntArray  # [l]
+    link_supplier: IntArray  # [l]
+    link_lead: IntArray  # [l] days >= 1
+    link_weight: FloatArray  # [l]
+    link_qualified: BoolArray  # [l] at start
+    link_rank: IntArray  # [l] allocation order (lower first)
+    link_export: BoolArray  # [l] crosses a border
+
+    controls: tuple[Control, ...]
+    suspensions: tuple[SuspensionSpec, ...]
+    resumes: tuple[tuple[int, int], ...]  # (control, day)
+    reserves: tuple[Reserve, ...]
+    releases: tuple[ReleaseWindow, ...]
+
+    smoothing_days: float
+    switch_after_days: int
+    qualification_days: object
+    recovery_window_days: int
+
+    init_buyer_stock: FloatArray  # [b]
+    init_output_stock: FloatArray  # [f]
+    init_link_flow: FloatArray  # [l] steady daily flow used to fill pipelines
+    init_signal: FloatArray  # [f] steady daily orders received
+    init_buyer_origin: FloatArray  # [b, o] origin value shares
+    init_output_origin: FloatArray  # [f, o]
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def n_days(self) -> int:
+        return self.horizon
+
+    @property
+    def n_buyers(self) -> int:
+        return len(self.buyer_facility)
+
+    @property
+    def n_links(self) -> int:
+        return len(self.link_buyer)
+
+    def day(self, date: dt.date) -> int:
+        """Day index of a calendar date (may be negative or beyond the horizon)."""
+        return (date - self.start).days

@@ -1,0 +1,237 @@
+"""RunResult: the daily arrays of one replication, their provenance and tidy views of them."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from supplyshock import metrics
+
+if TYPE_CHECKING:
+    from supplyshock.model.network import Network
+    from supplyshock.scenario.schema import Scenario
+    from supplyshock.sim.recorder import Recorder
+    from supplyshock.sim.state import State
+
+__all__ = ["SERIES", "RunResult"]
+
+SERIES = ("demand", "delivered", "shortfall", "inventory", "in_transit", "exports", "imports")
+"""Daily [day, country, commodity] series held by a RunResult (in each commodity's unit)."""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """One replication: daily arrays with named axes, a mass balance and provenance.
+
+    ``cubes[name]`` is a ``[day, country, commodity]`` array for each name in :data:`SERIES`;
+    ``production`` and ``lost`` are ``[day, facility]`` (lost = output a facility could have
+    made with its capacity and orders but not for want of inputs).
+    """
+
+    countries: tuple[str, ...]
+    commodities: tuple[str, ...]
+    units: tuple[str, ...]
+    facilities: tuple[str, ...]
+    facility_kinds: tuple[str, ...]
+    facility_country: tuple[str, ...]
+    facility_output: tuple[str, ...]
+    dates: pd.DatetimeIndex
+    blocs: dict[str, np.ndarray]
+    cubes: dict[str, np.ndarray]
+    production: np.ndarray
+    lost: np.ndarray
+    reserves: np.ndarray
+    reserve_labels: tuple[tuple[str, str], ...]
+    balance: dict[str, np.ndarray]
+    provenance: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_run(
+        cls,
+        scenario: Scenario,
+        net: Network,
+        recorder: Recorder,
+        state: State,
+        *,
+        seed: object,
+        wall_time_s: float,
+        events: int,
+    ) -> RunResult:
+        from supplyshock import __version__
+
+        cubes = {name: recorder.cube(name) for name in recorder.arrays}
+        cubes["shortfall"] = np.maximum(cubes["demand"] - cubes["delivered"], 0.0)
+        dates = pd.date_range(net.start, periods=net.horizon, freq="D")
+        return cls(
+            countries=net.countries,
+            commodities=net.commodities,
+            units=net.commodity_units,
+            facilities=net.facilities,
+            facility_kinds=net.facility_kinds,
+            facility_country=tuple(net.countries[c] for c in net.fac_country),
+            facility_output=tuple(net.commodities[k] for k in net.fac_output),
+            dates=dates,
+            blocs=dict(net.blocs),
+            cubes=cubes,
+            production=recorder.production,
+            lost=recorder.lost,
+            reserves=recorder.reserves,
+            reserve_labels=tuple(
+                (net.countries[r.country], net.commodities[r.commodity]) for r in net.reserves
+            ),
+            balance={
+                "initial_stock": state.initial_stock,
+                "produced": state.produced.copy(),
+                "consumed": state.consumed.copy(),
+                "delivered": state.delivered.copy(),
+                "final_stock": state.stock_by_commodity(net),
+                "final_in_transit": state.transit_by_commodity(net),
+            },
+            provenance={
+                "scenario": scenario.name,
+                "scenario_hash": scenario.content_hash(),
+                "seed": seed,
+                "version": __version__,
+                "wall_time_s": wall_time_s,
+                "simpy_events": events,
+                "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+                "draws": net.extra.get("draws", {}),
+            },
+        )
+
+    # ------------------------------------------------------------------ membership
+
+    def members(self, bloc: str) -> list[str]:
+        """Countries that belong to ``bloc`` at any time in the horizon."""
+        if bloc not in self.blocs:
+            raise KeyError(f"unknown bloc {bloc!r}; known: {sorted(self.blocs)}")
+        return [c for c, ever in zip(self.countries, self.blocs[bloc].any(axis=1)) if ever]
+
+    # ------------------------------------------------------------------ tidy views
+
+    def daily(self, countries: Sequence[str] | None = None) -> pd.DataFrame:
+        """Tidy daily frame: one row per (date, country, commodity) with any activity."""
+        stack = np.stack([self.cubes[name] for name in SERIES], axis=-1)  # T, C, K, S
+        active = np.abs(stack).sum(axis=(0, 3)) > 0
+        if countries is not None:
+            keep = np.isin(np.array(self.countries), list(countries))
+            active &= keep[:, None]
+        cs, ks = np.nonzero(active)
+        values = stack[:, cs, ks, :]  # T, N, S
+        n_days, n_series = len(self.dates), len(cs)
+        frame = pd.DataFrame(values.reshape(n_days * n_series, len(SERIES)), columns=list(SERIES))
+        frame.insert(0, "date", np.repeat(self.dates.to_numpy(), n_series))
+        frame.insert(1, "country", np.tile(np.array(self.countries)[cs], n_days))
+        frame.insert(2, "commodity", np.tile(np.array(self.commodities)[ks], n_days))
+        frame.insert(3, "unit", np.tile(np.array(self.units)[ks], n_days))
+        return frame
+
+    def _with_blocs(self, frame: pd.DataFrame) -> pd.DataFrame:
+        pairs = [(c, b) for b in self.blocs for c in self.members(b)]
+        table = pd.DataFrame(pairs, columns=["country", "bloc"])
+        return frame.merge(table, on="country", how="inner")
+
+    def shortfall(
+        self, by: str | Sequence[str] = ("country", "commodity"), *, bloc: str | None = None
+    ) -> pd.DataFrame:
+        """Shortfall metrics grouped by ``by`` (any of country, bloc, commodity).
+
+        ``bloc`` keeps only that bloc's members. Sums never mix units: ``commodity`` is always
+        part of the grouping. See :mod:`supplyshock.metrics` for the definitions.
+        """
+        keys = [by] if isinstance(by, str) else list(by)
+        unknown = set(keys) - {"country", "bloc", "commodity"}
+        if unknown:
+            raise ValueError(f"cannot group by {sorted(unknown)}; use country, bloc, commodity")
+        frame = self.daily(self.members(bloc) if bloc is not None else None)
+        frame = frame[frame["demand"] > 0] if len(frame) else frame
+        if "bloc" in keys:
+            frame = self._with_blocs(frame)
+            if bloc is not None:
+                frame = frame[frame["bloc"] == bloc]
+        window = int(self.provenance.get("recovery_window_days", 30))
+        return metrics.shortfall_table(frame, keys, window=window)
+
+    def fab_output_lost(self) -> pd.DataFrame:
+        """Output lost at fabs for want of inputs, per fab country and product."""
+        return self._lost_by_kind("fab")
+
+    def _lost_by_kind(self, kind: str) -> pd.DataFrame:
+        pick = [i for i, k in enumerate(self.facility_kinds) if k == kind]
+        frame = pd.DataFrame(
+            {
+                "country": [self.facility_country[i] for i in pick],
+                "output": [self.facility_output[i] for i in pick],
+                "produced": self.production[:, pick].sum(axis=0),
+                "lost": self.lost[:, pick].sum(axis=0),
+            }
+        )
+        table = frame.groupby(["country", "output"], as_index=False)[["produced", "lost"]].sum()
+        possible = table["produced"] + table["lost"]
+        table["lost_share"] = np.where(
+            possible > 0, table["lost"] / possible.where(possible > 0, 1), 0.0
+        )
+        return table
+
+    def datacenter_mw_days_lost(self) -> pd.DataFrame:
+        """MW-days of datacenter capacity not in service, per country (commodities in MW)."""
+        ks = [k for k, unit in enumerate(self.units) if unit == "MW"]
+        short = self.cubes["shortfall"][:, :, ks].sum(axis=2)  # T, C
+        table = pd.DataFrame(
+            {
+                "country": self.countries,
+                "mw_short": short.sum(axis=0),
+                "mw_days_lost": metrics.mw_days_lost(short),
+            }
+        )
+        return table[table["mw_short"] > 0].reset_index(drop=True)
+
+    def stockpiles(self) -> pd.DataFrame:
+        """Strategic reserves: initial and lowest level and the date each ran dry (or NaT)."""
+        rows = []
+        for r, (country, commodity) in enumerate(self.reserve_labels):
+            level = self.reserves[:, r]
+            initial = level[0] if len(level) else 0.0
+            empty = np.flatnonzero(level <= 1e-9 * max(initial, 1.0))
+            rows.append(
+                {
+                    "country": country,
+                    "commodity": commodity,
+                    "initial": initial,
+                    "minimum": level.min(initial=initial),
+                    "depleted_on": self.dates[empty[0]] if len(empty) else pd.NaT,
+                }
+            )
+        return pd.DataFrame(
+            rows, columns=["country", "commodity", "initial", "minimum", "depleted_on"]
+        )
+
+    def mass_balance(self) -> pd.DataFrame:
+        """Per commodity: initial stock + produced = consumed + delivered + final stock + transit."""
+        frame = pd.DataFrame(self.balance, index=pd.Index(self.commodities, name="commodity"))
+        inflow = frame["initial_stock"] + frame["produced"]
+        outflow = frame["consumed"] + frame["delivered"] + frame["final_stock"]
+        outflow = outflow + frame["final_in_transit"]
+        frame["residual"] = inflow - outflow
+        frame["relative_residual"] = frame["residual"].abs() / inflow.where(inflow > 0, 1.0)
+        return frame.reset_index()
+
+    def to_parquet(self, path: str | Path) -> Path:
+        """Write the tidy daily frame to Parquet, with provenance in the file's metadata."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        table = pa.Table.from_pandas(self.daily(), preserve_index=False)
+        meta = dict(table.schema.metadata or {})
+        meta[b"supplyshock"] = json.dumps(self.provenance, default=str).encode()
+        pq.write_table(table.replace_schema_metadata(meta), path)
+        return path

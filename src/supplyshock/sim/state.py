@@ -1,0 +1,113 @@
+"""The mutable state of one simulation run, held as numpy arrays indexed like the Network."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from supplyshock.model.network import BoolArray, FloatArray, IntArray, Network
+
+__all__ = ["State"]
+
+
+@dataclass
+class State:
+    """Stocks, pipelines and policy flags of one run. Origin arrays hold quantity x share."""
+
+    inv: FloatArray  # [b] buyer stock
+    org_b: FloatArray  # [b, o]
+    out: FloatArray  # [f] output stock
+    org_f: FloatArray  # [f, o]
+    pipe: FloatArray  # [h, l] shipments by arrival slot (day % h)
+    pipe_org: FloatArray  # [h, l, o]
+    in_transit: FloatArray  # [l]
+    signal: FloatArray  # [f] smoothed orders received per day
+    reserve: FloatArray  # [r]
+    reserve_org: FloatArray  # [r, o]
+    scheduled_release: FloatArray  # [r] extra release per day from events
+    qualified: BoolArray  # [l]
+    qualifying: BoolArray  # [l]
+    unmet_days: IntArray  # [b]
+    outage: BoolArray  # [f]
+    in_window: BoolArray  # [c] control between its start and end
+    suspended: IntArray  # [c] number of suspensions in force
+    cancelled: BoolArray  # [c] suspension ended without snapback
+    licence: NDArray[np.int8]  # [c, l] 0 none, 1 pending, 2 granted
+    produced: FloatArray  # [k] cumulative
+    consumed: FloatArray  # [k] cumulative
+    delivered: FloatArray  # [k] cumulative
+    initial_stock: FloatArray  # [k] stock + pipelines at the start
+
+    @property
+    def active(self) -> BoolArray:
+        """Controls in force today."""
+        return self.in_window & (self.suspended == 0) & ~self.cancelled
+
+    @classmethod
+    def initial(cls, net: Network) -> State:
+        n_org = len(net.origins)
+        n_links = net.n_links
+        horizon = int(net.link_lead.max()) + 1 if n_links else 1
+        pipe = np.zeros((horizon, n_links))
+        pipe_org = np.zeros((horizon, n_links, n_org))
+        supplier_origin = net.init_output_origin[net.link_supplier]
+        for lag in range(1, horizon):
+            on_way = net.link_lead >= lag  # shipped ``lag`` days before day 0, still travelling
+            slot = (net.link_lead - lag) % horizon
+            idx = np.flatnonzero(on_way)
+            pipe[slot[idx], idx] += net.init_link_flow[idx]
+            pipe_org[slot[idx], idx] += net.init_link_flow[idx, None] * supplier_origin[idx]
+        reserve = np.array([r.quantity for r in net.reserves], dtype=float)
+        reserve_origin = np.array(
+            [
+                net.init_buyer_origin[r.eligible_buyers].mean(axis=0)
+                if len(r.eligible_buyers)
+                else np.zeros(n_org)
+                for r in net.reserves
+            ]
+        ).reshape(len(net.reserves), n_org)
+        n_comm = len(net.commodities)
+        state = cls(
+            inv=net.init_buyer_stock.copy(),
+            org_b=net.init_buyer_stock[:, None] * net.init_buyer_origin,
+            out=net.init_output_stock.copy(),
+            org_f=net.init_output_stock[:, None] * net.init_output_origin,
+            pipe=pipe,
+            pipe_org=pipe_org,
+            in_transit=pipe.sum(axis=0),
+            signal=net.init_signal.copy(),
+            reserve=reserve,
+            reserve_org=reserve[:, None] * reserve_origin,
+            scheduled_release=np.zeros(len(net.reserves)),
+            qualified=net.link_qualified.copy(),
+            qualifying=np.zeros(n_links, dtype=bool),
+            unmet_days=np.zeros(net.n_buyers, dtype=np.int64),
+            outage=np.zeros(len(net.facilities), dtype=bool),
+            in_window=np.zeros(len(net.controls), dtype=bool),
+            suspended=np.zeros(len(net.controls), dtype=np.int64),
+            cancelled=np.zeros(len(net.controls), dtype=bool),
+            licence=np.zeros((len(net.controls), n_links), dtype=np.int8),
+            produced=np.zeros(n_comm),
+            consumed=np.zeros(n_comm),
+            delivered=np.zeros(n_comm),
+            initial_stock=np.zeros(n_comm),
+        )
+        state.initial_stock = state.stock_by_commodity(net) + state.transit_by_commodity(net)
+        return state
+
+    def stock_by_commodity(self, net: Network) -> FloatArray:
+        n_comm = len(net.commodities)
+        stock = np.bincount(net.buyer_commodity, weights=self.inv, minlength=n_comm)
+        stock += np.bincount(net.fac_output, weights=self.out, minlength=n_comm)
+        for r, res in enumerate(net.reserves):
+            stock[res.commodity] += self.reserve[r]
+        return stock
+
+    def transit_by_commodity(self, net: Network) -> FloatArray:
+        return np.bincount(
+            net.buyer_commodity[net.link_buyer],
+            weights=self.in_transit,
+            minlength=len(net.commodities),
+        )

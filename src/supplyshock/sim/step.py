@@ -1,0 +1,210 @@
+"""One simulated day for all facilities, buyers and links at once (vectorised numpy).
+
+Order within a day: arrivals -> production -> reserve releases -> orders -> policy gates ->
+allocation under scarcity -> shipments -> supplier switching -> final consumption.
+Quantities move as totals, never as items; origin content moves with them as quantity x share.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from supplyshock.model.network import BoolArray, FloatArray, IntArray, Network
+from supplyshock.model.steady import link_shares, output_origin
+from supplyshock.sim.state import State
+
+__all__ = ["Day", "Stepper"]
+
+
+@dataclass
+class Day:
+    """What one day produced, for the recorder, plus requests for new policy processes."""
+
+    production: FloatArray  # [f]
+    lost: FloatArray  # [f] production lost for want of inputs
+    demand: FloatArray  # [m]
+    delivered: FloatArray  # [m]
+    shipped: FloatArray  # [l]
+    apply_licences: list[tuple[int, IntArray]]  # (control, links) needing a new application
+    qualify: IntArray  # links whose qualification starts today
+
+
+def _share(qty: FloatArray, org: FloatArray) -> FloatArray:
+    """Origin shares from origin quantities (zero where the stock is empty)."""
+    return np.divide(org, qty[:, None], out=np.zeros_like(org), where=qty[:, None] > 1e-12)
+
+
+class Stepper:
+    """Precomputed index arrays for a network and the daily update rule."""
+
+    def __init__(self, net: Network) -> None:
+        self.net = net
+        self.n_in = net.n_inputs
+        self.B, self.F, self.L = net.n_buyers, len(net.facilities), net.n_links
+        self.K, self.O = len(net.commodities), len(net.origins)
+        self.in_fac = net.buyer_facility[: self.n_in]
+        self.in_price = net.price[net.buyer_commodity[: self.n_in]]
+        self.out_price = net.price[net.fac_output]
+        self.ranks = [r for r in np.unique(net.link_rank)]
+        self.rank_masks = [net.link_rank == r for r in self.ranks]
+        self.lanes = np.arange(self.L)
+        weight = net.link_weight * net.link_qualified
+        lead_share = link_shares(net.link_buyer, weight, self.B)
+        self.buyer_lead = np.bincount(
+            net.link_buyer, weights=lead_share * net.link_lead, minlength=self.B
+        )
+
+    def gates(
+        self, s: State, share_f: FloatArray
+    ) -> tuple[FloatArray, list[tuple[int, BoolArray]], list[tuple[int, IntArray]]]:
+        """Per-link fraction of orders allowed by controls in force; quota groups; new licences."""
+        net = self.net
+        gate = np.ones(self.L)
+        quotas: list[tuple[int, BoolArray]] = []
+        applications: list[tuple[int, IntArray]] = []
+        active = s.active
+        for c in np.flatnonzero(active):
+            ctrl = net.controls[c]
+            subject = ctrl.direct
+            if ctrl.origin >= 0 and ctrl.content.any():
+                content = share_f[net.link_supplier, ctrl.origin] >= ctrl.threshold
+                subject = subject | (ctrl.content & content)
+            if ctrl.mode == "ban":
+                gate[subject] = 0.0
+            elif ctrl.mode == "quota":
+                quotas.append((int(c), subject))
+            else:
+                lic = s.licence[c]
+                fresh = np.flatnonzero(subject & (lic == 0))
+                if len(fresh):
+                    lic[fresh] = 1
+                    applications.append((int(c), fresh))
+                gate[subject & (lic != 2)] = 0.0
+                gate[subject & (lic == 2)] *= ctrl.licensed_share
+        return gate, quotas, applications
+
+    def __call__(self, s: State, t: int) -> Day:
+        net, n_in = self.net, self.n_in
+        # arrivals
+        slot = t % s.pipe.shape[0]
+        arrived = s.pipe[slot]
+        s.inv += np.bincount(net.link_buyer, weights=arrived, minlength=self.B)
+        for o in range(self.O):
+            s.org_b[:, o] += np.bincount(
+                net.link_buyer, weights=s.pipe_org[slot, :, o], minlength=self.B
+            )
+        s.in_transit -= arrived
+        s.pipe[slot] = 0.0
+        s.pipe_org[slot] = 0.0
+
+        # production, limited by capacity, outages, inputs and the output stock target
+        cap = np.where(s.outage, 0.0, net.capacity[:, t])
+        per_unit = net.per_unit[:, t]
+        limit = np.full(self.F, np.inf)
+        np.minimum.at(limit, self.in_fac, s.inv[:n_in] / per_unit)
+        wanted = np.maximum(net.out_cover_days * s.signal - s.out + s.signal, 0.0)
+        possible = np.minimum(cap, wanted)
+        production = np.minimum(possible, limit)
+        use = production[self.in_fac] * per_unit
+        if self.O:
+            share_in = _share(s.inv[:n_in], s.org_b[:n_in])
+            made = output_origin(
+                per_unit * self.in_price, share_in, self.in_fac, net.fac_origin, self.out_price
+            )
+            s.org_f += production[:, None] * made
+            s.org_b[:n_in] -= use[:, None] * share_in
+        s.inv[:n_in] -= use
+        s.out += production
+        s.produced += np.bincount(net.fac_output, weights=production, minlength=self.K)
+        s.consumed += np.bincount(net.buyer_commodity[:n_in], weights=use, minlength=self.K)
+
+        # needs and strategic reserve releases
+        demand = net.demand[:, t]
+        need = np.empty(self.B)
+        need[:n_in] = per_unit * np.minimum(cap, s.signal)[self.in_fac]
+        need[n_in:] = demand
+        target = net.cover_days * need
+        if len(net.reserves):
+            self._release(s, need, target)
+
+        # orders, split over qualified suppliers that policy lets through
+        pipeline = np.bincount(net.link_buyer, weights=s.in_transit, minlength=self.B)
+        gap = target + need * self.buyer_lead - s.inv - pipeline
+        order = np.maximum(need + gap / net.smoothing_days, 0.0)
+        share_f = _share(s.out, s.org_f) if self.O else np.zeros((self.F, 0))
+        gate, quotas, applications = self.gates(s, share_f)
+        weight = net.link_weight * net.capacity[net.link_supplier, t] * s.qualified * (gate > 0)
+        request = order[net.link_buyer] * link_shares(net.link_buyer, weight, self.B) * gate
+        for c, subject in quotas:
+            total = request[subject].sum()
+            budget = net.controls[c].quota_per_day
+            if total > budget:
+                request[subject] *= budget / total
+        received = np.bincount(net.link_supplier, weights=request, minlength=self.F)
+        s.signal += (received - s.signal) / net.smoothing_days
+
+        # allocation under scarcity: by rank (tier, domestic first), then pro rata
+        remaining = s.out.copy()
+        shipped = np.zeros(self.L)
+        for mask in self.rank_masks:
+            asked = request * mask
+            total = np.bincount(net.link_supplier, weights=asked, minlength=self.F)
+            fill = np.minimum(np.divide(remaining, total, out=np.ones(self.F), where=total > 0), 1)
+            part = asked * fill[net.link_supplier]
+            shipped += part
+            remaining -= np.bincount(net.link_supplier, weights=part, minlength=self.F)
+        s.out = np.maximum(remaining, 0.0)
+        arrival = (t + net.link_lead) % s.pipe.shape[0]
+        s.pipe[arrival, self.lanes] += shipped
+        s.in_transit += shipped
+        if self.O:
+            moved = shipped[:, None] * share_f[net.link_supplier]
+            s.pipe_org[arrival, self.lanes] += moved
+            for o in range(self.O):
+                s.org_f[:, o] -= np.bincount(
+                    net.link_supplier, weights=moved[:, o], minlength=self.F
+                )
+
+        # supplier switching: buyers short for too long start qualifying alternatives
+        got = np.bincount(net.link_buyer, weights=shipped, minlength=self.B)
+        short = (order > 1e-9) & (got < 0.95 * order)
+        s.unmet_days = np.where(short, s.unmet_days + 1, 0)
+        triggered = s.unmet_days[net.link_buyer] == net.switch_after_days
+        candidates = triggered & ~s.qualified & ~s.qualifying & (gate > 0)
+        candidates &= net.capacity[net.link_supplier, t] > 0
+        qualify = np.flatnonzero(candidates)
+        s.qualifying[qualify] = True
+
+        # final demand is served from market stock
+        market = slice(n_in, self.B)
+        delivered = np.minimum(s.inv[market], demand)
+        if self.O:
+            s.org_b[market] -= delivered[:, None] * _share(s.inv[market], s.org_b[market])
+        s.inv[market] -= delivered
+        s.delivered += np.bincount(net.buyer_commodity[market], weights=delivered, minlength=self.K)
+        return Day(
+            production, possible - production, demand, delivered, shipped, applications, qualify
+        )
+
+    def _release(self, s: State, need: FloatArray, target: FloatArray) -> None:
+        """Strategic reserves top up eligible buyers when their cover falls below the trigger."""
+        for r, res in enumerate(self.net.reserves):
+            if s.reserve[r] <= 0:
+                continue
+            buyers = res.eligible_buyers
+            stock, use = s.inv[buyers].sum(), need[buyers].sum()
+            rate = s.scheduled_release[r]
+            if use > 0 and stock < res.trigger_days * use:
+                rate += res.rate_per_day
+            gap = np.maximum(target[buyers] - s.inv[buyers], 0.0)
+            amount = min(rate, s.reserve[r], gap.sum())
+            if amount <= 0:
+                continue
+            given = amount * gap / gap.sum()
+            share = s.reserve_org[r] / s.reserve[r]
+            s.inv[buyers] += given
+            s.org_b[buyers] += given[:, None] * share
+            s.reserve[r] -= amount
+            s.reserve_org[r] -= amount * share
