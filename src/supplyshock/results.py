@@ -103,6 +103,8 @@ class RunResult:
                 "simpy_events": events,
                 "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                 "draws": net.extra.get("draws", {}),
+                "timeline": net.extra.get("timeline", []),
+                "recovery_window_days": net.recovery_window_days,
             },
         )
 

@@ -99,11 +99,13 @@ def _ramp(T: int, start: int, ramp_days: float) -> FloatArray:
     return np.clip((days - start + 1) / ramp_days, 0.0, 1.0)
 
 
-def _capacity(ix: _Index, draws: Drawer) -> FloatArray:
+def _capacity(ix: _Index, draws: Drawer) -> tuple[FloatArray, FloatArray]:
+    """Capacity per facility and day with shocks, and without them (for the starting state)."""
     cap = np.zeros((ix.F, ix.T))
     for i, f in enumerate(ix.facilities):
         per_year = draws.number(f"facilities[{f.id}].capacity_per_year", f.capacity_per_year)
         cap[i] = per_year / 365.0 * _ramp(ix.T, ix.day(f.start, -(10**6)), f.ramp_days)
+    unshocked = cap[:, 0].copy()
     countries = np.array([ix.country[f.country] for f in ix.facilities])
     outputs = np.array([ix.commodity[f.output] for f in ix.facilities])
     for j, e in enumerate(ix.scn.events):
@@ -119,7 +121,7 @@ def _capacity(ix: _Index, draws: Drawer) -> FloatArray:
         lost = draws.number(f"events[{e.id or j}].share_lost", e.share_lost)
         lo, hi = max(0, ix.day(e.start, 0)), min(ix.T, ix.day(e.end, ix.T))
         cap[hit, lo:hi] *= 1.0 - lost
-    return cap
+    return cap, unshocked
 
 
 def _shift(ix: _Index, e: schema.DemandShift) -> FloatArray:
@@ -146,6 +148,21 @@ def _lead(
     return fallback
 
 
+def _timeline(scn: schema.Scenario) -> list[tuple[str, str]]:
+    """Dated labels of the scenario's events, for plots."""
+    marks: list[tuple[str, str]] = []
+    for e in scn.events:
+        if isinstance(e, schema.ExportControl):
+            marks.append((e.start.isoformat(), f"{e.id or e.exporter} {e.mode}"))
+        elif isinstance(e, schema.Suspend):
+            marks.append((e.start.isoformat(), f"{e.control} suspended"))
+            if e.end is not None:
+                marks.append((e.end.isoformat(), f"{e.control} suspension ends"))
+        elif isinstance(e, schema.Resume):
+            marks.append((e.start.isoformat(), f"{e.control} resumed"))
+    return marks
+
+
 def compile_scenario(
     scn: schema.Scenario,
     rng: np.random.Generator | None = None,
@@ -162,7 +179,7 @@ def compile_scenario(
     T, C, K, F = ix.T, ix.C, ix.K, ix.F
     fac_country = np.array([ix.country[f.country] for f in ix.facilities], dtype=np.int64)
     fac_output = np.array([ix.commodity[f.output] for f in ix.facilities], dtype=np.int64)
-    capacity = _capacity(ix, draws)
+    capacity, capacity_before_shocks = _capacity(ix, draws)
 
     recipes: dict[str, list[tuple[int, float]]] = defaultdict(list)
     for r in scn.recipes:
@@ -346,7 +363,7 @@ def compile_scenario(
     weights = np.array(l_weight)
     qualified = np.array(l_qual, dtype=bool)
     steady = steady_state(
-        capacity[:, 0],
+        capacity_before_shocks,
         demand[:, 0],
         per_unit[:, 0],
         buyer_facility,
@@ -446,5 +463,5 @@ def compile_scenario(
         init_signal=steady.throughput,
         init_buyer_origin=steady.buyer_origin,
         init_output_origin=steady.output_origin,
-        extra={"draws": dict(draws.used)},
+        extra={"draws": dict(draws.used), "timeline": _timeline(scn)},
     )

@@ -1,25 +1,27 @@
 """Reading scenarios from YAML and CSV: ``extends`` chains, table merging, error collection.
 
 Every problem found while reading is collected with its file, field path and value, and all of
-them are raised together as one :class:`~supplyshock.errors.ScenarioError`.
+them are raised together as one :class:`~supplyshock.errors.ScenarioError`. Rows and events that
+fail the schema are left out and the cross-checks still run on the rest, so that one run of
+:func:`load_scenario` reports the schema and the cross-reference problems together.
 """
 
 from __future__ import annotations
 
-import csv
 import difflib
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from supplyshock.errors import Problem, ScenarioError
 from supplyshock.scenario import schema
 from supplyshock.scenario.bundled import resolve
+from supplyshock.scenario.files import Located, read_csv, read_yaml
 
-__all__ = ["TABLES", "Located", "load_scenario", "read_raw"]
+__all__ = ["TABLES", "Located", "load_scenario", "read_raw", "validate_raw"]
 
 TABLES: dict[str, type[BaseModel]] = {
     "commodities": schema.Commodity,
@@ -34,60 +36,31 @@ TABLES: dict[str, type[BaseModel]] = {
 # Rows with the same key replace each other when a scenario extends a world.
 TABLE_KEYS: dict[str, str] = {"commodities": "id", "countries": "iso3", "facilities": "id"}
 _EVENT = TypeAdapter(schema.Event)
-
-
-@dataclass(frozen=True)
-class Located:
-    """A raw value with the file and field path it came from."""
-
-    value: Any
-    file: str
-    field: str
+_EVENT_MODELS: dict[str, type[BaseModel]] = {
+    "export_control": schema.ExportControl,
+    "suspend": schema.Suspend,
+    "resume": schema.Resume,
+    "capacity_shock": schema.CapacityShock,
+    "new_capacity": schema.NewCapacity,
+    "stockpile_release": schema.StockpileRelease,
+    "demand_shift": schema.DemandShift,
+}
+_EVENT_TAGS = frozenset(_EVENT_MODELS)
 
 
 @dataclass
 class RawScenario:
-    """A scenario as read, before validation: every piece remembers where it came from."""
+    """A scenario as read, before validation: every piece remembers where it came from.
+
+    ``incomplete`` is set when a file of the ``extends`` chain could not be read; required
+    fields it would have given are then not reported as missing.
+    """
 
     scalars: dict[str, Located] = field(default_factory=dict)
     tables: dict[str, list[Located]] = field(default_factory=dict)
     events: list[Located] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
-
-
-def _read_yaml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        problems.append(Problem(str(path), "<file>", str(path), f"cannot read file: {exc}"))
-        return None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"line {mark.line + 1}" if mark is not None else "<file>"
-        problems.append(Problem(str(path), where, text[:40], f"invalid YAML: {exc}"))
-        return None
-    if data is None:
-        problems.append(Problem(str(path), "<file>", "", "file is empty"))
-        return None
-    if not isinstance(data, dict):
-        problems.append(Problem(str(path), "<file>", data, "top level must be a mapping"))
-        return None
-    return data
-
-
-def _cell(value: str) -> Any:
-    """A CSV cell: empty means 'use the default', ``{...}`` is an inline distribution."""
-    text = value.strip()
-    if text == "":
-        return None
-    if text.startswith("{"):
-        try:
-            return yaml.safe_load(text)
-        except yaml.YAMLError:
-            return text
-    return text
+    incomplete: bool = False
 
 
 def _read_table(
@@ -100,40 +73,25 @@ def _read_table(
         return []
     csv_path = path.parent / value
     try:
-        with csv_path.open(newline="", encoding="utf-8") as handle:
-            reader = csv.DictReader(handle)
-            rows = []
-            for line, row in enumerate(reader, start=2):
-                if None in row:
-                    problems.append(
-                        Problem(str(csv_path), f"line {line}", row[None], "more cells than columns")
-                    )
-                    continue
-                cells = {k.strip(): _cell(v or "") for k, v in row.items() if k is not None}
-                rows.append(
-                    Located(
-                        {k: v for k, v in cells.items() if v is not None},
-                        str(csv_path),
-                        f"line {line}",
-                    )
-                )
+        return read_csv(csv_path, TABLES[name], problems)
     except OSError as exc:
-        problems.append(Problem(str(path), field, value, f"cannot read table: {exc}"))
+        reason = "no such file" if isinstance(exc, FileNotFoundError) else exc.strerror or exc
+        problems.append(Problem(str(path), field, value, f"cannot read table {csv_path}: {reason}"))
         return []
-    if not rows:
-        problems.append(Problem(str(csv_path), "<file>", value, "table has no rows"))
-    return rows
+
+
+def _key(row: Located, key: str) -> str | None:
+    """The row's ``key`` if the row is a mapping and that value a string."""
+    value = row.value.get(key) if isinstance(row.value, dict) else None
+    return value if isinstance(value, str) else None
 
 
 def _merge_rows(name: str, base: list[Located], extra: list[Located]) -> list[Located]:
     key = TABLE_KEYS.get(name)
     if key is None:
         return base + extra
-    replaced = {
-        row.value.get(key) for row in extra if isinstance(row.value, dict) and key in row.value
-    }
-    kept = [r for r in base if not (isinstance(r.value, dict) and r.value.get(key) in replaced)]
-    return kept + extra
+    replaced = {_key(row, key) for row in extra} - {None}
+    return [r for r in base if _key(r, key) not in replaced] + extra
 
 
 def read_raw(path: Path, _seen: tuple[Path, ...] = ()) -> RawScenario:
@@ -142,10 +100,12 @@ def read_raw(path: Path, _seen: tuple[Path, ...] = ()) -> RawScenario:
     raw = RawScenario()
     if path in _seen:
         chain = " -> ".join(p.name for p in (*_seen, path))
-        raw.problems.append(Problem(str(path), "extends", chain, "extends itself (cycle)"))
+        raw.problems.append(Problem(str(_seen[-1]), "extends", chain, "extends itself (cycle)"))
+        raw.incomplete = True
         return raw
-    data = _read_yaml(path, raw.problems)
+    data = read_yaml(path, raw.problems)
     if data is None:
+        raw.incomplete = True
         return raw
     parent_name = data.pop("extends", None)
     if parent_name is not None:
@@ -154,10 +114,12 @@ def read_raw(path: Path, _seen: tuple[Path, ...] = ()) -> RawScenario:
             raw.problems.append(
                 Problem(str(path), "extends", parent_name, "no such scenario or world")
             )
+            raw.incomplete = True
         else:
             parent = read_raw(parent_path, (*_seen, path))
             raw.problems += parent.problems
             raw.scalars, raw.tables, raw.events = parent.scalars, parent.tables, parent.events
+            raw.incomplete = parent.incomplete
     for key, value in data.items():
         if key in TABLES:
             rows = _read_table(key, value, path, key, raw.problems)
@@ -167,16 +129,11 @@ def read_raw(path: Path, _seen: tuple[Path, ...] = ()) -> RawScenario:
                 raw.problems.append(Problem(str(path), "events", value, "must be a list"))
                 continue
             new = [Located(ev, str(path), f"events[{i}]") for i, ev in enumerate(value)]
-            new_ids = {ev.value.get("id") for ev in new if isinstance(ev.value, dict)} - {None, ""}
-            kept = [
-                ev
-                for ev in raw.events
-                if not (isinstance(ev.value, dict) and ev.value.get("id") in new_ids)
-            ]
-            raw.events = kept + new
-        elif key in ("settings", "blocs") and key in raw.scalars:
-            merged = dict(raw.scalars[key].value or {})
-            merged.update(value or {})
+            new_ids = {_key(ev, "id") for ev in new} - {None, ""}
+            raw.events = [ev for ev in raw.events if _key(ev, "id") not in new_ids] + new
+        elif key in ("settings", "blocs") and isinstance(value, dict) and key in raw.scalars:
+            base = raw.scalars[key].value
+            merged = {**base, **value} if isinstance(base, dict) else value
             raw.scalars[key] = Located(merged, str(path), key)
         else:
             raw.scalars[key] = Located(value, str(path), key)
@@ -195,28 +152,21 @@ def _path(loc: tuple[str | int, ...]) -> str:
     return "".join(parts) or "<row>"
 
 
-_EVENT_TAGS = {
-    "export_control",
-    "suspend",
-    "resume",
-    "capacity_shock",
-    "new_capacity",
-    "stockpile_release",
-    "demand_shift",
-}
+def _join(where: str, name: str) -> str:
+    if not where:
+        return name
+    return f"{where}: {name}" if where.startswith("line") else f"{where}.{name}"
 
 
 def _problems_from(
     errors: list[Any], where: Located, model: type[BaseModel] | None
 ) -> list[Problem]:
     found: dict[str, Problem] = {}
+    event_types = ", ".join(_EVENT_MODELS)
     for err in errors:
         loc = tuple(x for x in err["loc"] if x not in _EVENT_TAGS)
         name = _path(loc)
-        prefix = f"{where.field}." if where.field and not where.field.startswith("line") else ""
-        if where.field.startswith("line"):
-            prefix = f"{where.field}: "
-        field_path = f"{prefix}{name}" if name != "<row>" else where.field
+        field_path = _join(where.field, name) if name != "<row>" else where.field
         message = err["msg"].removeprefix("Value error, ")
         value: Any = err.get("input")
         if err["type"] == "missing":
@@ -225,6 +175,15 @@ def _problems_from(
             allowed = _field_names(model, err["loc"])
             close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
             message = "unknown field" + (f"; did you mean {close[0]!r}?" if close else "")
+        elif err["type"] == "union_tag_invalid":
+            value = err["ctx"]["tag"]
+            close = difflib.get_close_matches(str(value), _EVENT_MODELS, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            field_path, message = _join(field_path, "type"), f"unknown event type; {hint}"
+            message += f"types are {event_types}"
+        elif err["type"] == "union_tag_not_found":
+            field_path, value = _join(field_path, "type"), None
+            message = f"required field is missing; types are {event_types}"
         found.setdefault(field_path, Problem(where.file, field_path, value, message))
     return list(found.values())
 
@@ -250,61 +209,103 @@ def _field_names(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> list[st
     return names + [f.alias for f in model.model_fields.values() if f.alias]
 
 
-_EVENT_MODELS: dict[str, type[BaseModel]] = {
-    "export_control": schema.ExportControl,
-    "suspend": schema.Suspend,
-    "resume": schema.Resume,
-    "capacity_shock": schema.CapacityShock,
-    "new_capacity": schema.NewCapacity,
-    "stockpile_release": schema.StockpileRelease,
-    "demand_shift": schema.DemandShift,
-}
-
 Provenance = dict[str, list[tuple[str, str]]]
 """For each table (and ``events``), the (file, field) each validated row came from."""
 
 
-def validate_raw(raw: RawScenario, top_file: str) -> tuple[schema.Scenario, Provenance]:
-    """Validate every row, event and scalar of ``raw``; raise all problems together."""
+@dataclass
+class _Validated:
+    """What validation made of a raw scenario, even when it found problems.
+
+    ``scenario`` is built from the rows and events that passed (None if the top level failed);
+    ``dropped`` holds what the failed rows would have defined, so that cross-check problems
+    that only follow from their absence can be left out.
+    """
+
+    scenario: schema.Scenario | None
+    provenance: Provenance
+    problems: list[Problem]
+    dropped: dict[str, set[str]]
+
+
+def _note_dropped(dropped: dict[str, set[str]], row: Located) -> None:
+    """Remember the names, places and share groups a failed row or event would have given."""
+    values = row.value if isinstance(row.value, dict) else {}
+    nested = values.get("facility")
+    for item in (values, nested if isinstance(nested, dict) else {}):
+        located = Located(item, row.file, row.field)
+        dropped["name"] |= {_key(located, k) or "" for k in ("id", "iso3", "recipe", "category")}
+        dropped["place"].add(_key(located, "country") or "")
+    buyer, commodity = _key(row, "buyer"), _key(row, "commodity")
+    dropped["shares"].add(f"shares of {commodity} bought by {buyer} ")
+
+
+def _follows_from_dropped(problem: Problem, dropped: dict[str, set[str]]) -> bool:
+    """True for a cross-check problem caused only by a row that failed validation."""
+    if problem.message.startswith("unknown"):
+        return problem.value in dropped["name"] - {""}
+    if problem.message.startswith("lane has no"):
+        return problem.value in dropped["place"] - {""}
+    return any(problem.message.startswith(group) for group in dropped["shares"])
+
+
+def _validate(raw: RawScenario, top_file: str) -> _Validated:
     problems = list(raw.problems)
     payload: dict[str, Any] = {key: located.value for key, located in raw.scalars.items()}
     provenance: Provenance = {}
-    for name, model in TABLES.items():
+    dropped: dict[str, set[str]] = {"name": set(), "place": set(), "shares": set()}
+    for name, model in [*TABLES.items(), ("events", None)]:
         good, where = [], []
-        for row in raw.tables.get(name, []):
+        for row in raw.events if model is None else raw.tables.get(name, []):
             if not isinstance(row.value, dict):
-                problems.append(Problem(row.file, row.field, row.value, "a row must be a mapping"))
+                what = "an event" if model is None else "a row"
+                problems.append(
+                    Problem(row.file, row.field, row.value, f"{what} must be a mapping")
+                )
                 continue
             try:
-                good.append(model.model_validate(row.value))
-                where.append((row.file, row.field))
+                item = (
+                    _EVENT.validate_python(row.value)
+                    if model is None
+                    else model.model_validate(row.value)
+                )
             except ValidationError as exc:
                 problems += _problems_from(exc.errors(), row, model)
+                _note_dropped(dropped, row)
+                continue
+            good.append(item)
+            where.append((row.file, row.field))
         payload[name], provenance[name] = good, where
-    events, where = [], []
-    for ev in raw.events:
-        try:
-            events.append(_EVENT.validate_python(ev.value))
-            where.append((ev.file, ev.field))
-        except ValidationError as exc:
-            problems += _problems_from(exc.errors(), ev, None)
-    payload["events"], provenance["events"] = events, where
     payload["origin_file"] = top_file
     try:
         scenario = schema.Scenario.model_validate(payload)
     except ValidationError as exc:
+        scenario = None
         for err in exc.errors():
+            if raw.incomplete and err["type"] in ("missing", "too_short"):
+                continue  # follows from the file that could not be read
             key = str(err["loc"][0]) if err["loc"] else "<file>"
             file = raw.scalars[key].file if key in raw.scalars else top_file
             problems += _problems_from([err], Located(None, file, ""), schema.Scenario)
-        raise ScenarioError(problems) from None
-    if problems:
-        raise ScenarioError(problems)
-    return scenario, provenance
+            payload.pop(key, None)
+        with suppress(ValidationError):  # dropping bad keys that have defaults lets checks run
+            scenario = schema.Scenario.model_validate(payload)
+    return _Validated(scenario, provenance, problems, dropped)
+
+
+def validate_raw(raw: RawScenario, top_file: str) -> tuple[schema.Scenario, Provenance]:
+    """Validate every row, event and scalar of ``raw``; raise all problems together."""
+    result = _validate(raw, top_file)
+    if result.problems or result.scenario is None:
+        raise ScenarioError(result.problems)
+    return result.scenario, result.provenance
 
 
 def load_scenario(source: str | Path) -> schema.Scenario:
     """Load, validate and cross-check a scenario from a YAML file or a bundled name.
+
+    Raises :class:`~supplyshock.errors.ScenarioError` listing every problem found, each with
+    its file, field path and value.
 
     >>> import supplyshock as ss
     >>> scn = ss.load_scenario("october_2025_suspended")
@@ -316,9 +317,11 @@ def load_scenario(source: str | Path) -> schema.Scenario:
     path = resolve(source)
     if path is None:
         raise ScenarioError.single(str(source), "<file>", str(source), "no such file or scenario")
-    raw = read_raw(path)
-    scenario, provenance = validate_raw(raw, str(path))
-    problems = check(scenario, provenance)
-    if problems:
+    result = _validate(read_raw(path), str(path))
+    problems = result.problems
+    if result.scenario is not None:
+        found = check(result.scenario, result.provenance)
+        problems += [p for p in found if not _follows_from_dropped(p, result.dropped)]
+    if problems or result.scenario is None:
         raise ScenarioError(problems)
-    return scenario
+    return result.scenario

@@ -1,7 +1,8 @@
 """One simulated day for all facilities, buyers and links at once (vectorised numpy).
 
-Order within a day: arrivals -> production -> reserve releases -> orders -> policy gates ->
-allocation under scarcity -> shipments -> supplier switching -> final consumption.
+Order within a day: arrivals -> reserve releases -> orders -> policy gates -> production (to
+order, within capacity and inputs) -> allocation under scarcity -> shipments -> supplier
+switching -> final consumption.
 Quantities move as totals, never as items; origin content moves with them as quantity x share.
 """
 
@@ -58,10 +59,15 @@ class Stepper:
 
     def gates(
         self, s: State, share_f: FloatArray
-    ) -> tuple[FloatArray, list[tuple[int, BoolArray]], list[tuple[int, IntArray]]]:
-        """Per-link fraction of orders allowed by controls in force; quota groups; new licences."""
+    ) -> tuple[FloatArray, FloatArray, list[tuple[int, BoolArray]], list[tuple[int, IntArray]]]:
+        """Controls in force as link gates.
+
+        Returns whether each link is open, the cap on licensed links as a share of the buyer's
+        normal need on that link, quota groups, and links that need a new licence application.
+        """
         net = self.net
         gate = np.ones(self.L)
+        licensed = np.full(self.L, np.inf)
         quotas: list[tuple[int, BoolArray]] = []
         applications: list[tuple[int, IntArray]] = []
         active = s.active
@@ -82,8 +88,9 @@ class Stepper:
                     lic[fresh] = 1
                     applications.append((int(c), fresh))
                 gate[subject & (lic != 2)] = 0.0
-                gate[subject & (lic == 2)] *= ctrl.licensed_share
-        return gate, quotas, applications
+                granted = subject & (lic == 2)
+                licensed[granted] = np.minimum(licensed[granted], ctrl.licensed_share)
+        return gate, licensed, quotas, applications
 
     def __call__(self, s: State, t: int) -> Day:
         net, n_in = self.net, self.n_in
@@ -99,28 +106,9 @@ class Stepper:
         s.pipe[slot] = 0.0
         s.pipe_org[slot] = 0.0
 
-        # production, limited by capacity, outages, inputs and the output stock target
+        # needs and strategic reserve releases
         cap = np.where(s.outage, 0.0, net.capacity[:, t])
         per_unit = net.per_unit[:, t]
-        limit = np.full(self.F, np.inf)
-        np.minimum.at(limit, self.in_fac, s.inv[:n_in] / per_unit)
-        wanted = np.maximum(net.out_cover_days * s.signal - s.out + s.signal, 0.0)
-        possible = np.minimum(cap, wanted)
-        production = np.minimum(possible, limit)
-        use = production[self.in_fac] * per_unit
-        if self.O:
-            share_in = _share(s.inv[:n_in], s.org_b[:n_in])
-            made = output_origin(
-                per_unit * self.in_price, share_in, self.in_fac, net.fac_origin, self.out_price
-            )
-            s.org_f += production[:, None] * made
-            s.org_b[:n_in] -= use[:, None] * share_in
-        s.inv[:n_in] -= use
-        s.out += production
-        s.produced += np.bincount(net.fac_output, weights=production, minlength=self.K)
-        s.consumed += np.bincount(net.buyer_commodity[:n_in], weights=use, minlength=self.K)
-
-        # needs and strategic reserve releases
         demand = net.demand[:, t]
         need = np.empty(self.B)
         need[:n_in] = per_unit * np.minimum(cap, s.signal)[self.in_fac]
@@ -129,20 +117,50 @@ class Stepper:
         if len(net.reserves):
             self._release(s, need, target)
 
+        # origin of today's output, known from the input stocks before anything is made
+        if self.O:
+            share_in = _share(s.inv[:n_in], s.org_b[:n_in])
+            made = output_origin(
+                per_unit * self.in_price, share_in, self.in_fac, net.fac_origin, self.out_price
+            )
+            share_f = np.maximum(_share(s.out, s.org_f), made)
+        else:
+            share_f = np.zeros((self.F, 0))
+
         # orders, split over qualified suppliers that policy lets through
         pipeline = np.bincount(net.link_buyer, weights=s.in_transit, minlength=self.B)
         gap = target + need * self.buyer_lead - s.inv - pipeline
         order = np.maximum(need + gap / net.smoothing_days, 0.0)
-        share_f = _share(s.out, s.org_f) if self.O else np.zeros((self.F, 0))
-        gate, quotas, applications = self.gates(s, share_f)
-        weight = net.link_weight * net.capacity[net.link_supplier, t] * s.qualified * (gate > 0)
-        request = order[net.link_buyer] * link_shares(net.link_buyer, weight, self.B) * gate
+        gate, licensed, quotas, applications = self.gates(s, share_f)
+        weight = net.link_weight * net.capacity[net.link_supplier, t] * s.qualified * gate
+        split = link_shares(net.link_buyer, weight, self.B)
+        request = order[net.link_buyer] * split
+        capped = np.isfinite(licensed)
+        if capped.any():
+            allowed = licensed[capped] * need[net.link_buyer[capped]] * split[capped]
+            request[capped] = np.minimum(request[capped], allowed)
         for c, subject in quotas:
             total = request[subject].sum()
             budget = net.controls[c].quota_per_day
             if total > budget:
                 request[subject] *= budget / total
         received = np.bincount(net.link_supplier, weights=request, minlength=self.F)
+
+        # production: today's orders plus the output buffer, within capacity and inputs
+        limit = np.full(self.F, np.inf)
+        np.minimum.at(limit, self.in_fac, s.inv[:n_in] / per_unit)
+        wanted = np.maximum(received + net.out_cover_days * s.signal - s.out, 0.0)
+        possible = np.minimum(cap, wanted)
+        production = np.minimum(possible, limit)
+        use = production[self.in_fac] * per_unit
+        s.inv[:n_in] -= use
+        s.out += production
+        if self.O:
+            s.org_f += production[:, None] * made
+            s.org_b[:n_in] -= use[:, None] * share_in
+            share_f = _share(s.out, s.org_f)
+        s.produced += np.bincount(net.fac_output, weights=production, minlength=self.K)
+        s.consumed += np.bincount(net.buyer_commodity[:n_in], weights=use, minlength=self.K)
         s.signal += (received - s.signal) / net.smoothing_days
 
         # allocation under scarcity: by rank (tier, domestic first), then pro rata

@@ -1,0 +1,60 @@
+"""Small scenarios built in Python for analytic tests of the engine."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from supplyshock.scenario.checks import check
+from supplyshock.scenario.schema import Scenario
+
+START = "2025-01-01"
+
+
+def chain(
+    *,
+    horizon: int = 300,
+    demand_per_day: float = 10.0,
+    capacity_per_day: float = 20.0,
+    lead: int = 5,
+    market_cover: float = 30.0,
+    events: list[dict[str, Any]] | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    """A one-supplier chain: a mine in CHN sells ``magnet`` to a market in USA.
+
+    Everything is deterministic; numbers are per day and converted to per year.
+    """
+    data: dict[str, Any] = {
+        "name": "chain",
+        "start": START,
+        "horizon_days": horizon,
+        "settings": {"market_days_of_cover": market_cover, "output_days_of_cover": 0.0},
+        "commodities": [{"id": "magnet", "usd_per_unit": 100.0, "category": "ree_magnet"}],
+        "countries": [{"iso3": "CHN"}, {"iso3": "USA"}, {"iso3": "JPN"}],
+        "blocs": {"alliance": [{"country": "USA"}, {"country": "JPN"}]},
+        "facilities": [
+            {"id": "cn_maker", "kind": "magnet_maker", "country": "CHN", "output": "magnet",
+             "capacity_per_year": capacity_per_day * 365}
+        ],
+        "lanes": [{"origin": "*", "destination": "*", "lead_time_days": lead}],
+        "demand": [{"country": "USA", "commodity": "magnet", "per_year": demand_per_day * 365}],
+        "events": events or [],
+    }
+    data.update(copy.deepcopy(extra))
+    return data
+
+
+def build(data: dict[str, Any]) -> Scenario:
+    """Validate a scenario dict and assert it passes the cross-checks."""
+    scn = Scenario.model_validate(data)
+    problems = check(scn)
+    assert not problems, problems
+    return scn
+
+
+def ban(start: str = START, **kw: Any) -> dict[str, Any]:
+    event = {"type": "export_control", "id": "ban", "exporter": "CHN", "commodities": ["magnet"],
+             "destinations": "all", "mode": "ban", "start": start}
+    event.update(kw)
+    return event

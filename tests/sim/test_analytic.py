@@ -1,0 +1,182 @@
+"""Analytic checks of the engine on one-supplier chains, where the answer can be computed."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import supplyshock as ss
+from tests.sim.builder import START, ban, build, chain
+
+
+def _market(res: ss.RunResult, country: str = "USA", commodity: str = "magnet") -> tuple:
+    c, k = res.countries.index(country), res.commodities.index(commodity)
+    return res.cubes["demand"][:, c, k], res.cubes["shortfall"][:, c, k]
+
+
+def _first_short(short: np.ndarray) -> int | None:
+    days = np.flatnonzero(short > 1e-9)
+    return int(days[0]) if len(days) else None
+
+
+def test_chain_below_capacity_has_no_shortfall() -> None:
+    res = ss.run(build(chain()), seed=0)
+    demand, short = _market(res)
+    assert demand.sum() == pytest.approx(10.0 * 300)
+    assert short.max() == 0.0
+
+
+def test_supply_below_demand_gives_the_capacity_gap() -> None:
+    res = ss.run(build(chain(capacity_per_day=6.0, market_cover=0.0, lead=1)), seed=0)
+    _, short = _market(res)
+    # once the start-up pipeline is gone, 4 of 10 units a day go unmet
+    assert short[50:] == pytest.approx(np.full(250, 4.0))
+
+
+@pytest.mark.parametrize(("cover", "lead"), [(30, 5), (12, 1), (0, 7), (45, 20)])
+def test_ban_on_sole_supplier_shortfall_starts_after_stock_and_pipeline(cover: int, lead: int) -> None:
+    # S days of stock plus `lead` days of goods already shipped: day S + lead is the first short.
+    res = ss.run(build(chain(market_cover=cover, lead=lead, events=[ban()])), seed=0)
+    _, short = _market(res)
+    assert _first_short(short) == cover + lead
+    assert short[cover + lead + 1 :] == pytest.approx(np.full(300 - cover - lead - 1, 10.0))
+
+
+def test_ban_on_other_destinations_does_not_bite() -> None:
+    res = ss.run(build(chain(events=[ban(destinations=["JPN"])])), seed=0)
+    assert _market(res)[1].max() == 0.0
+
+
+def test_ban_ends_and_supply_recovers() -> None:
+    res = ss.run(build(chain(events=[ban(end="2025-04-11")])), seed=0)  # day 100
+    _, short = _market(res)
+    assert short[35:100].min() > 0
+    assert short[140:].max() == 0.0
+    table = res.shortfall(by="country")
+    assert table.loc[0, "time_to_recovery_days"] == pytest.approx(_last(short) + 1 - 35)
+
+
+def _last(short: np.ndarray) -> int:
+    return int(np.flatnonzero(short > 1e-9)[-1])
+
+
+def test_licence_refused_always_equals_ban() -> None:
+    banned = ss.run(build(chain(events=[ban()])), seed=0)
+    refused = ss.run(build(chain(events=[ban(mode="license", approval_probability=0.0)])), seed=0)
+    np.testing.assert_array_equal(banned.cubes["shortfall"], refused.cubes["shortfall"])
+
+
+def test_licence_granted_quickly_avoids_shortfall() -> None:
+    event = ban(mode="license", approval_probability=1.0, processing_days=10)
+    res = ss.run(build(chain(events=[event])), seed=0)
+    assert _market(res)[1].max() == 0.0
+
+
+def test_licence_processing_longer_than_cover_gives_exact_gap() -> None:
+    # granted on day 60: shipments resume then and arrive `lead` days later
+    event = ban(mode="license", approval_probability=1.0, processing_days=60)
+    res = ss.run(build(chain(market_cover=20, lead=5, events=[event])), seed=0)
+    _, short = _market(res)
+    assert _first_short(short) == 25
+    assert _last(short) == 64
+
+
+def test_licensed_share_limits_flow() -> None:
+    event = ban(mode="license", approval_probability=1.0, processing_days=1, licensed_share=0.6)
+    res = ss.run(build(chain(market_cover=0, events=[event])), seed=0)
+    _, short = _market(res)
+    assert short[100:].mean() == pytest.approx(4.0, rel=1e-6)
+
+
+def test_quota_caps_exports() -> None:
+    event = ban(mode="quota", quota_per_year=5.0 * 365)
+    res = ss.run(build(chain(events=[event])), seed=0)
+    _, short = _market(res)
+    assert short[100:] == pytest.approx(np.full(200, 5.0))
+
+
+def test_suspension_without_snapback_lifts_control_for_good() -> None:
+    events = [ban(), {"type": "suspend", "control": "ban", "start": START, "end": "2025-03-01",
+                      "snapback": False}]
+    res = ss.run(build(chain(events=events)), seed=0)
+    assert _market(res)[1].max() == 0.0
+
+
+def test_suspension_with_snapback_restores_control_at_end() -> None:
+    events = [ban(), {"type": "suspend", "control": "ban", "start": START, "end": "2025-03-02",
+                      "snapback": True}]  # end = day 60
+    res = ss.run(build(chain(events=events)), seed=0)
+    assert _first_short(_market(res)[1]) == 60 + 30 + 5
+
+
+def test_snapback_probability_is_drawn_per_replication() -> None:
+    events = [ban(), {"type": "suspend", "control": "ban", "start": START, "end": "2025-03-02",
+                      "snapback": {"choice": [True, False], "p": [0.5, 0.5]}}]
+    scn = build(chain(events=events))
+    outcomes = {ss.run(scn, seed=s).cubes["shortfall"].sum() > 0 for s in range(12)}
+    assert outcomes == {True, False}
+
+
+def test_resume_ends_suspension_early() -> None:
+    events = [ban(), {"type": "suspend", "control": "ban", "start": START},
+              {"type": "resume", "control": "ban", "start": "2025-02-10"}]  # day 40
+    res = ss.run(build(chain(events=events)), seed=0)
+    assert _first_short(_market(res)[1]) == 40 + 30 + 5
+
+
+def test_capacity_shock_on_sole_supplier() -> None:
+    shock = {"type": "capacity_shock", "facility": "cn_maker", "share_lost": 1.0, "start": START,
+             "end": "2025-05-01"}
+    res = ss.run(build(chain(events=[shock])), seed=0)
+    _, short = _market(res)
+    assert _first_short(short) == 30 + 5
+    assert short[200:].max() == 0.0
+
+
+def test_partial_capacity_shock_leaves_the_rest() -> None:
+    shock = {"type": "capacity_shock", "country": "CHN", "share_lost": 0.75, "start": START}
+    res = ss.run(build(chain(events=[shock], market_cover=0)), seed=0)
+    _, short = _market(res)
+    assert short[100:] == pytest.approx(np.full(200, 5.0))
+
+
+def test_new_capacity_closes_a_gap() -> None:
+    new = {"type": "new_capacity", "facility": {
+        "id": "us_maker", "kind": "magnet_maker", "country": "USA", "output": "magnet",
+        "capacity_per_year": 3650, "start": "2025-04-11", "ramp_days": 0}}
+    base = chain(capacity_per_day=4.0, market_cover=0)
+    without = ss.run(build(base), seed=0)
+    with_new = ss.run(build({**base, "events": [new]}), seed=0)
+    assert _market(without)[1][150:].min() == pytest.approx(6.0)
+    assert _market(with_new)[1][150:].max() == 0.0
+
+
+def test_demand_shift_scales_demand_after_lag() -> None:
+    shift = {"type": "demand_shift", "commodity": "magnet", "change": -0.5, "start": "2025-04-11",
+             "lag_days": 10}
+    res = ss.run(build(chain(events=[shift])), seed=0)
+    demand, _ = _market(res)
+    assert demand[99] == pytest.approx(10.0)
+    assert demand[104] == pytest.approx(10.0 * (1 - 0.5 * 5 / 10))
+    assert demand[120:] == pytest.approx(np.full(180, 5.0))
+
+
+def test_reserve_release_delays_shortfall_by_its_size() -> None:
+    stocks = [{"holder": "USA", "commodity": "magnet", "kind": "strategic", "quantity": 200.0,
+               "release_trigger_days": 31, "release_rate_per_day": 100.0}]
+    res = ss.run(build(chain(events=[ban()], stocks=stocks)), seed=0)
+    # stock + pipeline last 35 days; 200 t released as the cover slips cover 20 more days
+    assert _first_short(_market(res)[1]) == 30 + 5 + 20
+    table = res.stockpiles()
+    assert table.loc[0, "initial"] == 200.0
+    assert table.loc[0, "depleted_on"] is not None
+
+
+def test_scheduled_stockpile_release() -> None:
+    stocks = [{"holder": "USA", "commodity": "magnet", "kind": "strategic", "quantity": 100.0}]
+    release = {"type": "stockpile_release", "holder": "USA", "commodity": "magnet",
+               "rate_per_day": 10.0, "start": "2025-02-01"}
+    without = ss.run(build(chain(events=[ban()], stocks=stocks)), seed=0)
+    with_release = ss.run(build(chain(events=[ban(), release], stocks=stocks)), seed=0)
+    assert _first_short(_market(without)[1]) == 35
+    assert _first_short(_market(with_release)[1]) == 45
