@@ -1,0 +1,166 @@
+"""Content rule, supplier switching, allocation modes, outages, thrifting, determinism."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import supplyshock as ss
+from tests.sim.builder import ban, build, chain
+
+
+def _short(res: ss.RunResult, country: str, commodity: str = "magnet") -> np.ndarray:
+    return res.cubes["shortfall"][:, res.countries.index(country), res.commodities.index(commodity)]
+
+
+def _content_world(threshold: float, destinations: object = "all") -> dict:
+    """CHN oxide -> JPN magnet maker -> USA market. Oxide is 25% of the magnet's value."""
+    return chain(
+        commodities=[
+            {"id": "oxide", "usd_per_unit": 50.0, "category": "heavy_ree"},
+            {"id": "magnet", "usd_per_unit": 100.0, "category": "ree_magnet"},
+        ],
+        facilities=[
+            {"id": "cn_sep", "kind": "separator", "country": "CHN", "output": "oxide",
+             "capacity_per_year": 3650},
+            {"id": "jp_maker", "kind": "magnet_maker", "country": "JPN", "output": "magnet",
+             "capacity_per_year": 7300, "recipe": "magnet"},
+        ],
+        recipes=[{"recipe": "magnet", "input": "oxide", "per_unit": 0.5}],
+        demand=[
+            {"country": "USA", "commodity": "magnet", "per_year": 3650},
+            {"country": "JPN", "commodity": "magnet", "per_year": 1825},
+        ],
+        events=[ban(commodities=["magnet"], destinations=destinations,
+                    content_rule={"origin": "CHN", "threshold": threshold})],
+    )
+
+
+@pytest.mark.parametrize(("threshold", "blocked"), [(0.24, True), (0.26, False), (0.001, True)])
+def test_content_rule_blocks_reexports_only_above_threshold(threshold: float, blocked: bool) -> None:
+    res = ss.run(build(_content_world(threshold)), seed=0)
+    assert bool(_short(res, "USA").sum() > 0) is blocked
+    assert _short(res, "JPN").sum() == 0  # the rule covers exports, not home sales
+
+
+def test_content_rule_respects_destinations() -> None:
+    res = ss.run(build(_content_world(0.001, destinations=["JPN"])), seed=0)
+    assert _short(res, "USA").sum() == 0
+
+
+def test_origin_share_is_value_weighted() -> None:
+    from supplyshock.model.compile import compile_scenario
+
+    net = compile_scenario(build(_content_world(0.1)))
+    jp = net.facilities.index("jp_maker")
+    assert net.init_output_origin[jp, 0] == pytest.approx(0.25)
+
+
+def _two_suppliers(share_cn: float, qualification: object = 60, **kw: object) -> dict:
+    shares = [{"buyer": "USA", "commodity": "magnet", "supplier": "CHN", "share": share_cn}]
+    if share_cn < 1:
+        shares.append({"buyer": "USA", "commodity": "magnet", "supplier": "JPN",
+                       "share": 1 - share_cn})
+    data = chain(
+        facilities=[
+            {"id": "cn_maker", "kind": "magnet_maker", "country": "CHN", "output": "magnet",
+             "capacity_per_year": 7300},
+            {"id": "jp_maker", "kind": "magnet_maker", "country": "JPN", "output": "magnet",
+             "capacity_per_year": 7300},
+        ],
+        supplier_shares=shares,
+        events=[ban()],
+        **kw,
+    )
+    data["settings"].update({"qualification_days": qualification, "switch_after_days": 5})
+    return data
+
+
+def test_switching_to_an_unqualified_supplier_takes_the_qualification_delay() -> None:
+    res = ss.run(build(_two_suppliers(1.0, qualification=60)), seed=0)
+    short = _short(res, "USA")
+    first = int(np.flatnonzero(short > 0)[0])
+    assert first == 35
+    # orders go unfilled from day 0; on day 4 (5 days unfilled) qualification starts, it ends
+    # 60 days later, and the first shipment from the new source arrives `lead` = 5 days after
+    last = int(np.flatnonzero(short > 0)[-1])
+    assert last == 4 + 60 + 5 - 1
+    assert short[last + 1 :].max() == 0.0
+
+
+def test_qualified_second_source_takes_over_at_once() -> None:
+    res = ss.run(build(_two_suppliers(0.5)), seed=0)
+    assert _short(res, "USA").sum() == 0
+
+
+def test_uncertain_qualification_delay_varies_with_seed() -> None:
+    scn = build(_two_suppliers(1.0, qualification={"dist": "uniform", "loc": 30, "scale": 120}))
+    totals = {round(float(_short(ss.run(scn, seed=s), "USA").sum()), 6) for s in range(5)}
+    assert len(totals) > 1
+
+
+def _scarce(allocation: str) -> dict:
+    """A supplier in CHN with capacity for two of three markets of 10/day each."""
+    data = chain(
+        capacity_per_day=20.0, market_cover=0,
+        demand=[
+            {"country": "USA", "commodity": "magnet", "per_year": 3650, "tier": 2},
+            {"country": "JPN", "commodity": "magnet", "per_year": 3650, "tier": 1},
+            {"country": "CHN", "commodity": "magnet", "per_year": 3650, "tier": 3},
+        ],
+    )
+    data["settings"]["allocation"] = allocation
+    return data
+
+
+def test_priority_allocation_serves_higher_tiers_first() -> None:
+    res = ss.run(build(_scarce("priority")), seed=0)
+    assert _short(res, "JPN")[60:].max() == pytest.approx(0.0, abs=1e-9)
+    assert _short(res, "USA")[60:].mean() == pytest.approx(0.0, abs=1e-6)
+    assert _short(res, "CHN")[60:].mean() == pytest.approx(10.0, rel=1e-6)
+
+
+def test_pro_rata_allocation_shares_the_gap() -> None:
+    res = ss.run(build(_scarce("pro_rata")), seed=0)
+    late = [_short(res, c)[100:].sum() for c in ("USA", "JPN", "CHN")]
+    assert sum(late) == pytest.approx(200 * 10.0, rel=1e-6)
+    assert min(late) > 0.2 * max(late)
+
+
+def test_domestic_first_allocation_serves_home_market() -> None:
+    res = ss.run(build(_scarce("domestic_first")), seed=0)
+    assert _short(res, "CHN")[60:].max() == pytest.approx(0.0, abs=1e-9)
+    assert _short(res, "JPN")[60:].max() == pytest.approx(0.0, abs=1e-9)
+    assert _short(res, "USA")[60:].mean() == pytest.approx(10.0, rel=1e-6)
+
+
+def test_outages_cause_shortfall_and_depend_on_seed() -> None:
+    data = chain(market_cover=2, capacity_per_day=12.0)
+    data["facilities"][0].update({"outage_rate_per_year": 12.0, "outage_days": 10})
+    scn = build(data)
+    totals = [float(_short(ss.run(scn, seed=s), "USA").sum()) for s in range(3)]
+    assert min(totals) > 0
+    assert len(set(totals)) == 3
+
+
+def test_thrifting_stretches_input_stocks() -> None:
+    world = _content_world(0.001)
+    world["events"] = [ban(commodities=["oxide"])]
+    world["settings"]["input_days_of_cover"] = 40
+    base = ss.run(build(world), seed=0)
+    thrift = {"type": "demand_shift", "commodity": "magnet", "input": "oxide", "change": -0.5,
+              "start": "2025-01-02"}
+    thrifty = ss.run(build({**world, "events": [*world["events"], thrift]}), seed=0)
+    first = [int(np.flatnonzero(_short(r, "JPN") > 0)[0]) for r in (base, thrifty)]
+    assert first[1] > first[0] + 30
+
+
+def test_same_seed_gives_identical_results_and_other_seeds_differ() -> None:
+    scn = build(
+        _two_suppliers(1.0, qualification={"dist": "triang", "c": 0.5, "loc": 30, "scale": 90})
+    )
+    a, b, c = ss.run(scn, seed=42), ss.run(scn, seed=42), ss.run(scn, seed=43)
+    for name in a.cubes:
+        np.testing.assert_array_equal(a.cubes[name], b.cubes[name])
+    np.testing.assert_array_equal(a.production, b.production)
+    assert not np.array_equal(a.cubes["shortfall"], c.cubes["shortfall"])
