@@ -252,7 +252,7 @@ def compile_scenario(
                 continue
             sc = int(fac_country[s])
             lead = domestic if sc == c else _lead(leads, countries[sc], countries[c], fallback)
-            if lead is None or nominal[s] <= 0:
+            if lead is None or nominal[s] <= 1e-9:
                 continue
             share = None if table is None else table.get(sc, 0.0)
             l_buyer.append(b)

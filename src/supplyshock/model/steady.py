@@ -47,13 +47,13 @@ def output_origin(
     country (``own_origin``). Output share = value-weighted mix of the two.
     """
     n_fac, n_org = own_origin.shape
-    vin = np.bincount(input_facility, weights=value_in, minlength=n_fac)
+    vin = np.bincount(input_facility, weights=value_in, minlength=n_fac).astype(float)
     added = np.maximum(price_out - vin, 0.0)
     total = vin + added
     result = np.empty((n_fac, n_org))
     for o in range(n_org):
         num = np.bincount(input_facility, weights=value_in * origin_in[:, o], minlength=n_fac)
-        num += added * own_origin[:, o]
+        num = num + added * own_origin[:, o]
         result[:, o] = np.divide(num, total, out=own_origin[:, o].copy(), where=total > 0)
     return result
 

@@ -59,16 +59,20 @@ class _Checker:
         self, table: str, i: int, field: str, value: object, lo: float, hi: float = math.inf
     ) -> None:
         """A plain number, a distribution's support or a choice's values must lie in [lo, hi]."""
+        allowed = f"between {lo:g} and {hi:g}" if hi < math.inf else f"at least {lo:g}"
+        if lo == 0 and hi == math.inf:
+            allowed = "non-negative"
         if isinstance(value, Distribution):
             low, high = value.frozen().support()
             if low < lo or high > hi:
-                self.add(table, i, field, value.model_dump(), f"support must lie in [{lo}, {hi}]")
+                message = f"values must be {allowed}, but the support is [{low:g}, {high:g}]"
+                self.add(table, i, field, value.model_dump(), message)
         elif isinstance(value, Choice):
             bad = [c for c in value.choice if isinstance(c, str) or not lo <= float(c) <= hi]
             if bad:
-                self.add(table, i, field, bad, f"choices must be numbers in [{lo}, {hi}]")
+                self.add(table, i, field, bad, f"choices must be numbers {allowed}")
         elif isinstance(value, int | float) and not lo <= value <= hi:
-            self.add(table, i, field, value, f"must lie in [{lo}, {hi}]")
+            self.add(table, i, field, value, f"must be {allowed}")
 
     def in_horizon(self, table: str, i: int, field: str, day: dt.date) -> None:
         if not self.scn.start <= day <= self.scn.end:
@@ -187,27 +191,40 @@ def _check_world(ck: _Checker) -> None:
 
 
 def _check_cycles(ck: _Checker) -> None:
-    """A commodity may not, through recipes, be an input to its own production."""
-    inputs: dict[str, set[str]] = defaultdict(set)
-    for r in ck.scn.recipes:
-        inputs[r.recipe].add(r.input)
-    graph: dict[str, set[str]] = defaultdict(set)
-    for f in ck.scn.facilities:
-        graph[f.output] |= inputs.get(f.recipe, set())
-    state: dict[str, int] = {}
-    for start in sorted(graph):
-        stack: list[tuple[str, list[str]]] = [(start, [start])]
-        while stack:
-            node, path = stack.pop()
-            state[node] = 1
-            for nxt in sorted(graph.get(node, ())):
-                if nxt in path:
-                    cycle = " <- ".join([*path[path.index(nxt) :], nxt])
-                    ck.problems.append(
-                        Problem(ck.scn.origin_file, "recipes", cycle, "cycle in recipes")
-                    )
-                    return
-                stack.append((nxt, [*path, nxt]))
+    """A commodity may not, through recipes, be an input to its own production.
+
+    Each cycle is reported at the recipe row whose input closes it.
+    """
+    facilities = [*ck.scn.facilities]
+    facilities += [e.facility for e in ck.scn.events if isinstance(e, schema.NewCapacity)]
+    outputs: dict[str, set[str]] = defaultdict(set)
+    for f in facilities:
+        if f.recipe:
+            outputs[f.recipe].add(f.output)
+    inputs: dict[str, list[tuple[str, int]]] = defaultdict(list)
+    for i, r in enumerate(ck.scn.recipes):
+        for output in outputs.get(r.recipe, ()):
+            inputs[output].append((r.input, i))
+    state: dict[str, int] = {}  # 1: on the current path, 2: fully explored
+    for root in sorted(inputs):
+        if root in state:
+            continue
+        path, todo = [root], [iter(sorted(inputs[root]))]
+        state[root] = 1
+        while todo:
+            step = next(todo[-1], None)
+            if step is None:
+                state[path.pop()] = 2
+                todo.pop()
+                continue
+            commodity, row = step
+            if state.get(commodity) == 1:
+                cycle = " <- ".join([*path[path.index(commodity) :], commodity])
+                ck.add("recipes", row, "input", commodity, f"cycle in recipes: {cycle}")
+            elif commodity not in state:
+                state[commodity] = 1
+                path.append(commodity)
+                todo.append(iter(sorted(inputs.get(commodity, ()))))
 
 
 def _check_events(ck: _Checker) -> None:

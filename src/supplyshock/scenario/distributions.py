@@ -191,7 +191,7 @@ def parse_uncertain(value: Any, *, allow_dist: bool = True) -> Any:
 def _describe(error: Any) -> str:
     message = str(error["msg"]).removeprefix("Value error, ")
     where = ".".join(str(x) for x in error["loc"] if x != "params")
-    return f"{where}: {message} (got {error['input']!r})" if where else message
+    return f"{where} = {error['input']!r}: {message}" if where else message
 
 
 def is_uncertain(value: object) -> bool:

@@ -9,6 +9,7 @@ fail the schema are left out and the cross-checks still run on the rest, so that
 from __future__ import annotations
 
 import difflib
+import re
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -175,6 +176,10 @@ def _problems_from(
             allowed = _field_names(model, err["loc"])
             close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
             message = "unknown field" + (f"; did you mean {close[0]!r}?" if close else "")
+        elif err["type"] == "literal_error":
+            allowed = re.findall(r"'([^']*)'", str(err["ctx"]["expected"]))
+            close = difflib.get_close_matches(str(value), allowed, n=1)
+            message += f"; did you mean {close[0]!r}?" if close else ""
         elif err["type"] == "union_tag_invalid":
             value = err["ctx"]["tag"]
             close = difflib.get_close_matches(str(value), _EVENT_MODELS, n=1)

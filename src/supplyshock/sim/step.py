@@ -148,10 +148,10 @@ class Stepper:
 
         # production: today's orders plus the output buffer, within capacity and inputs
         limit = np.full(self.F, np.inf)
-        np.minimum.at(limit, self.in_fac, s.inv[:n_in] / per_unit)
+        np.minimum.at(limit, self.in_fac, np.maximum(s.inv[:n_in], 0.0) / per_unit)
         wanted = np.maximum(received + net.out_cover_days * s.signal - s.out, 0.0)
         possible = np.minimum(cap, wanted)
-        production = np.minimum(possible, limit)
+        production = np.maximum(np.minimum(possible, limit), 0.0)
         use = production[self.in_fac] * per_unit
         s.inv[:n_in] -= use
         s.out += production
