@@ -47,7 +47,7 @@ _LAZY = {
 
 
 def __getattr__(name: str) -> Any:
-    """Import the engine, plotting and metrics on first use, keeping ``import supplyshock`` light."""
+    """Import the engine, plots and metrics on first use, keeping ``import supplyshock`` light."""
     if name not in _LAZY:
         raise AttributeError(f"module 'supplyshock' has no attribute {name!r}")
     module_name, attr = _LAZY[name]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -27,7 +27,7 @@ __all__ = ["app"]
 def _fail(exc: ScenarioError) -> typer.Exit:
     errors.print(f"[bold red]{len(exc.problems)} problem(s)[/bold red]")
     for problem in exc.problems:
-        errors.print(f"  {problem}", markup=False, highlight=False)
+        typer.echo(f"  {problem}", err=True)
     return typer.Exit(code=2)
 
 
@@ -40,7 +40,7 @@ def _load(source: str):  # type: ignore[no-untyped-def]
         raise _fail(exc) from None
 
 
-def _fmt(value: float) -> str:
+def _fmt(value: Any) -> str:
     if value != value:  # NaN
         return "-"
     return f"{value:,.1f}" if abs(value) < 1e6 else f"{value:,.3g}"
@@ -89,16 +89,16 @@ def run(
         view.add_column(
             name, justify="left" if name in {"country", "commodity", "unit"} else "right"
         )
-    for row in shown.itertuples():
+    for row in shown.to_dict("records"):
         view.add_row(
-            row.country,
-            row.commodity,
-            row.unit,
-            _fmt(row.shortfall),
-            _fmt(row.peak_daily_shortfall),
-            f"{100 * row.unmet_share:.2f}",
-            str(int(row.days_in_shortfall)),
-            _fmt(row.time_to_recovery_days),
+            str(row["country"]),
+            str(row["commodity"]),
+            str(row["unit"]),
+            _fmt(row["shortfall"]),
+            _fmt(row["peak_daily_shortfall"]),
+            f"{100 * row['unmet_share']:.2f}",
+            str(int(row["days_in_shortfall"])),
+            _fmt(row["time_to_recovery_days"]),
         )
     console.print(view)
     if shown.empty:
@@ -108,8 +108,10 @@ def run(
     out.mkdir(parents=True, exist_ok=True)
     ax = plot.shortfall_timeline(result, bloc=bloc)
     png = out / f"{scn.name}_shortfall.png"
-    ax.figure.savefig(png, dpi=120)
-    plt.close(ax.figure)
+    figure = ax.get_figure(root=True)
+    assert figure is not None
+    figure.savefig(png, dpi=120)
+    plt.close(figure)
     csv = out / f"{scn.name}_shortfall.csv"
     table.to_csv(csv, index=False)
     console.print(f"wrote {png} and {csv}")
@@ -130,7 +132,7 @@ def validate(
             failed = True
             errors.print(f"[red]{source}[/red]: {len(exc.problems)} problem(s)")
             for problem in exc.problems:
-                errors.print(f"  {problem}", markup=False, highlight=False)
+                typer.echo(f"  {problem}", err=True)
             continue
         console.print(
             f"OK {source}: {scn.name}, {len(scn.facilities)} facilities, {len(scn.events)} events"

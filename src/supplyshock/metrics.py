@@ -21,6 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from supplyshock.model.arrays import safe_divide
 from supplyshock.model.network import FloatArray
 
 __all__ = [
@@ -42,16 +43,15 @@ def _short(shortfall: FloatArray, demand: FloatArray, tol: float) -> np.ndarray:
 
 
 def cumulative(shortfall: FloatArray) -> FloatArray:
-    return np.asarray(shortfall.sum(axis=0))
+    return np.asarray(shortfall.sum(axis=0), dtype=np.float64)
 
 
 def peak(shortfall: FloatArray) -> FloatArray:
-    return np.asarray(shortfall.max(axis=0, initial=0.0))
+    return np.asarray(shortfall.max(axis=0, initial=0.0), dtype=np.float64)
 
 
 def unmet_share(shortfall: FloatArray, demand: FloatArray) -> FloatArray:
-    total = demand.sum(axis=0)
-    return np.divide(shortfall.sum(axis=0), total, out=np.zeros_like(total), where=total > 0)
+    return safe_divide(shortfall.sum(axis=0), demand.sum(axis=0))
 
 
 def days_in_shortfall(shortfall: FloatArray, demand: FloatArray, tol: float = TOL) -> FloatArray:
@@ -61,7 +61,7 @@ def days_in_shortfall(shortfall: FloatArray, demand: FloatArray, tol: float = TO
 def first_shortfall_day(shortfall: FloatArray, demand: FloatArray, tol: float = TOL) -> FloatArray:
     """Index of the first day in shortfall, NaN where there is none."""
     short = _short(shortfall, demand, tol)
-    first = short.argmax(axis=0).astype(float)
+    first: FloatArray = short.argmax(axis=0).astype(np.float64)
     first[~short.any(axis=0)] = np.nan
     return first
 
@@ -83,7 +83,7 @@ def time_to_recovery(
 
 def mw_days_lost(shortfall: FloatArray) -> FloatArray:
     """Capacity-days not in service: shortfall of capacity additions, accumulated over days."""
-    return np.asarray(np.cumsum(shortfall, axis=0).sum(axis=0))
+    return np.asarray(np.cumsum(shortfall, axis=0).sum(axis=0), dtype=np.float64)
 
 
 def shortfall_table(
@@ -100,8 +100,9 @@ def shortfall_table(
     short = sums["shortfall"].unstack(keys).reindex(columns=demand.columns).fillna(0.0)
     d, s = demand.to_numpy(), short.to_numpy()
     first = first_shortfall_day(s, d, tol)
-    dates = demand.index.to_numpy()
-    first_date = [dates[int(i)] if np.isfinite(i) else pd.NaT for i in first]
+    dates = pd.DatetimeIndex(demand.index).to_numpy()
+    found = np.isfinite(first)
+    first_date = np.where(found, dates[np.where(found, first, 0).astype(int)], np.datetime64("NaT"))
     table = pd.DataFrame(
         {
             "demand": d.sum(axis=0),
@@ -109,7 +110,7 @@ def shortfall_table(
             "peak_daily_shortfall": peak(s),
             "unmet_share": unmet_share(s, d),
             "days_in_shortfall": days_in_shortfall(s, d, tol),
-            "first_shortfall": pd.to_datetime(first_date),
+            "first_shortfall": first_date,
             "time_to_recovery_days": time_to_recovery(s, d, window, tol),
         },
         index=demand.columns,

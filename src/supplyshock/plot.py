@@ -47,6 +47,8 @@ def shortfall_timeline(
     """
     members = result.members(bloc) if bloc in result.blocs else list(result.countries)
     commodity = commodity or _default_commodity(result, members)
+    import matplotlib.dates as mdates
+
     if commodity not in result.commodities:
         raise ValueError(f"unknown commodity {commodity!r}")
     k = result.commodities.index(commodity)
@@ -67,10 +69,11 @@ def shortfall_timeline(
         for date, label in result.provenance.get("timeline", []):
             when = pd.Timestamp(date)
             if result.dates[0] <= when <= result.dates[-1]:
-                ax.axvline(when, color="0.5", lw=0.8, ls="--")
+                x = float(mdates.date2num(when))  # type: ignore[no-untyped-call]
+                ax.axvline(x, color="0.5", lw=0.8, ls="--")
                 ax.annotate(
                     label,
-                    (when, 1.0),
+                    (x, 1.0),
                     xycoords=("data", "axes fraction"),
                     rotation=90,
                     va="top",

@@ -114,7 +114,8 @@ class RunResult:
         """Countries that belong to ``bloc`` at any time in the horizon."""
         if bloc not in self.blocs:
             raise KeyError(f"unknown bloc {bloc!r}; known: {sorted(self.blocs)}")
-        return [c for c, ever in zip(self.countries, self.blocs[bloc].any(axis=1)) if ever]
+        ever = np.any(self.blocs[bloc], axis=1).tolist()
+        return [c for c, member in zip(self.countries, ever, strict=True) if member]
 
     # ------------------------------------------------------------------ tidy views
 
@@ -216,7 +217,7 @@ class RunResult:
         )
 
     def mass_balance(self) -> pd.DataFrame:
-        """Per commodity: initial stock + produced = consumed + delivered + final stock + transit."""
+        """Per commodity: stock at start + produced = consumed + delivered + stock + transit."""
         frame = pd.DataFrame(self.balance, index=pd.Index(self.commodities, name="commodity"))
         inflow = frame["initial_stock"] + frame["produced"]
         outflow = frame["consumed"] + frame["delivered"] + frame["final_stock"]

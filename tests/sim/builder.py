@@ -34,8 +34,13 @@ def chain(
         "countries": [{"iso3": "CHN"}, {"iso3": "USA"}, {"iso3": "JPN"}],
         "blocs": {"alliance": [{"country": "USA"}, {"country": "JPN"}]},
         "facilities": [
-            {"id": "cn_maker", "kind": "magnet_maker", "country": "CHN", "output": "magnet",
-             "capacity_per_year": capacity_per_day * 365}
+            {
+                "id": "cn_maker",
+                "kind": "magnet_maker",
+                "country": "CHN",
+                "output": "magnet",
+                "capacity_per_year": capacity_per_day * 365,
+            }
         ],
         "lanes": [{"origin": "*", "destination": "*", "lead_time_days": lead}],
         "demand": [{"country": "USA", "commodity": "magnet", "per_year": demand_per_day * 365}],
@@ -54,7 +59,14 @@ def build(data: dict[str, Any]) -> Scenario:
 
 
 def ban(start: str = START, **kw: Any) -> dict[str, Any]:
-    event = {"type": "export_control", "id": "ban", "exporter": "CHN", "commodities": ["magnet"],
-             "destinations": "all", "mode": "ban", "start": start}
+    event = {
+        "type": "export_control",
+        "id": "ban",
+        "exporter": "CHN",
+        "commodities": ["magnet"],
+        "destinations": "all",
+        "mode": "ban",
+        "start": start,
+    }
     event.update(kw)
     return event

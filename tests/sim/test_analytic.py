@@ -34,7 +34,9 @@ def test_supply_below_demand_gives_the_capacity_gap() -> None:
 
 
 @pytest.mark.parametrize(("cover", "lead"), [(30, 5), (12, 1), (0, 7), (45, 20)])
-def test_ban_on_sole_supplier_shortfall_starts_after_stock_and_pipeline(cover: int, lead: int) -> None:
+def test_ban_on_sole_supplier_shortfall_starts_after_stock_and_pipeline(
+    cover: int, lead: int
+) -> None:
     # S days of stock plus `lead` days of goods already shipped: day S + lead is the first short.
     res = ss.run(build(chain(market_cover=cover, lead=lead, events=[ban()])), seed=0)
     _, short = _market(res)
@@ -96,37 +98,69 @@ def test_quota_caps_exports() -> None:
 
 
 def test_suspension_without_snapback_lifts_control_for_good() -> None:
-    events = [ban(), {"type": "suspend", "control": "ban", "start": START, "end": "2025-03-01",
-                      "snapback": False}]
+    events = [
+        ban(),
+        {
+            "type": "suspend",
+            "control": "ban",
+            "start": START,
+            "end": "2025-03-01",
+            "snapback": False,
+        },
+    ]
     res = ss.run(build(chain(events=events)), seed=0)
     assert _market(res)[1].max() == 0.0
 
 
 def test_suspension_with_snapback_restores_control_at_end() -> None:
-    events = [ban(), {"type": "suspend", "control": "ban", "start": START, "end": "2025-03-02",
-                      "snapback": True}]  # end = day 60
+    events = [
+        ban(),
+        {
+            "type": "suspend",
+            "control": "ban",
+            "start": START,
+            "end": "2025-03-02",
+            "snapback": True,
+        },
+    ]  # end = day 60
     res = ss.run(build(chain(events=events)), seed=0)
     assert _first_short(_market(res)[1]) == 60 + 30 + 5
 
 
 def test_snapback_probability_is_drawn_per_replication() -> None:
-    events = [ban(), {"type": "suspend", "control": "ban", "start": START, "end": "2025-03-02",
-                      "snapback": {"choice": [True, False], "p": [0.5, 0.5]}}]
+    events = [
+        ban(),
+        {
+            "type": "suspend",
+            "control": "ban",
+            "start": START,
+            "end": "2025-03-02",
+            "snapback": {"choice": [True, False], "p": [0.5, 0.5]},
+        },
+    ]
     scn = build(chain(events=events))
     outcomes = {ss.run(scn, seed=s).cubes["shortfall"].sum() > 0 for s in range(12)}
     assert outcomes == {True, False}
 
 
 def test_resume_ends_suspension_early() -> None:
-    events = [ban(), {"type": "suspend", "control": "ban", "start": START},
-              {"type": "resume", "control": "ban", "start": "2025-02-10"}]  # day 40
+    events = [
+        ban(),
+        {"type": "suspend", "control": "ban", "start": START},
+        {"type": "resume", "control": "ban", "start": "2025-02-10"},
+    ]  # day 40
     res = ss.run(build(chain(events=events)), seed=0)
     assert _first_short(_market(res)[1]) == 40 + 30 + 5
 
 
 def test_capacity_shock_on_sole_supplier() -> None:
-    shock = {"type": "capacity_shock", "facility": "cn_maker", "share_lost": 1.0, "start": START,
-             "end": "2025-05-01"}
+    shock = {
+        "type": "capacity_shock",
+        "facility": "cn_maker",
+        "share_lost": 1.0,
+        "start": START,
+        "end": "2025-05-01",
+    }
     res = ss.run(build(chain(events=[shock])), seed=0)
     _, short = _market(res)
     assert _first_short(short) == 30 + 5
@@ -141,9 +175,18 @@ def test_partial_capacity_shock_leaves_the_rest() -> None:
 
 
 def test_new_capacity_closes_a_gap() -> None:
-    new = {"type": "new_capacity", "facility": {
-        "id": "us_maker", "kind": "magnet_maker", "country": "USA", "output": "magnet",
-        "capacity_per_year": 3650, "start": "2025-04-11", "ramp_days": 0}}
+    new = {
+        "type": "new_capacity",
+        "facility": {
+            "id": "us_maker",
+            "kind": "magnet_maker",
+            "country": "USA",
+            "output": "magnet",
+            "capacity_per_year": 3650,
+            "start": "2025-04-11",
+            "ramp_days": 0,
+        },
+    }
     base = chain(capacity_per_day=4.0, market_cover=0)
     without = ss.run(build(base), seed=0)
     with_new = ss.run(build({**base, "events": [new]}), seed=0)
@@ -152,8 +195,13 @@ def test_new_capacity_closes_a_gap() -> None:
 
 
 def test_demand_shift_scales_demand_after_lag() -> None:
-    shift = {"type": "demand_shift", "commodity": "magnet", "change": -0.5, "start": "2025-04-11",
-             "lag_days": 10}
+    shift = {
+        "type": "demand_shift",
+        "commodity": "magnet",
+        "change": -0.5,
+        "start": "2025-04-11",
+        "lag_days": 10,
+    }
     res = ss.run(build(chain(events=[shift])), seed=0)
     demand, _ = _market(res)
     assert demand[99] == pytest.approx(10.0)
@@ -162,8 +210,16 @@ def test_demand_shift_scales_demand_after_lag() -> None:
 
 
 def test_reserve_release_delays_shortfall_by_its_size() -> None:
-    stocks = [{"holder": "USA", "commodity": "magnet", "kind": "strategic", "quantity": 200.0,
-               "release_trigger_days": 31, "release_rate_per_day": 100.0}]
+    stocks = [
+        {
+            "holder": "USA",
+            "commodity": "magnet",
+            "kind": "strategic",
+            "quantity": 200.0,
+            "release_trigger_days": 31,
+            "release_rate_per_day": 100.0,
+        }
+    ]
     res = ss.run(build(chain(events=[ban()], stocks=stocks)), seed=0)
     # stock + pipeline last 35 days; 200 t released as the cover slips cover 20 more days
     assert _first_short(_market(res)[1]) == 30 + 5 + 20
@@ -174,8 +230,13 @@ def test_reserve_release_delays_shortfall_by_its_size() -> None:
 
 def test_scheduled_stockpile_release() -> None:
     stocks = [{"holder": "USA", "commodity": "magnet", "kind": "strategic", "quantity": 100.0}]
-    release = {"type": "stockpile_release", "holder": "USA", "commodity": "magnet",
-               "rate_per_day": 10.0, "start": "2025-02-01"}
+    release = {
+        "type": "stockpile_release",
+        "holder": "USA",
+        "commodity": "magnet",
+        "rate_per_day": 10.0,
+        "start": "2025-02-01",
+    }
     without = ss.run(build(chain(events=[ban()], stocks=stocks)), seed=0)
     with_release = ss.run(build(chain(events=[ban(), release], stocks=stocks)), seed=0)
     assert _first_short(_market(without)[1]) == 35

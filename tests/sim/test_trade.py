@@ -21,23 +21,41 @@ def _content_world(threshold: float, destinations: object = "all") -> dict:
             {"id": "magnet", "usd_per_unit": 100.0, "category": "ree_magnet"},
         ],
         facilities=[
-            {"id": "cn_sep", "kind": "separator", "country": "CHN", "output": "oxide",
-             "capacity_per_year": 3650},
-            {"id": "jp_maker", "kind": "magnet_maker", "country": "JPN", "output": "magnet",
-             "capacity_per_year": 7300, "recipe": "magnet"},
+            {
+                "id": "cn_sep",
+                "kind": "separator",
+                "country": "CHN",
+                "output": "oxide",
+                "capacity_per_year": 3650,
+            },
+            {
+                "id": "jp_maker",
+                "kind": "magnet_maker",
+                "country": "JPN",
+                "output": "magnet",
+                "capacity_per_year": 7300,
+                "recipe": "magnet",
+            },
         ],
         recipes=[{"recipe": "magnet", "input": "oxide", "per_unit": 0.5}],
         demand=[
             {"country": "USA", "commodity": "magnet", "per_year": 3650},
             {"country": "JPN", "commodity": "magnet", "per_year": 1825},
         ],
-        events=[ban(commodities=["magnet"], destinations=destinations,
-                    content_rule={"origin": "CHN", "threshold": threshold})],
+        events=[
+            ban(
+                commodities=["magnet"],
+                destinations=destinations,
+                content_rule={"origin": "CHN", "threshold": threshold},
+            )
+        ],
     )
 
 
 @pytest.mark.parametrize(("threshold", "blocked"), [(0.24, True), (0.26, False), (0.001, True)])
-def test_content_rule_blocks_reexports_only_above_threshold(threshold: float, blocked: bool) -> None:
+def test_content_rule_blocks_reexports_only_above_threshold(
+    threshold: float, blocked: bool
+) -> None:
     res = ss.run(build(_content_world(threshold)), seed=0)
     assert bool(_short(res, "USA").sum() > 0) is blocked
     assert _short(res, "JPN").sum() == 0  # the rule covers exports, not home sales
@@ -59,14 +77,25 @@ def test_origin_share_is_value_weighted() -> None:
 def _two_suppliers(share_cn: float, qualification: object = 60, **kw: object) -> dict:
     shares = [{"buyer": "USA", "commodity": "magnet", "supplier": "CHN", "share": share_cn}]
     if share_cn < 1:
-        shares.append({"buyer": "USA", "commodity": "magnet", "supplier": "JPN",
-                       "share": 1 - share_cn})
+        shares.append(
+            {"buyer": "USA", "commodity": "magnet", "supplier": "JPN", "share": 1 - share_cn}
+        )
     data = chain(
         facilities=[
-            {"id": "cn_maker", "kind": "magnet_maker", "country": "CHN", "output": "magnet",
-             "capacity_per_year": 7300},
-            {"id": "jp_maker", "kind": "magnet_maker", "country": "JPN", "output": "magnet",
-             "capacity_per_year": 7300},
+            {
+                "id": "cn_maker",
+                "kind": "magnet_maker",
+                "country": "CHN",
+                "output": "magnet",
+                "capacity_per_year": 7300,
+            },
+            {
+                "id": "jp_maker",
+                "kind": "magnet_maker",
+                "country": "JPN",
+                "output": "magnet",
+                "capacity_per_year": 7300,
+            },
         ],
         supplier_shares=shares,
         events=[ban()],
@@ -102,7 +131,8 @@ def test_uncertain_qualification_delay_varies_with_seed() -> None:
 def _scarce(allocation: str) -> dict:
     """A supplier in CHN with capacity for two of three markets of 10/day each."""
     data = chain(
-        capacity_per_day=20.0, market_cover=0,
+        capacity_per_day=20.0,
+        market_cover=0,
         demand=[
             {"country": "USA", "commodity": "magnet", "per_year": 3650, "tier": 2},
             {"country": "JPN", "commodity": "magnet", "per_year": 3650, "tier": 1},
@@ -148,8 +178,13 @@ def test_thrifting_stretches_input_stocks() -> None:
     world["events"] = [ban(commodities=["oxide"])]
     world["settings"]["input_days_of_cover"] = 40
     base = ss.run(build(world), seed=0)
-    thrift = {"type": "demand_shift", "commodity": "magnet", "input": "oxide", "change": -0.5,
-              "start": "2025-01-02"}
+    thrift = {
+        "type": "demand_shift",
+        "commodity": "magnet",
+        "input": "oxide",
+        "change": -0.5,
+        "start": "2025-01-02",
+    }
     thrifty = ss.run(build({**world, "events": [*world["events"], thrift]}), seed=0)
     first = [int(np.flatnonzero(_short(r, "JPN") > 0)[0]) for r in (base, thrifty)]
     assert first[1] > first[0] + 30

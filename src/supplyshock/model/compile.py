@@ -7,21 +7,22 @@ ramps and shocks, demand with growth and shifts, recipe intensities with thrifti
 
 from __future__ import annotations
 
-import datetime as dt
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import dataclass
 
 import numpy as np
 
-from supplyshock.errors import ScenarioError
+from supplyshock.model.arrays import sum_by
 from supplyshock.model.draws import Drawer
-from supplyshock.model.network import (
-    Control,
-    FloatArray,
-    Network,
-    ReleaseWindow,
-    Reserve,
-    SuspensionSpec,
+from supplyshock.model.index import ScenarioIndex, ramp
+from supplyshock.model.network import BoolArray, FloatArray, IntArray, Network
+from supplyshock.model.policies import (
+    Links,
+    compile_controls,
+    compile_reserves,
+    compile_suspensions,
+    timeline,
 )
 from supplyshock.model.steady import steady_state
 from supplyshock.scenario import schema
@@ -29,85 +30,15 @@ from supplyshock.scenario import schema
 __all__ = ["compile_scenario"]
 
 
-class _Index:
-    """Name -> index lookups and date conversion for one scenario."""
-
-    def __init__(self, scn: schema.Scenario) -> None:
-        self.scn = scn
-        self.start = scn.start
-        self.T = scn.horizon_days
-        self.facilities = list(scn.facilities) + [
-            e.facility for e in scn.events if isinstance(e, schema.NewCapacity)
-        ]
-        self.country = {c.iso3: i for i, c in enumerate(scn.countries)}
-        self.commodity = {c.id: i for i, c in enumerate(scn.commodities)}
-        self.facility = {f.id: i for i, f in enumerate(self.facilities)}
-        self.C, self.K, self.F = len(self.country), len(self.commodity), len(self.facilities)
-        self.blocs = {name: self._membership(m) for name, m in scn.blocs.items()}
-
-    def day(self, date: dt.date | None, default: int) -> int:
-        return default if date is None else (date - self.start).days
-
-    def _membership(self, members: list[schema.BlocMember]) -> np.ndarray:
-        table = np.zeros((self.C, self.T), dtype=bool)
-        for m in members:
-            lo = max(0, self.day(m.since, 0))
-            hi = min(self.T, self.day(m.until, self.T))
-            table[self.country[m.country], lo:hi] = True
-        return table
-
-    def places(self, sel: schema.DestinationSelector, day: int) -> np.ndarray:
-        """Countries selected by ``sel`` on ``day`` (bloc membership is dated)."""
-        day = min(max(day, 0), self.T - 1)
-
-        def resolve(names: list[str]) -> np.ndarray:
-            mask = np.zeros(self.C, dtype=bool)
-            for name in names:
-                if name in self.country:
-                    mask[self.country[name]] = True
-                else:
-                    mask |= self.blocs[name][:, day]
-            return mask
-
-        if sel.all_except is not None:
-            return ~resolve(sel.all_except)
-        return resolve(sel.include)
-
-    def ever_members(self, names: list[str]) -> np.ndarray:
-        mask = np.zeros(self.C, dtype=bool)
-        for name in names:
-            if name in self.country:
-                mask[self.country[name]] = True
-            else:
-                mask |= self.blocs[name].any(axis=1)
-        return mask
-
-    def commodities(self, sel: schema.CommoditySelector) -> np.ndarray:
-        mask = np.zeros(self.K, dtype=bool)
-        for c in sel.ids:
-            mask[self.commodity[c]] = True
-        for i, c in enumerate(self.scn.commodities):
-            if c.category and c.category in sel.category:
-                mask[i] = True
-        return mask
-
-
-def _ramp(T: int, start: int, ramp_days: float) -> FloatArray:
-    days = np.arange(T, dtype=float)
-    if ramp_days <= 0:
-        return (days >= start).astype(float)
-    return np.clip((days - start + 1) / ramp_days, 0.0, 1.0)
-
-
-def _capacity(ix: _Index, draws: Drawer) -> tuple[FloatArray, FloatArray]:
-    """Capacity per facility and day with shocks, and without them (for the starting state)."""
+def _capacity(ix: ScenarioIndex, draws: Drawer) -> tuple[FloatArray, FloatArray]:
+    """Capacity per facility and day with shocks, and day 0 without them (the starting state)."""
     cap = np.zeros((ix.F, ix.T))
     for i, f in enumerate(ix.facilities):
         per_year = draws.number(f"facilities[{f.id}].capacity_per_year", f.capacity_per_year)
-        cap[i] = per_year / 365.0 * _ramp(ix.T, ix.day(f.start, -(10**6)), f.ramp_days)
+        cap[i] = per_year / 365.0 * ramp(ix.T, ix.day(f.start, -(10**6)), f.ramp_days)
     unshocked = cap[:, 0].copy()
-    countries = np.array([ix.country[f.country] for f in ix.facilities])
-    outputs = np.array([ix.commodity[f.output] for f in ix.facilities])
+    countries = np.array([ix.country[f.country] for f in ix.facilities], dtype=np.int64)
+    outputs = np.array([ix.commodity[f.output] for f in ix.facilities], dtype=np.int64)
     for j, e in enumerate(ix.scn.events):
         if not isinstance(e, schema.CapacityShock):
             continue
@@ -124,43 +55,183 @@ def _capacity(ix: _Index, draws: Drawer) -> tuple[FloatArray, FloatArray]:
     return cap, unshocked
 
 
-def _shift(ix: _Index, e: schema.DemandShift) -> FloatArray:
-    """Multiplier over days: 1 before start, ramping linearly to 1 + change over lag_days."""
-    start = ix.day(e.start, 0)
-    return 1.0 + e.change * _ramp(ix.T, start, e.lag_days)
+def _shift(ix: ScenarioIndex, e: schema.DemandShift) -> FloatArray:
+    """Multiplier over days: 1 before start, moving linearly to 1 + change over lag_days."""
+    return 1.0 + e.change * ramp(ix.T, ix.day(e.start, 0), e.lag_days)
 
 
-def _lead_table(ix: _Index, draws: Drawer) -> dict[tuple[str, str], float]:
-    return {
+def _shifts(ix: ScenarioIndex, commodity: int, country: int, input_: int | None) -> FloatArray:
+    """Product of the demand shifts (or, with ``input_``, thrifting) that apply."""
+    factor = np.ones(ix.T)
+    for e in ix.scn.events:
+        if not isinstance(e, schema.DemandShift) or ix.commodity[e.commodity] != commodity:
+            continue
+        shifted_input = None if e.input is None else ix.commodity[e.input]
+        if shifted_input == input_ and ix.places(e.countries, ix.day(e.start, 0))[country]:
+            factor *= _shift(ix, e)
+    return factor
+
+
+@dataclass(frozen=True)
+class _Buyers:
+    facility: IntArray
+    country: IntArray
+    commodity: IntArray
+    tier: IntArray
+    per_unit: FloatArray  # [inputs, t]
+    demand: FloatArray  # [markets, t]
+    n_inputs: int
+
+
+def _buyers(ix: ScenarioIndex, draws: Drawer, fac_country: IntArray) -> _Buyers:
+    """One buyer per facility input (recipe row), then one per demand row."""
+    recipes: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    for r in ix.scn.recipes:
+        recipes[r.recipe].append((ix.commodity[r.input], r.per_unit))
+    rows: list[tuple[int, int, int, int]] = []
+    per_unit = []
+    for i, f in enumerate(ix.facilities):
+        for k, amount in recipes.get(f.recipe, []):
+            rows.append((i, int(fac_country[i]), k, 2))
+            thrift = _shifts(ix, ix.commodity[f.output], int(fac_country[i]), k)
+            per_unit.append(amount / f.yield_ * thrift)
+    n_inputs = len(rows)
+    years = np.arange(ix.T) / 365.0
+    demand = np.zeros((len(ix.scn.demand), ix.T))
+    for m, d in enumerate(ix.scn.demand):
+        c, k = ix.country[d.country], ix.commodity[d.commodity]
+        key = f"demand[{d.country}.{d.commodity}.{d.sector or m}].per_year"
+        base = draws.number(key, d.per_year) / 365.0 * (1.0 + d.growth) ** years
+        demand[m] = base * _shifts(ix, k, c, None)
+        rows.append((-1, c, k, d.tier))
+    cols = np.array(rows, dtype=np.int64).reshape(-1, 4).T
+    return _Buyers(
+        facility=cols[0],
+        country=cols[1],
+        commodity=cols[2],
+        tier=cols[3],
+        per_unit=np.vstack(per_unit) if per_unit else np.zeros((0, ix.T)),
+        demand=demand,
+        n_inputs=n_inputs,
+    )
+
+
+@dataclass(frozen=True)
+class _Links:
+    buyer: IntArray
+    supplier: IntArray
+    lead: IntArray
+    weight: FloatArray
+    qualified: BoolArray
+
+
+def _lead_lookup(ix: ScenarioIndex, draws: Drawer) -> dict[tuple[str, str], float]:
+    st = ix.scn.settings
+    table = {
         (lane.origin, lane.destination): draws.number(
             f"lanes[{lane.origin}-{lane.destination}].lead_time_days", lane.lead_time_days
         )
         for lane in ix.scn.lanes
     }
+    if st.default_lead_time_days is not None:
+        table.setdefault(
+            ("*", "*"), draws.number("settings.default_lead_time_days", st.default_lead_time_days)
+        )
+    return table
 
 
-def _lead(
-    table: dict[tuple[str, str], float], origin: str, dest: str, fallback: float | None
-) -> float | None:
+def _links(
+    ix: ScenarioIndex,
+    draws: Drawer,
+    buyers: _Buyers,
+    fac: tuple[IntArray, IntArray],
+    nominal: FloatArray,
+) -> _Links:
+    """Every buyer to every producer of its commodity that a lane connects.
+
+    A link's weight is per unit of the supplier's capacity: orders split in proportion to
+    weight x capacity on the day. With supplier shares for (buyer country, commodity), only
+    countries with a positive share are qualified at the start.
+    """
+    fac_country, fac_output = fac
+    leads = _lead_lookup(ix, draws)
+    domestic = draws.number(
+        "settings.domestic_lead_time_days", ix.scn.settings.domestic_lead_time_days
+    )
+    shares: dict[tuple[int, int], dict[int, float]] = defaultdict(dict)
+    for row in ix.scn.supplier_shares:
+        key = (ix.country[row.buyer], ix.commodity[row.commodity])
+        shares[key][ix.country[row.supplier]] = row.share
+    by_country = sum_by(fac_country * ix.K + fac_output, nominal, ix.C * ix.K)
+    by_commodity = sum_by(fac_output, nominal, ix.K)
+    names = list(ix.country)
+    rows: list[tuple[int, int, int, float, bool]] = []
+    for b in range(len(buyers.facility)):
+        k, c = int(buyers.commodity[b]), int(buyers.country[b])
+        table = shares.get((c, k))
+        for s in np.flatnonzero((fac_output == k) & (nominal > 1e-9)):
+            sc = int(fac_country[s])
+            if buyers.facility[b] == s:
+                continue
+            lead = domestic if sc == c else _first_lead(leads, names[sc], names[c])
+            if lead is None:
+                continue
+            share = None if table is None else table.get(sc, 0.0)
+            if share:
+                rows.append(
+                    (b, int(s), max(1, round(lead)), share / by_country[sc * ix.K + k], True)
+                )
+            else:
+                rows.append((b, int(s), max(1, round(lead)), 1.0 / by_commodity[k], share is None))
+    cols = list(zip(*rows, strict=True)) if rows else [(), (), (), (), ()]
+    return _Links(
+        buyer=np.array(cols[0], dtype=np.int64),
+        supplier=np.array(cols[1], dtype=np.int64),
+        lead=np.array(cols[2], dtype=np.int64),
+        weight=np.array(cols[3], dtype=np.float64),
+        qualified=np.array(cols[4], dtype=bool),
+    )
+
+
+def _first_lead(table: dict[tuple[str, str], float], origin: str, dest: str) -> float | None:
     for key in ((origin, dest), (origin, "*"), ("*", dest), ("*", "*")):
         if key in table:
             return table[key]
-    return fallback
+    return None
 
 
-def _timeline(scn: schema.Scenario) -> list[tuple[str, str]]:
-    """Dated labels of the scenario's events, for plots."""
-    marks: list[tuple[str, str]] = []
-    for e in scn.events:
-        if isinstance(e, schema.ExportControl):
-            marks.append((e.start.isoformat(), f"{e.id or e.exporter} {e.mode}"))
-        elif isinstance(e, schema.Suspend):
-            marks.append((e.start.isoformat(), f"{e.control} suspended"))
-            if e.end is not None:
-                marks.append((e.end.isoformat(), f"{e.control} suspension ends"))
-        elif isinstance(e, schema.Resume):
-            marks.append((e.start.isoformat(), f"{e.control} resumed"))
-    return marks
+def _stocks(
+    ix: ScenarioIndex, draws: Drawer, buyers: _Buyers, fac_output: IntArray
+) -> tuple[FloatArray, FloatArray, list[tuple[schema.Stock, float | None]]]:
+    """Days of cover per buyer and per facility output; the strategic stock rows."""
+    st = ix.scn.settings
+    out_cover = np.array(
+        [
+            st.output_days_of_cover if f.output_days_of_cover is None else f.output_days_of_cover
+            for f in ix.facilities
+        ]
+    )
+    cover = np.where(buyers.facility >= 0, st.input_days_of_cover, st.market_days_of_cover)
+    cover = cover.astype(np.float64)
+    strategic: list[tuple[schema.Stock, float | None]] = []
+    for stock in ix.scn.stocks:
+        k = ix.commodity[stock.commodity]
+        days = None
+        if stock.days_of_cover is not None:
+            key = f"stocks[{stock.holder}.{stock.commodity}].days_of_cover"
+            days = draws.number(key, stock.days_of_cover)
+        if stock.kind == "strategic":
+            strategic.append((stock, days))
+            continue
+        if stock.holder in ix.facility:
+            f = ix.facility[stock.holder]
+            if fac_output[f] == k:
+                out_cover[f] = days or 0.0
+            cover[(buyers.facility == f) & (buyers.commodity == k)] = days or 0.0
+        else:
+            c = ix.country[stock.holder]
+            cover[(buyers.country == c) & (buyers.commodity == k)] = days or 0.0
+    return cover, out_cover, strategic
 
 
 def compile_scenario(
@@ -173,259 +244,62 @@ def compile_scenario(
     Uncertain values are drawn from ``rng`` (or taken from ``overrides`` by key, or set to their
     expected value when ``rng`` is None). The keys used are in ``network.extra["draws"]``.
     """
-    ix = _Index(scn)
+    ix = ScenarioIndex(scn)
     draws = Drawer(rng, overrides)
     st = scn.settings
-    T, C, K, F = ix.T, ix.C, ix.K, ix.F
     fac_country = np.array([ix.country[f.country] for f in ix.facilities], dtype=np.int64)
     fac_output = np.array([ix.commodity[f.output] for f in ix.facilities], dtype=np.int64)
-    capacity, capacity_before_shocks = _capacity(ix, draws)
-
-    recipes: dict[str, list[tuple[int, float]]] = defaultdict(list)
-    for r in scn.recipes:
-        recipes[r.recipe].append((ix.commodity[r.input], r.per_unit))
-    b_fac, b_country, b_comm, b_tier, per_unit_rows = [], [], [], [], []
-    for i, f in enumerate(ix.facilities):
-        for k, per_unit in recipes.get(f.recipe, []):
-            b_fac.append(i)
-            b_country.append(fac_country[i])
-            b_comm.append(k)
-            b_tier.append(2)
-            row = np.full(T, per_unit / f.yield_)
-            for e in scn.events:
-                if (
-                    isinstance(e, schema.DemandShift)
-                    and e.input is not None
-                    and ix.commodity[e.input] == k
-                    and ix.commodity[e.commodity] == fac_output[i]
-                    and ix.places(e.countries, ix.day(e.start, 0))[fac_country[i]]
-                ):
-                    row = row * _shift(ix, e)
-            per_unit_rows.append(row)
-    n_inputs = len(b_fac)
-    demand = np.zeros((len(scn.demand), T))
-    years = np.arange(T) / 365.0
-    for m, d in enumerate(scn.demand):
-        c, k = ix.country[d.country], ix.commodity[d.commodity]
-        key = f"demand[{d.country}.{d.commodity}.{d.sector or m}].per_year"
-        demand[m] = draws.number(key, d.per_year) / 365.0 * (1.0 + d.growth) ** years
-        for e in scn.events:
-            if (
-                isinstance(e, schema.DemandShift)
-                and e.input is None
-                and ix.commodity[e.commodity] == k
-                and ix.places(e.countries, ix.day(e.start, 0))[c]
-            ):
-                demand[m] *= _shift(ix, e)
-        b_fac.append(-1)
-        b_country.append(c)
-        b_comm.append(k)
-        b_tier.append(d.tier)
-    buyer_facility = np.array(b_fac, dtype=np.int64)
-    buyer_country = np.array(b_country, dtype=np.int64)
-    buyer_commodity = np.array(b_comm, dtype=np.int64)
-    per_unit = np.vstack(per_unit_rows) if per_unit_rows else np.zeros((0, T))
-
-    # links: every buyer to every producer of its commodity reachable over a lane
-    leads = _lead_table(ix, draws)
-    domestic = draws.number("settings.domestic_lead_time_days", st.domestic_lead_time_days)
-    fallback = (
-        None
-        if st.default_lead_time_days is None
-        else draws.number("settings.default_lead_time_days", st.default_lead_time_days)
-    )
-    shares: dict[tuple[int, int], dict[int, float]] = defaultdict(dict)
-    for s in scn.supplier_shares:
-        shares[(ix.country[s.buyer], ix.commodity[s.commodity])][ix.country[s.supplier]] = s.share
-    nominal = capacity.max(axis=1)
-    cap_by_country_comm: dict[tuple[int, int], float] = defaultdict(float)
-    for i in range(F):
-        cap_by_country_comm[(int(fac_country[i]), int(fac_output[i]))] += nominal[i]
-    total_by_comm = np.bincount(fac_output, weights=nominal, minlength=K)
-    countries = [c.iso3 for c in scn.countries]
-    l_buyer, l_sup, l_lead, l_weight, l_qual = [], [], [], [], []
-    for b in range(len(buyer_facility)):
-        k, c = int(buyer_commodity[b]), int(buyer_country[b])
-        table = shares.get((c, k))
-        for s in np.flatnonzero(fac_output == k):
-            if buyer_facility[b] == s:
-                continue
-            sc = int(fac_country[s])
-            lead = domestic if sc == c else _lead(leads, countries[sc], countries[c], fallback)
-            if lead is None or nominal[s] <= 1e-9:
-                continue
-            share = None if table is None else table.get(sc, 0.0)
-            l_buyer.append(b)
-            l_sup.append(int(s))
-            l_lead.append(max(1, round(lead)))
-            if share:
-                l_weight.append(share / cap_by_country_comm[(sc, k)])
-                l_qual.append(True)
-            else:
-                l_weight.append(1.0 / total_by_comm[k])
-                l_qual.append(share is None)
-    link_buyer = np.array(l_buyer, dtype=np.int64)
-    link_supplier = np.array(l_sup, dtype=np.int64)
-    link_export = fac_country[link_supplier] != buyer_country[link_buyer]
-    tier = np.array(b_tier, dtype=np.int64)[link_buyer]
+    capacity, capacity_day0 = _capacity(ix, draws)
+    buyers = _buyers(ix, draws, fac_country)
+    links = _links(ix, draws, buyers, (fac_country, fac_output), capacity.max(axis=1))
+    link_export = fac_country[links.supplier] != buyers.country[links.buyer]
+    tier = buyers.tier[links.buyer]
     rank = {
         "priority": tier,
         "pro_rata": np.zeros_like(tier),
         "domestic_first": link_export.astype(np.int64) * 100 + tier,
     }[st.allocation]
-
-    # controls, suspensions, reserves
-    origins: list[str] = []
-    controls = []
-    control_index: dict[str, int] = {}
-    for j, e in enumerate(scn.events):
-        if not isinstance(e, schema.ExportControl):
-            continue
-        key = e.id or str(j)
-        start = ix.day(e.start, 0)
-        dest = ix.places(e.destinations, start)[buyer_country[link_buyer]]
-        goods = ix.commodities(e.commodities)[fac_output[link_supplier]]
-        exporter = ix.country[e.exporter]
-        from_exporter = fac_country[link_supplier] == exporter
-        direct = from_exporter & goods & dest & link_export
-        content = np.zeros_like(direct)
-        origin, threshold = -1, 1.0
-        if e.content_rule is not None:
-            if e.content_rule.origin not in origins:
-                origins.append(e.content_rule.origin)
-            origin, threshold = origins.index(e.content_rule.origin), e.content_rule.threshold
-            content = ~from_exporter & goods & dest & link_export
-        control_index[key] = len(controls)
-        controls.append(
-            Control(
-                id=key,
-                mode=e.mode,
-                start=start,
-                end=ix.day(e.end, 10**9),
-                direct=direct,
-                content=content,
-                origin=origin,
-                threshold=threshold,
-                approval_probability=draws.number(
-                    f"events[{key}].approval_probability", e.approval_probability
-                ),
-                processing_days=e.processing_days,
-                licensed_share=e.licensed_share,
-                quota_per_day=(e.quota_per_year or 0.0) / 365.0,
-            )
-        )
-    suspensions, resumes = [], []
-    for j, e in enumerate(scn.events):
-        if isinstance(e, schema.Suspend):
-            key = e.id or str(j)
-            suspensions.append(
-                SuspensionSpec(
-                    control=control_index[e.control],
-                    start=ix.day(e.start, 0),
-                    end=ix.day(e.end, 10**9),
-                    snapback=draws.flag(f"events[{key}].snapback", e.snapback),
-                    snapback_delay=round(
-                        draws.number(f"events[{key}].snapback_delay_days", e.snapback_delay_days)
-                    ),
-                )
-            )
-        elif isinstance(e, schema.Resume):
-            resumes.append((control_index[e.control], ix.day(e.start, 0)))
-
-    out_cover = np.array(
-        [
-            st.output_days_of_cover if f.output_days_of_cover is None else f.output_days_of_cover
-            for f in ix.facilities
-        ]
+    policy_links = Links(
+        buyer_country=buyers.country[links.buyer],
+        supplier_country=fac_country[links.supplier],
+        commodity=fac_output[links.supplier],
+        export=link_export,
     )
-    cover = np.where(buyer_facility >= 0, st.input_days_of_cover, st.market_days_of_cover)
-    cover = cover.astype(float)
-    strategic = []
-    for j, s in enumerate(scn.stocks):
-        k = ix.commodity[s.commodity]
-        days = None
-        if s.days_of_cover is not None:
-            days = draws.number(f"stocks[{s.holder}.{s.commodity}].days_of_cover", s.days_of_cover)
-        if s.kind == "strategic":
-            strategic.append((s, days))
-        elif s.holder in ix.facility:
-            f = ix.facility[s.holder]
-            if fac_output[f] == k:
-                out_cover[f] = days if days is not None else 0.0
-            cover[(buyer_facility == f) & (buyer_commodity == k)] = days or 0.0
-        else:
-            c = ix.country[s.holder]
-            cover[(buyer_country == c) & (buyer_commodity == k)] = days or 0.0
-
-    fac_origin = np.zeros((F, len(origins)))
+    controls, origins, control_index = compile_controls(ix, policy_links, draws)
+    suspensions, resumes = compile_suspensions(ix, control_index, draws)
+    cover, out_cover, strategic = _stocks(ix, draws, buyers, fac_output)
+    fac_origin = np.zeros((ix.F, len(origins)))
     for o, name in enumerate(origins):
         fac_origin[:, o] = fac_country == ix.country[name]
-    weights = np.array(l_weight)
-    qualified = np.array(l_qual, dtype=bool)
+    price = np.array([c.usd_per_unit for c in scn.commodities])
     steady = steady_state(
-        capacity_before_shocks,
-        demand[:, 0],
-        per_unit[:, 0],
-        buyer_facility,
-        buyer_commodity,
+        capacity_day0,
+        buyers.demand[:, 0],
+        buyers.per_unit[:, 0],
+        buyers.facility,
+        buyers.commodity,
         fac_output,
-        link_buyer,
-        link_supplier,
-        weights * qualified,
-        np.asarray([c.usd_per_unit for c in scn.commodities]),
+        links.buyer,
+        links.supplier,
+        links.weight * links.qualified,
+        price,
         fac_origin,
     )
-    need = steady.buyer_need
-    reserves, reserve_index = [], {}
-    for j, (s, days) in enumerate(strategic):
-        k = ix.commodity[s.commodity]
-        holder_c = (
-            ix.country[s.holder] if s.holder in ix.country else fac_country[ix.facility[s.holder]]
-        )
-        drawers = ix.ever_members(s.may_draw) if s.may_draw else np.arange(C) == holder_c
-        eligible = np.flatnonzero((buyer_commodity == k) & drawers[buyer_country])
-        own = need[(buyer_commodity == k) & (buyer_country == holder_c)].sum()
-        quantity = s.quantity if s.quantity is not None else (days or 0.0) * own
-        reserve_index.setdefault((int(holder_c), k), len(reserves))
-        reserves.append(
-            Reserve(
-                int(holder_c),
-                k,
-                float(quantity),
-                s.release_trigger_days,
-                s.release_rate_per_day,
-                eligible.astype(np.int64),
-            )
-        )
-    releases = []
-    for e in scn.events:
-        if isinstance(e, schema.StockpileRelease):
-            key = (ix.country[e.holder], ix.commodity[e.commodity])
-            if key not in reserve_index:
-                raise ScenarioError.single(
-                    scn.origin_file,
-                    f"events[{e.id}].holder",
-                    e.holder,
-                    f"no strategic stock of {e.commodity} held by {e.holder}",
-                )
-            releases.append(
-                ReleaseWindow(
-                    reserve_index[key], ix.day(e.start, 0), ix.day(e.end, 10**9), e.rate_per_day
-                )
-            )
-
+    reserves, releases = compile_reserves(
+        ix, strategic, buyers.country, buyers.commodity, steady.buyer_need, fac_country
+    )
     return Network(
         name=scn.name,
         start=scn.start,
-        horizon=T,
-        countries=tuple(countries),
-        commodities=tuple(c.id for c in scn.commodities),
+        horizon=ix.T,
+        countries=tuple(ix.country),
+        commodities=tuple(ix.commodity),
         commodity_units=tuple(c.unit for c in scn.commodities),
         facilities=tuple(f.id for f in ix.facilities),
         facility_kinds=tuple(f.kind for f in ix.facilities),
         origins=tuple(origins),
         blocs=ix.blocs,
-        price=np.array([c.usd_per_unit for c in scn.commodities]),
+        price=price,
         fac_country=fac_country,
         fac_output=fac_output,
         capacity=capacity,
@@ -433,19 +307,19 @@ def compile_scenario(
         outage_rate_per_day=np.array([f.outage_rate_per_year / 365.0 for f in ix.facilities]),
         outage_days=tuple(f.outage_days for f in ix.facilities),
         fac_origin=fac_origin,
-        buyer_facility=buyer_facility,
-        buyer_country=buyer_country,
-        buyer_commodity=buyer_commodity,
-        buyer_tier=np.array(b_tier, dtype=np.int64),
-        per_unit=per_unit,
+        buyer_facility=buyers.facility,
+        buyer_country=buyers.country,
+        buyer_commodity=buyers.commodity,
+        buyer_tier=buyers.tier,
+        per_unit=buyers.per_unit,
         cover_days=cover,
-        demand=demand,
-        n_inputs=n_inputs,
-        link_buyer=link_buyer,
-        link_supplier=link_supplier,
-        link_lead=np.array(l_lead, dtype=np.int64),
-        link_weight=weights,
-        link_qualified=qualified,
+        demand=buyers.demand,
+        n_inputs=buyers.n_inputs,
+        link_buyer=links.buyer,
+        link_supplier=links.supplier,
+        link_lead=links.lead,
+        link_weight=links.weight,
+        link_qualified=links.qualified,
         link_rank=rank,
         link_export=link_export,
         controls=tuple(controls),
@@ -457,11 +331,11 @@ def compile_scenario(
         switch_after_days=st.switch_after_days,
         qualification_days=st.qualification_days,
         recovery_window_days=st.recovery_window_days,
-        init_buyer_stock=cover * need,
+        init_buyer_stock=cover * steady.buyer_need,
         init_output_stock=out_cover * steady.throughput,
         init_link_flow=steady.link_flow,
         init_signal=steady.throughput,
         init_buyer_origin=steady.buyer_origin,
         init_output_origin=steady.output_origin,
-        extra={"draws": dict(draws.used), "timeline": _timeline(scn)},
+        extra={"draws": dict(draws.used), "timeline": timeline(scn)},
     )

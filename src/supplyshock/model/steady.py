@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from supplyshock.model.arrays import sum_by
 from supplyshock.model.network import BoolArray, FloatArray, IntArray
 
 __all__ = ["Steady", "link_shares", "output_origin", "steady_state"]
@@ -28,7 +29,7 @@ class Steady:
 
 def link_shares(link_buyer: IntArray, weight: FloatArray, n_buyers: int) -> FloatArray:
     """Each link's share of its buyer's orders (weights normalised per buyer; 0 if none)."""
-    total = np.bincount(link_buyer, weights=weight, minlength=n_buyers)
+    total = sum_by(link_buyer, weight, n_buyers)
     denom = total[link_buyer]
     return np.divide(weight, denom, out=np.zeros_like(weight), where=denom > 0)
 
@@ -47,12 +48,12 @@ def output_origin(
     country (``own_origin``). Output share = value-weighted mix of the two.
     """
     n_fac, n_org = own_origin.shape
-    vin = np.bincount(input_facility, weights=value_in, minlength=n_fac).astype(float)
+    vin = sum_by(input_facility, value_in, n_fac)
     added = np.maximum(price_out - vin, 0.0)
     total = vin + added
     result = np.empty((n_fac, n_org))
     for o in range(n_org):
-        num = np.bincount(input_facility, weights=value_in * origin_in[:, o], minlength=n_fac)
+        num = sum_by(input_facility, value_in * origin_in[:, o], n_fac)
         num = num + added * own_origin[:, o]
         result[:, o] = np.divide(num, total, out=own_origin[:, o].copy(), where=total > 0)
     return result
@@ -101,10 +102,8 @@ def steady_state(
     fill = np.ones(n_fac)
     order = _downstream_order(n_comm, buyer_facility, buyer_commodity, fac_output)
     for k in order:
-        orders = np.bincount(
-            link_supplier,
-            weights=need[link_buyer] * share * (buyer_commodity[link_buyer] == k),
-            minlength=n_fac,
+        orders = sum_by(
+            link_supplier, need[link_buyer] * share * (buyer_commodity[link_buyer] == k), n_fac
         )
         makers = fac_output == k
         throughput[makers] = np.minimum(capacity[makers], orders[makers])
@@ -136,11 +135,9 @@ def steady_state(
             out_origin[makers] = blended[makers]
             links = buyer_commodity[link_buyer] == k
             weight = np.where(flow > 0, flow, share) * links
-            total = np.bincount(link_buyer, weights=weight, minlength=n_buy)
+            total = sum_by(link_buyer, weight, n_buy)
             for o in range(n_org):
-                num = np.bincount(
-                    link_buyer, weights=weight * out_origin[link_supplier, o], minlength=n_buy
-                )
+                num = sum_by(link_buyer, weight * out_origin[link_supplier, o], n_buy)
                 mine = buyer_commodity == k
                 buyer_origin[mine, o] = np.divide(
                     num[mine], total[mine], out=np.zeros(int(mine.sum())), where=total[mine] > 0

@@ -31,7 +31,8 @@ def _draw_days(value: object, rng: np.random.Generator, size: int) -> IntArray:
         raw = np.array([float(value.sample(rng)) for _ in range(size)])
     else:
         raw = np.full(size, float(value))  # type: ignore[arg-type]
-    return np.maximum(np.rint(raw), 1).astype(np.int64)
+    days: IntArray = np.maximum(np.rint(raw), 1).astype(np.int64)
+    return days
 
 
 class Policies:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from supplyshock.model.arrays import sum_by
 from supplyshock.model.network import FloatArray, Network
 from supplyshock.sim.state import State
 from supplyshock.sim.step import Day
@@ -41,7 +42,7 @@ class Recorder:
         self.reserves = np.zeros((T, R))
 
     def _sum(self, cell: np.ndarray, values: FloatArray) -> FloatArray:
-        return np.bincount(cell, weights=values, minlength=self.cells)
+        return sum_by(cell, values, self.cells)
 
     def record(self, t: int, day: Day, s: State) -> None:
         a = self.arrays

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from supplyshock.model.arrays import sum_by
 from supplyshock.model.network import BoolArray, FloatArray, IntArray, Network
 
 __all__ = ["State"]
@@ -43,7 +44,8 @@ class State:
     @property
     def active(self) -> BoolArray:
         """Controls in force today."""
-        return self.in_window & (self.suspended == 0) & ~self.cancelled
+        active: BoolArray = self.in_window & (self.suspended == 0) & ~self.cancelled
+        return active
 
     @classmethod
     def initial(cls, net: Network) -> State:
@@ -99,15 +101,11 @@ class State:
 
     def stock_by_commodity(self, net: Network) -> FloatArray:
         n_comm = len(net.commodities)
-        stock = np.bincount(net.buyer_commodity, weights=self.inv, minlength=n_comm)
-        stock += np.bincount(net.fac_output, weights=self.out, minlength=n_comm)
+        stock = sum_by(net.buyer_commodity, self.inv, n_comm)
+        stock += sum_by(net.fac_output, self.out, n_comm)
         for r, res in enumerate(net.reserves):
             stock[res.commodity] += self.reserve[r]
         return stock
 
     def transit_by_commodity(self, net: Network) -> FloatArray:
-        return np.bincount(
-            net.buyer_commodity[net.link_buyer],
-            weights=self.in_transit,
-            minlength=len(net.commodities),
-        )
+        return sum_by(net.buyer_commodity[net.link_buyer], self.in_transit, len(net.commodities))

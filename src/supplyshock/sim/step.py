@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from supplyshock.model.arrays import safe_divide, sum_by
 from supplyshock.model.network import BoolArray, FloatArray, IntArray, Network
 from supplyshock.model.steady import link_shares, output_origin
 from supplyshock.sim.state import State
@@ -53,9 +54,7 @@ class Stepper:
         self.lanes = np.arange(self.L)
         weight = net.link_weight * net.link_qualified
         lead_share = link_shares(net.link_buyer, weight, self.B)
-        self.buyer_lead = np.bincount(
-            net.link_buyer, weights=lead_share * net.link_lead, minlength=self.B
-        )
+        self.buyer_lead = sum_by(net.link_buyer, lead_share * net.link_lead, self.B)
 
     def gates(
         self, s: State, share_f: FloatArray
@@ -97,11 +96,9 @@ class Stepper:
         # arrivals
         slot = t % s.pipe.shape[0]
         arrived = s.pipe[slot]
-        s.inv += np.bincount(net.link_buyer, weights=arrived, minlength=self.B)
+        s.inv += sum_by(net.link_buyer, arrived, self.B)
         for o in range(self.O):
-            s.org_b[:, o] += np.bincount(
-                net.link_buyer, weights=s.pipe_org[slot, :, o], minlength=self.B
-            )
+            s.org_b[:, o] += sum_by(net.link_buyer, s.pipe_org[slot, :, o], self.B)
         s.in_transit -= arrived
         s.pipe[slot] = 0.0
         s.pipe_org[slot] = 0.0
@@ -128,7 +125,7 @@ class Stepper:
             share_f = np.zeros((self.F, 0))
 
         # orders, split over qualified suppliers that policy lets through
-        pipeline = np.bincount(net.link_buyer, weights=s.in_transit, minlength=self.B)
+        pipeline = sum_by(net.link_buyer, s.in_transit, self.B)
         gap = target + need * self.buyer_lead - s.inv - pipeline
         order = np.maximum(need + gap / net.smoothing_days, 0.0)
         gate, licensed, quotas, applications = self.gates(s, share_f)
@@ -144,7 +141,7 @@ class Stepper:
             budget = net.controls[c].quota_per_day
             if total > budget:
                 request[subject] *= budget / total
-        received = np.bincount(net.link_supplier, weights=request, minlength=self.F)
+        received = sum_by(net.link_supplier, request, self.F)
 
         # production: today's orders plus the output buffer, within capacity and inputs
         limit = np.full(self.F, np.inf)
@@ -159,8 +156,8 @@ class Stepper:
             s.org_f += production[:, None] * made
             s.org_b[:n_in] -= use[:, None] * share_in
             share_f = _share(s.out, s.org_f)
-        s.produced += np.bincount(net.fac_output, weights=production, minlength=self.K)
-        s.consumed += np.bincount(net.buyer_commodity[:n_in], weights=use, minlength=self.K)
+        s.produced += sum_by(net.fac_output, production, self.K)
+        s.consumed += sum_by(net.buyer_commodity[:n_in], use, self.K)
         s.signal += (received - s.signal) / net.smoothing_days
 
         # allocation under scarcity: by rank (tier, domestic first), then pro rata
@@ -168,11 +165,11 @@ class Stepper:
         shipped = np.zeros(self.L)
         for mask in self.rank_masks:
             asked = request * mask
-            total = np.bincount(net.link_supplier, weights=asked, minlength=self.F)
-            fill = np.minimum(np.divide(remaining, total, out=np.ones(self.F), where=total > 0), 1)
+            total = sum_by(net.link_supplier, asked, self.F)
+            fill = np.minimum(safe_divide(remaining, total, default=1.0), 1.0)
             part = asked * fill[net.link_supplier]
             shipped += part
-            remaining -= np.bincount(net.link_supplier, weights=part, minlength=self.F)
+            remaining -= sum_by(net.link_supplier, part, self.F)
         s.out = np.maximum(remaining, 0.0)
         arrival = (t + net.link_lead) % s.pipe.shape[0]
         s.pipe[arrival, self.lanes] += shipped
@@ -181,12 +178,10 @@ class Stepper:
             moved = shipped[:, None] * share_f[net.link_supplier]
             s.pipe_org[arrival, self.lanes] += moved
             for o in range(self.O):
-                s.org_f[:, o] -= np.bincount(
-                    net.link_supplier, weights=moved[:, o], minlength=self.F
-                )
+                s.org_f[:, o] -= sum_by(net.link_supplier, moved[:, o], self.F)
 
         # supplier switching: buyers short for too long start qualifying alternatives
-        got = np.bincount(net.link_buyer, weights=shipped, minlength=self.B)
+        got = sum_by(net.link_buyer, shipped, self.B)
         short = (order > 1e-9) & (got < 0.95 * order)
         s.unmet_days = np.where(short, s.unmet_days + 1, 0)
         triggered = s.unmet_days[net.link_buyer] == net.switch_after_days
@@ -201,7 +196,7 @@ class Stepper:
         if self.O:
             s.org_b[market] -= delivered[:, None] * _share(s.inv[market], s.org_b[market])
         s.inv[market] -= delivered
-        s.delivered += np.bincount(net.buyer_commodity[market], weights=delivered, minlength=self.K)
+        s.delivered += sum_by(net.buyer_commodity[market], delivered, self.K)
         return Day(
             production, possible - production, demand, delivered, shipped, applications, qualify
         )

@@ -1,0 +1,168 @@
+"""Compile the policy timeline: export controls to link masks, suspensions, reserves, releases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from supplyshock.errors import ScenarioError
+from supplyshock.model.draws import Drawer
+from supplyshock.model.index import FAR, ScenarioIndex
+from supplyshock.model.network import (
+    BoolArray,
+    Control,
+    FloatArray,
+    IntArray,
+    ReleaseWindow,
+    Reserve,
+    SuspensionSpec,
+)
+from supplyshock.scenario import schema
+
+__all__ = ["Links", "compile_controls", "compile_reserves", "compile_suspensions", "timeline"]
+
+
+@dataclass(frozen=True)
+class Links:
+    """What policy compilation needs to know about the trade links."""
+
+    buyer_country: IntArray  # [l]
+    supplier_country: IntArray  # [l]
+    commodity: IntArray  # [l]
+    export: BoolArray  # [l]
+
+
+def compile_controls(
+    ix: ScenarioIndex, links: Links, draws: Drawer
+) -> tuple[list[Control], list[str], dict[str, int]]:
+    """Export controls as link masks; also the tracked origins and control ids -> index."""
+    origins: list[str] = []
+    controls: list[Control] = []
+    index: dict[str, int] = {}
+    for j, e in enumerate(ix.scn.events):
+        if not isinstance(e, schema.ExportControl):
+            continue
+        key = e.id or str(j)
+        start = ix.day(e.start, 0)
+        dest = ix.places(e.destinations, start)[links.buyer_country]
+        goods = ix.commodities(e.commodities)[links.commodity]
+        from_exporter = links.supplier_country == ix.country[e.exporter]
+        direct = from_exporter & goods & dest & links.export
+        content = np.zeros_like(direct)
+        origin, threshold = -1, 1.0
+        if e.content_rule is not None:
+            if e.content_rule.origin not in origins:
+                origins.append(e.content_rule.origin)
+            origin, threshold = origins.index(e.content_rule.origin), e.content_rule.threshold
+            content = ~from_exporter & goods & dest & links.export
+        index[key] = len(controls)
+        controls.append(
+            Control(
+                id=key,
+                mode=e.mode,
+                start=start,
+                end=ix.day(e.end, FAR),
+                direct=direct,
+                content=content,
+                origin=origin,
+                threshold=threshold,
+                approval_probability=draws.number(
+                    f"events[{key}].approval_probability", e.approval_probability
+                ),
+                processing_days=e.processing_days,
+                licensed_share=e.licensed_share,
+                quota_per_day=(e.quota_per_year or 0.0) / 365.0,
+            )
+        )
+    return controls, origins, index
+
+
+def compile_suspensions(
+    ix: ScenarioIndex, control_index: dict[str, int], draws: Drawer
+) -> tuple[list[SuspensionSpec], list[tuple[int, int]]]:
+    """Suspensions (with their snapback outcome drawn) and resumptions."""
+    suspensions: list[SuspensionSpec] = []
+    resumes: list[tuple[int, int]] = []
+    for j, e in enumerate(ix.scn.events):
+        if isinstance(e, schema.Suspend):
+            key = e.id or str(j)
+            delay = draws.number(f"events[{key}].snapback_delay_days", e.snapback_delay_days)
+            suspensions.append(
+                SuspensionSpec(
+                    control=control_index[e.control],
+                    start=ix.day(e.start, 0),
+                    end=ix.day(e.end, FAR),
+                    snapback=draws.flag(f"events[{key}].snapback", e.snapback),
+                    snapback_delay=round(delay),
+                )
+            )
+        elif isinstance(e, schema.Resume):
+            resumes.append((control_index[e.control], ix.day(e.start, 0)))
+    return suspensions, resumes
+
+
+def compile_reserves(
+    ix: ScenarioIndex,
+    strategic: list[tuple[schema.Stock, float | None]],
+    buyer_country: IntArray,
+    buyer_commodity: IntArray,
+    need: FloatArray,
+    fac_country: IntArray,
+) -> tuple[list[Reserve], list[ReleaseWindow]]:
+    """Strategic reserves sized from today's need, and scheduled releases from them."""
+    reserves: list[Reserve] = []
+    lookup: dict[tuple[int, int], int] = {}
+    for stock, days in strategic:
+        k = ix.commodity[stock.commodity]
+        if stock.holder in ix.country:
+            holder = ix.country[stock.holder]
+        else:
+            holder = int(fac_country[ix.facility[stock.holder]])
+        own_country = np.arange(ix.C) == holder
+        drawers = ix.ever_members(stock.may_draw) if stock.may_draw else own_country
+        eligible = np.flatnonzero((buyer_commodity == k) & drawers[buyer_country])
+        own = float(need[(buyer_commodity == k) & (buyer_country == holder)].sum())
+        quantity = stock.quantity if stock.quantity is not None else (days or 0.0) * own
+        lookup.setdefault((holder, k), len(reserves))
+        reserves.append(
+            Reserve(
+                country=holder,
+                commodity=k,
+                quantity=float(quantity),
+                trigger_days=stock.release_trigger_days,
+                rate_per_day=stock.release_rate_per_day,
+                eligible_buyers=eligible.astype(np.int64),
+            )
+        )
+    releases: list[ReleaseWindow] = []
+    for j, e in enumerate(ix.scn.events):
+        if not isinstance(e, schema.StockpileRelease):
+            continue
+        key = (ix.country[e.holder], ix.commodity[e.commodity])
+        if key not in lookup:
+            raise ScenarioError.single(
+                ix.scn.origin_file,
+                f"events[{e.id or j}].holder",
+                e.holder,
+                f"no strategic stock of {e.commodity} held by {e.holder}",
+            )
+        releases.append(
+            ReleaseWindow(lookup[key], ix.day(e.start, 0), ix.day(e.end, FAR), e.rate_per_day)
+        )
+    return reserves, releases
+
+
+def timeline(scn: schema.Scenario) -> list[tuple[str, str]]:
+    """Dated labels of the scenario's controls and suspensions, for plots."""
+    marks: list[tuple[str, str]] = []
+    for e in scn.events:
+        if isinstance(e, schema.ExportControl):
+            marks.append((e.start.isoformat(), f"{e.id or e.exporter} {e.mode}"))
+        elif isinstance(e, schema.Suspend):
+            marks.append((e.start.isoformat(), f"{e.control} suspended"))
+            if e.end is not None:
+                marks.append((e.end.isoformat(), f"{e.control} suspension ends"))
+        elif isinstance(e, schema.Resume):
+            marks.append((e.start.isoformat(), f"{e.control} resumed"))
+    return marks
