@@ -24,6 +24,7 @@ except PackageNotFoundError:  # pragma: no cover - running from a bare source tr
     __version__ = "0.0.0+unknown"
 
 __all__ = [
+    "BatchResult",
     "Problem",
     "RunResult",
     "Scenario",
@@ -36,10 +37,13 @@ __all__ = [
     "metrics",
     "plot",
     "run",
+    "run_batch",
 ]
 
 _LAZY = {
     "run": ("supplyshock.sim.engine", "run"),
+    "run_batch": ("supplyshock.batch.runner", "run_batch"),
+    "BatchResult": ("supplyshock.batch.result", "BatchResult"),
     "RunResult": ("supplyshock.results", "RunResult"),
     "plot": ("supplyshock.plot", None),
     "metrics": ("supplyshock.metrics", None),

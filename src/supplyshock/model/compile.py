@@ -337,5 +337,5 @@ def compile_scenario(
         init_signal=steady.throughput,
         init_buyer_origin=steady.buyer_origin,
         init_output_origin=steady.output_origin,
-        extra={"draws": dict(draws.used), "timeline": timeline(scn)},
+        extra={"draws": dict(draws.used), "specs": dict(draws.specs), "timeline": timeline(scn)},
     )

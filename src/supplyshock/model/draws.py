@@ -28,9 +28,12 @@ class Drawer:
         self.rng = rng
         self.overrides = dict(overrides or {})
         self.used: dict[str, float] = {}
+        self.specs: dict[str, Distribution | Choice] = {}
 
     def number(self, key: str, value: object) -> float:
         """A number for ``value``: override, draw, or expectation (in that order)."""
+        if isinstance(value, Distribution | Choice):
+            self.specs[key] = value
         if key in self.overrides:
             result = float(self.overrides[key])
         elif not isinstance(value, Distribution | Choice):
@@ -44,6 +47,10 @@ class Drawer:
 
     def flag(self, key: str, value: bool | float | Choice) -> bool:
         """A yes/no outcome: a bool, a probability of yes, or a choice among booleans."""
+        if isinstance(value, Choice):
+            self.specs[key] = value
+        elif not isinstance(value, bool):
+            self.specs[key] = Choice(choice=[True, False], p=[float(value), 1.0 - float(value)])
         if key in self.overrides:
             result = bool(self.overrides[key] >= 0.5)
         elif isinstance(value, bool):

@@ -85,8 +85,10 @@ def read_yaml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
     """The top-level mapping of a YAML file, or None after noting what is wrong with it."""
     try:
         text = _decode(path, problems)
-    except OSError as exc:
-        reason = "no such file" if isinstance(exc, FileNotFoundError) else exc.strerror or exc
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+        reason = "no such file" if isinstance(exc, FileNotFoundError) else exc
+        if isinstance(exc, OSError) and exc.strerror:
+            reason = exc.strerror
         problems.append(Problem(str(path), "<file>", str(path), f"cannot read file: {reason}"))
         return None
     if text is None:

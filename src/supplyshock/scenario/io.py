@@ -75,8 +75,10 @@ def _read_table(
     csv_path = path.parent / value
     try:
         return read_csv(csv_path, TABLES[name], problems)
-    except OSError as exc:
-        reason = "no such file" if isinstance(exc, FileNotFoundError) else exc.strerror or exc
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
+        reason = "no such file" if isinstance(exc, FileNotFoundError) else exc
+        if isinstance(exc, OSError) and exc.strerror:
+            reason = exc.strerror
         problems.append(Problem(str(path), field, value, f"cannot read table {csv_path}: {reason}"))
         return []
 

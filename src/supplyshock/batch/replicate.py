@@ -1,0 +1,72 @@
+"""One replication of a batch: run it and reduce it to metric rows and weekly series.
+
+This is the function workers execute; it takes and returns plain, picklable data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from supplyshock.results import RunResult
+from supplyshock.scenario.schema import Scenario
+from supplyshock.sim.engine import run
+
+__all__ = ["child_seed", "reduce_run", "run_chunk"]
+
+WEEK = 7
+
+
+def child_seed(seed: int, replication: int) -> np.random.SeedSequence:
+    """The seed of replication ``i``: ``SeedSequence(seed).spawn(n)[i]`` for any ``n > i``."""
+    return np.random.SeedSequence(entropy=seed, spawn_key=(replication,))
+
+
+def reduce_run(result: RunResult, replication: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Shortfall metrics per country and bloc, and weekly demand/shortfall per country."""
+    by_country = result.shortfall(by=["country", "commodity"]).rename(columns={"country": "region"})
+    by_country.insert(0, "level", "country")
+    frames = [by_country]
+    if result.blocs:
+        by_bloc = result.shortfall(by=["bloc", "commodity"]).rename(columns={"bloc": "region"})
+        by_bloc.insert(0, "level", "bloc")
+        frames.append(by_bloc)
+    metrics = pd.concat(frames, ignore_index=True)
+    metrics.insert(0, "replication", replication)
+
+    demand, short = result.cubes["demand"], result.cubes["shortfall"]
+    cs, ks = np.nonzero(demand.sum(axis=0) > 0)
+    weeks = demand.shape[0] // WEEK
+    cut = weeks * WEEK
+    d = demand[:cut, cs, ks].reshape(weeks, WEEK, len(cs)).sum(axis=1)
+    s = short[:cut, cs, ks].reshape(weeks, WEEK, len(cs)).sum(axis=1)
+    series = pd.DataFrame(
+        {
+            "replication": replication,
+            "week": np.repeat(np.arange(weeks), len(cs)),
+            "week_start": np.repeat(result.dates[:cut:WEEK].to_numpy(), len(cs)),
+            "country": np.tile(np.array(result.countries)[cs], weeks),
+            "commodity": np.tile(np.array(result.commodities)[ks], weeks),
+            "demand": d.reshape(-1),
+            "shortfall": s.reshape(-1),
+        }
+    )
+    return metrics, series
+
+
+def run_chunk(
+    scenario: Scenario,
+    seed: int,
+    replications: Sequence[int],
+    overrides: Sequence[Mapping[str, float]],
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Run and reduce the given replications (executed on a worker)."""
+    metrics, series = [], []
+    for i, params in zip(replications, overrides, strict=True):
+        result = run(scenario, seed=child_seed(seed, i), overrides=params)
+        m, s = reduce_run(result, i)
+        metrics.append(m)
+        series.append(s)
+    return pd.concat(metrics, ignore_index=True), pd.concat(series, ignore_index=True)

@@ -1,0 +1,158 @@
+"""BatchResult: lazy access to a batch folder, quantile summaries, fan-chart series, comparison."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from supplyshock.errors import SupplyshockError
+
+__all__ = ["METRICS", "QUANTILES", "BatchResult"]
+
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+METRICS = (
+    "shortfall",
+    "peak_daily_shortfall",
+    "unmet_share",
+    "days_in_shortfall",
+    "time_to_recovery_days",
+)
+
+
+class BatchResult:
+    """The replications stored in a batch folder, read lazily with pyarrow.
+
+    >>> batch = BatchResult("runs/oct25")  # doctest: +SKIP
+    >>> batch.summary(level="bloc")  # doctest: +SKIP
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        manifest = self.path / "manifest.json"
+        if not manifest.is_file():
+            raise SupplyshockError(f"{self.path} is not a batch folder (no manifest.json)")
+        self.manifest: dict[str, Any] = json.loads(manifest.read_text())
+
+    def __repr__(self) -> str:
+        m = self.manifest
+        return (
+            f"BatchResult({str(self.path)!r}: {m['scenario']}, "
+            f"{self.n_done}/{m['n']} replications, seed {m['seed']})"
+        )
+
+    def _files(self, kind: str) -> list[Path]:
+        return sorted((self.path / "chunks").glob(f"{kind}-*.parquet"))
+
+    @property
+    def n_done(self) -> int:
+        """Replications stored (complete chunks only)."""
+        chunk, n = self.manifest["chunk_size"], self.manifest["n"]
+        done = [int(p.stem.split("-")[1]) for p in self._files("metrics")]
+        return sum(min(chunk, n - c * chunk) for c in done)
+
+    def _read(self, kind: str, filters: list[tuple[str, str, Any]] | None = None) -> pd.DataFrame:
+        import pyarrow.dataset as ds
+
+        files = self._files(kind)
+        if not files:
+            raise SupplyshockError(f"{self.path} holds no finished chunks yet")
+        dataset = ds.dataset([str(p) for p in files], format="parquet")
+        expr = None
+        for column, op, value in filters or []:
+            term = ds.field(column).isin(value) if op == "in" else ds.field(column) == value
+            expr = term if expr is None else expr & term
+        frame: pd.DataFrame = dataset.to_table(filter=expr).to_pandas()
+        return frame
+
+    def metrics(self, level: str | None = None) -> pd.DataFrame:
+        """Per-replication metric rows (``level`` = 'country' or 'bloc' to filter)."""
+        frame = self._read("metrics", [("level", "==", level)] if level else None)
+        return frame.sort_values(["replication", "level", "region", "commodity"], ignore_index=True)
+
+    def design(self) -> pd.DataFrame:
+        """The experiment design: one row of parameter values per replication."""
+        return pd.read_parquet(self.path / "design.parquet")
+
+    def summary(
+        self,
+        level: str = "country",
+        metrics: Sequence[str] = METRICS,
+        quantiles: Sequence[float] = QUANTILES,
+    ) -> pd.DataFrame:
+        """Mean and quantiles of each metric per region (country or bloc) and commodity."""
+        frame = self.metrics(level)
+        keys = ["region", "commodity", "unit"]
+        rows = []
+        for metric in metrics:
+            grouped = frame.groupby(keys, observed=True)[metric]
+            table = grouped.quantile(np.asarray(quantiles)).unstack()
+            table.columns = [f"q{round(100 * q):02d}" for q in quantiles]
+            table.insert(0, "mean", grouped.mean())
+            table.insert(0, "metric", metric)
+            rows.append(table.reset_index())
+        return pd.concat(rows, ignore_index=True)
+
+    def timeseries_quantiles(
+        self,
+        country: str,
+        commodity: str,
+        *,
+        measure: str = "unmet_share",
+        quantiles: Sequence[float] = QUANTILES,
+    ) -> pd.DataFrame:
+        """Weekly quantiles across replications of ``shortfall`` or ``unmet_share``."""
+        if measure not in {"shortfall", "unmet_share"}:
+            raise ValueError(f"measure must be 'shortfall' or 'unmet_share', not {measure!r}")
+        frame = self._read("series", [("country", "==", country), ("commodity", "==", commodity)])
+        if frame.empty:
+            raise SupplyshockError(f"no demand for {commodity} in {country} in this batch")
+        if measure == "unmet_share":
+            frame[measure] = frame["shortfall"] / frame["demand"].where(frame["demand"] > 0)
+        wide = frame.pivot_table(index="week_start", columns="replication", values=measure)
+        table = wide.quantile(list(quantiles), axis=1).T
+        table.columns = [f"q{round(100 * q):02d}" for q in quantiles]
+        table.insert(0, "mean", wide.mean(axis=1))
+        return table
+
+    def compare(
+        self,
+        other: BatchResult,
+        *,
+        metric: str = "shortfall",
+        level: str = "bloc",
+        n_boot: int = 2000,
+        seed: int = 0,
+        confidence: float = 0.95,
+    ) -> pd.DataFrame:
+        """Mean of ``metric`` in ``other`` minus in this batch, with bootstrap intervals."""
+        rng = np.random.default_rng(seed)
+        a, b = self.metrics(level), other.metrics(level)
+        keys = ["region", "commodity", "unit"]
+        rows = []
+        groups_b = dict(list(b.groupby(keys, observed=True)[metric]))
+        for key, values_a in a.groupby(keys, observed=True)[metric]:
+            if key not in groups_b:
+                continue
+            xa, xb = values_a.dropna().to_numpy(), groups_b[key].dropna().to_numpy()
+            if len(xa) == 0 or len(xb) == 0:
+                continue
+            boot = rng.choice(xb, (n_boot, len(xb))).mean(axis=1) - rng.choice(
+                xa, (n_boot, len(xa))
+            ).mean(axis=1)
+            tail = (1 - confidence) / 2
+            rows.append(
+                {
+                    **dict(zip(keys, key, strict=True)),
+                    "mean_a": xa.mean(),
+                    "mean_b": xb.mean(),
+                    "difference": xb.mean() - xa.mean(),
+                    "ci_low": np.quantile(boot, tail),
+                    "ci_high": np.quantile(boot, 1 - tail),
+                }
+            )
+        return pd.DataFrame(rows)

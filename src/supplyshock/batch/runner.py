@@ -1,0 +1,158 @@
+"""run_batch: many replications in chunks on any ``concurrent.futures.Executor``, to Parquet.
+
+Layout of an output folder::
+
+    manifest.json            scenario hash, seed, n, chunk size, design method, version
+    design.parquet           one row per replication: the uncertain parameters it used
+    chunks/metrics-00003.parquet, chunks/series-00003.parquet   (one pair per finished chunk)
+
+A chunk is written to a temporary name and renamed when complete, so a crash never leaves a
+partial chunk; rerunning the same call skips finished chunks. Replication ``i`` always uses
+``SeedSequence(seed).spawn(n)[i]`` and design row ``i``, so results do not depend on the
+executor, the number of workers or the chunk size.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from supplyshock.batch.replicate import run_chunk
+from supplyshock.batch.result import BatchResult
+from supplyshock.batch.sampling import Method, design
+from supplyshock.errors import SupplyshockError
+from supplyshock.scenario.io import load_scenario
+from supplyshock.scenario.schema import Scenario
+
+__all__ = ["BatchError", "run_batch"]
+
+
+class BatchError(SupplyshockError):
+    """A batch cannot run or resume (bad arguments, or a folder holding another batch)."""
+
+
+def _manifest(
+    scenario: Scenario, n: int, seed: int, chunk_size: int, method: str
+) -> dict[str, Any]:
+    from supplyshock import __version__
+
+    return {
+        "scenario": scenario.name,
+        "scenario_hash": scenario.content_hash(),
+        "seed": seed,
+        "n": n,
+        "chunk_size": chunk_size,
+        "design": method,
+        "version": __version__,
+    }
+
+
+def _prepare(out: Path, manifest: dict[str, Any], plan: pd.DataFrame) -> None:
+    """Create the folder, or check that it holds the same batch."""
+    path = out / "manifest.json"
+    if path.exists():
+        old = json.loads(path.read_text())
+        keys = ("scenario_hash", "seed", "n", "chunk_size", "design")
+        changed = [k for k in keys if old.get(k) != manifest[k]]
+        if changed:
+            detail = ", ".join(f"{k}: {old.get(k)!r} -> {manifest[k]!r}" for k in changed)
+            raise BatchError(f"{out} holds a different batch ({detail}); use another --out folder")
+        return
+    try:
+        (out / "chunks").mkdir(parents=True, exist_ok=True)
+        plan.to_parquet(out / "design.parquet")
+        path.write_text(json.dumps(manifest, indent=2) + "\n")
+    except OSError as exc:
+        raise BatchError(f"cannot write to {out}: {exc.strerror or exc}") from None
+
+
+def _write_chunk(out: Path, index: int, metrics: pd.DataFrame, series: pd.DataFrame) -> None:
+    for name, frame in (("series", series), ("metrics", metrics)):  # metrics last: marks done
+        final = out / "chunks" / f"{name}-{index:05d}.parquet"
+        partial = final.with_suffix(".partial")
+        frame.to_parquet(partial, index=False)
+        os.replace(partial, final)
+
+
+def _done(out: Path, index: int) -> bool:
+    return (out / "chunks" / f"metrics-{index:05d}.parquet").exists()
+
+
+def run_batch(
+    scenario: Scenario | str | Path,
+    n: int,
+    seed: int,
+    *,
+    out: str | Path,
+    executor: Executor | None = None,
+    workers: int | None = None,
+    chunk_size: int = 25,
+    method: Method = "random",
+    progress: Callable[[int, int], None] | None = None,
+) -> BatchResult:
+    """Run ``n`` replications of ``scenario`` and store them under ``out``.
+
+    ``executor`` may be any ``concurrent.futures.Executor`` (a Dask cluster's
+    ``Client(...).get_executor()`` included); without one, ``workers`` processes are used
+    (default: all cores; ``workers=1`` runs in this process). ``progress(done, total)`` is
+    called after each chunk.
+    """
+    if n <= 0:
+        raise BatchError(f"n must be positive, got {n}")
+    if chunk_size <= 0:
+        raise BatchError(f"chunk_size must be positive, got {chunk_size}")
+    if not isinstance(scenario, Scenario):
+        scenario = load_scenario(scenario)
+    out = Path(out)
+    plan = design(scenario, n, seed, method)
+    _prepare(out, _manifest(scenario, n, seed, chunk_size, method), plan)
+    rows = plan.to_dict("records")
+    chunks = [list(range(s, min(s + chunk_size, n))) for s in range(0, n, chunk_size)]
+    todo = [c for c in range(len(chunks)) if not _done(out, c)]
+    finished = len(chunks) - len(todo)
+    if progress is not None:
+        progress(finished, len(chunks))
+
+    def args(c: int) -> tuple[Any, ...]:
+        return (scenario, seed, chunks[c], [rows[i] for i in chunks[c]])
+
+    if executor is None and (workers == 1 or len(todo) <= 1):
+        for c in todo:
+            _write_chunk(out, c, *run_chunk(*args(c)))
+            finished += 1
+            if progress is not None:
+                progress(finished, len(chunks))
+        return BatchResult(out)
+    own = executor is None
+    pool = executor if executor is not None else ProcessPoolExecutor(max_workers=workers)
+    futures: dict[Future[tuple[pd.DataFrame, pd.DataFrame]], int] = {}
+    try:
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        pending = list(todo)
+        limit = 2 * max(workers or os.cpu_count() or 1, 1)
+        while pending or futures:
+            while pending and len(futures) < limit:
+                c = pending.pop(0)
+                futures[pool.submit(run_chunk, *args(c))] = c
+            done, _ = wait(list(futures), return_when=FIRST_COMPLETED)
+            for future in done:
+                c = futures.pop(future)
+                _write_chunk(out, c, *future.result())
+                finished += 1
+                if progress is not None:
+                    progress(finished, len(chunks))
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        raise
+    finally:
+        if own:
+            pool.shutdown(wait=True, cancel_futures=True)
+    return BatchResult(out)

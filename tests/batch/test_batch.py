@@ -1,0 +1,147 @@
+"""Batch runs: seed stability across workers and chunking, resume after a kill, designs."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from supplyshock.batch import BatchError, BatchResult, design, run_batch
+from supplyshock.scenario.schema import Scenario
+from tests.sim.builder import ban, build, chain
+
+
+def uncertain_scenario() -> Scenario:
+    data = chain(
+        horizon=200,
+        facilities=[
+            {
+                "id": "cn_maker",
+                "kind": "magnet_maker",
+                "country": "CHN",
+                "output": "magnet",
+                "capacity_per_year": 7300,
+            },
+            {
+                "id": "jp_maker",
+                "kind": "magnet_maker",
+                "country": "JPN",
+                "output": "magnet",
+                "capacity_per_year": {"dist": "uniform", "loc": 1000, "scale": 6000},
+            },
+        ],
+        supplier_shares=[{"buyer": "USA", "commodity": "magnet", "supplier": "CHN", "share": 1}],
+        events=[
+            ban(
+                mode="license",
+                approval_probability={"dist": "uniform", "loc": 0, "scale": 1},
+                processing_days={"dist": "triang", "c": 0.5, "loc": 20, "scale": 60},
+            )
+        ],
+    )
+    data["settings"]["qualification_days"] = {"dist": "uniform", "loc": 30, "scale": 90}
+    return build(data)
+
+
+def _frames(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    batch = BatchResult(path)
+    series = batch._read("series").sort_values(["replication", "week", "country", "commodity"])
+    return batch.metrics(), series.reset_index(drop=True)
+
+
+def test_design_columns_are_the_uncertain_parameters() -> None:
+    d = design(uncertain_scenario(), n=16, seed=3, method="lhs")
+    assert set(d.columns) == {
+        "facilities[jp_maker].capacity_per_year",
+        "events[ban].approval_probability",
+    }
+    # Latin hypercube: one sample in each of the 16 strata of each parameter
+    u = (d["events[ban].approval_probability"].to_numpy() * 16).astype(int)
+    assert sorted(u) == list(range(16))
+
+
+@pytest.mark.parametrize("method", ["random", "lhs", "sobol"])
+def test_design_is_reproducible(method: str) -> None:
+    scn = uncertain_scenario()
+    pd.testing.assert_frame_equal(design(scn, 10, 1, method), design(scn, 10, 1, method))  # type: ignore[arg-type]
+    assert not design(scn, 10, 1, method).equals(design(scn, 10, 2, method))  # type: ignore[arg-type]
+
+
+def test_results_do_not_depend_on_workers_or_chunks(tmp_path: Path) -> None:
+    scn = uncertain_scenario()
+    run_batch(scn, 12, seed=5, out=tmp_path / "serial", workers=1, chunk_size=12)
+    run_batch(scn, 12, seed=5, out=tmp_path / "pool", workers=2, chunk_size=5)
+    serial, pool = _frames(tmp_path / "serial"), _frames(tmp_path / "pool")
+    pd.testing.assert_frame_equal(serial[0], pool[0])
+    pd.testing.assert_frame_equal(serial[1], pool[1])
+    assert serial[0]["shortfall"].nunique() > 1  # replications really differ
+
+
+def test_changed_seed_in_existing_folder_is_refused(tmp_path: Path) -> None:
+    scn = uncertain_scenario()
+    run_batch(scn, 4, seed=1, out=tmp_path, workers=1)
+    with pytest.raises(BatchError, match="seed"):
+        run_batch(scn, 4, seed=2, out=tmp_path, workers=1)
+
+
+def test_bad_arguments_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(BatchError, match="n must be positive"):
+        run_batch(uncertain_scenario(), 0, seed=1, out=tmp_path)
+
+
+KILLER = textwrap.dedent(
+    """
+    import os, signal, sys
+    sys.path.insert(0, {root!r})
+    from supplyshock.batch import run_batch
+    from tests.batch.test_batch import uncertain_scenario
+
+    def progress(done, total):
+        if done >= 3:
+            os.kill(os.getpid(), signal.SIGKILL)
+
+    run_batch(uncertain_scenario(), 20, seed=9, out={out!r}, workers=1, chunk_size=2,
+              progress=progress)
+    """
+)
+
+
+def test_killed_batch_resumes_to_exactly_n(tmp_path: Path) -> None:
+    out = tmp_path / "killed"
+    root = str(Path(__file__).resolve().parents[2])
+    proc = subprocess.run(
+        [sys.executable, "-c", KILLER.format(root=root, out=str(out))],
+        capture_output=True,
+        timeout=300,
+    )
+    assert proc.returncode == -signal.SIGKILL
+    assert BatchResult(out).n_done == 6
+    run_batch(uncertain_scenario(), 20, seed=9, out=out, workers=1, chunk_size=2)
+    resumed = _frames(out)
+    reps = resumed[0].drop_duplicates(["replication"])["replication"]
+    assert sorted(reps) == list(range(20))
+    run_batch(uncertain_scenario(), 20, seed=9, out=tmp_path / "clean", workers=1, chunk_size=2)
+    clean = _frames(tmp_path / "clean")
+    pd.testing.assert_frame_equal(resumed[0], clean[0])
+    pd.testing.assert_frame_equal(resumed[1], clean[1])
+
+
+def test_summary_and_compare(tmp_path: Path) -> None:
+    scn = uncertain_scenario()
+    a = run_batch(scn, 30, seed=1, out=tmp_path / "a", workers=1)
+    summary = a.summary(level="bloc")
+    row = summary[(summary.metric == "shortfall") & (summary.region == "alliance")].iloc[0]
+    values = a.metrics("bloc").query("region == 'alliance'")["shortfall"]
+    assert row["q50"] == pytest.approx(values.median())
+    assert row["q05"] <= row["q50"] <= row["q95"]
+    same = a.compare(a, metric="shortfall")
+    assert same.loc[0, "difference"] == 0.0
+    fan = a.timeseries_quantiles("USA", "magnet")
+    assert (fan["q05"] <= fan["q95"] + 1e-12).all()
+    assert np.isfinite(fan["mean"]).all()
