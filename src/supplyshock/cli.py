@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from supplyshock.cli_batch import register
 from supplyshock.errors import ScenarioError
 from supplyshock.scenario.bundled import DEFAULT_SCENARIO, bundled_scenarios
 
@@ -158,3 +159,6 @@ def list_scenarios() -> None:
         marker = " (default)" if name == DEFAULT_SCENARIO else ""
         view.add_row(name + marker, text[0] if text else "")
     console.print(view)
+
+
+register(app)

@@ -20,7 +20,7 @@ from pydantic import BaseModel
 
 from supplyshock.errors import Problem
 
-__all__ = ["Located", "parse_cell", "read_csv", "read_yaml"]
+__all__ = ["Located", "open_failure", "parse_cell", "read_csv", "read_yaml"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,15 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_ti
 
 def _load(text: str) -> Any:
     return yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader
+
+
+def open_failure(exc: Exception) -> str:
+    """Why a file could not be opened, in a few words."""
+    if isinstance(exc, FileNotFoundError):
+        return "no such file"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc)
 
 
 def _decode(path: Path, problems: list[Problem]) -> str | None:
@@ -86,10 +95,9 @@ def read_yaml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
     try:
         text = _decode(path, problems)
     except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
-        reason = "no such file" if isinstance(exc, FileNotFoundError) else exc
-        if isinstance(exc, OSError) and exc.strerror:
-            reason = exc.strerror
-        problems.append(Problem(str(path), "<file>", str(path), f"cannot read file: {reason}"))
+        problems.append(
+            Problem(str(path), "<file>", str(path), f"cannot read file: {open_failure(exc)}")
+        )
         return None
     if text is None:
         return None

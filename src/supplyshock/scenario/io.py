@@ -20,7 +20,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from supplyshock.errors import Problem, ScenarioError
 from supplyshock.scenario import schema
 from supplyshock.scenario.bundled import resolve
-from supplyshock.scenario.files import Located, read_csv, read_yaml
+from supplyshock.scenario.files import Located, open_failure, read_csv, read_yaml
 
 __all__ = ["TABLES", "Located", "load_scenario", "read_raw", "validate_raw"]
 
@@ -76,10 +76,9 @@ def _read_table(
     try:
         return read_csv(csv_path, TABLES[name], problems)
     except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
-        reason = "no such file" if isinstance(exc, FileNotFoundError) else exc
-        if isinstance(exc, OSError) and exc.strerror:
-            reason = exc.strerror
-        problems.append(Problem(str(path), field, value, f"cannot read table {csv_path}: {reason}"))
+        problems.append(
+            Problem(str(path), field, value, f"cannot read table {csv_path}: {open_failure(exc)}")
+        )
         return []
 
 
@@ -249,6 +248,8 @@ def _note_dropped(dropped: dict[str, set[str]], row: Located) -> None:
 
 def _follows_from_dropped(problem: Problem, dropped: dict[str, set[str]]) -> bool:
     """True for a cross-check problem caused only by a row that failed validation."""
+    if not isinstance(problem.value, str):
+        return False
     if problem.message.startswith("unknown"):
         return problem.value in dropped["name"] - {""}
     if problem.message.startswith("lane has no"):

@@ -1,0 +1,160 @@
+"""Command line for Monte Carlo batches: ``supplyshock batch | summary | compare``."""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from supplyshock.errors import ScenarioError, SupplyshockError
+
+__all__ = ["register"]
+
+console = Console()
+errors = Console(stderr=True)
+
+
+def _die(message: str, code: int = 2) -> typer.Exit:
+    errors.print(f"[red]error:[/red] {message}", highlight=False)
+    return typer.Exit(code=code)
+
+
+def _table(frame: pd.DataFrame, title: str) -> Table:
+    view = Table(title=title)
+    for column in frame.columns:
+        view.add_column(
+            str(column), justify="right" if frame[column].dtype.kind in "fi" else "left"
+        )
+    for row in frame.itertuples(index=False):
+        view.add_row(*[f"{v:,.4g}" if isinstance(v, float) else str(v) for v in row])
+    return view
+
+
+def _dask_executor(address: str, stack: ExitStack) -> Any:
+    try:
+        from distributed import Client
+    except ImportError:
+        raise _die("--dask needs the optional extra: pip install 'supplyshock[dask]'") from None
+    try:
+        client = stack.enter_context(Client(address, timeout="5s"))
+    except (OSError, TimeoutError) as exc:
+        raise _die(f"cannot reach Dask scheduler at {address}: {exc}") from None
+    return client.get_executor()
+
+
+def batch(
+    scenario: Annotated[str, typer.Argument(help="Scenario file or bundled name.")],
+    n: Annotated[int, typer.Option("-n", help="Number of replications.")] = 100,
+    seed: Annotated[int, typer.Option(help="Batch seed.")] = 1,
+    workers: Annotated[int, typer.Option(help="Worker processes (default: all cores).")] = 0,
+    out: Annotated[Path, typer.Option(help="Output folder (resumes if it exists).")] = Path(
+        "runs/batch"
+    ),
+    dask: Annotated[str, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786.")] = "",
+    design: Annotated[str, typer.Option(help="random, lhs or sobol.")] = "random",
+    chunk_size: Annotated[int, typer.Option(help="Replications per stored chunk.")] = 25,
+) -> None:
+    """Run N replications into OUT as Parquet chunks; rerun the same command to resume."""
+    from supplyshock.batch.runner import run_batch
+    from supplyshock.scenario.io import load_scenario
+
+    if n <= 0:
+        raise _die(f"-n must be positive, got {n}")
+    if design not in {"random", "lhs", "sobol"}:
+        raise _die(f"--design must be random, lhs or sobol, got {design!r}")
+    try:
+        scn = load_scenario(scenario)
+    except ScenarioError as exc:
+        errors.print(str(exc), highlight=False)
+        raise typer.Exit(code=2) from None
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    with ExitStack() as stack:
+        executor = _dask_executor(dask, stack) if dask else None
+        progress = stack.enter_context(Progress(*columns, console=errors, transient=False))
+        task = progress.add_task(f"{scn.name} x {n}", total=None)
+
+        def report(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        try:
+            result = run_batch(
+                scn,
+                n,
+                seed,
+                out=out,
+                executor=executor,
+                workers=workers or None,
+                chunk_size=chunk_size,
+                method=design,
+                progress=report,
+            )  # type: ignore[arg-type]
+        except KeyboardInterrupt:
+            raise _die(
+                f"interrupted; finished chunks are kept in {out}, rerun to resume", 130
+            ) from None
+        except SupplyshockError as exc:
+            raise _die(str(exc)) from None
+    console.print(f"{result.n_done} replications in {out}")
+    _print_summary(result, "bloc")
+
+
+def _print_summary(result: Any, level: str) -> None:
+    table = result.summary(level=level, metrics=["shortfall", "unmet_share"])
+    table = table[table["mean"] > 0] if len(table) else table
+    shown = table.drop(columns=["q25", "q75"], errors="ignore")
+    console.print(
+        _table(
+            shown,
+            f"{result.manifest['scenario']}: {level} shortfall across {result.n_done} replications",
+        )
+    )
+
+
+def summary(
+    folder: Annotated[Path, typer.Argument(help="Batch folder.")],
+    level: Annotated[str, typer.Option(help="country or bloc.")] = "bloc",
+) -> None:
+    """Quantiles of shortfall metrics across a batch's replications."""
+    from supplyshock.batch.result import BatchResult
+
+    try:
+        _print_summary(BatchResult(folder), level)
+    except SupplyshockError as exc:
+        raise _die(str(exc)) from None
+
+
+def compare(
+    folder_a: Annotated[Path, typer.Argument(help="Batch folder A (reference).")],
+    folder_b: Annotated[Path, typer.Argument(help="Batch folder B.")],
+    metric: Annotated[str, typer.Option(help="Metric to compare.")] = "shortfall",
+    level: Annotated[str, typer.Option(help="country or bloc.")] = "bloc",
+) -> None:
+    """Mean difference B - A per region and commodity with 95% bootstrap intervals."""
+    from supplyshock.batch.result import BatchResult
+
+    try:
+        a, b = BatchResult(folder_a), BatchResult(folder_b)
+        table = a.compare(b, metric=metric, level=level)
+    except (SupplyshockError, KeyError) as exc:
+        raise _die(str(exc)) from None
+    console.print(
+        _table(table, f"{metric}: {b.manifest['scenario']} minus {a.manifest['scenario']}")
+    )
+
+
+def register(app: typer.Typer) -> None:
+    """Add the batch commands to the main app."""
+    app.command()(batch)
+    app.command()(summary)
+    app.command()(compare)

@@ -1,0 +1,86 @@
+"""The batch command line: runs, resumes, summarises, compares and fails with one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from supplyshock.cli import app
+from tests.batch.test_batch import uncertain_scenario
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def scenario_file(tmp_path: Path) -> Path:
+    path = tmp_path / "uncertain.yaml"
+    data = uncertain_scenario().model_dump(mode="json", by_alias=True, exclude={"origin_file"})
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def test_batch_summary_compare(tmp_path: Path, scenario_file: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    result = runner.invoke(
+        app,
+        [
+            "batch",
+            str(scenario_file),
+            "-n",
+            "6",
+            "--out",
+            str(a),
+            "--workers",
+            "1",
+            "--design",
+            "lhs",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "6 replications" in result.output
+    assert (
+        runner.invoke(
+            app,
+            [
+                "batch",
+                str(scenario_file),
+                "-n",
+                "6",
+                "--seed",
+                "2",
+                "--out",
+                str(b),
+                "--workers",
+                "1",
+            ],
+        ).exit_code
+        == 0
+    )
+    summary = runner.invoke(app, ["summary", str(a)])
+    assert summary.exit_code == 0 and "alliance" in summary.output
+    compared = runner.invoke(app, ["compare", str(a), str(b)])
+    assert compared.exit_code == 0 and "alliance" in compared.output
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["batch", "no/such/file.yaml", "-n", "3"], "no such file"),
+        (["batch", "{scn}", "-n", "0"], "-n must be positive"),
+        (["batch", "{scn}", "-n", "2", "--out", "/proc/forbidden"], "cannot write"),
+        (["batch", "{scn}", "-n", "2", "--dask", "tcp://127.0.0.1:9"], "cannot reach Dask"),
+        (["batch", "{scn}", "-n", "2", "--design", "grid"], "--design"),
+        (["summary", "{tmp}/nothing"], "not a batch folder"),
+    ],
+)
+def test_bad_input_gives_one_line_and_nonzero_exit(
+    args: list[str], message: str, scenario_file: Path, tmp_path: Path
+) -> None:
+    argv = [a.format(scn=scenario_file, tmp=tmp_path) for a in args]
+    result = runner.invoke(app, argv)
+    assert result.exit_code != 0
+    assert message in result.output
+    assert "Traceback" not in result.output
