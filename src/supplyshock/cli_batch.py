@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import pandas as pd
 import typer
@@ -42,7 +42,7 @@ def _dask_executor(address: str, stack: ExitStack) -> Any:
     except ImportError:
         raise _die("--dask needs the optional extra: pip install 'supplyshock[dask]'") from None
     try:
-        client = stack.enter_context(Client(address, timeout="5s"))
+        client = stack.enter_context(Client(address, timeout="5s"))  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError) as exc:
         raise _die(f"cannot reach Dask scheduler at {address}: {exc}") from None
     return client.get_executor()
@@ -62,6 +62,7 @@ def batch(
 ) -> None:
     """Run N replications into OUT as Parquet chunks; rerun the same command to resume."""
     from supplyshock.batch.runner import run_batch
+    from supplyshock.batch.sampling import Method
     from supplyshock.scenario.io import load_scenario
 
     if n <= 0:
@@ -96,9 +97,9 @@ def batch(
                 executor=executor,
                 workers=workers or None,
                 chunk_size=chunk_size,
-                method=design,
+                method=cast(Method, design),
                 progress=report,
-            )  # type: ignore[arg-type]
+            )
         except KeyboardInterrupt:
             raise _die(
                 f"interrupted; finished chunks are kept in {out}, rerun to resume", 130
