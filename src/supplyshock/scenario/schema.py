@@ -221,6 +221,7 @@ class Settings(Record):
     switch_after_days: int = Field(default=14, ge=1)
     qualification_days: Uncertain = 90.0
     recovery_window_days: int = Field(default=30, ge=1)
+    max_links_per_buyer: int | None = Field(default=None, ge=1)
 
 
 # --------------------------------------------------------------------------- events
