@@ -93,7 +93,14 @@ class Distribution(BaseModel):
         return float(self.frozen().mean())
 
     def sample(self, rng: np.random.Generator) -> float:
-        return float(self.frozen().rvs(random_state=rng))
+        return float(self.sample_many(rng, 1)[0])
+
+    def sample_many(self, rng: np.random.Generator, size: int) -> np.ndarray:
+        """``size`` draws; avoids building a frozen distribution (slow) for each call."""
+        from scipy import stats
+
+        family = getattr(stats, self.dist)
+        return np.atleast_1d(family.rvs(**self.params, size=size, random_state=rng))
 
     def ppf(self, q: float) -> float:
         return float(self.frozen().ppf(q))

@@ -26,7 +26,7 @@ Process = Generator[simpy.Event, Any, None]
 def _draw_days(value: object, rng: np.random.Generator, size: int) -> IntArray:
     """Whole-day delays (at least 1), one per occurrence."""
     if isinstance(value, Distribution):
-        raw = np.atleast_1d(value.frozen().rvs(size=size, random_state=rng))
+        raw = value.sample_many(rng, size)
     elif isinstance(value, Choice):
         raw = np.array([float(value.sample(rng)) for _ in range(size)])
     else:

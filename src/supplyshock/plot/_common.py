@@ -1,0 +1,120 @@
+"""Helpers shared by the figure functions: axes, name checks, date axes, event marks."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from supplyshock.results import RunResult
+
+ALERT = "#c0392b"
+CALM = "#4c72b0"
+
+
+def new_axes(ax: Axes | None, size: tuple[float, float] = (10, 5)) -> Axes:
+    """``ax`` itself, or the Axes of a new figure of ``size`` inches."""
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    _, new = plt.subplots(figsize=size, layout="constrained")
+    return new
+
+
+def known(kind: str, value: object, choices: Sequence[str]) -> None:
+    """Raise a ValueError naming ``value`` and the valid choices unless it is one of them."""
+    if value not in choices:
+        listed = ", ".join(map(str, choices[:30])) + (", ..." if len(choices) > 30 else "")
+        raise ValueError(f"unknown {kind} {value!r}; known: {listed or 'none'}")
+
+
+def bloc_members(result: RunResult, bloc: str) -> list[str]:
+    known("bloc", bloc, sorted(result.blocs))
+    return result.members(bloc)
+
+
+def commodity_index(result: RunResult, commodity: str) -> int:
+    known("commodity", commodity, result.commodities)
+    return result.commodities.index(commodity)
+
+
+def scenario_name(result: RunResult) -> str:
+    return str(result.provenance.get("scenario", "") or "run")
+
+
+def compact(value: float, unit: str = "") -> str:
+    """``1234.5`` -> ``'1.2k'``: a short number for labels, with the unit after it."""
+    size = abs(value)
+    if not np.isfinite(value):
+        text = "n/a"
+    elif size >= 1e9:
+        text = f"{value / 1e9:.3g}G"
+    elif size >= 1e6:
+        text = f"{value / 1e6:.3g}M"
+    elif size >= 1e4:
+        text = f"{value / 1e3:.3g}k"
+    elif size >= 1 or size == 0:
+        text = f"{value:,.0f}"
+    else:
+        text = f"{value:.2g}"
+    return f"{text} {unit}".strip()
+
+
+def date_axis(ax: Axes) -> None:
+    """Concise date ticks on the x axis, labelled ``date``."""
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.set_xlabel("date")
+
+
+def mark_events(ax: Axes, result: RunResult) -> int:
+    """Dashed vertical lines with rotated labels at the run's dated policy events.
+
+    Labels of events closer together than about 1.5% of the horizon are shifted sideways so
+    they do not print over each other. Returns the number of events marked.
+    """
+    import matplotlib.dates as mdates
+
+    first, last = result.dates[0], result.dates[-1]
+    span = max((last - first).days, 1)
+    marks = sorted(
+        (pd.Timestamp(date), str(label))
+        for date, label in result.provenance.get("timeline", [])
+        if first <= pd.Timestamp(date) <= last
+    )
+    previous, shift = -1.0, 0.0
+    for when, label in marks:
+        x = float(mdates.date2num(when))  # type: ignore[no-untyped-call]
+        where = (when - first).days / span
+        shift = shift + 9.0 if where - previous < 0.015 else 0.0
+        previous = where
+        ax.axvline(x, color="0.45", lw=0.8, ls="--", zorder=1)
+        ax.annotate(
+            f"{label} ({when:%d %b %Y})",
+            (x, 0.98),
+            xycoords=("data", "axes fraction"),
+            xytext=(-2.0 + shift, 0.0),
+            textcoords="offset points",
+            rotation=90,
+            va="top",
+            ha="right",
+            fontsize=7,
+            color="0.25",
+            bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7},
+            zorder=4,
+        )
+    return len(marks)
+
+
+def outside_legend(ax: Axes, **kw: object) -> None:
+    """A legend to the right of the axes, where it cannot cover data."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize=8, **kw)  # type: ignore[arg-type]
