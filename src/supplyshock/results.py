@@ -66,8 +66,7 @@ class RunResult:
     ) -> RunResult:
         from supplyshock import __version__
 
-        cubes = {name: recorder.cube(name) for name in recorder.arrays}
-        cubes["shortfall"] = np.maximum(cubes["demand"] - cubes["delivered"], 0.0)
+        cubes = recorder.cubes()
         dates = pd.date_range(net.start, periods=net.horizon, freq="D")
         return cls(
             countries=net.countries,

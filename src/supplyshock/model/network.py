@@ -53,6 +53,11 @@ class Control:
     licensed_share: float
     quota_per_day: float
 
+    @property
+    def has_content(self) -> bool:
+        """Whether the content rule can reach any link at all."""
+        return bool(self.content.any())
+
 
 @dataclass(frozen=True)
 class SuspensionSpec:

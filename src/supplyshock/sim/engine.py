@@ -49,7 +49,8 @@ def simulate(net: Network, rng: np.random.Generator) -> tuple[Recorder, State, i
     policies = Policies(env, net, state, rng)
     policies.start()
     recorder = Recorder(net)
-    env.process(_days(env, net, state, Stepper(net), policies, recorder))
+    stepper = Stepper(net, state.pipe.shape[0])
+    env.process(_days(env, net, state, stepper, policies, recorder))
     events = 0
     stop = float(net.horizon)
     while env.peek() < stop:

@@ -1,11 +1,16 @@
-"""Daily recording into preallocated numpy arrays (day x country x commodity and friends)."""
+"""Daily recording into preallocated numpy arrays.
+
+Each day stores per-entity vectors (a row copy each); country x commodity totals are formed
+once at the end with sparse aggregation matrices, keeping the daily cost small.
+"""
 
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
 
 from supplyshock.model.arrays import sum_by
-from supplyshock.model.network import FloatArray, Network
+from supplyshock.model.network import FloatArray, IntArray, Network
 from supplyshock.sim.state import State
 from supplyshock.sim.step import Day
 
@@ -13,50 +18,71 @@ __all__ = ["Recorder"]
 
 
 class Recorder:
-    """Writes one row per day; cells are ``country * n_commodities + commodity``."""
+    """Per-day rows of deliveries, stocks, pipelines, trade, production and reserves."""
 
     def __init__(self, net: Network) -> None:
-        T, C, K = net.horizon, len(net.countries), len(net.commodities)
-        F, R = len(net.facilities), len(net.reserves)
-        self.cells = C * K
-        self.shape = (T, C, K)
-        self.market_cell = (net.buyer_country * K + net.buyer_commodity)[net.n_inputs :]
-        self.stock_cell = np.concatenate(
-            [
-                net.buyer_country * K + net.buyer_commodity,
-                net.fac_country * K + net.fac_output,
-                np.array([r.country * K + r.commodity for r in net.reserves], dtype=np.int64),
-            ]
-        )
-        self.transit_cell = (net.buyer_country * K + net.buyer_commodity)[net.link_buyer]
-        supplier_cell = net.fac_country[net.link_supplier] * K + net.fac_output[net.link_supplier]
-        self.export_links = np.flatnonzero(net.link_export)
-        self.export_cell = supplier_cell[self.export_links]
-        self.import_cell = self.transit_cell[self.export_links]
-        self.arrays: dict[str, FloatArray] = {
-            name: np.zeros((T, self.cells))
-            for name in ("demand", "delivered", "inventory", "in_transit", "exports", "imports")
-        }
+        self.net = net
+        T, B, F = net.horizon, net.n_buyers, len(net.facilities)
+        R, M = len(net.reserves), B - net.n_inputs
+        self.B, self.F = B, F
+        self.delivered = np.zeros((T, M))
+        self.stock = np.zeros((T, B + F + R))
+        self.pipeline = np.zeros((T, B))
+        self.exports = np.zeros((T, F))
+        self.imports = np.zeros((T, B))
         self.production = np.zeros((T, F))
         self.lost = np.zeros((T, F))
         self.reserves = np.zeros((T, R))
-
-    def _sum(self, cell: np.ndarray, values: FloatArray) -> FloatArray:
-        return sum_by(cell, values, self.cells)
+        self.export_mask = net.link_export.astype(np.float64)
 
     def record(self, t: int, day: Day, s: State) -> None:
-        a = self.arrays
-        a["demand"][t] = self._sum(self.market_cell, day.demand)
-        a["delivered"][t] = self._sum(self.market_cell, day.delivered)
-        a["inventory"][t] = self._sum(self.stock_cell, np.concatenate([s.inv, s.out, s.reserve]))
-        a["in_transit"][t] = self._sum(self.transit_cell, s.in_transit)
-        exported = day.shipped[self.export_links]
-        a["exports"][t] = self._sum(self.export_cell, exported)
-        a["imports"][t] = self._sum(self.import_cell, exported)
+        B, F = self.B, self.F
+        self.delivered[t] = day.delivered
+        row = self.stock[t]
+        row[:B] = s.inv
+        row[B : B + F] = s.out
+        row[B + F :] = s.reserve
+        self.pipeline[t] = day.pipeline
+        exported = day.shipped * self.export_mask
+        self.exports[t] = sum_by(self.net.link_supplier, exported, F)
+        self.imports[t] = sum_by(self.net.link_buyer, exported, B)
         self.production[t] = day.production
         self.lost[t] = day.lost
         self.reserves[t] = s.reserve
 
-    def cube(self, name: str) -> FloatArray:
-        """A recorded quantity as a [day, country, commodity] array."""
-        return self.arrays[name].reshape(self.shape)
+    def _cells(self, country: IntArray, commodity: IntArray) -> sparse.csr_matrix:
+        """Sparse [entity, country * K + commodity] aggregation matrix."""
+        n_comm = len(self.net.commodities)
+        cells = len(self.net.countries) * n_comm
+        rows = np.arange(len(country))
+        data = np.ones(len(country))
+        return sparse.csr_matrix((data, (rows, country * n_comm + commodity)), (len(rows), cells))
+
+    def cubes(self) -> dict[str, FloatArray]:
+        """Recorded quantities as [day, country, commodity] arrays."""
+        net = self.net
+        shape = (net.horizon, len(net.countries), len(net.commodities))
+        n_in = net.n_inputs
+        buyers = self._cells(net.buyer_country, net.buyer_commodity)
+        markets = self._cells(net.buyer_country[n_in:], net.buyer_commodity[n_in:])
+        facilities = self._cells(net.fac_country, net.fac_output)
+        reserve_country = np.array([r.country for r in net.reserves], dtype=np.int64)
+        reserve_comm = np.array([r.commodity for r in net.reserves], dtype=np.int64)
+        holders = sparse.vstack(
+            [buyers, facilities, self._cells(reserve_country, reserve_comm)], format="csr"
+        )
+
+        def cube(raw: FloatArray, matrix: sparse.csr_matrix) -> FloatArray:
+            return np.asarray(matrix.T.dot(raw.T).T, dtype=np.float64).reshape(shape)
+
+        demand = cube(net.demand.T, markets)
+        delivered = cube(self.delivered, markets)
+        return {
+            "demand": demand,
+            "delivered": delivered,
+            "shortfall": np.maximum(demand - delivered, 0.0),
+            "inventory": cube(self.stock, holders),
+            "in_transit": cube(self.pipeline, buyers),
+            "exports": cube(self.exports, facilities),
+            "imports": cube(self.imports, buyers),
+        }

@@ -2,8 +2,8 @@
 
 Order within a day: arrivals -> reserve releases -> orders -> policy gates -> production (to
 order, within capacity and inputs) -> allocation under scarcity -> shipments -> supplier
-switching -> final consumption.
-Quantities move as totals, never as items; origin content moves with them as quantity x share.
+switching -> final consumption. Quantities move as totals, never as items; origin content
+moves with them as quantity x share.
 """
 
 from __future__ import annotations
@@ -12,12 +12,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from supplyshock.model.arrays import safe_divide, sum_by
+from supplyshock.model.arrays import sum_by
 from supplyshock.model.network import BoolArray, FloatArray, IntArray, Network
 from supplyshock.model.steady import link_shares, output_origin
 from supplyshock.sim.state import State
 
 __all__ = ["Day", "Stepper"]
+
+TINY = 1e-280  # floor for divisors: keeps ratios finite without changing any real quantity
 
 
 @dataclass
@@ -26,9 +28,9 @@ class Day:
 
     production: FloatArray  # [f]
     lost: FloatArray  # [f] production lost for want of inputs
-    demand: FloatArray  # [m]
     delivered: FloatArray  # [m]
     shipped: FloatArray  # [l]
+    pipeline: FloatArray  # [b] goods on the way to each buyer, after today's shipments
     apply_licences: list[tuple[int, IntArray]]  # (control, links) needing a new application
     qualify: IntArray  # links whose qualification starts today
 
@@ -41,20 +43,34 @@ def _share(qty: FloatArray, org: FloatArray) -> FloatArray:
 class Stepper:
     """Precomputed index arrays for a network and the daily update rule."""
 
-    def __init__(self, net: Network) -> None:
+    def __init__(self, net: Network, horizon_slots: int) -> None:
         self.net = net
         self.n_in = net.n_inputs
         self.B, self.F, self.L = net.n_buyers, len(net.facilities), net.n_links
         self.K, self.O = len(net.commodities), len(net.origins)
         self.in_fac = net.buyer_facility[: self.n_in]
-        self.in_price = net.price[net.buyer_commodity[: self.n_in]]
+        self.in_comm = net.buyer_commodity[: self.n_in]
+        self.market_comm = net.buyer_commodity[self.n_in :]
+        self.in_price = net.price[self.in_comm]
         self.out_price = net.price[net.fac_output]
-        self.ranks = [r for r in np.unique(net.link_rank)]
-        self.rank_masks = [net.link_rank == r for r in self.ranks]
-        self.lanes = np.arange(self.L)
+        self.rank_masks = [net.link_rank == r for r in np.unique(net.link_rank)]
         weight = net.link_weight * net.link_qualified
         lead_share = link_shares(net.link_buyer, weight, self.B)
         self.buyer_lead = sum_by(net.link_buyer, lead_share * net.link_lead, self.B)
+        # day-major copies of the schedules: one contiguous row per day
+        self.capacity = np.ascontiguousarray(net.capacity.T)
+        self.per_unit = np.ascontiguousarray(net.per_unit.T)
+        self.demand = np.ascontiguousarray(net.demand.T)
+        # inputs of one facility are contiguous buyers: reduce them with reduceat
+        self.makers, self.first_input = np.unique(self.in_fac, return_index=True)
+        # flat pipeline slot of each link's shipment, by day modulo the pipeline length
+        h = horizon_slots
+        self.slots = np.array(
+            [((d + net.link_lead) % h) * self.L + np.arange(self.L) for d in range(h)],
+            dtype=np.int64,
+        ).reshape(h, self.L)
+        self.open = np.ones(self.L)
+        self.unlimited = np.full(self.L, np.inf)
 
     def gates(
         self, s: State, share_f: FloatArray
@@ -65,53 +81,61 @@ class Stepper:
         normal need on that link, quota groups, and links that need a new licence application.
         """
         net = self.net
-        gate = np.ones(self.L)
-        licensed = np.full(self.L, np.inf)
+        active = s.active
+        if not active.any():
+            return self.open, self.unlimited, [], []
+        gate = self.open.copy()
+        licensed = self.unlimited
         quotas: list[tuple[int, BoolArray]] = []
         applications: list[tuple[int, IntArray]] = []
-        active = s.active
-        for c in np.flatnonzero(active):
+        for c in np.flatnonzero(active).tolist():
             ctrl = net.controls[c]
             subject = ctrl.direct
-            if ctrl.origin >= 0 and ctrl.content.any():
+            if ctrl.origin >= 0 and ctrl.has_content:
                 content = share_f[net.link_supplier, ctrl.origin] >= ctrl.threshold
                 subject = subject | (ctrl.content & content)
             if ctrl.mode == "ban":
                 gate[subject] = 0.0
             elif ctrl.mode == "quota":
-                quotas.append((int(c), subject))
+                quotas.append((c, subject))
             else:
                 lic = s.licence[c]
                 fresh = np.flatnonzero(subject & (lic == 0))
                 if len(fresh):
                     lic[fresh] = 1
-                    applications.append((int(c), fresh))
+                    applications.append((c, fresh))
                 gate[subject & (lic != 2)] = 0.0
-                granted = subject & (lic == 2)
-                licensed[granted] = np.minimum(licensed[granted], ctrl.licensed_share)
+                if ctrl.licensed_share < 1.0:
+                    granted = subject & (lic == 2)
+                    if licensed is self.unlimited:
+                        licensed = self.unlimited.copy()
+                    licensed[granted] = np.minimum(licensed[granted], ctrl.licensed_share)
         return gate, licensed, quotas, applications
 
     def __call__(self, s: State, t: int) -> Day:
         net, n_in = self.net, self.n_in
+        link_buyer, link_supplier = net.link_buyer, net.link_supplier
         # arrivals
         slot = t % s.pipe.shape[0]
         arrived = s.pipe[slot]
-        s.inv += sum_by(net.link_buyer, arrived, self.B)
+        s.inv += sum_by(link_buyer, arrived, self.B)
         for o in range(self.O):
-            s.org_b[:, o] += sum_by(net.link_buyer, s.pipe_org[slot, :, o], self.B)
+            s.org_b[:, o] += sum_by(link_buyer, s.pipe_org[slot, :, o], self.B)
         s.in_transit -= arrived
-        s.pipe[slot] = 0.0
-        s.pipe_org[slot] = 0.0
+        arrived[:] = 0.0
+        if self.O:
+            s.pipe_org[slot] = 0.0
 
         # needs and strategic reserve releases
-        cap = np.where(s.outage, 0.0, net.capacity[:, t])
-        per_unit = net.per_unit[:, t]
-        demand = net.demand[:, t]
+        cap_today = self.capacity[t]
+        cap = np.where(s.outage, 0.0, cap_today) if s.outage.any() else cap_today
+        per_unit = self.per_unit[t]
+        demand = self.demand[t]
         need = np.empty(self.B)
         need[:n_in] = per_unit * np.minimum(cap, s.signal)[self.in_fac]
         need[n_in:] = demand
         target = net.cover_days * need
-        if len(net.reserves):
+        if net.reserves:
             self._release(s, need, target)
 
         # origin of today's output, known from the input stocks before anything is made
@@ -125,30 +149,33 @@ class Stepper:
             share_f = np.zeros((self.F, 0))
 
         # orders, split over qualified suppliers that policy lets through
-        pipeline = sum_by(net.link_buyer, s.in_transit, self.B)
+        pipeline = sum_by(link_buyer, s.in_transit, self.B)
         gap = target + need * self.buyer_lead - s.inv - pipeline
         order = np.maximum(need + gap / net.smoothing_days, 0.0)
         gate, licensed, quotas, applications = self.gates(s, share_f)
-        weight = net.link_weight * net.capacity[net.link_supplier, t] * s.qualified * gate
-        split = link_shares(net.link_buyer, weight, self.B)
-        request = order[net.link_buyer] * split
-        capped = np.isfinite(licensed)
-        if capped.any():
-            allowed = licensed[capped] * need[net.link_buyer[capped]] * split[capped]
+        weight = net.link_weight * cap_today[link_supplier] * s.qualified * gate
+        total_weight = sum_by(link_buyer, weight, self.B)
+        split = weight / np.maximum(total_weight, TINY)[link_buyer]
+        request = order[link_buyer] * split
+        if licensed is not self.unlimited:
+            capped = np.isfinite(licensed)
+            allowed = licensed[capped] * need[link_buyer[capped]] * split[capped]
             request[capped] = np.minimum(request[capped], allowed)
         for c, subject in quotas:
             total = request[subject].sum()
             budget = net.controls[c].quota_per_day
             if total > budget:
                 request[subject] *= budget / total
-        received = sum_by(net.link_supplier, request, self.F)
+        received = sum_by(link_supplier, request, self.F)
 
         # production: today's orders plus the output buffer, within capacity and inputs
-        limit = np.full(self.F, np.inf)
-        np.minimum.at(limit, self.in_fac, np.maximum(s.inv[:n_in], 0.0) / per_unit)
         wanted = np.maximum(received + net.out_cover_days * s.signal - s.out, 0.0)
         possible = np.minimum(cap, wanted)
-        production = np.maximum(np.minimum(possible, limit), 0.0)
+        production = possible.copy()
+        if n_in:
+            ratio = np.maximum(s.inv[:n_in], 0.0) / per_unit
+            limit = np.minimum.reduceat(ratio, self.first_input)
+            production[self.makers] = np.minimum(possible[self.makers], limit)
         use = production[self.in_fac] * per_unit
         s.inv[:n_in] -= use
         s.out += production
@@ -157,48 +184,62 @@ class Stepper:
             s.org_b[:n_in] -= use[:, None] * share_in
             share_f = _share(s.out, s.org_f)
         s.produced += sum_by(net.fac_output, production, self.K)
-        s.consumed += sum_by(net.buyer_commodity[:n_in], use, self.K)
+        s.consumed += sum_by(self.in_comm, use, self.K)
         s.signal += (received - s.signal) / net.smoothing_days
 
         # allocation under scarcity: by rank (tier, domestic first), then pro rata
-        remaining = s.out.copy()
-        shipped = np.zeros(self.L)
-        for mask in self.rank_masks:
-            asked = request * mask
-            total = sum_by(net.link_supplier, asked, self.F)
-            fill = np.minimum(safe_divide(remaining, total, default=1.0), 1.0)
-            part = asked * fill[net.link_supplier]
-            shipped += part
-            remaining -= sum_by(net.link_supplier, part, self.F)
-        s.out = np.maximum(remaining, 0.0)
-        arrival = (t + net.link_lead) % s.pipe.shape[0]
-        s.pipe[arrival, self.lanes] += shipped
+        remaining = s.out
+        if len(self.rank_masks) == 1:
+            total = received
+            fill = np.minimum(remaining / np.maximum(total, TINY), 1.0)
+            shipped = request * fill[link_supplier]
+            remaining -= sum_by(link_supplier, shipped, self.F)
+        else:
+            shipped = np.zeros(self.L)
+            for mask in self.rank_masks:
+                asked = request * mask
+                total = sum_by(link_supplier, asked, self.F)
+                fill = np.minimum(remaining / np.maximum(total, TINY), 1.0)
+                part = asked * fill[link_supplier]
+                shipped += part
+                remaining -= sum_by(link_supplier, part, self.F)
+        np.maximum(remaining, 0.0, out=remaining)  # round-off only
+        flat = self.slots[t % s.pipe.shape[0]]
+        s.pipe.reshape(-1)[flat] += shipped
         s.in_transit += shipped
         if self.O:
-            moved = shipped[:, None] * share_f[net.link_supplier]
-            s.pipe_org[arrival, self.lanes] += moved
+            moved = shipped[:, None] * share_f[link_supplier]
+            s.pipe_org.reshape(-1, self.O)[flat] += moved
             for o in range(self.O):
-                s.org_f[:, o] -= sum_by(net.link_supplier, moved[:, o], self.F)
+                s.org_f[:, o] -= sum_by(link_supplier, moved[:, o], self.F)
 
         # supplier switching: buyers short for too long start qualifying alternatives
-        got = sum_by(net.link_buyer, shipped, self.B)
+        got = sum_by(link_buyer, shipped, self.B)
         short = (order > 1e-9) & (got < 0.95 * order)
         s.unmet_days = np.where(short, s.unmet_days + 1, 0)
-        triggered = s.unmet_days[net.link_buyer] == net.switch_after_days
-        candidates = triggered & ~s.qualified & ~s.qualifying & (gate > 0)
-        candidates &= net.capacity[net.link_supplier, t] > 0
-        qualify = np.flatnonzero(candidates)
-        s.qualifying[qualify] = True
+        qualify = np.zeros(0, dtype=np.int64)
+        if short.any():
+            triggered = (s.unmet_days == net.switch_after_days)[link_buyer]
+            if triggered.any():
+                candidates = triggered & ~s.qualified & ~s.qualifying & (gate > 0)
+                qualify = np.flatnonzero(candidates & (cap_today[link_supplier] > 0))
+                s.qualifying[qualify] = True
 
         # final demand is served from market stock
-        market = slice(n_in, self.B)
-        delivered = np.minimum(s.inv[market], demand)
+        market = s.inv[n_in:]
+        delivered = np.minimum(market, demand)
         if self.O:
-            s.org_b[market] -= delivered[:, None] * _share(s.inv[market], s.org_b[market])
-        s.inv[market] -= delivered
-        s.delivered += sum_by(net.buyer_commodity[market], delivered, self.K)
+            s.org_b[n_in:] -= delivered[:, None] * _share(market, s.org_b[n_in:])
+        market -= delivered
+        s.delivered += sum_by(self.market_comm, delivered, self.K)
         return Day(
-            production, possible - production, demand, delivered, shipped, applications, qualify
+            production,
+            possible - production,
+            delivered,
+            shipped,
+            pipeline + got,
+            applications,
+            qualify,
         )
 
     def _release(self, s: State, need: FloatArray, target: FloatArray) -> None:
@@ -211,6 +252,8 @@ class Stepper:
             rate = s.scheduled_release[r]
             if use > 0 and stock < res.trigger_days * use:
                 rate += res.rate_per_day
+            if rate <= 0:
+                continue
             gap = np.maximum(target[buyers] - s.inv[buyers], 0.0)
             amount = min(rate, s.reserve[r], gap.sum())
             if amount <= 0:
