@@ -199,3 +199,37 @@ def test_same_seed_gives_identical_results_and_other_seeds_differ() -> None:
         np.testing.assert_array_equal(a.cubes[name], b.cubes[name])
     np.testing.assert_array_equal(a.production, b.production)
     assert not np.array_equal(a.cubes["shortfall"], c.cubes["shortfall"])
+
+
+def test_overrides_fix_parameters_and_unknown_keys_are_refused() -> None:
+    scn = build(_two_suppliers(1.0, qualification=60))
+    res = ss.run(scn, seed=0, overrides={"facilities[jp_maker].capacity_per_year": 0.0})
+    assert res.provenance["draws"]["facilities[jp_maker].capacity_per_year"] == 0.0
+    assert _short(res, "USA")[100:].min() > 0  # the alternative has no capacity now
+    with pytest.raises(ss.ScenarioError, match="no parameter with this key"):
+        ss.run(scn, seed=0, overrides={"facilities[nope].capacity_per_year": 1.0})
+
+
+def test_non_tradable_commodity_never_crosses_a_border() -> None:
+    data = _two_suppliers(0.5)
+    data["commodities"][0]["tradable"] = False
+    data["facilities"].append(
+        {
+            "id": "us_maker",
+            "kind": "magnet_maker",
+            "country": "USA",
+            "output": "magnet",
+            "capacity_per_year": 1825,
+        }
+    )
+    res = ss.run(build(data), seed=0)
+    assert res.cubes["exports"].sum() == 0.0
+    assert _short(res, "USA")[100:].mean() == pytest.approx(5.0, rel=1e-6)  # home plant only
+
+
+def test_commodity_qualification_days_override_the_world_setting() -> None:
+    data = _two_suppliers(1.0, qualification=60, market_cover=10)
+    data["commodities"][0]["qualification_days"] = 20
+    short = _short(ss.run(build(data), seed=0), "USA")
+    assert int(np.flatnonzero(short > 0)[0]) == 10 + 5
+    assert int(np.flatnonzero(short > 0)[-1]) == 4 + 20 + 5 - 1

@@ -94,14 +94,16 @@ def run_batch(
     workers: int | None = None,
     chunk_size: int = 25,
     method: Method = "random",
+    plan: pd.DataFrame | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> BatchResult:
     """Run ``n`` replications of ``scenario`` and store them under ``out``.
 
     ``executor`` may be any ``concurrent.futures.Executor`` (a Dask cluster's
     ``Client(...).get_executor()`` included); without one, ``workers`` processes are used
-    (default: all cores; ``workers=1`` runs in this process). ``progress(done, total)`` is
-    called after each chunk.
+    (default: all cores; ``workers=1`` runs in this process). ``plan`` replaces the sampled
+    design with given parameter values (one row per replication, columns named by parameter
+    key), e.g. a SALib sample. ``progress(done, total)`` is called after each chunk.
     """
     if n <= 0:
         raise BatchError(f"n must be positive, got {n}")
@@ -110,8 +112,15 @@ def run_batch(
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
     out = Path(out)
-    plan = design(scenario, n, seed, method)
-    _prepare(out, _manifest(scenario, n, seed, chunk_size, method), plan)
+    if plan is None:
+        plan = design(scenario, n, seed, method)
+        label = str(method)
+    else:
+        if len(plan) != n:
+            raise BatchError(f"the design has {len(plan)} rows but n is {n}")
+        digest = pd.util.hash_pandas_object(plan, index=True).sum()
+        label = f"custom:{int(digest) & 0xFFFFFFFFFFFF:x}"
+    _prepare(out, _manifest(scenario, n, seed, chunk_size, label), plan)
     rows = plan.to_dict("records")
     chunks = [list(range(s, min(s + chunk_size, n))) for s in range(0, n, chunk_size)]
     todo = [c for c in range(len(chunks)) if not _done(out, c)]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from supplyshock.errors import Problem, ScenarioError
 from supplyshock.model.arrays import sum_by
 from supplyshock.model.draws import Drawer
 from supplyshock.model.index import ScenarioIndex, ramp
@@ -195,6 +196,8 @@ def _links(
             b = buy[start : start + 512, None]
             days = lead[fac_country[sup][None, :], buyers.country[b]]
             ok = np.isfinite(days) & (buyers.facility[b] != sup[None, :])
+            if not ix.scn.commodities[k].tradable:
+                ok &= fac_country[sup][None, :] == buyers.country[b]
             frac = share[buyers.country[b], k, fac_country[sup][None, :]]
             has_table = ~np.isnan(frac)
             qualified = ~has_table | (frac > 0)
@@ -318,6 +321,14 @@ def compile_scenario(
         price,
         fac_origin,
     )
+    unknown = sorted(set(draws.overrides) - set(draws.used))
+    if unknown:
+        raise ScenarioError(
+            [
+                Problem(scn.origin_file, "overrides", key, "no parameter with this key")
+                for key in unknown
+            ]
+        )
     reserves, releases = compile_reserves(
         ix, strategic, buyers.country, buyers.commodity, steady.buyer_need, fac_country
     )
@@ -362,7 +373,10 @@ def compile_scenario(
         releases=tuple(releases),
         smoothing_days=st.order_smoothing_days,
         switch_after_days=st.switch_after_days,
-        qualification_days=st.qualification_days,
+        qualification_days=tuple(
+            st.qualification_days if c.qualification_days is None else c.qualification_days
+            for c in scn.commodities
+        ),
         recovery_window_days=st.recovery_window_days,
         init_buyer_stock=cover * steady.buyer_need,
         init_output_stock=out_cover * steady.throughput,

@@ -141,7 +141,7 @@ class Network:
 
     smoothing_days: float
     switch_after_days: int
-    qualification_days: object
+    qualification_days: tuple[object, ...]  # per commodity: days, or a distribution
     recovery_window_days: int
 
     init_buyer_stock: FloatArray  # [b]

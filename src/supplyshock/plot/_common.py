@@ -66,13 +66,24 @@ def compact(value: float, unit: str = "") -> str:
     return f"{text} {unit}".strip()
 
 
-def date_axis(ax: Axes) -> None:
-    """Concise date ticks on the x axis, labelled ``date``."""
+def date_num(when: pd.Timestamp | str) -> float:
+    """A date as matplotlib's float day number."""
     import matplotlib.dates as mdates
 
-    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)
+    return float(mdates.date2num(pd.Timestamp(when)))  # type: ignore[no-untyped-call]
+
+
+def date_axis(
+    ax: Axes, first: pd.Timestamp | None = None, last: pd.Timestamp | None = None
+) -> None:
+    """Concise date ticks on the x axis from ``first`` to ``last``, labelled ``date``."""
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)  # type: ignore[no-untyped-call]
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+    if first is not None and last is not None:
+        ax.set_xlim(date_num(first), date_num(last))
     ax.set_xlabel("date")
 
 
@@ -82,8 +93,6 @@ def mark_events(ax: Axes, result: RunResult) -> int:
     Labels of events closer together than about 1.5% of the horizon are shifted sideways so
     they do not print over each other. Returns the number of events marked.
     """
-    import matplotlib.dates as mdates
-
     first, last = result.dates[0], result.dates[-1]
     span = max((last - first).days, 1)
     marks = sorted(
@@ -93,7 +102,7 @@ def mark_events(ax: Axes, result: RunResult) -> int:
     )
     previous, shift = -1.0, 0.0
     for when, label in marks:
-        x = float(mdates.date2num(when))  # type: ignore[no-untyped-call]
+        x = date_num(when)
         where = (when - first).days / span
         shift = shift + 9.0 if where - previous < 0.015 else 0.0
         previous = where
@@ -117,4 +126,4 @@ def mark_events(ax: Axes, result: RunResult) -> int:
 
 def outside_legend(ax: Axes, **kw: object) -> None:
     """A legend to the right of the axes, where it cannot cover data."""
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize=8, **kw)  # type: ignore[arg-type]
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize=8, **kw)

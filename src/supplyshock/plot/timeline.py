@@ -8,11 +8,11 @@ import numpy as np
 import pandas as pd
 
 from supplyshock.plot._common import (
-    ALERT,
     bloc_members,
     commodity_index,
     compact,
     date_axis,
+    date_num,
     mark_events,
     new_axes,
     outside_legend,
@@ -74,20 +74,30 @@ def shortfall_timeline(
         drawn += 1
     if calm:
         listed = ", ".join(calm[:8]) + (f" +{len(calm) - 8}" if len(calm) > 8 else "")
-        ax.plot(result.dates, np.zeros(len(result.dates)), color="0.6", lw=1.2, zorder=2,
-                label=f"no shortfall: {listed}")
+        ax.plot(
+            result.dates,
+            np.zeros(len(result.dates)),
+            color="0.6",
+            lw=1.2,
+            zorder=2,
+            label=f"no shortfall: {listed}",
+        )
     if events:
         mark_events(ax, result)
     ax.set_ylim(bottom=0, top=max(5.0, float(np.ceil(ax.get_ylim()[1]))))
-    ax.set_xlim(result.dates[0], result.dates[-1])
     ax.set_ylabel(f"{commodity} demand unmet (%, {smooth_days}-day rolling)")
-    date_axis(ax)
+    date_axis(ax, result.dates[0], result.dates[-1])
     ax.set_title(f"{scenario_name(result)}: {commodity} shortfall, {bloc} members")
     if drawn or calm:
         outside_legend(ax, title=f"{bloc} member")
     else:
-        ax.text(0.5, 0.5, f"no {commodity} demand among {bloc} members",
-                transform=ax.transAxes, ha="center")
+        ax.text(
+            0.5,
+            0.5,
+            f"no {commodity} demand among {bloc} members",
+            transform=ax.transAxes,
+            ha="center",
+        )
     ax.grid(alpha=0.3)
     return ax
 
@@ -110,27 +120,52 @@ def stockpile_depletion(result: RunResult, *, events: bool = True, ax: Axes | No
             continue
         unit = result.units[result.commodities.index(commodity)]
         share = 100 * result.reserves[:, r] / initial
-        (line,) = ax.plot(result.dates, share, lw=1.8, zorder=3,
-                          label=f"{country} {commodity} ({compact(initial, unit)})")
+        (line,) = ax.plot(
+            result.dates,
+            share,
+            lw=1.8,
+            zorder=3,
+            label=f"{country} {commodity} ({compact(initial, unit)})",
+        )
         drawn += 1
         if pd.notna(row["depleted_on"]):
             when = pd.Timestamp(row["depleted_on"])
-            ax.plot([when], [0], marker="X", ms=10, color=line.get_color(), mec="black",
-                    zorder=5, clip_on=False)
-            ax.annotate(f"empty {when:%d %b %Y}", (when, 0), xytext=(4, 6 + 11 * (drawn % 3)),
-                        textcoords="offset points", fontsize=7, color=line.get_color())
+            x = date_num(when)
+            ax.plot(
+                [x],
+                [0],
+                marker="X",
+                ms=10,
+                color=line.get_color(),
+                mec="black",
+                zorder=5,
+                clip_on=False,
+            )
+            ax.annotate(
+                f"empty {when:%d %b %Y}",
+                (x, 0),
+                xytext=(4, 6 + 11 * (drawn % 3)),
+                textcoords="offset points",
+                fontsize=7,
+                color=line.get_color(),
+            )
     if events:
         mark_events(ax, result)
     top = max(105.0, float(np.nanmax(ax.get_ylim())))
     ax.set_ylim(-3, top)
-    ax.set_xlim(result.dates[0], result.dates[-1])
     ax.set_ylabel("reserve level (% of initial)")
-    date_axis(ax)
+    date_axis(ax, result.dates[0], result.dates[-1])
     ax.set_title(f"{scenario_name(result)}: strategic reserves (× = depleted)")
     if drawn:
         outside_legend(ax, title="reserve (initial)")
     if empty:
-        ax.text(0.01, 0.02, "start empty: " + ", ".join(empty), transform=ax.transAxes,
-                fontsize=7, color="0.3")
+        ax.text(
+            0.01,
+            0.02,
+            "start empty: " + ", ".join(empty),
+            transform=ax.transAxes,
+            fontsize=7,
+            color="0.3",
+        )
     ax.grid(alpha=0.3)
     return ax

@@ -136,6 +136,9 @@ def _check_world(ck: _Checker) -> None:
                 )
     for i, f in enumerate(scn.facilities):
         _check_facility(ck, "facilities", i, f, "")
+    for i, c in enumerate(scn.commodities):
+        if c.qualification_days is not None:
+            ck.bounded("commodities", i, "qualification_days", c.qualification_days, 0.0)
     for i, r in enumerate(scn.recipes):
         ck.known("recipes", i, "input", r.input, ck.commodities, "commodity")
     producers = {f.country for f in scn.facilities}

@@ -95,10 +95,15 @@ class Record(BaseModel):
 
 
 class Commodity(Record):
+    """A traded good. ``tradable: false`` keeps it in its country (e.g. datacenter MW);
+    ``qualification_days`` overrides the world setting for switching suppliers of it."""
+
     id: str = Field(min_length=1)
     unit: str = "t"
     usd_per_unit: Positive
     category: str = ""
+    tradable: bool = True
+    qualification_days: Uncertain | None = None
     source: str = ""
     note: str = ""
 

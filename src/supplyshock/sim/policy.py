@@ -120,7 +120,11 @@ class Policies:
 
     def qualify(self, links: IntArray) -> None:
         """Start qualifying alternative suppliers on ``links`` (called from a day step)."""
-        delays = _draw_days(self.net.qualification_days, self.rng, len(links))
+        commodity = self.net.buyer_commodity[self.net.link_buyer[links]]
+        delays = np.zeros(len(links), dtype=np.int64)
+        for k in np.unique(commodity):
+            mine = commodity == k
+            delays[mine] = _draw_days(self.net.qualification_days[k], self.rng, int(mine.sum()))
         for delay in np.unique(delays):
             self.env.process(self._qualified(links[delays == delay], int(delay)))
 

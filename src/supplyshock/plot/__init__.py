@@ -1,0 +1,40 @@
+"""Figures for researchers. Each function takes data and an optional ``ax`` and returns the Axes.
+
+Every function draws with matplotlib only, on ``ax`` if given (otherwise on a new figure),
+with a title, axis labels with units and a legend where several series are drawn; bad names
+(unknown commodity, country or bloc) and empty tables raise a ``ValueError`` that names them.
+matplotlib itself is imported only when a figure is drawn.
+
+>>> import supplyshock as ss
+>>> res = ss.run("october_2025_suspended", seed=1)  # doctest: +SKIP
+>>> ax = ss.plot.shortfall_timeline(res, commodity="ndfeb_magnet")  # doctest: +SKIP
+>>> ax.get_figure().savefig("shortfall.png")  # doctest: +SKIP
+
+=========================  ===========================================================
+``shortfall_timeline``     members' share of demand unmet per day, policy events marked
+``stockpile_depletion``    strategic reserve levels over time and depletion dates
+``unmet_heatmap``          member x commodity share unmet, from a run or a table
+``network_flows``          exporters -> importers of one commodity, where controls bite
+``fan_chart``              weekly quantile bands across a batch's replications
+``tornado``                Sobol or Morris sensitivity indices, most influential on top
+``scenario_comparison``    scenarios side by side (a compare table or several runs)
+=========================  ===========================================================
+"""
+
+from __future__ import annotations
+
+from supplyshock.plot.comparison import scenario_comparison
+from supplyshock.plot.heatmap import unmet_heatmap
+from supplyshock.plot.network import network_flows
+from supplyshock.plot.timeline import shortfall_timeline, stockpile_depletion
+from supplyshock.plot.uncertainty import fan_chart, tornado
+
+__all__ = [
+    "fan_chart",
+    "network_flows",
+    "scenario_comparison",
+    "shortfall_timeline",
+    "stockpile_depletion",
+    "tornado",
+    "unmet_heatmap",
+]

@@ -1,0 +1,214 @@
+"""Scenarios side by side: a BatchResult.compare table, or several runs' bloc shortfall."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from supplyshock.plot._common import bloc_members, compact, new_axes
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from supplyshock.results import RunResult
+
+__all__ = ["scenario_comparison"]
+
+COMPARE_COLUMNS = ("region", "commodity", "unit", "mean_a", "mean_b")
+PALETTE = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3", "#937860", "#da8bc3")
+
+
+def _from_compare(table: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray | None]:
+    missing = [c for c in COMPARE_COLUMNS if c not in table.columns]
+    if missing:
+        raise ValueError(
+            f"a comparison table needs columns {list(COMPARE_COLUMNS)} "
+            f"(BatchResult.compare); missing {missing}"
+        )
+    if table.empty:
+        raise ValueError("the comparison table is empty: nothing to draw")
+    table = table.reset_index(drop=True)
+    values = table[["mean_a", "mean_b"]].to_numpy(dtype=float)
+    interval = None
+    if {"ci_low", "ci_high"} <= set(table.columns):
+        spread = table[["ci_low", "ci_high"]].to_numpy(dtype=float)
+        interval = values[:, :1] + spread
+    keep = np.any(values != 0, axis=1)
+    if interval is not None:
+        keep |= np.any(interval != values[:, :1], axis=1)
+    return table[keep], values[keep], None if interval is None else interval[keep]
+
+
+def _from_runs(
+    runs: Mapping[str, RunResult], bloc: str
+) -> tuple[pd.DataFrame, np.ndarray, list[str], int]:
+    if not runs:
+        raise ValueError("no runs to compare: pass {scenario name: RunResult, ...}")
+    frames = []
+    for name, result in runs.items():
+        if not hasattr(result, "shortfall"):
+            raise ValueError(f"{name!r} is not a RunResult (got {type(result).__name__})")
+        bloc_members(result, bloc)
+        table = result.shortfall(by=["bloc", "commodity"], bloc=bloc)
+        frames.append(table.assign(scenario=name))
+    tidy = pd.concat(frames, ignore_index=True).rename(columns={"bloc": "region"})
+    wide = tidy.pivot_table(
+        index=["region", "commodity", "unit"], columns="scenario", values="shortfall"
+    ).fillna(0.0)
+    names = list(runs)
+    wide = wide.reindex(columns=names, fill_value=0.0)
+    total = len(wide)
+    wide = wide[(wide > 0).any(axis=1)]
+    return wide.reset_index(), wide.to_numpy(dtype=float), names, total
+
+
+def _scale(values: np.ndarray, units: list[str], metric: str) -> tuple[np.ndarray, str]:
+    """Per-group factors that put the bars on one axis, and that axis' label."""
+    name = metric.replace("_", " ")
+    if metric == "unmet_share":
+        return np.full(len(units), 100.0), "demand unmet (% of cumulative demand)"
+    if len(set(units)) == 1:
+        return np.ones(len(units)), f"{name} ({units[0]})"
+    largest = np.nanmax(np.abs(values), axis=1)
+    factor = 100.0 / np.where(largest > 0, largest, 1.0)
+    return factor, f"{name} (% of the largest bar in each group; amounts printed)"
+
+
+def _legend(ax: Axes, names: list[str], interval: np.ndarray | None) -> None:
+    handles = ax.get_legend_handles_labels()[0]
+    if interval is not None:
+        from matplotlib.lines import Line2D
+
+        text = f"95% interval of {names[1]} − {names[0]}\nadded to {names[0]}"
+        handles.append(Line2D([], [], color="0.2", marker="|", ms=10, ls="", label=text))
+    ax.legend(
+        handles=handles,
+        fontsize=8,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        borderaxespad=0.0,
+        title=None if interval is not None else "scenario",
+    )
+
+
+def _bars(
+    ax: Axes,
+    groups: pd.DataFrame,
+    values: np.ndarray,
+    names: list[str],
+    interval: np.ndarray | None,
+    metric: str,
+) -> None:
+    """Grouped bars, one group per row of ``groups``: upright for a few groups, else lying."""
+    units = groups["unit"].astype(str).tolist()
+    scale, label = _scale(values, units, metric)
+    n_groups, n_series = values.shape
+    lying = n_groups > 8
+    width = 0.8 / n_series
+    x = np.arange(n_groups, dtype=float)
+    x = x[::-1] if lying else x
+    for s, name in enumerate(names):
+        pos = x + ((n_series - 1) / 2 - s if lying else s - (n_series - 1) / 2) * width
+        length = values[:, s] * scale
+        err = None
+        if interval is not None and s == n_series - 1:
+            low, high = interval[:, 0] * scale, interval[:, 1] * scale
+            err = np.vstack([np.maximum(length - low, 0), np.maximum(high - length, 0)])
+        style = {
+            "color": PALETTE[s % len(PALETTE)],
+            "label": name,
+            "error_kw": {"ecolor": "0.2", "capsize": 3, "lw": 1},
+        }
+        if lying:
+            ax.barh(pos, length, height=width * 0.95, xerr=err, **style)  # type: ignore[arg-type]
+        else:
+            ax.bar(pos, length, width=width * 0.95, yerr=err, **style)  # type: ignore[arg-type]
+        ends = length if err is None else length + err[1]
+        for p, h, v, u in zip(pos, ends, values[:, s], units, strict=True):
+            text = f"{100 * v:.1f}%" if metric == "unmet_share" else compact(float(v), u)
+            ax.annotate(
+                text,
+                (h, p) if lying else (p, h),
+                xytext=(3, 0) if lying else (0, 2),
+                textcoords="offset points",
+                ha="left" if lying else "center",
+                va="center" if lying else "bottom",
+                fontsize=7,
+                rotation=90 if n_series > 2 and not lying else 0,
+            )
+    _legend(ax, names, interval)
+    several = groups["region"].nunique() > 1
+    ticks = [
+        (f"{r} · {c} ({u})" if lying else f"{r}\n{c} ({u})") if several else f"{c} ({u})"
+        for r, c, u in zip(groups["region"], groups["commodity"], units, strict=True)
+    ]
+    if lying:
+        ax.set_yticks(x, ticks, fontsize=8)
+        ax.set_xlim(left=0, right=ax.get_xlim()[1] * 1.15)
+        ax.set_xlabel(label)
+        ax.grid(axis="x", alpha=0.3)
+    else:
+        ax.set_xticks(
+            x,
+            ticks,
+            fontsize=8,
+            rotation=0 if n_groups <= 5 else 30,
+            ha="center" if n_groups <= 5 else "right",
+        )
+        ax.set_ylim(bottom=0, top=ax.get_ylim()[1] * 1.12)
+        ax.set_ylabel(label)
+        ax.grid(axis="y", alpha=0.3)
+
+
+def scenario_comparison(
+    table: pd.DataFrame | Mapping[str, RunResult],
+    *,
+    bloc: str = "alliance",
+    metric: str = "shortfall",
+    labels: tuple[str, str] = ("A", "B"),
+    ax: Axes | None = None,
+) -> Axes:
+    """Scenarios side by side, one group of bars per region and commodity.
+
+    ``table`` is either the output of :meth:`BatchResult.compare` — bars of ``mean_a`` and
+    ``mean_b`` (named by ``labels``; ``metric`` names what was compared), and the bootstrap
+    interval of the difference added to ``mean_a`` on the second bar — or a dict ``{scenario
+    name: RunResult}``: the cumulative shortfall of ``bloc`` per commodity in each run
+    (commodities no run falls short of are left out). Commodities in different units are
+    scaled to the largest bar of their group (= 100), with the amounts printed on the bars.
+    More than 8 groups are drawn as horizontal bars.
+    """
+    if isinstance(table, pd.DataFrame):
+        groups, values, interval = _from_compare(table)
+        total = len(table)
+        names = list(labels)
+        title = f"{labels[0]} vs {labels[1]}: mean {metric.replace('_', ' ')} across replications"
+        what = "region and commodity"
+    elif isinstance(table, Mapping):
+        groups, values, names, total = _from_runs(table, bloc)
+        interval, metric = None, "shortfall"
+        title = f"Cumulative {bloc} shortfall by commodity, {len(names)} scenarios"
+        what = "commodity"
+    else:
+        raise ValueError(
+            "expected a BatchResult.compare table or a dict {name: RunResult}, "
+            f"got {type(table).__name__}"
+        )
+    n = len(groups)
+    bars = n * len(names)
+    size = (9.0, min(2.0 + 0.22 * bars, 14.0)) if n > 8 else (min(3.0 + 0.7 * bars, 14.0), 5.0)
+    ax = new_axes(ax, size=(max(size[0], 7.0), size[1]))
+    ax.set_title(title)
+    if values.size == 0:
+        nothing = f"no {bloc} shortfall in any scenario" if what == "commodity" else "all zero"
+        ax.text(0.5, 0.5, nothing, ha="center", transform=ax.transAxes)
+        ax.set_xlabel(what)
+        ax.set_ylabel("cumulative shortfall (commodity units)")
+        return ax
+    _bars(ax, groups, values, names, interval, metric)
+    dropped = f" ({skipped} all-zero left out)" if (skipped := total - n) else ""
+    (ax.set_ylabel if n > 8 else ax.set_xlabel)(what + dropped)
+    return ax
