@@ -241,3 +241,27 @@ def test_scheduled_stockpile_release() -> None:
     with_release = ss.run(build(chain(events=[ban(), release], stocks=stocks)), seed=0)
     assert _first_short(_market(without)[1]) == 35
     assert _first_short(_market(with_release)[1]) == 45
+
+
+def test_coverage_lets_the_uncovered_share_through() -> None:
+    res = ss.run(build(chain(market_cover=0, events=[ban(coverage=0.75)])), seed=0)
+    _, short = _market(res)
+    assert short[50:] == pytest.approx(np.full(250, 7.5))
+
+
+def test_amend_changes_terms_without_resetting_licences() -> None:
+    # refused every 10 days until day 50, when approval becomes certain
+    events = [
+        ban(mode="license", approval_probability=0.0, processing_days=10),
+        {"type": "amend", "control": "ban", "start": "2025-02-20", "approval_probability": 1.0},
+    ]
+    res = ss.run(build(chain(events=events)), seed=0)
+    _, short = _market(res)
+    assert _first_short(short) == 35
+    assert _last(short) == 54
+
+
+def test_amend_coverage_narrows_a_ban() -> None:
+    events = [ban(), {"type": "amend", "control": "ban", "start": START, "coverage": 0.5}]
+    res = ss.run(build(chain(market_cover=0, events=events)), seed=0)
+    assert _market(res)[1][50:] == pytest.approx(np.full(250, 5.0))

@@ -20,6 +20,7 @@ from supplyshock.model.index import ScenarioIndex, ramp
 from supplyshock.model.network import BoolArray, FloatArray, IntArray, Network
 from supplyshock.model.policies import (
     Links,
+    compile_amendments,
     compile_controls,
     compile_reserves,
     compile_suspensions,
@@ -303,6 +304,7 @@ def compile_scenario(
     )
     controls, origins, control_index = compile_controls(ix, policy_links, draws)
     suspensions, resumes = compile_suspensions(ix, control_index, draws)
+    amendments = compile_amendments(ix, control_index, draws)
     cover, out_cover, strategic = _stocks(ix, draws, buyers, fac_output)
     fac_origin = np.zeros((ix.F, len(origins)))
     for o, name in enumerate(origins):
@@ -369,6 +371,7 @@ def compile_scenario(
         controls=tuple(controls),
         suspensions=tuple(suspensions),
         resumes=tuple(resumes),
+        amendments=tuple(amendments),
         reserves=tuple(reserves),
         releases=tuple(releases),
         smoothing_days=st.order_smoothing_days,

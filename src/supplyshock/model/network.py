@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 __all__ = [
+    "Amendment",
     "Control",
     "Network",
     "ReleaseWindow",
@@ -51,12 +52,25 @@ class Control:
     approval_probability: float
     processing_days: object
     licensed_share: float
+    coverage: float
     quota_per_day: float
 
     @property
     def has_content(self) -> bool:
         """Whether the content rule can reach any link at all."""
         return bool(self.content.any())
+
+
+@dataclass(frozen=True)
+class Amendment:
+    """New terms for control ``control`` from day ``start`` (None keeps a term)."""
+
+    control: int
+    start: int
+    approval_probability: float | None
+    processing_days: object | None
+    coverage: float | None
+    licensed_share: float | None
 
 
 @dataclass(frozen=True)
@@ -136,6 +150,7 @@ class Network:
     controls: tuple[Control, ...]
     suspensions: tuple[SuspensionSpec, ...]
     resumes: tuple[tuple[int, int], ...]  # (control, day)
+    amendments: tuple[Amendment, ...]
     reserves: tuple[Reserve, ...]
     releases: tuple[ReleaseWindow, ...]
 

@@ -10,6 +10,7 @@ from supplyshock.errors import ScenarioError
 from supplyshock.model.draws import Drawer
 from supplyshock.model.index import FAR, ScenarioIndex
 from supplyshock.model.network import (
+    Amendment,
     BoolArray,
     Control,
     FloatArray,
@@ -20,7 +21,14 @@ from supplyshock.model.network import (
 )
 from supplyshock.scenario import schema
 
-__all__ = ["Links", "compile_controls", "compile_reserves", "compile_suspensions", "timeline"]
+__all__ = [
+    "Links",
+    "compile_amendments",
+    "compile_controls",
+    "compile_reserves",
+    "compile_suspensions",
+    "timeline",
+]
 
 
 @dataclass(frozen=True)
@@ -72,10 +80,37 @@ def compile_controls(
                 ),
                 processing_days=e.processing_days,
                 licensed_share=e.licensed_share,
+                coverage=draws.number(f"events[{key}].coverage", e.coverage),
                 quota_per_day=(e.quota_per_year or 0.0) / 365.0,
             )
         )
     return controls, origins, index
+
+
+def compile_amendments(
+    ix: ScenarioIndex, control_index: dict[str, int], draws: Drawer
+) -> list[Amendment]:
+    """Changes of a control's terms, with their uncertain values drawn."""
+    amendments: list[Amendment] = []
+    for j, e in enumerate(ix.scn.events):
+        if not isinstance(e, schema.Amend):
+            continue
+        key = e.id or str(j)
+
+        def value(name: str, spec: object) -> float | None:
+            return None if spec is None else draws.number(f"events[{key}].{name}", spec)
+
+        amendments.append(
+            Amendment(
+                control=control_index[e.control],
+                start=ix.day(e.start, 0),
+                approval_probability=value("approval_probability", e.approval_probability),
+                processing_days=e.processing_days,
+                coverage=value("coverage", e.coverage),
+                licensed_share=e.licensed_share,
+            )
+        )
+    return amendments
 
 
 def compile_suspensions(
@@ -165,4 +200,6 @@ def timeline(scn: schema.Scenario) -> list[tuple[str, str]]:
                 marks.append((e.end.isoformat(), f"{e.control} suspension ends"))
         elif isinstance(e, schema.Resume):
             marks.append((e.start.isoformat(), f"{e.control} resumed"))
+        elif isinstance(e, schema.Amend):
+            marks.append((e.start.isoformat(), f"{e.control} amended"))
     return marks

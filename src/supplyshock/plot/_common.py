@@ -90,8 +90,8 @@ def date_axis(
 def mark_events(ax: Axes, result: RunResult) -> int:
     """Dashed vertical lines with rotated labels at the run's dated policy events.
 
-    Labels of events closer together than about 1.5% of the horizon are shifted sideways so
-    they do not print over each other. Returns the number of events marked.
+    Events less than 3% of the horizon apart share one label block, a line per event, so
+    labels never print over each other. Returns the number of events marked.
     """
     first, last = result.dates[0], result.dates[-1]
     span = max((last - first).days, 1)
@@ -100,22 +100,25 @@ def mark_events(ax: Axes, result: RunResult) -> int:
         for date, label in result.provenance.get("timeline", [])
         if first <= pd.Timestamp(date) <= last
     )
-    previous, shift = -1.0, 0.0
+    clusters: list[list[tuple[pd.Timestamp, str]]] = []
     for when, label in marks:
-        x = date_num(when)
-        where = (when - first).days / span
-        shift = shift + 9.0 if where - previous < 0.015 else 0.0
-        previous = where
-        ax.axvline(x, color="0.45", lw=0.8, ls="--", zorder=1)
+        ax.axvline(date_num(when), color="0.45", lw=0.8, ls="--", zorder=1)
+        if clusters and (when - clusters[-1][-1][0]).days < 0.03 * span:
+            clusters[-1].append((when, label))
+        else:
+            clusters.append([(when, label)])
+    for cluster in clusters:
+        at_start = (cluster[-1][0] - first).days < 0.03 * span
+        anchor = cluster[-1][0] if at_start else cluster[0][0]
         ax.annotate(
-            f"{label} ({when:%d %b %Y})",
-            (x, 0.98),
+            "\n".join(f"{label} ({when:%d %b %Y})" for when, label in cluster),
+            (date_num(anchor), 0.98),
             xycoords=("data", "axes fraction"),
-            xytext=(-2.0 + shift, 0.0),
+            xytext=(2.0 if at_start else -2.0, 0.0),
             textcoords="offset points",
             rotation=90,
             va="top",
-            ha="right",
+            ha="left" if at_start else "right",
             fontsize=7,
             color="0.25",
             bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7},

@@ -129,6 +129,7 @@ def _bars(
         ends = length if err is None else length + err[1]
         for p, h, v, u in zip(pos, ends, values[:, s], units, strict=True):
             text = f"{100 * v:.1f}%" if metric == "unmet_share" else compact(float(v), u)
+            text = "0" if v == 0 else text
             ax.annotate(
                 text,
                 (h, p) if lying else (p, h),
@@ -158,7 +159,7 @@ def _bars(
             rotation=0 if n_groups <= 5 else 30,
             ha="center" if n_groups <= 5 else "right",
         )
-        ax.set_ylim(bottom=0, top=ax.get_ylim()[1] * 1.12)
+        ax.set_ylim(bottom=0, top=ax.get_ylim()[1] * (1.45 if n_series > 2 else 1.12))
         ax.set_ylabel(label)
         ax.grid(axis="y", alpha=0.3)
 

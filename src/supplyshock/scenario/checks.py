@@ -259,13 +259,20 @@ def _check_events(ck: _Checker) -> None:
                     t, i, "content_rule.origin", e.content_rule.origin, ck.countries, "country"
                 )
             ck.bounded(t, i, "approval_probability", e.approval_probability, 0.0, 1.0)
+            ck.bounded(t, i, "coverage", e.coverage, 0.0, 1.0)
             ck.bounded(t, i, "processing_days", e.processing_days, 0.0)
             ck.ordered(t, i, e.start, e.end)
-        elif isinstance(e, schema.Suspend | schema.Resume):
+        elif isinstance(e, schema.Suspend | schema.Resume | schema.Amend):
             ck.known(t, i, "control", e.control, controls, "export_control id")
             if isinstance(e, schema.Suspend):
                 ck.ordered(t, i, e.start, e.end)
                 ck.bounded(t, i, "snapback_delay_days", e.snapback_delay_days, 0.0)
+            if isinstance(e, schema.Amend):
+                for name in ("approval_probability", "coverage"):
+                    if getattr(e, name) is not None:
+                        ck.bounded(t, i, name, getattr(e, name), 0.0, 1.0)
+                if e.processing_days is not None:
+                    ck.bounded(t, i, "processing_days", e.processing_days, 0.0)
         elif isinstance(e, schema.CapacityShock):
             if e.facility is not None:
                 ck.known(t, i, "facility", e.facility, ck.facilities, "facility")

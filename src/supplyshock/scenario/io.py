@@ -41,6 +41,7 @@ _EVENT_MODELS: dict[str, type[BaseModel]] = {
     "export_control": schema.ExportControl,
     "suspend": schema.Suspend,
     "resume": schema.Resume,
+    "amend": schema.Amend,
     "capacity_shock": schema.CapacityShock,
     "new_capacity": schema.NewCapacity,
     "stockpile_release": schema.StockpileRelease,

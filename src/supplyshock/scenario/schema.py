@@ -24,6 +24,7 @@ from pydantic import (
 from supplyshock.scenario.distributions import Choice, Distribution, parse_uncertain
 
 __all__ = [
+    "Amend",
     "BlocMember",
     "CapacityShock",
     "Commodity",
@@ -280,6 +281,7 @@ class ExportControl(EventBase):
     approval_probability: Uncertain = 1.0
     processing_days: Uncertain = 45.0
     licensed_share: Fraction = 1.0
+    coverage: Uncertain = 1.0
     quota_per_year: NonNegative | None = None
     content_rule: ContentRule | None = None
     start: dt.date
@@ -305,6 +307,18 @@ class Resume(EventBase):
     type: Literal["resume"]
     control: str
     start: dt.date
+
+
+class Amend(EventBase):
+    """Change a control's terms from ``start`` on, keeping licences already granted."""
+
+    type: Literal["amend"]
+    control: str
+    start: dt.date
+    approval_probability: Uncertain | None = None
+    processing_days: Uncertain | None = None
+    coverage: Uncertain | None = None
+    licensed_share: Fraction | None = None
 
 
 class CapacityShock(EventBase):
@@ -348,7 +362,14 @@ class DemandShift(EventBase):
 
 
 Event = Annotated[
-    ExportControl | Suspend | Resume | CapacityShock | NewCapacity | StockpileRelease | DemandShift,
+    ExportControl
+    | Suspend
+    | Resume
+    | Amend
+    | CapacityShock
+    | NewCapacity
+    | StockpileRelease
+    | DemandShift,
     Field(discriminator="type"),
 ]
 

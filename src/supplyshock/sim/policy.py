@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from supplyshock.model.network import IntArray, Network
+from supplyshock.model.network import Amendment, IntArray, Network
 from supplyshock.scenario.distributions import Choice, Distribution
 from supplyshock.sim.state import State
 
@@ -56,6 +56,8 @@ class Policies:
             )
         for c, day in net.resumes:
             env.process(self._resume(c, day))
+        for amendment in net.amendments:
+            env.process(self._amend(amendment))
         for f in np.flatnonzero(net.outage_rate_per_day > 0):
             env.process(self._outages(int(f)))
         for window in net.releases:
@@ -103,10 +105,21 @@ class Policies:
         self.resumed_at[c] = day
         self.state.suspended[c] = 0
 
+    def _amend(self, amendment: Amendment) -> Process:
+        yield self._until(amendment.start)
+        c, s = amendment.control, self.state
+        if amendment.approval_probability is not None:
+            s.approval[c] = amendment.approval_probability
+        if amendment.processing_days is not None:
+            s.processing[c] = amendment.processing_days
+        if amendment.coverage is not None:
+            s.coverage[c] = amendment.coverage
+        if amendment.licensed_share is not None:
+            s.licensed_share[c] = amendment.licensed_share
+
     def apply(self, c: int, links: IntArray) -> None:
         """File licence applications for ``links`` under control ``c`` (called from a day step)."""
-        ctrl = self.net.controls[c]
-        delays = _draw_days(ctrl.processing_days, self.rng, len(links))
+        delays = _draw_days(self.state.processing[c], self.rng, len(links))
         for delay in np.unique(delays):
             self.env.process(self._decide(c, links[delays == delay], int(delay)))
 
@@ -114,7 +127,7 @@ class Policies:
         yield self.env.timeout(delay - 0.5)
         lic = self.state.licence[c]
         pending = links[lic[links] == 1]
-        granted = self.rng.random(len(pending)) < self.net.controls[c].approval_probability
+        granted = self.rng.random(len(pending)) < self.state.approval[c]
         lic[pending[granted]] = 2
         lic[pending[~granted]] = 0  # refused: the buyer applies again
 

@@ -36,6 +36,10 @@ class State:
     suspended: IntArray  # [c] number of suspensions in force
     cancelled: BoolArray  # [c] suspension ended without snapback
     licence: NDArray[np.int8]  # [c, l] 0 none, 1 pending, 2 granted
+    approval: FloatArray  # [c] current terms of each control (amendments change them)
+    coverage: FloatArray  # [c]
+    licensed_share: FloatArray  # [c]
+    processing: list[object]  # [c] days or distribution
     produced: FloatArray  # [k] cumulative
     consumed: FloatArray  # [k] cumulative
     delivered: FloatArray  # [k] cumulative
@@ -91,6 +95,10 @@ class State:
             suspended=np.zeros(len(net.controls), dtype=np.int64),
             cancelled=np.zeros(len(net.controls), dtype=bool),
             licence=np.zeros((len(net.controls), n_links), dtype=np.int8),
+            approval=np.array([c.approval_probability for c in net.controls], dtype=float),
+            coverage=np.array([c.coverage for c in net.controls], dtype=float),
+            licensed_share=np.array([c.licensed_share for c in net.controls], dtype=float),
+            processing=[c.processing_days for c in net.controls],
             produced=np.zeros(n_comm),
             consumed=np.zeros(n_comm),
             delivered=np.zeros(n_comm),

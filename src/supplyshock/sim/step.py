@@ -77,15 +77,18 @@ class Stepper:
     ) -> tuple[FloatArray, FloatArray, list[tuple[int, BoolArray]], list[tuple[int, IntArray]]]:
         """Controls in force as link gates.
 
-        Returns whether each link is open, the cap on licensed links as a share of the buyer's
-        normal need on that link, quota groups, and links that need a new licence application.
+        Each link gets an allowance: the share of the buyer's normal need on that link that may
+        pass (1 = unrestricted). A ban or a pending licence lets only the flow the control does
+        not cover pass (``1 - coverage``); a granted licence lets the covered part pass up to
+        ``licensed_share``. Controls stack by multiplying allowances. Returns the gate (1 where
+        any flow may pass, which is where orders may go), the allowance as a cap where it is
+        below 1 (``inf`` elsewhere), quota groups, and links needing a licence application.
         """
         net = self.net
         active = s.active
         if not active.any():
             return self.open, self.unlimited, [], []
-        gate = self.open.copy()
-        licensed = self.unlimited
+        allow = self.open.copy()
         quotas: list[tuple[int, BoolArray]] = []
         applications: list[tuple[int, IntArray]] = []
         for c in np.flatnonzero(active).tolist():
@@ -94,8 +97,10 @@ class Stepper:
             if ctrl.origin >= 0 and ctrl.has_content:
                 content = share_f[net.link_supplier, ctrl.origin] >= ctrl.threshold
                 subject = subject | (ctrl.content & content)
+            coverage = s.coverage[c]
+            uncovered = 1.0 - coverage
             if ctrl.mode == "ban":
-                gate[subject] = 0.0
+                allow[subject] *= uncovered
             elif ctrl.mode == "quota":
                 quotas.append((c, subject))
             else:
@@ -104,13 +109,11 @@ class Stepper:
                 if len(fresh):
                     lic[fresh] = 1
                     applications.append((c, fresh))
-                gate[subject & (lic != 2)] = 0.0
-                if ctrl.licensed_share < 1.0:
-                    granted = subject & (lic == 2)
-                    if licensed is self.unlimited:
-                        licensed = self.unlimited.copy()
-                    licensed[granted] = np.minimum(licensed[granted], ctrl.licensed_share)
-        return gate, licensed, quotas, applications
+                allow[subject & (lic != 2)] *= uncovered
+                allow[subject & (lic == 2)] *= uncovered + coverage * s.licensed_share[c]
+        gate = (allow > 0).astype(np.float64)
+        cap = np.where(allow < 1.0, allow, np.inf)
+        return gate, cap, quotas, applications
 
     def __call__(self, s: State, t: int) -> Day:
         net, n_in = self.net, self.n_in
@@ -157,8 +160,8 @@ class Stepper:
         total_weight = sum_by(link_buyer, weight, self.B)
         split = weight / np.maximum(total_weight, TINY)[link_buyer]
         request = order[link_buyer] * split
-        if licensed is not self.unlimited:
-            capped = np.isfinite(licensed)
+        capped = np.isfinite(licensed)
+        if capped.any():
             allowed = licensed[capped] * need[link_buyer[capped]] * split[capped]
             request[capped] = np.minimum(request[capped], allowed)
         for c, subject in quotas:
