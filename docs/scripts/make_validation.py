@@ -11,12 +11,12 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.axes import Axes
 
-import supplyshock as ss  # noqa: E402
-from supplyshock.validation import BANDS, MONTHS, RMSE_LIMIT, hindcast, rmse  # noqa: E402
+import supplyshock as ss
+from supplyshock.validation import BANDS, MONTHS, RMSE_LIMIT, hindcast, rmse
 
 DOCS = Path(__file__).resolve().parents[1]
 
@@ -111,7 +111,8 @@ def main() -> None:
     )
     (DOCS / "validation.md").write_text(text)
     print(
-        f"RMSE (Apr-Nov 2025 index) = {error:.3f}; wrote docs/validation.md and figures/hindcast.png"
+        f"RMSE (Apr-Nov 2025 index) = {error:.3f}; "
+        "wrote docs/validation.md and docs/figures/hindcast.png"
     )
 
 

@@ -96,17 +96,20 @@ def compile_amendments(
         if not isinstance(e, schema.Amend):
             continue
         key = e.id or str(j)
-
-        def value(name: str, spec: object) -> float | None:
-            return None if spec is None else draws.number(f"events[{key}].{name}", spec)
-
+        approval, coverage = (
+            None if spec is None else draws.number(f"events[{key}].{name}", spec)
+            for name, spec in (
+                ("approval_probability", e.approval_probability),
+                ("coverage", e.coverage),
+            )
+        )
         amendments.append(
             Amendment(
                 control=control_index[e.control],
                 start=ix.day(e.start, 0),
-                approval_probability=value("approval_probability", e.approval_probability),
+                approval_probability=approval,
                 processing_days=e.processing_days,
-                coverage=value("coverage", e.coverage),
+                coverage=coverage,
                 licensed_share=e.licensed_share,
             )
         )
