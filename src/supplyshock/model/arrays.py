@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import zlib
+
 import numpy as np
 
 from supplyshock.model.network import FloatArray, IntArray
 
-__all__ = ["safe_divide", "sum_by"]
+__all__ = ["safe_divide", "stable_key", "sum_by"]
 
 
 def sum_by(index: IntArray, weights: FloatArray, size: int) -> FloatArray:
@@ -20,3 +22,8 @@ def safe_divide(num: FloatArray, den: FloatArray, default: float = 0.0) -> Float
     with np.errstate(over="ignore"):  # tiny denominators: the result is capped by callers
         np.divide(num, den, out=out, where=den > 0)
     return out
+
+
+def stable_key(label: str) -> int:
+    """A 32-bit key for a name, equal across runs, processes and platforms."""
+    return zlib.crc32(label.encode())

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from supplyshock.errors import Problem, ScenarioError
-from supplyshock.model.arrays import sum_by
+from supplyshock.model.arrays import stable_key, sum_by
 from supplyshock.model.draws import Drawer
 from supplyshock.model.index import ScenarioIndex, ramp
 from supplyshock.model.network import BoolArray, FloatArray, IntArray, Network
@@ -80,6 +80,7 @@ class _Buyers:
     country: IntArray
     commodity: IntArray
     tier: IntArray
+    label: tuple[str, ...]  # stable name of each buyer, for keyed random draws
     per_unit: FloatArray  # [inputs, t]
     demand: FloatArray  # [markets, t]
     n_inputs: int
@@ -91,10 +92,12 @@ def _buyers(ix: ScenarioIndex, draws: Drawer, fac_country: IntArray) -> _Buyers:
     for r in ix.scn.recipes:
         recipes[r.recipe].append((ix.commodity[r.input], r.per_unit))
     rows: list[tuple[int, int, int, int]] = []
+    labels: list[str] = []
     per_unit = []
     for i, f in enumerate(ix.facilities):
         for k, amount in recipes.get(f.recipe, []):
             rows.append((i, int(fac_country[i]), k, 2))
+            labels.append(f"{f.id}<{ix.scn.commodities[k].id}")
             thrift = _shifts(ix, ix.commodity[f.output], int(fac_country[i]), k)
             per_unit.append(amount / f.yield_ * thrift)
     n_inputs = len(rows)
@@ -106,12 +109,14 @@ def _buyers(ix: ScenarioIndex, draws: Drawer, fac_country: IntArray) -> _Buyers:
         base = draws.number(key, d.per_year) / 365.0 * (1.0 + d.growth) ** years
         demand[m] = base * _shifts(ix, k, c, None)
         rows.append((-1, c, k, d.tier))
+        labels.append(f"{d.country}:{d.commodity}:{d.sector or m}")
     cols = np.array(rows, dtype=np.int64).reshape(-1, 4).T
     return _Buyers(
         facility=cols[0],
         country=cols[1],
         commodity=cols[2],
         tier=cols[3],
+        label=tuple(labels),
         per_unit=np.vstack(per_unit) if per_unit else np.zeros((0, ix.T)),
         demand=demand,
         n_inputs=n_inputs,
@@ -273,7 +278,7 @@ def _stocks(
 
 def compile_scenario(
     scn: schema.Scenario,
-    rng: np.random.Generator | None = None,
+    rng: np.random.Generator | np.random.SeedSequence | None = None,
     overrides: Mapping[str, float] | None = None,
 ) -> Network:
     """Compile ``scn`` for one replication.
@@ -368,6 +373,13 @@ def compile_scenario(
         link_qualified=links.qualified,
         link_rank=rank,
         link_export=link_export,
+        link_key=np.array(
+            [
+                stable_key(f"{buyers.label[b]}>{ix.facilities[s].id}")
+                for b, s in zip(links.buyer.tolist(), links.supplier.tolist(), strict=True)
+            ],
+            dtype=np.int64,
+        ),
         controls=tuple(controls),
         suspensions=tuple(suspensions),
         resumes=tuple(resumes),

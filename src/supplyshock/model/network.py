@@ -146,6 +146,7 @@ class Network:
     link_qualified: BoolArray  # [l] at start
     link_rank: IntArray  # [l] allocation order (lower first)
     link_export: BoolArray  # [l] crosses a border
+    link_key: IntArray  # [l] stable hash of (buyer, supplier) names, for keyed random draws
 
     controls: tuple[Control, ...]
     suspensions: tuple[SuspensionSpec, ...]

@@ -74,7 +74,7 @@ def _scale(values: np.ndarray, units: list[str], metric: str) -> tuple[np.ndarra
         return np.ones(len(units)), f"{name} ({units[0]})"
     largest = np.nanmax(np.abs(values), axis=1)
     factor = 100.0 / np.where(largest > 0, largest, 1.0)
-    return factor, f"{name} (% of the largest bar in each group; amounts printed)"
+    return factor, f"{name} (% of the largest in its group)"
 
 
 def _legend(ax: Axes, names: list[str], interval: np.ndarray | None) -> None:
@@ -82,7 +82,7 @@ def _legend(ax: Axes, names: list[str], interval: np.ndarray | None) -> None:
     if interval is not None:
         from matplotlib.lines import Line2D
 
-        text = f"95% interval of {names[1]} − {names[0]}\nadded to {names[0]}"
+        text = f"95% interval of the\ndifference, added to\n{names[0]}"
         handles.append(Line2D([], [], color="0.2", marker="|", ms=10, ls="", label=text))
     ax.legend(
         handles=handles,
@@ -142,8 +142,9 @@ def _bars(
             )
     _legend(ax, names, interval)
     several = groups["region"].nunique() > 1
+    tilted = n_groups > 5
     ticks = [
-        (f"{r} · {c} ({u})" if lying else f"{r}\n{c} ({u})") if several else f"{c} ({u})"
+        (f"{r} · {c} ({u})" if lying or tilted else f"{r}\n{c} ({u})") if several else f"{c} ({u})"
         for r, c, u in zip(groups["region"], groups["commodity"], units, strict=True)
     ]
     if lying:
@@ -156,8 +157,8 @@ def _bars(
             x,
             ticks,
             fontsize=8,
-            rotation=0 if n_groups <= 5 else 30,
-            ha="center" if n_groups <= 5 else "right",
+            rotation=30 if tilted else 0,
+            ha="right" if tilted else "center",
         )
         ax.set_ylim(bottom=0, top=ax.get_ylim()[1] * (1.45 if n_series > 2 else 1.12))
         ax.set_ylabel(label)
@@ -201,7 +202,7 @@ def scenario_comparison(
     n = len(groups)
     bars = n * len(names)
     size = (9.0, min(2.0 + 0.22 * bars, 14.0)) if n > 8 else (min(3.0 + 0.7 * bars, 14.0), 5.0)
-    ax = new_axes(ax, size=(max(size[0], 7.0), size[1]))
+    ax = new_axes(ax, size=(max(size[0], 9.0), size[1]))
     ax.set_title(title)
     if values.size == 0:
         nothing = f"no {bloc} shortfall in any scenario" if what == "commodity" else "all zero"
@@ -210,6 +211,8 @@ def scenario_comparison(
         ax.set_ylabel("cumulative shortfall (commodity units)")
         return ax
     _bars(ax, groups, values, names, interval, metric)
+    if groups["region"].nunique() == 1:
+        what = f"commodity, {groups['region'].iloc[0]}"
     dropped = f" ({skipped} all-zero left out)" if (skipped := total - n) else ""
     (ax.set_ylabel if n > 8 else ax.set_xlabel)(what + dropped)
     return ax

@@ -35,7 +35,17 @@ TABLES: dict[str, type[BaseModel]] = {
     "stocks": schema.Stock,
 }
 # Rows with the same key replace each other when a scenario extends a world.
-TABLE_KEYS: dict[str, str] = {"commodities": "id", "countries": "iso3", "facilities": "id"}
+TABLE_KEYS: dict[str, tuple[str, ...]] = {
+    "commodities": ("id",),
+    "countries": ("iso3",),
+    "facilities": ("id",),
+    "recipes": ("recipe", "input"),
+    "lanes": ("origin", "destination"),
+    "supplier_shares": ("buyer", "commodity", "supplier"),
+    "demand": ("country", "commodity", "sector"),
+    "stocks": ("holder", "commodity", "kind"),
+}
+"""Columns that identify a row: a scenario's row with the same values replaces the world's."""
 _EVENT = TypeAdapter(schema.Event)
 _EVENT_MODELS: dict[str, type[BaseModel]] = {
     "export_control": schema.ExportControl,
@@ -89,12 +99,20 @@ def _key(row: Located, key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _row_key(row: Located, columns: tuple[str, ...]) -> tuple[str, ...] | None:
+    """The row's identifying values, if the row is a mapping and they are strings."""
+    if not isinstance(row.value, dict):
+        return None
+    values = tuple(row.value.get(k, "") for k in columns)
+    return values if all(isinstance(v, str) for v in values) else None
+
+
 def _merge_rows(name: str, base: list[Located], extra: list[Located]) -> list[Located]:
     key = TABLE_KEYS.get(name)
     if key is None:
         return base + extra
-    replaced = {_key(row, key) for row in extra} - {None}
-    return [r for r in base if _key(r, key) not in replaced] + extra
+    replaced = {_row_key(row, key) for row in extra} - {None}
+    return [r for r in base if _row_key(r, key) not in replaced] + extra
 
 
 def read_raw(path: Path, _seen: tuple[Path, ...] = ()) -> RawScenario:

@@ -15,6 +15,7 @@ from supplyshock.model.network import Network
 from supplyshock.results import RunResult
 from supplyshock.scenario.io import load_scenario
 from supplyshock.scenario.schema import Scenario
+from supplyshock.sim.dice import Dice
 from supplyshock.sim.policy import Policies
 from supplyshock.sim.recorder import Recorder
 from supplyshock.sim.state import State
@@ -42,11 +43,11 @@ def _days(
         yield env.timeout(1.0)
 
 
-def simulate(net: Network, rng: np.random.Generator) -> tuple[Recorder, State, int]:
+def simulate(net: Network, seed: np.random.SeedSequence) -> tuple[Recorder, State, int]:
     """Simulate a compiled network; returns the recorder, final state and SimPy event count."""
     env = simpy.Environment()
     state = State.initial(net)
-    policies = Policies(env, net, state, rng)
+    policies = Policies(env, net, state, Dice(seed))
     policies.start()
     recorder = Recorder(net)
     stepper = Stepper(net, state.pipe.shape[0])
@@ -81,8 +82,8 @@ def run(
     seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     param_seq, sim_seq = seq.spawn(2)
     began = time.perf_counter()
-    net = compile_scenario(scenario, np.random.default_rng(param_seq), overrides)
-    recorder, state, events = simulate(net, np.random.default_rng(sim_seq))
+    net = compile_scenario(scenario, param_seq, overrides)
+    recorder, state, events = simulate(net, sim_seq)
     wall = time.perf_counter() - began
     return RunResult.from_run(
         scenario,

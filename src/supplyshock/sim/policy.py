@@ -14,8 +14,8 @@ from typing import Any
 import numpy as np
 import simpy
 
-from supplyshock.model.network import Amendment, IntArray, Network
-from supplyshock.scenario.distributions import Choice, Distribution
+from supplyshock.model.network import Amendment, FloatArray, IntArray, Network
+from supplyshock.sim.dice import Dice, stable_key
 from supplyshock.sim.state import State
 
 __all__ = ["Policies"]
@@ -23,26 +23,14 @@ __all__ = ["Policies"]
 Process = Generator[simpy.Event, Any, None]
 
 
-def _draw_days(value: object, rng: np.random.Generator, size: int) -> IntArray:
-    """Whole-day delays (at least 1), one per occurrence."""
-    if isinstance(value, Distribution):
-        raw = value.sample_many(rng, size)
-    elif isinstance(value, Choice):
-        raw = np.array([float(value.sample(rng)) for _ in range(size)])
-    else:
-        raw = np.full(size, float(value))  # type: ignore[arg-type]
-    days: IntArray = np.maximum(np.rint(raw), 1).astype(np.int64)
-    return days
-
-
 class Policies:
     """Starts and owns the dated processes of one run."""
 
-    def __init__(
-        self, env: simpy.Environment, net: Network, state: State, rng: np.random.Generator
-    ):
-        self.env, self.net, self.state, self.rng = env, net, state, rng
+    def __init__(self, env: simpy.Environment, net: Network, state: State, dice: Dice):
+        self.env, self.net, self.state, self.dice = env, net, state, dice
         self.resumed_at = np.full(len(net.controls), -1, dtype=np.int64)
+        self.control_key = np.array([stable_key(c.id) for c in net.controls], dtype=np.int64)
+        self.applications = np.zeros((len(net.controls), net.n_links), dtype=np.int64)
 
     def start(self) -> None:
         env, net = self.env, self.net
@@ -119,15 +107,21 @@ class Policies:
 
     def apply(self, c: int, links: IntArray) -> None:
         """File licence applications for ``links`` under control ``c`` (called from a day step)."""
-        delays = _draw_days(self.state.processing[c], self.rng, len(links))
+        n = self.applications[c, links]
+        self.applications[c, links] += 1
+        keys = (self.control_key[c], self.net.link_key[links], n)
+        delays = self.dice.days(self.state.processing[c], *keys, 0)
+        approve = self.dice.uniform(*keys, 1)
         for delay in np.unique(delays):
-            self.env.process(self._decide(c, links[delays == delay], int(delay)))
+            pick = delays == delay
+            self.env.process(self._decide(c, links[pick], approve[pick], int(delay)))
 
-    def _decide(self, c: int, links: IntArray, delay: int) -> Process:
+    def _decide(self, c: int, links: IntArray, draws: FloatArray, delay: int) -> Process:
         yield self.env.timeout(delay - 0.5)
         lic = self.state.licence[c]
-        pending = links[lic[links] == 1]
-        granted = self.rng.random(len(pending)) < self.state.approval[c]
+        waiting = lic[links] == 1
+        pending = links[waiting]
+        granted = draws[waiting] < self.state.approval[c]
         lic[pending[granted]] = 2
         lic[pending[~granted]] = 0  # refused: the buyer applies again
 
@@ -137,7 +131,8 @@ class Policies:
         delays = np.zeros(len(links), dtype=np.int64)
         for k in np.unique(commodity):
             mine = commodity == k
-            delays[mine] = _draw_days(self.net.qualification_days[k], self.rng, int(mine.sum()))
+            spec = self.net.qualification_days[k]
+            delays[mine] = self.dice.days(spec, self.net.link_key[links[mine]], 2)
         for delay in np.unique(delays):
             self.env.process(self._qualified(links[delays == delay], int(delay)))
 
@@ -148,11 +143,15 @@ class Policies:
 
     def _outages(self, f: int) -> Process:
         rate = self.net.outage_rate_per_day[f]
+        key = stable_key(self.net.facilities[f])
+        n = 0
         while True:
-            yield self.env.timeout(float(np.ceil(self.rng.exponential(1.0 / rate))))
+            gap = -np.log(self.dice.uniform(key, n, 3)[()]) / rate
+            yield self.env.timeout(float(np.ceil(gap)))
             self.state.outage[f] = True
-            yield self.env.timeout(float(_draw_days(self.net.outage_days[f], self.rng, 1)[0]))
+            yield self.env.timeout(float(self.dice.days(self.net.outage_days[f], key, n, 4)[()]))
             self.state.outage[f] = False
+            n += 1
 
     def _release(self, r: int, start: int, end: int, rate: float) -> Process:
         yield self._until(start)

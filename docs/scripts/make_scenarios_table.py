@@ -1,0 +1,103 @@
+"""Regenerate docs/scenarios.md: every bundled scenario with its headline alliance results.
+
+Run: python docs/scripts/make_scenarios_table.py [--seeds 16]
+Each scenario is run with the same seeds (common random numbers for shared parameters).
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+import supplyshock as ss
+
+DOCS = Path(__file__).resolve().parents[1]
+COMMODITIES = {
+    "ndfeb_magnet": "magnets (t)",
+    "dy_oxide": "Dy oxide (t)",
+    "wafer": "wafers (k)",
+    "datacenter_capacity": "datacenter (MW)",
+}
+
+
+def headline(result: ss.RunResult) -> dict[str, float]:
+    """Alliance totals of one run: shortfall per commodity, peak weekly magnet unmet share,
+    and days from first magnet shortfall to recovery (NaN if not recovered)."""
+    table = result.shortfall(by=["bloc", "commodity"], bloc="alliance").set_index("commodity")
+    row = {label: float(table["shortfall"].get(c, 0.0)) for c, label in COMMODITIES.items()}
+    row["wafers (k)"] /= 1000.0
+    members = [result.countries.index(c) for c in result.members("alliance")]
+    k = result.commodities.index("ndfeb_magnet")
+    demand = pd.Series(result.cubes["demand"][:, members, k].sum(axis=1), index=result.dates)
+    short = pd.Series(result.cubes["shortfall"][:, members, k].sum(axis=1), index=result.dates)
+    weekly = short.resample("W").sum() / demand.resample("W").sum()
+    row["peak weekly magnet unmet"] = float(weekly.max())
+    magnets = table.loc["ndfeb_magnet"] if "ndfeb_magnet" in table.index else None
+    row["magnet recovery (days)"] = (
+        float(magnets["time_to_recovery_days"]) if magnets is not None else 0.0
+    )
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seeds", type=int, default=16)
+    args = parser.parse_args()
+    rows = []
+    for name, path in ss.bundled_scenarios().items():
+        scn = ss.load_scenario(path)
+        runs = pd.DataFrame([headline(ss.run(scn, seed=s)) for s in range(args.seeds)])
+        base = (yaml.safe_load(path.read_text()) or {}).get("extends", "")
+        summary = runs.mean().to_dict()
+        recovery = runs["magnet recovery (days)"]
+        summary["magnet recovery (days)"] = float(recovery.median())
+        summary["not recovered"] = float(recovery.isna().mean())
+        rows.append({"scenario": name, "extends": base, **summary})
+    frame = pd.DataFrame(rows)
+    lines = [
+        "| scenario | extends | "
+        + " | ".join(COMMODITIES.values())
+        + " | peak weekly magnet unmet | magnet recovery (days, median) |",
+        "|---|---|" + "---:|" * (len(COMMODITIES) + 2),
+    ]
+    for r in frame.to_dict("records"):
+        cells = [f"{r[label]:,.1f}" for label in COMMODITIES.values()]
+        recovery = r["magnet recovery (days)"]
+        rec = (
+            "—" if recovery == 0 else ("not recovered" if np.isnan(recovery) else f"{recovery:.0f}")
+        )
+        if 0 < r["not recovered"] < 1:
+            rec += f" ({r['not recovered']:.0%} of runs not recovered)"
+        lines.append(
+            f"| `{r['scenario']}` | {r['extends'] or '—'} | "
+            + " | ".join(cells)
+            + f" | {100 * r['peak weekly magnet unmet']:.1f}% | {rec} |"
+        )
+    descriptions = []
+    for name, path in ss.bundled_scenarios().items():
+        text = str((yaml.safe_load(path.read_text()) or {}).get("description", "")).strip()
+        descriptions.append(f"- `{name}`: {' '.join(text.split())}")
+    template = (DOCS / "scripts" / "scenarios_template.md").read_text()
+    by_name = frame.set_index("scenario")
+    magnets = by_name["magnets (t)"]
+    text = template.format(
+        seeds=args.seeds,
+        table="\n".join(lines),
+        descriptions="\n".join(descriptions),
+        controls=magnets["october_2025_controls"],
+        suspended=magnets["october_2025_suspended"],
+        stockpile=magnets["alliance_stockpile_release"],
+        friendshoring=magnets["alliance_friendshoring"],
+        recycling=magnets["alliance_recycling_thrifting"],
+    )
+    (DOCS / "scenarios.md").write_text(text)
+    frame.to_csv(DOCS / "scenarios_headline.csv", index=False)
+    print(frame.round(2).to_string())
+
+
+if __name__ == "__main__":
+    main()

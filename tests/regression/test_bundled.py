@@ -1,0 +1,133 @@
+"""Every bundled scenario: conservation, determinism, and the documented orderings."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import supplyshock as ss
+from supplyshock.scenario.bundled import bundled_dir
+
+NAMES = sorted(ss.bundled_scenarios())
+
+
+@pytest.fixture(scope="module")
+def scenarios() -> dict[str, ss.Scenario]:
+    return {name: ss.load_scenario(name) for name in NAMES}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_mass_conserved_and_stocks_non_negative(scenarios: dict, name: str) -> None:
+    res = ss.run(scenarios[name], seed=3)
+    balance = res.mass_balance()
+    assert (balance["relative_residual"] < 1e-9).all(), balance
+    assert res.cubes["inventory"].min() >= -1e-9
+    assert res.cubes["in_transit"].min() >= -1e-9
+
+
+def test_same_seed_same_result(scenarios: dict) -> None:
+    scn = scenarios["october_2025_suspended"]
+    a, b = ss.run(scn, seed=11), ss.run(scn, seed=11)
+    for name in a.cubes:
+        np.testing.assert_array_equal(a.cubes[name], b.cubes[name])
+    assert a.provenance["draws"] == b.provenance["draws"]
+
+
+def test_baseline_has_no_shortfall(scenarios: dict) -> None:
+    res = ss.run(scenarios["baseline_2025"], seed=0)
+    assert res.cubes["shortfall"].max() < 1e-6
+
+
+def _alliance_magnets(scn: ss.Scenario, seeds: range) -> float:
+    total = 0.0
+    for seed in seeds:
+        table = ss.run(scn, seed=seed).shortfall(by=["bloc", "commodity"], bloc="alliance")
+        total += float(table.set_index("commodity").loc["ndfeb_magnet", "shortfall"])
+    return total / len(seeds)
+
+
+def test_documented_orderings(scenarios: dict) -> None:
+    """docs/scenarios.md: suspension and every response reduce alliance magnet shortfall."""
+    seeds = range(8)
+    mean = {
+        name: _alliance_magnets(scenarios[name], seeds)
+        for name in (
+            "october_2025_controls",
+            "october_2025_suspended",
+            "alliance_stockpile_release",
+            "alliance_friendshoring",
+            "alliance_recycling_thrifting",
+        )
+    }
+    base = mean.pop("october_2025_controls")
+    for name, value in mean.items():
+        assert value < base, (
+            f"{name}: {value:.0f} t is not below october_2025_controls ({base:.0f} t)"
+        )
+
+
+def test_every_numeric_world_row_has_a_source() -> None:
+    folder = bundled_dir() / "world_2025"
+    for path in sorted(folder.glob("*.csv")):
+        with path.open(newline="", encoding="utf-8") as handle:
+            for line, row in enumerate(csv.DictReader(handle), start=2):
+                numeric = any(_is_number(v) for k, v in row.items() if k not in ("source", "note"))
+                if numeric:
+                    assert (row.get("source") or "").strip(), f"{path.name} line {line}: no source"
+
+
+def _is_number(text: str | None) -> bool:
+    if not text or text.strip().startswith("{"):
+        return bool(text and text.strip().startswith("{"))
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def test_world_covers_members_and_main_non_members(scenarios: dict) -> None:
+    world = scenarios["baseline_2025"]
+    countries = {c.iso3 for c in world.countries}
+    needed = {
+        "USA",
+        "JPN",
+        "KOR",
+        "SGP",
+        "NLD",
+        "GBR",
+        "ISR",
+        "AUS",
+        "ARE",
+        "QAT",
+        "CHN",
+        "MYS",
+        "MMR",
+        "TWN",
+        "DEU",
+        "IND",
+        "VNM",
+        "BRA",
+        "ROW",
+    }
+    assert needed <= countries
+    assert len(world.facilities) >= 40
+    assert len({f.kind for f in world.facilities}) >= 7
+
+
+def test_cli_runs_every_bundled_scenario(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from supplyshock.cli import app
+
+    runner = CliRunner()
+    listing = runner.invoke(app, ["list"])
+    assert listing.exit_code == 0
+    for name in NAMES:
+        assert name in listing.output
+        result = runner.invoke(app, ["run", name, "--out", str(tmp_path)])
+        assert result.exit_code == 0, result.output
+        assert (tmp_path / f"{name}_shortfall.png").stat().st_size > 10_000
