@@ -154,8 +154,57 @@ def compare(
     )
 
 
+def sensitivity(
+    scenario: Annotated[str, typer.Argument(help="Scenario file or bundled name.")],
+    method: Annotated[str, typer.Option(help="sobol or morris.")] = "sobol",
+    n: Annotated[
+        int, typer.Option("-n", help="Base sample (sobol) or trajectories (morris).")
+    ] = 16,
+    seed: Annotated[int, typer.Option(help="Seed of the design and the runs.")] = 1,
+    param: Annotated[
+        list[str] | None, typer.Option(help="Parameter key to vary (repeat; default: all).")
+    ] = None,
+    metric: Annotated[str, typer.Option(help="Metric of the output.")] = "shortfall",
+    region: Annotated[str, typer.Option(help="Country or bloc of the output.")] = "alliance",
+    commodity: Annotated[str, typer.Option(help="Commodity of the output.")] = "ndfeb_magnet",
+    workers: Annotated[int, typer.Option(help="Worker processes (default: all cores).")] = 0,
+    out: Annotated[Path, typer.Option(help="Folder for the runs.")] = Path("runs/sensitivity"),
+) -> None:
+    """Sobol' or Morris sensitivity of a shortfall metric to the uncertain parameters."""
+    from supplyshock.analysis import sensitivity as sa
+
+    if method not in {"sobol", "morris"}:
+        raise _die(f"--method must be sobol or morris, got {method!r}")
+    if n <= 0:
+        raise _die(f"-n must be positive, got {n}")
+    level = "country" if len(region) == 3 and region.isupper() else "bloc"
+    run = sa.sobol if method == "sobol" else sa.morris
+    try:
+        table = run(
+            scenario,
+            n,
+            seed,
+            out=out,
+            parameters=param or None,
+            metric=metric,
+            region=region,
+            commodity=commodity,
+            level=level,
+            workers=workers or None,
+        )
+    except ScenarioError as exc:
+        errors.print(str(exc), highlight=False)
+        raise typer.Exit(code=2) from None
+    except SupplyshockError as exc:
+        raise _die(str(exc)) from None
+    console.print(_table(table, f"{method} indices of {metric} ({region}, {commodity})"))
+    table.to_csv(out / f"{method}_indices.csv", index=False)
+    console.print(f"wrote {out / f'{method}_indices.csv'}")
+
+
 def register(app: typer.Typer) -> None:
     """Add the batch commands to the main app."""
     app.command()(batch)
     app.command()(summary)
     app.command()(compare)
+    app.command()(sensitivity)

@@ -19,7 +19,7 @@ from supplyshock.model.compile import compile_scenario
 from supplyshock.scenario.distributions import Choice, Distribution
 from supplyshock.scenario.schema import Scenario
 
-__all__ = ["Method", "design", "uncertain_parameters"]
+__all__ = ["Method", "design", "inverse_cdf", "uncertain_parameters"]
 
 Method = Literal["random", "lhs", "sobol"]
 
@@ -60,11 +60,12 @@ def design(scenario: Scenario, n: int, seed: int, method: Method = "random") -> 
         return frame
     u = _uniform(method, n, len(params), rng)
     for j, (key, spec) in enumerate(params.items()):
-        frame[key] = _inverse_cdf(spec, u[:, j])
+        frame[key] = inverse_cdf(spec, u[:, j])
     return frame
 
 
-def _inverse_cdf(spec: Distribution | Choice, q: np.ndarray) -> np.ndarray:
+def inverse_cdf(spec: Distribution | Choice, q: np.ndarray) -> np.ndarray:
+    """Values of ``spec`` at probabilities ``q`` (booleans of a choice become 1.0 and 0.0)."""
     if isinstance(spec, Distribution):
         return np.asarray(spec.frozen().ppf(q), dtype=np.float64)
     values = np.array([float(c) for c in spec.choice])  # booleans become 1.0 / 0.0

@@ -1,0 +1,1 @@
+"""Analysis on top of batches: global sensitivity (SALib) and an EMA Workbench adapter."""

@@ -1,0 +1,73 @@
+"""Expose a scenario as an EMA Workbench ``Model`` for exploratory modelling and PRIM.
+
+Each uncertain parameter of the scenario becomes a ``RealParameter`` on [0, 1] holding its
+quantile; the model maps it through the parameter's inverse CDF, so EMA's samplers (LHS,
+Sobol, ...) honour the scenario's own distributions. Randomness inside a run (licence
+decisions, outages, qualification delays) is fixed by ``seed`` and keyed by entity, so an
+outcome is a deterministic function of the uncertainties, as PRIM and other scenario
+discovery methods assume.
+
+>>> from ema_workbench import perform_experiments  # doctest: +SKIP
+>>> model = ema_model("october_2025_suspended")  # doctest: +SKIP
+>>> experiments, outcomes = perform_experiments(model, scenarios=200)  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from supplyshock.batch.sampling import inverse_cdf, uncertain_parameters
+from supplyshock.scenario.io import load_scenario
+from supplyshock.scenario.schema import Scenario
+from supplyshock.sim.engine import run
+
+__all__ = ["DEFAULT_OUTCOMES", "ema_model"]
+
+DEFAULT_OUTCOMES: dict[str, tuple[str, str, str]] = {
+    "alliance_magnet_shortfall_t": ("alliance", "ndfeb_magnet", "shortfall"),
+    "alliance_magnet_unmet_share": ("alliance", "ndfeb_magnet", "unmet_share"),
+    "alliance_wafer_shortfall": ("alliance", "wafer", "shortfall"),
+    "alliance_datacenter_shortfall_mw": ("alliance", "datacenter_capacity", "shortfall"),
+}
+"""Outcome name -> (region, commodity, metric); a region is a bloc or an ISO3 country."""
+
+
+def ema_model(
+    scenario: Scenario | str | Path,
+    *,
+    outcomes: Mapping[str, tuple[str, str, str]] | None = None,
+    seed: int = 0,
+    name: str | None = None,
+) -> Any:
+    """An ``ema_workbench.Model`` whose uncertainties are the scenario's uncertain parameters.
+
+    Outcomes that do not apply to a scenario (no demand for that commodity there) are 0.
+    """
+    from ema_workbench import Model, RealParameter, ScalarOutcome
+
+    scn = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
+    specs = uncertain_parameters(scn)
+    wanted = dict(outcomes or DEFAULT_OUTCOMES)
+
+    def simulate(**quantiles: float) -> dict[str, float]:
+        overrides = {
+            key: float(inverse_cdf(spec, np.array([quantiles[key]]))[0])
+            for key, spec in specs.items()
+        }
+        result = run(scn, seed=seed, overrides=overrides)
+        values: dict[str, float] = {}
+        for outcome, (region, commodity, metric) in wanted.items():
+            by = "bloc" if region in result.blocs else "country"
+            table = result.shortfall(by=[by, "commodity"])
+            row = table[(table[by] == region) & (table["commodity"] == commodity)]
+            values[outcome] = float(row[metric].iloc[0]) if len(row) else 0.0
+        return values
+
+    model = Model(name or scn.name.replace("-", "_"), function=simulate)
+    model.uncertainties = [RealParameter(key, 1e-6, 1 - 1e-6) for key in specs]
+    model.outcomes = [ScalarOutcome(outcome) for outcome in wanted]
+    return model

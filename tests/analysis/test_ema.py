@@ -1,0 +1,37 @@
+"""The EMA Workbench adapter runs a 50-experiment study and feeds PRIM."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from supplyshock.analysis.ema import ema_model
+from tests.analysis.test_sensitivity import inert_scenario
+
+ema = pytest.importorskip("ema_workbench")
+
+
+def test_fifty_experiments_and_prim() -> None:
+    from ema_workbench.analysis import prim
+
+    outcomes = {"usa_magnet_shortfall": ("USA", "magnet", "shortfall")}
+    model = ema_model(inert_scenario(), outcomes=outcomes, seed=1)
+    assert {u.name for u in model.uncertainties} == {
+        "facilities[cn_maker].capacity_per_year",
+        "facilities[idle].capacity_per_year",
+    }
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        experiments, results = ema.perform_experiments(model, scenarios=50)
+    assert len(experiments) == 50
+    y = results["usa_magnet_shortfall"]
+    assert y.shape == (50,) and np.isfinite(y).all()
+    # shortfall falls as the supplier's capacity quantile rises
+    q = experiments["facilities[cn_maker].capacity_per_year"].to_numpy()
+    assert np.corrcoef(q, y)[0, 1] < -0.8
+    x = experiments[[u.name for u in model.uncertainties]]
+    box = prim.Prim(x, y > np.median(y), threshold=0.8).find_box()
+    limits = box.box_lims[-1]
+    assert "facilities[cn_maker].capacity_per_year" in limits.columns
