@@ -102,6 +102,12 @@ class Distribution(BaseModel):
         family = getattr(stats, self.dist)
         return np.atleast_1d(family.rvs(**self.params, size=size, random_state=rng))
 
+    def ppf_many(self, q: np.ndarray) -> np.ndarray:
+        """Inverse CDF at probabilities ``q``; avoids building a frozen distribution."""
+        from scipy import stats
+
+        return np.asarray(getattr(stats, self.dist).ppf(q, **self.params), dtype=np.float64)
+
     def ppf(self, q: float) -> float:
         return float(self.frozen().ppf(q))
 

@@ -49,7 +49,7 @@ class Dice:
         """Whole-day delays (at least 1) from a number, distribution or choice."""
         u = self.uniform(*keys)
         if isinstance(spec, Distribution):
-            raw = np.asarray(spec.frozen().ppf(u), dtype=np.float64)
+            raw = spec.ppf_many(u)
         elif isinstance(spec, Choice):
             raw = np.array([float(spec.ppf(q)) for q in u.ravel()]).reshape(u.shape)
         else:

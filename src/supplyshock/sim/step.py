@@ -71,6 +71,14 @@ class Stepper:
         ).reshape(h, self.L)
         self.open = np.ones(self.L)
         self.unlimited = np.full(self.L, np.inf)
+        # eligible buyers of all reserves, concatenated, for one reduceat per day
+        eligible = [r.eligible_buyers for r in net.reserves]
+        self.reserve_buyers = np.concatenate(eligible) if eligible else np.zeros(0, np.int64)
+        sizes = np.array([len(e) for e in eligible], dtype=np.int64)
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
+        self.reserve_nonempty = sizes > 0
+        self.reserve_starts = starts[self.reserve_nonempty]  # reduceat needs non-empty groups
+        self.reserve_trigger = np.array([r.trigger_days for r in net.reserves], dtype=float)
 
     def gates(
         self, s: State, share_f: FloatArray
@@ -192,7 +200,10 @@ class Stepper:
 
         # allocation under scarcity: by rank (tier, domestic first), then pro rata
         remaining = s.out
-        if len(self.rank_masks) == 1:
+        if np.all(received <= remaining):  # no scarcity today: every request is filled
+            shipped = request
+            remaining -= received
+        elif len(self.rank_masks) == 1:
             total = received
             fill = np.minimum(remaining / np.maximum(total, TINY), 1.0)
             shipped = request * fill[link_supplier]
@@ -247,14 +258,20 @@ class Stepper:
 
     def _release(self, s: State, need: FloatArray, target: FloatArray) -> None:
         """Strategic reserves top up eligible buyers when their cover falls below the trigger."""
-        for r, res in enumerate(self.net.reserves):
-            if s.reserve[r] <= 0:
-                continue
+        if not len(self.reserve_buyers):
+            return
+        stock = np.zeros(len(self.reserve_nonempty))
+        use = np.zeros(len(self.reserve_nonempty))
+        stock[self.reserve_nonempty] = np.add.reduceat(
+            s.inv[self.reserve_buyers], self.reserve_starts
+        )
+        use[self.reserve_nonempty] = np.add.reduceat(need[self.reserve_buyers], self.reserve_starts)
+        triggered = self.reserve_nonempty & (use > 0) & (stock < self.reserve_trigger * use)
+        active = (s.reserve > 0) & self.reserve_nonempty & (triggered | (s.scheduled_release > 0))
+        for r in np.flatnonzero(active).tolist():
+            res = self.net.reserves[r]
             buyers = res.eligible_buyers
-            stock, use = s.inv[buyers].sum(), need[buyers].sum()
-            rate = s.scheduled_release[r]
-            if use > 0 and stock < res.trigger_days * use:
-                rate += res.rate_per_day
+            rate = s.scheduled_release[r] + (res.rate_per_day if triggered[r] else 0.0)
             if rate <= 0:
                 continue
             gap = np.maximum(target[buyers] - s.inv[buyers], 0.0)

@@ -1,0 +1,36 @@
+"""Golden summaries of the bundled scenarios: regenerate on purpose, compare in tests.
+
+Regenerate after an intended change of results with:
+    python -m tests.regression.golden
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import supplyshock as ss
+
+PATH = Path(__file__).with_name("golden.json")
+SEED = 0
+
+
+def summarise(name: str) -> dict[str, dict[str, float]]:
+    """Alliance shortfall and world production per commodity for one seeded run."""
+    res = ss.run(ss.load_scenario(name), seed=SEED)
+    table = res.shortfall(by=["bloc", "commodity"], bloc="alliance")
+    balance = res.mass_balance().set_index("commodity")
+    return {
+        "alliance_shortfall": {r.commodity: float(r.shortfall) for r in table.itertuples()},
+        "produced": {k: float(v) for k, v in balance["produced"].items()},
+    }
+
+
+def main() -> None:
+    golden = {name: summarise(name) for name in sorted(ss.bundled_scenarios())}
+    PATH.write_text(json.dumps(golden, indent=1, sort_keys=True) + "\n")
+    print(f"wrote {PATH}")
+
+
+if __name__ == "__main__":
+    main()
