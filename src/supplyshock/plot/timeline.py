@@ -112,7 +112,7 @@ def stockpile_depletion(result: RunResult, *, events: bool = True, ax: Axes | No
         raise ValueError("this run holds no strategic reserves (no 'strategic' rows in stocks)")
     table = result.stockpiles()
     ax = new_axes(ax)
-    drawn, empty = 0, []
+    drawn, depleted, empty = 0, 0, []
     for r, row in enumerate(table.to_dict("records")):
         country, commodity, initial = row["country"], row["commodity"], float(row["initial"])
         if initial <= 0:
@@ -144,11 +144,12 @@ def stockpile_depletion(result: RunResult, *, events: bool = True, ax: Axes | No
             ax.annotate(
                 f"empty {when:%d %b %Y}",
                 (x, 0),
-                xytext=(4, 6 + 11 * (drawn % 3)),
+                xytext=(4, 6 + 11 * (depleted % 4)),
                 textcoords="offset points",
                 fontsize=7,
                 color=line.get_color(),
             )
+            depleted += 1
     if events:
         mark_events(ax, result)
     top = max(105.0, float(np.nanmax(ax.get_ylim())))

@@ -57,6 +57,7 @@ class Policies:
         return self.env.timeout(max(0.0, day - self.env.now))
 
     def _set_window(self, c: int, value: bool) -> None:
+        self.state.policy_version += 1
         self.state.in_window[c] = value
         self._forget_licences(c)
 
@@ -74,6 +75,7 @@ class Policies:
 
     def _suspension(self, c: int, start: int, end: int, snapback: bool, delay: int) -> Process:
         yield self._until(start)
+        self.state.policy_version += 1
         self.state.suspended[c] += 1
         self._forget_licences(c)
         if end >= self.net.horizon:
@@ -81,21 +83,25 @@ class Policies:
         yield self._until(end)
         if self.resumed_at[c] >= start:
             return
+        self.state.policy_version += 1
         if not snapback:
             self.state.cancelled[c] = True
         elif delay > 0:
             yield self.env.timeout(delay)
+        self.state.policy_version += 1
         self.state.suspended[c] = max(0, self.state.suspended[c] - 1)
         self._forget_licences(c)
 
     def _resume(self, c: int, day: int) -> Process:
         yield self._until(day)
         self.resumed_at[c] = day
+        self.state.policy_version += 1
         self.state.suspended[c] = 0
 
     def _amend(self, amendment: Amendment) -> Process:
         yield self._until(amendment.start)
         c, s = amendment.control, self.state
+        s.policy_version += 1
         if amendment.approval_probability is not None:
             s.approval[c] = amendment.approval_probability
         if amendment.processing_days is not None:
@@ -118,6 +124,7 @@ class Policies:
 
     def _decide(self, c: int, links: IntArray, draws: FloatArray, delay: int) -> Process:
         yield self.env.timeout(delay - 0.5)
+        self.state.policy_version += 1
         lic = self.state.licence[c]
         waiting = lic[links] == 1
         pending = links[waiting]

@@ -40,6 +40,7 @@ class State:
     coverage: FloatArray  # [c]
     licensed_share: FloatArray  # [c]
     processing: list[object]  # [c] days or distribution
+    policy_version: int  # bumped by every change to windows, suspensions, licences, terms
     produced: FloatArray  # [k] cumulative
     consumed: FloatArray  # [k] cumulative
     delivered: FloatArray  # [k] cumulative
@@ -99,6 +100,7 @@ class State:
             coverage=np.array([c.coverage for c in net.controls], dtype=float),
             licensed_share=np.array([c.licensed_share for c in net.controls], dtype=float),
             processing=[c.processing_days for c in net.controls],
+            policy_version=0,
             produced=np.zeros(n_comm),
             consumed=np.zeros(n_comm),
             delivered=np.zeros(n_comm),

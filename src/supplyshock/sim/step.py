@@ -71,6 +71,10 @@ class Stepper:
         ).reshape(h, self.L)
         self.open = np.ones(self.L)
         self.unlimited = np.full(self.L, np.inf)
+        self._gate_cache: (
+            tuple[int, dict[int, BoolArray], FloatArray, FloatArray, list[tuple[int, BoolArray]]]
+            | None
+        ) = None
         # eligible buyers of all reserves, concatenated, for one reduceat per day
         eligible = [r.eligible_buyers for r in net.reserves]
         self.reserve_buyers = np.concatenate(eligible) if eligible else np.zeros(0, np.int64)
@@ -96,15 +100,26 @@ class Stepper:
         active = s.active
         if not active.any():
             return self.open, self.unlimited, [], []
+        content: dict[int, BoolArray] = {}
+        for c in np.flatnonzero(active).tolist():
+            ctrl = net.controls[c]
+            if ctrl.origin >= 0 and ctrl.has_content:
+                shares = share_f[net.link_supplier, ctrl.origin]
+                content[c] = ctrl.content & (shares >= ctrl.threshold)
+        cached = self._gate_cache
+        if (
+            cached is not None
+            and cached[0] == s.policy_version
+            and cached[1].keys() == content.keys()
+            and all(np.array_equal(cached[1][c], m) for c, m in content.items())
+        ):
+            return cached[2], cached[3], cached[4], []
         allow = self.open.copy()
         quotas: list[tuple[int, BoolArray]] = []
         applications: list[tuple[int, IntArray]] = []
         for c in np.flatnonzero(active).tolist():
             ctrl = net.controls[c]
-            subject = ctrl.direct
-            if ctrl.origin >= 0 and ctrl.has_content:
-                content = share_f[net.link_supplier, ctrl.origin] >= ctrl.threshold
-                subject = subject | (ctrl.content & content)
+            subject = ctrl.direct | content[c] if c in content else ctrl.direct
             coverage = s.coverage[c]
             uncovered = 1.0 - coverage
             if ctrl.mode == "ban":
@@ -121,6 +136,10 @@ class Stepper:
                 allow[subject & (lic == 2)] *= uncovered + coverage * s.licensed_share[c]
         gate = (allow > 0).astype(np.float64)
         cap = np.where(allow < 1.0, allow, np.inf)
+        if not applications:  # a day that filed applications changed the licence state
+            self._gate_cache = (s.policy_version, content, gate, cap, quotas)
+        else:
+            self._gate_cache = None
         return gate, cap, quotas, applications
 
     def __call__(self, s: State, t: int) -> Day:
