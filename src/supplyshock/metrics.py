@@ -31,6 +31,7 @@ __all__ = [
     "mw_days_lost",
     "peak",
     "shortfall_table",
+    "summarize",
     "time_to_recovery",
     "unmet_share",
 ]
@@ -98,21 +99,33 @@ def shortfall_table(
     sums = grouped.sum()
     demand = sums["demand"].unstack(keys).fillna(0.0)
     short = sums["shortfall"].unstack(keys).reindex(columns=demand.columns).fillna(0.0)
-    d, s = demand.to_numpy(), short.to_numpy()
-    first = first_shortfall_day(s, d, tol)
-    dates = pd.DatetimeIndex(demand.index).to_numpy()
-    found = np.isfinite(first)
-    first_date = np.where(found, dates[np.where(found, first, 0).astype(int)], np.datetime64("NaT"))
-    table = pd.DataFrame(
-        {
-            "demand": d.sum(axis=0),
-            "shortfall": cumulative(s),
-            "peak_daily_shortfall": peak(s),
-            "unmet_share": unmet_share(s, d),
-            "days_in_shortfall": days_in_shortfall(s, d, tol),
-            "first_shortfall": first_date,
-            "time_to_recovery_days": time_to_recovery(s, d, window, tol),
-        },
-        index=demand.columns,
+    table = summarize(
+        demand.to_numpy(), short.to_numpy(), pd.DatetimeIndex(demand.index), window, tol
     )
+    table.index = demand.columns
     return table.reset_index()
+
+
+def summarize(
+    demand: FloatArray,
+    shortfall: FloatArray,
+    dates: pd.DatetimeIndex,
+    window: int = 30,
+    tol: float = TOL,
+) -> pd.DataFrame:
+    """Every metric for each column of ``[day, series]`` arrays, one row per series."""
+    first = first_shortfall_day(shortfall, demand, tol)
+    days = dates.to_numpy()
+    found = np.isfinite(first)
+    first_date = np.where(found, days[np.where(found, first, 0).astype(int)], np.datetime64("NaT"))
+    return pd.DataFrame(
+        {
+            "demand": demand.sum(axis=0),
+            "shortfall": cumulative(shortfall),
+            "peak_daily_shortfall": peak(shortfall),
+            "unmet_share": unmet_share(shortfall, demand),
+            "days_in_shortfall": days_in_shortfall(shortfall, demand, tol),
+            "first_shortfall": first_date,
+            "time_to_recovery_days": time_to_recovery(shortfall, demand, window, tol),
+        }
+    )

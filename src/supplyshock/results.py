@@ -152,14 +152,60 @@ class RunResult:
         unknown = set(keys) - {"country", "bloc", "commodity"}
         if unknown:
             raise ValueError(f"cannot group by {sorted(unknown)}; use country, bloc, commodity")
-        frame = self.daily(self.members(bloc) if bloc is not None else None)
-        frame = frame[frame["demand"] > 0] if len(frame) else frame
-        if "bloc" in keys:
-            frame = self._with_blocs(frame)
-            if bloc is not None:
-                frame = frame[frame["bloc"] == bloc]
+        labels, masks = self._groups(keys, bloc)
+        membership = np.array(masks, dtype=np.float64).reshape(len(masks), len(self.countries))
+        demand = np.einsum("tck,gc->tgk", self.cubes["demand"], membership)
+        short = np.einsum("tck,gc->tgk", self.cubes["shortfall"], membership)
+        n_days, n_groups, n_comm = demand.shape
+        keep = demand.sum(axis=0).reshape(-1) > 0
         window = int(self.provenance.get("recovery_window_days", 30))
-        return metrics.shortfall_table(frame, keys, window=window)
+        table = metrics.summarize(
+            demand.reshape(n_days, -1)[:, keep],
+            short.reshape(n_days, -1)[:, keep],
+            self.dates,
+            window,
+        )
+        group = np.repeat(np.arange(n_groups), n_comm)[keep]
+        commodity = np.tile(np.arange(n_comm), n_groups)[keep]
+        columns: dict[str, Any] = {
+            k: [labels[g][k] for g in group] for k in keys if k != "commodity"
+        }
+        columns["commodity"] = np.array(self.commodities)[commodity]
+        columns["unit"] = np.array(self.units)[commodity]
+        head = pd.DataFrame(columns, index=table.index)
+        order = [k for k in keys if k != "commodity"] + ["commodity", "unit"]
+        result = pd.concat([head[order], table], axis=1)
+        return result.sort_values(order, ignore_index=True)
+
+    def _groups(
+        self, keys: list[str], bloc: str | None
+    ) -> tuple[list[dict[str, str]], list[np.ndarray]]:
+        """Country groups to sum over: one per country, bloc, or (bloc, member) pair."""
+        names = np.array(self.countries)
+        allowed = (
+            np.isin(names, self.members(bloc)) if bloc is not None else np.ones(len(names), bool)
+        )
+        labels: list[dict[str, str]] = []
+        masks: list[np.ndarray] = []
+        blocs = [bloc] if bloc is not None else list(self.blocs)
+        if "bloc" in keys:
+            for b in blocs:
+                members = np.isin(names, self.members(b)) & allowed
+                if "country" in keys:
+                    for c in np.flatnonzero(members):
+                        labels.append({"bloc": b, "country": self.countries[c]})
+                        masks.append(np.arange(len(names)) == c)
+                else:
+                    labels.append({"bloc": b})
+                    masks.append(members)
+        elif "country" in keys:
+            for c in np.flatnonzero(allowed):
+                labels.append({"country": self.countries[c]})
+                masks.append(np.arange(len(names)) == c)
+        else:
+            labels.append({})
+            masks.append(allowed)
+        return labels, masks
 
     def fab_output_lost(self) -> pd.DataFrame:
         """Output lost at fabs for want of inputs, per fab country and product."""
