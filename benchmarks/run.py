@@ -1,9 +1,14 @@
-"""Benchmarks: run with ``python benchmarks/run.py``; writes benchmarks/results/latest.{json,md}.
+"""Benchmarks: ``python benchmarks/run.py [--quick]`` writes benchmarks/results/latest.{json,md}.
 
-Measured in one process:
-- bare SimPy throughput (timeout events per second), the machine's yardstick;
-- one run of the reference scenario: wall time (best of several), SimPy events, peak memory,
-  facility-days per second, and cost per facility-day in bare-SimPy-timeout equivalents.
+Measured in one process, so that ratios are comparable across machines:
+- yardstick: bare SimPy throughput (timeouts/s, and Container put+get pairs/s);
+- reference: one run of ``october_2025_suspended`` (3 years): wall time, SimPy events, peak
+  memory, facility-days/s, and cost per facility-day in bare-SimPy-timeout equivalents;
+- scaling: synthetic worlds of 100 / 1,000 / 10,000 facilities over 1 / 3 / 10 years, with the
+  fitted exponent of wall time against facilities x days;
+- batch: N replications of the reference scenario on 1 and 2 worker processes (parallel
+  efficiency), and peak RSS of the parent for batches of two sizes of a small scenario
+  (memory bounded by the chunk size, not by n).
 """
 
 from __future__ import annotations
@@ -11,51 +16,69 @@ from __future__ import annotations
 import argparse
 import json
 import platform
+import resource
 import statistics
+import tempfile
 import time
 import tracemalloc
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import simpy
 
 import supplyshock as ss
+from supplyshock.batch import run_batch
+from supplyshock.examples import synthetic_world
 from supplyshock.model.compile import compile_scenario
 
 HERE = Path(__file__).resolve().parent
 
 
-def simpy_timeouts_per_second(n: int = 200_000) -> float:
-    """Throughput of a single process yielding ``n`` timeouts."""
-    env = simpy.Environment()
+def simpy_yardstick(n: int = 200_000) -> dict[str, float]:
+    """Bare SimPy: timeouts per second, and Container put+get pairs per second."""
 
     def ticker(env: simpy.Environment) -> Any:
         for _ in range(n):
             yield env.timeout(1)
 
+    env = simpy.Environment()
     env.process(ticker(env))
     began = time.perf_counter()
     env.run()
-    return n / (time.perf_counter() - began)
+    timeouts = n / (time.perf_counter() - began)
+
+    env = simpy.Environment()
+    box = simpy.Container(env, init=0)
+
+    def mover(env: simpy.Environment) -> Any:
+        for _ in range(n // 4):
+            yield box.put(1)
+            yield box.get(1)
+
+    env.process(mover(env))
+    began = time.perf_counter()
+    env.run()
+    container = (n // 4) / (time.perf_counter() - began)
+    return {"timeouts_per_s": timeouts, "container_put_get_per_s": container}
 
 
-def reference_run(name: str, repeats: int) -> dict[str, Any]:
-    scn = ss.load_scenario(name)
+def one_run(scn: ss.Scenario, repeats: int) -> dict[str, Any]:
     net = compile_scenario(scn)
-    times = []
-    events = 0
+    times, events = [], 0
     for seed in range(repeats):
+        began = time.perf_counter()
         res = ss.run(scn, seed=seed)
-        times.append(res.provenance["wall_time_s"])
+        times.append(time.perf_counter() - began)
         events = res.provenance["simpy_events"]
     tracemalloc.start()
     ss.run(scn, seed=0)
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    facility_days = len(net.facilities) * net.horizon
     best = min(times)
+    facility_days = len(net.facilities) * net.horizon
     return {
-        "scenario": name,
+        "scenario": scn.name,
         "facilities": len(net.facilities),
         "links": net.n_links,
         "days": net.horizon,
@@ -67,40 +90,144 @@ def reference_run(name: str, repeats: int) -> dict[str, Any]:
     }
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--scenario", default="october_2025_suspended")
-    parser.add_argument("--repeats", type=int, default=5)
-    parser.add_argument("--out", type=Path, default=HERE / "results")
-    args = parser.parse_args()
-
-    yardstick = max(simpy_timeouts_per_second() for _ in range(3))
-    ref = reference_run(args.scenario, args.repeats)
-    per_facility_day_s = ref["wall_time_s_best"] / (ref["facilities"] * ref["days"])
-    ref["timeout_equivalents_per_facility_day"] = per_facility_day_s * yardstick
-    result = {
-        "machine": {"python": platform.python_version(), "platform": platform.platform()},
-        "supplyshock": ss.__version__,
-        "simpy_timeouts_per_s": yardstick,
-        "reference": ref,
+def scaling(sizes: list[int], years: list[int]) -> dict[str, Any]:
+    rows = []
+    for n in sizes:
+        for y in years:
+            scn = synthetic_world(n, max(5, n // 50), seed=1, horizon_days=365 * y)
+            row = one_run(scn, repeats=1 if n * y >= 10_000 else 2)
+            rows.append(
+                {
+                    "facilities": n,
+                    "years": y,
+                    **{
+                        k: row[k]
+                        for k in (
+                            "wall_time_s_best",
+                            "peak_memory_mb",
+                            "links",
+                            "facility_days_per_s",
+                        )
+                    },
+                }
+            )
+    x = np.log([r["facilities"] * r["years"] for r in rows])
+    t = np.log([r["wall_time_s_best"] for r in rows])
+    large = [i for i, r in enumerate(rows) if r["facilities"] >= 1000]
+    return {
+        "runs": rows,
+        "exponent_all": float(np.polyfit(x, t, 1)[0]),
+        "exponent_large": float(np.polyfit(x[large], t[large], 1)[0]) if len(large) > 1 else None,
     }
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "latest.json").write_text(json.dumps(result, indent=2) + "\n")
+
+
+def batch(scn: ss.Scenario, n: int) -> dict[str, Any]:
+    times = {}
+    for workers in (1, 2):
+        with tempfile.TemporaryDirectory() as folder:
+            began = time.perf_counter()
+            run_batch(scn, n, seed=1, out=folder, workers=workers, chunk_size=25)
+            times[workers] = time.perf_counter() - began
+    return {
+        "replications": n,
+        "wall_time_s_1_worker": times[1],
+        "wall_time_s_2_workers": times[2],
+        "speedup": times[1] / times[2],
+        "parallel_efficiency": times[1] / times[2] / 2,
+    }
+
+
+def memory(sizes: list[int]) -> dict[str, Any]:
+    """Peak RSS of this process after in-process batches of growing n (small scenario)."""
+    scn = synthetic_world(20, 4, seed=2, horizon_days=365, controls=False)
+    rows = []
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as folder:
+            run_batch(scn, n, seed=1, out=folder, workers=1, chunk_size=50)
+        rows.append(
+            {
+                "replications": n,
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
+    return {"runs": rows, "growth_mb": rows[-1]["peak_rss_mb"] - rows[0]["peak_rss_mb"]}
+
+
+def markdown(result: dict[str, Any]) -> str:
+    y, ref = result["yardstick"], result["reference"]
     lines = [
         "| measure | value |",
         "|---|---|",
-        f"| bare SimPy timeouts/s | {yardstick:,.0f} |",
+        f"| bare SimPy timeouts/s | {y['timeouts_per_s']:,.0f} |",
+        f"| bare SimPy Container put+get pairs/s | {y['container_put_get_per_s']:,.0f} |",
         f"| reference scenario | {ref['scenario']} ({ref['facilities']} facilities, "
         f"{ref['links']} links, {ref['days']} days) |",
-        f"| one run, wall time (best of {args.repeats}) | {ref['wall_time_s_best']:.3f} s |",
+        f"| one run, wall time (best) | {ref['wall_time_s_best']:.3f} s |",
         f"| SimPy events per run | {ref['simpy_events']:,} |",
         f"| peak memory of one run | {ref['peak_memory_mb']:.1f} MB |",
         f"| facility-days/s | {ref['facility_days_per_s']:,.0f} |",
         f"| cost per facility-day (bare-timeout equivalents) | "
-        f"{ref['timeout_equivalents_per_facility_day']:.2f} |",
+        f"{ref['timeout_equivalents_per_facility_day']:.2f} (target 2) |",
     ]
-    (args.out / "latest.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    if "batch" in result:
+        b = result["batch"]
+        lines += [
+            f"| batch of {b['replications']}, 1 worker | {b['wall_time_s_1_worker']:.1f} s |",
+            f"| batch of {b['replications']}, 2 workers | {b['wall_time_s_2_workers']:.1f} s "
+            f"(speed-up {b['speedup']:.2f}x) |",
+        ]
+    if "scaling" in result:
+        s = result["scaling"]
+        lines.append(
+            f"| scaling exponent (wall time vs facilities x days) | "
+            f"{s['exponent_all']:.2f} all sizes; "
+            f"{s['exponent_large'] or float('nan'):.2f} for >= 1,000 facilities |"
+        )
+        lines += [
+            "",
+            "| facilities | years | links | wall time (s) | peak memory (MB) |",
+            "|---:|---:|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {r['facilities']:,} | {r['years']} | {r['links']:,} | "
+            f"{r['wall_time_s_best']:.2f} | {r['peak_memory_mb']:.0f} |"
+            for r in s["runs"]
+        ]
+    if "memory" in result:
+        m = result["memory"]
+        lines += ["", "| batch size (small scenario) | peak RSS (MB) |", "|---:|---:|"]
+        lines += [f"| {r['replications']:,} | {r['peak_rss_mb']:.0f} |" for r in m["runs"]]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="reference run and yardstick only")
+    parser.add_argument("--replications", type=int, default=1000)
+    parser.add_argument("--out", type=Path, default=HERE / "results")
+    args = parser.parse_args()
+
+    yardstick = max((simpy_yardstick() for _ in range(3)), key=lambda y: y["timeouts_per_s"])
+    scn = ss.load_scenario("october_2025_suspended")
+    ref = one_run(scn, repeats=5)
+    per_day = ref["wall_time_s_best"] / (ref["facilities"] * ref["days"])
+    ref["timeout_equivalents_per_facility_day"] = per_day * yardstick["timeouts_per_s"]
+    result: dict[str, Any] = {
+        "machine": {"python": platform.python_version(), "platform": platform.platform()},
+        "supplyshock": ss.__version__,
+        "yardstick": yardstick,
+        "reference": ref,
+    }
+    if not args.quick:
+        result["batch"] = batch(scn, args.replications)
+        result["scaling"] = scaling([100, 1000, 10_000], [1, 3, 10])
+        result["memory"] = memory([500, 5000])
+    args.out.mkdir(parents=True, exist_ok=True)
+    name = "quick" if args.quick else "latest"
+    (args.out / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    text = markdown(result)
+    (args.out / f"{name}.md").write_text(text)
+    print(text)
 
 
 if __name__ == "__main__":

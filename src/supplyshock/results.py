@@ -135,11 +135,6 @@ class RunResult:
         frame.insert(3, "unit", np.tile(np.array(self.units)[ks], n_days))
         return frame
 
-    def _with_blocs(self, frame: pd.DataFrame) -> pd.DataFrame:
-        pairs = [(c, b) for b in self.blocs for c in self.members(b)]
-        table = pd.DataFrame(pairs, columns=["country", "bloc"])
-        return frame.merge(table, on="country", how="inner")
-
     def shortfall(
         self, by: str | Sequence[str] = ("country", "commodity"), *, bloc: str | None = None
     ) -> pd.DataFrame:
