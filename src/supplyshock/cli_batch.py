@@ -178,18 +178,16 @@ def sensitivity(
     if n <= 0:
         raise _die(f"-n must be positive, got {n}")
     level = "country" if len(region) == 3 and region.isupper() else "bloc"
-    run = sa.sobol if method == "sobol" else sa.morris
+    output = sa.Output(metric=metric, region=region, commodity=commodity, level=level)
     try:
-        table = run(
+        table = sa.sensitivity(
             scenario,
             n,
             seed,
+            method=cast(Any, method),
             out=out,
             parameters=param or None,
-            metric=metric,
-            region=region,
-            commodity=commodity,
-            level=level,
+            output=output,
             workers=workers or None,
         )
     except ScenarioError as exc:

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from supplyshock.analysis.sensitivity import morris, morris_indices, sobol, sobol_indices
+from supplyshock.analysis.sensitivity import Output, morris_indices, sensitivity, sobol_indices
 from supplyshock.errors import SupplyshockError
 from supplyshock.scenario.distributions import Distribution
 from tests.sim.builder import build, chain
@@ -16,6 +16,7 @@ from tests.sim.builder import build, chain
 pytest.importorskip("SALib")
 
 PI = float(np.pi)
+USA_MAGNETS = Output(region="USA", commodity="magnet", level="country")
 UNIFORM = Distribution(dist="uniform", params={"loc": -PI, "scale": 2 * PI})
 
 
@@ -71,30 +72,16 @@ def inert_scenario():  # type: ignore[no-untyped-def]
 
 
 def test_inert_parameter_has_zero_total_index(tmp_path: Path) -> None:
-    table = sobol(
-        inert_scenario(),
-        n=32,
-        seed=4,
-        out=tmp_path,
-        workers=1,
-        region="USA",
-        level="country",
-        commodity="magnet",
+    table = sensitivity(
+        inert_scenario(), n=32, seed=4, out=tmp_path, workers=1, output=USA_MAGNETS
     ).set_index("parameter")
     assert table.loc["facilities[idle].capacity_per_year", "ST"] == pytest.approx(0.0, abs=1e-9)
     assert table.loc["facilities[cn_maker].capacity_per_year", "ST"] > 0.8
 
 
 def test_morris_on_a_scenario(tmp_path: Path) -> None:
-    table = morris(
-        inert_scenario(),
-        n=6,
-        seed=1,
-        out=tmp_path,
-        workers=1,
-        region="USA",
-        level="country",
-        commodity="magnet",
+    table = sensitivity(
+        inert_scenario(), n=6, seed=1, method="morris", out=tmp_path, workers=1, output=USA_MAGNETS
     ).set_index("parameter")
     assert table.loc["facilities[idle].capacity_per_year", "mu_star"] == 0.0
     assert table.loc["facilities[cn_maker].capacity_per_year", "mu_star"] > 0.0
@@ -102,4 +89,4 @@ def test_morris_on_a_scenario(tmp_path: Path) -> None:
 
 def test_unknown_parameter_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SupplyshockError, match="not uncertain parameters"):
-        sobol(inert_scenario(), n=8, seed=1, out=tmp_path, parameters=["nope"])
+        sensitivity(inert_scenario(), n=8, seed=1, out=tmp_path, parameters=["nope"])

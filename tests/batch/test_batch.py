@@ -14,29 +14,15 @@ import pytest
 
 from supplyshock.batch import BatchError, BatchResult, design, run_batch
 from supplyshock.scenario.schema import Scenario
-from tests.sim.builder import ban, build, chain
+from tests.sim.builder import ban, build, two_suppliers
 
 
 def uncertain_scenario() -> Scenario:
-    data = chain(
+    """A licensed sole supplier in CHN, an uncertain-capacity alternative in JPN."""
+    data = two_suppliers(
+        1.0,
+        qualification={"dist": "uniform", "loc": 30, "scale": 90},
         horizon=200,
-        facilities=[
-            {
-                "id": "cn_maker",
-                "kind": "magnet_maker",
-                "country": "CHN",
-                "output": "magnet",
-                "capacity_per_year": 7300,
-            },
-            {
-                "id": "jp_maker",
-                "kind": "magnet_maker",
-                "country": "JPN",
-                "output": "magnet",
-                "capacity_per_year": {"dist": "uniform", "loc": 1000, "scale": 6000},
-            },
-        ],
-        supplier_shares=[{"buyer": "USA", "commodity": "magnet", "supplier": "CHN", "share": 1}],
         events=[
             ban(
                 mode="license",
@@ -45,7 +31,7 @@ def uncertain_scenario() -> Scenario:
             )
         ],
     )
-    data["settings"]["qualification_days"] = {"dist": "uniform", "loc": 30, "scale": 90}
+    data["facilities"][1]["capacity_per_year"] = {"dist": "uniform", "loc": 1000, "scale": 6000}
     return build(data)
 
 

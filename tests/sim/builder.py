@@ -70,3 +70,37 @@ def ban(start: str = START, **kw: Any) -> dict[str, Any]:
     }
     event.update(kw)
     return event
+
+
+def two_suppliers(share_cn: float, qualification: object = 60, **kw: Any) -> dict[str, Any]:
+    """USA buys magnets from CHN (share ``share_cn``) and JPN; CHN bans exports on day 0.
+
+    With ``share_cn = 1`` the JPN maker is an unqualified alternative.
+    """
+    shares = [{"buyer": "USA", "commodity": "magnet", "supplier": "CHN", "share": share_cn}]
+    if share_cn < 1:
+        shares.append(
+            {"buyer": "USA", "commodity": "magnet", "supplier": "JPN", "share": 1 - share_cn}
+        )
+    data = chain(
+        facilities=[
+            {
+                "id": "cn_maker",
+                "kind": "magnet_maker",
+                "country": "CHN",
+                "output": "magnet",
+                "capacity_per_year": 7300,
+            },
+            {
+                "id": "jp_maker",
+                "kind": "magnet_maker",
+                "country": "JPN",
+                "output": "magnet",
+                "capacity_per_year": 7300,
+            },
+        ],
+        supplier_shares=shares,
+        **{"events": [ban()], **kw},
+    )
+    data["settings"].update({"qualification_days": qualification, "switch_after_days": 5})
+    return data

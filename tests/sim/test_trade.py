@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import supplyshock as ss
-from tests.sim.builder import ban, build, chain
+from tests.sim.builder import ban, build, chain, two_suppliers
 
 
 def _short(res: ss.RunResult, country: str, commodity: str = "magnet") -> np.ndarray:
@@ -74,39 +74,8 @@ def test_origin_share_is_value_weighted() -> None:
     assert net.init_output_origin[jp, 0] == pytest.approx(0.25)
 
 
-def _two_suppliers(share_cn: float, qualification: object = 60, **kw: object) -> dict:
-    shares = [{"buyer": "USA", "commodity": "magnet", "supplier": "CHN", "share": share_cn}]
-    if share_cn < 1:
-        shares.append(
-            {"buyer": "USA", "commodity": "magnet", "supplier": "JPN", "share": 1 - share_cn}
-        )
-    data = chain(
-        facilities=[
-            {
-                "id": "cn_maker",
-                "kind": "magnet_maker",
-                "country": "CHN",
-                "output": "magnet",
-                "capacity_per_year": 7300,
-            },
-            {
-                "id": "jp_maker",
-                "kind": "magnet_maker",
-                "country": "JPN",
-                "output": "magnet",
-                "capacity_per_year": 7300,
-            },
-        ],
-        supplier_shares=shares,
-        events=[ban()],
-        **kw,
-    )
-    data["settings"].update({"qualification_days": qualification, "switch_after_days": 5})
-    return data
-
-
 def test_switching_to_an_unqualified_supplier_takes_the_qualification_delay() -> None:
-    res = ss.run(build(_two_suppliers(1.0, qualification=60)), seed=0)
+    res = ss.run(build(two_suppliers(1.0, qualification=60)), seed=0)
     short = _short(res, "USA")
     first = int(np.flatnonzero(short > 0)[0])
     assert first == 35
@@ -118,12 +87,12 @@ def test_switching_to_an_unqualified_supplier_takes_the_qualification_delay() ->
 
 
 def test_qualified_second_source_takes_over_at_once() -> None:
-    res = ss.run(build(_two_suppliers(0.5)), seed=0)
+    res = ss.run(build(two_suppliers(0.5)), seed=0)
     assert _short(res, "USA").sum() == 0
 
 
 def test_uncertain_qualification_delay_varies_with_seed() -> None:
-    scn = build(_two_suppliers(1.0, qualification={"dist": "uniform", "loc": 30, "scale": 120}))
+    scn = build(two_suppliers(1.0, qualification={"dist": "uniform", "loc": 30, "scale": 120}))
     totals = {round(float(_short(ss.run(scn, seed=s), "USA").sum()), 6) for s in range(5)}
     assert len(totals) > 1
 
@@ -192,7 +161,7 @@ def test_thrifting_stretches_input_stocks() -> None:
 
 def test_same_seed_gives_identical_results_and_other_seeds_differ() -> None:
     scn = build(
-        _two_suppliers(1.0, qualification={"dist": "triang", "c": 0.5, "loc": 30, "scale": 90})
+        two_suppliers(1.0, qualification={"dist": "triang", "c": 0.5, "loc": 30, "scale": 90})
     )
     a, b, c = ss.run(scn, seed=42), ss.run(scn, seed=42), ss.run(scn, seed=43)
     for name in a.cubes:
@@ -202,7 +171,7 @@ def test_same_seed_gives_identical_results_and_other_seeds_differ() -> None:
 
 
 def test_overrides_fix_parameters_and_unknown_keys_are_refused() -> None:
-    scn = build(_two_suppliers(1.0, qualification=60))
+    scn = build(two_suppliers(1.0, qualification=60))
     res = ss.run(scn, seed=0, overrides={"facilities[jp_maker].capacity_per_year": 0.0})
     assert res.provenance["draws"]["facilities[jp_maker].capacity_per_year"] == 0.0
     assert _short(res, "USA")[100:].min() > 0  # the alternative has no capacity now
@@ -211,7 +180,7 @@ def test_overrides_fix_parameters_and_unknown_keys_are_refused() -> None:
 
 
 def test_non_tradable_commodity_never_crosses_a_border() -> None:
-    data = _two_suppliers(0.5)
+    data = two_suppliers(0.5)
     data["commodities"][0]["tradable"] = False
     data["facilities"].append(
         {
@@ -228,7 +197,7 @@ def test_non_tradable_commodity_never_crosses_a_border() -> None:
 
 
 def test_commodity_qualification_days_override_the_world_setting() -> None:
-    data = _two_suppliers(1.0, qualification=60, market_cover=10)
+    data = two_suppliers(1.0, qualification=60, market_cover=10)
     data["commodities"][0]["qualification_days"] = 20
     short = _short(ss.run(build(data), seed=0), "USA")
     assert int(np.flatnonzero(short > 0)[0]) == 10 + 5

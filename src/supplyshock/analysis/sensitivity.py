@@ -6,15 +6,16 @@ distribution is honoured; *evaluate* it with :func:`supplyshock.batch.run_batch`
 on any executor and resumes); *analyze* it into a tidy table with confidence intervals.
 
 >>> import supplyshock as ss  # doctest: +SKIP
->>> from supplyshock.analysis.sensitivity import sobol
->>> indices = sobol("october_2025_suspended", n=64, seed=1, out="runs/sobol",
-...                 parameters=["events[oct_2025].approval_probability", ...])  # doctest: +SKIP
+>>> from supplyshock.analysis.sensitivity import sensitivity
+>>> indices = sensitivity("october_2025_suspended", n=64, seed=1, out="runs/sobol",
+...                       parameters=["events[oct_2025].approval_probability"])  # doctest: +SKIP
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Executor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -28,7 +29,7 @@ from supplyshock.scenario.distributions import Choice, Distribution
 from supplyshock.scenario.io import load_scenario
 from supplyshock.scenario.schema import Scenario
 
-__all__ = ["morris", "morris_indices", "sobol", "sobol_indices"]
+__all__ = ["Output", "morris_indices", "sensitivity", "sobol_indices"]
 
 Spec = Distribution | Choice
 Evaluate = Callable[[pd.DataFrame], np.ndarray]
@@ -114,15 +115,24 @@ def _select(scenario: Scenario, parameters: Sequence[str] | None) -> dict[str, S
     return {p: specs[p] for p in parameters}
 
 
+@dataclass(frozen=True)
+class Output:
+    """The scalar a sensitivity study explains: one metric for one region and commodity.
+
+    ``region`` is a bloc (``level="bloc"``) or an ISO3 country (``level="country"``).
+    """
+
+    metric: str = "shortfall"
+    region: str = "alliance"
+    commodity: str = "ndfeb_magnet"
+    level: str = "bloc"
+
+
 def scenario_metric(
     scenario: Scenario,
     seed: int,
     out: str | Path,
-    *,
-    metric: str,
-    region: str,
-    commodity: str,
-    level: str,
+    output: Output,
     executor: Executor | None,
     workers: int | None,
 ) -> Evaluate:
@@ -132,109 +142,45 @@ def scenario_metric(
         batch = run_batch(
             scenario, len(plan), seed, out=out, plan=plan, executor=executor, workers=workers
         )
-        frame = batch.metrics(level)
-        chosen = frame[(frame["region"] == region) & (frame["commodity"] == commodity)]
-        values = chosen.set_index("replication")[metric].reindex(range(len(plan)))
+        frame = batch.metrics(output.level)
+        chosen = frame[
+            (frame["region"] == output.region) & (frame["commodity"] == output.commodity)
+        ]
+        values = chosen.set_index("replication")[output.metric].reindex(range(len(plan)))
         if values.isna().all():
-            raise SupplyshockError(f"no {metric} for {region} / {commodity} in {scenario.name}")
+            raise SupplyshockError(
+                f"no {output.metric} for {output.region} / {output.commodity} in {scenario.name}"
+            )
         return values.fillna(0.0).to_numpy()
 
     return evaluate
 
 
-def _run(
-    method: Literal["sobol", "morris"],
+def sensitivity(
     scenario: Scenario | str | Path,
     n: int,
     seed: int,
     *,
+    method: Literal["sobol", "morris"] = "sobol",
     out: str | Path,
-    parameters: Sequence[str] | None,
-    metric: str,
-    region: str,
-    commodity: str,
-    level: str,
-    executor: Executor | None,
-    workers: int | None,
+    parameters: Sequence[str] | None = None,
+    output: Output = Output(),
+    executor: Executor | None = None,
+    workers: int | None = None,
 ) -> pd.DataFrame:
+    """Sensitivity of ``output`` to the scenario's uncertain ``parameters`` (default: all).
+
+    ``method="sobol"`` gives Sobol' indices from ``n * (d + 2)`` runs; ``"morris"`` gives
+    elementary effects from ``n`` trajectories, ``n * (d + 1)`` runs. Runs are stored (and
+    resumed) under ``out``.
+    """
     scn = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     specs = _select(scn, parameters)
     if not specs:
         raise SupplyshockError(f"{scn.name} has no uncertain parameters to analyse")
-    evaluate = scenario_metric(
-        scn,
-        seed,
-        out,
-        metric=metric,
-        region=region,
-        commodity=commodity,
-        level=level,
-        executor=executor,
-        workers=workers,
-    )
+    evaluate = scenario_metric(scn, seed, out, output, executor, workers)
     if method == "sobol":
         return sobol_indices(specs, evaluate, n, seed)
-    return morris_indices(specs, evaluate, n, seed)
-
-
-def sobol(
-    scenario: Scenario | str | Path,
-    n: int,
-    seed: int,
-    *,
-    out: str | Path,
-    parameters: Sequence[str] | None = None,
-    metric: str = "shortfall",
-    region: str = "alliance",
-    commodity: str = "ndfeb_magnet",
-    level: str = "bloc",
-    executor: Executor | None = None,
-    workers: int | None = None,
-) -> pd.DataFrame:
-    """Sobol' indices of ``metric`` (for ``region`` and ``commodity``) over the scenario's
-    uncertain ``parameters`` (default: all), with ``n * (d + 2)`` runs stored under ``out``."""
-    return _run(
-        "sobol",
-        scenario,
-        n,
-        seed,
-        out=out,
-        parameters=parameters,
-        metric=metric,
-        region=region,
-        commodity=commodity,
-        level=level,
-        executor=executor,
-        workers=workers,
-    )
-
-
-def morris(
-    scenario: Scenario | str | Path,
-    n: int,
-    seed: int,
-    *,
-    out: str | Path,
-    parameters: Sequence[str] | None = None,
-    metric: str = "shortfall",
-    region: str = "alliance",
-    commodity: str = "ndfeb_magnet",
-    level: str = "bloc",
-    executor: Executor | None = None,
-    workers: int | None = None,
-) -> pd.DataFrame:
-    """Morris screening of ``metric`` with ``n`` trajectories (``n * (d + 1)`` runs)."""
-    return _run(
-        "morris",
-        scenario,
-        n,
-        seed,
-        out=out,
-        parameters=parameters,
-        metric=metric,
-        region=region,
-        commodity=commodity,
-        level=level,
-        executor=executor,
-        workers=workers,
-    )
+    if method == "morris":
+        return morris_indices(specs, evaluate, n, seed)
+    raise ValueError(f"method must be 'sobol' or 'morris', not {method!r}")

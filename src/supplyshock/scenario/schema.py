@@ -95,7 +95,14 @@ class Record(BaseModel):
 # --------------------------------------------------------------------------- world tables
 
 
-class Commodity(Record):
+class Sourced(Record):
+    """A table row that says where its numbers come from."""
+
+    source: str = ""
+    note: str = ""
+
+
+class Commodity(Sourced):
     """A traded good. ``tradable: false`` keeps it in its country (e.g. datacenter MW);
     ``qualification_days`` overrides the world setting for switching suppliers of it."""
 
@@ -105,8 +112,6 @@ class Commodity(Record):
     category: str = ""
     tradable: bool = True
     qualification_days: Uncertain | None = None
-    source: str = ""
-    note: str = ""
 
 
 class Country(Record):
@@ -136,7 +141,7 @@ FacilityKind = Literal[
 ]
 
 
-class Facility(Record):
+class Facility(Sourced):
     id: str = Field(min_length=1)
     kind: FacilityKind
     country: str
@@ -149,47 +154,37 @@ class Facility(Record):
     outage_rate_per_year: NonNegative = 0.0
     outage_days: Uncertain = 0.0
     output_days_of_cover: NonNegative | None = None
-    source: str = ""
-    note: str = ""
 
 
-class Recipe(Record):
+class Recipe(Sourced):
     recipe: str = Field(min_length=1)
     input: str
     per_unit: Positive
-    source: str = ""
-    note: str = ""
 
 
-class Lane(Record):
+class Lane(Sourced):
     origin: str
     destination: str
     lead_time_days: Uncertain
-    source: str = ""
-    note: str = ""
 
 
-class SupplierShare(Record):
+class SupplierShare(Sourced):
     buyer: str
     commodity: str
     supplier: str
     share: Fraction
-    source: str = ""
-    note: str = ""
 
 
-class Demand(Record):
+class Demand(Sourced):
     country: str
     commodity: str
     per_year: Uncertain
     growth: Finite = 0.0
     tier: int = Field(default=2, ge=1, le=9)
     sector: str = ""
-    source: str = ""
-    note: str = ""
 
 
-class Stock(Record):
+class Stock(Sourced):
     """Firm safety stock (``kind: firm``) or a strategic reserve (``kind: strategic``).
 
     Firm stock is days of cover of the holder's own use. A strategic reserve holds
@@ -206,8 +201,6 @@ class Stock(Record):
     release_trigger_days: NonNegative = 0.0
     release_rate_per_day: NonNegative = 0.0
     may_draw: StrList = Field(default_factory=list)
-    source: str = ""
-    note: str = ""
 
     @model_validator(mode="after")
     def _one_amount(self) -> Stock:
