@@ -55,6 +55,9 @@ def run(
     seed: Annotated[int, typer.Option(help="Random seed.")] = 1,
     out: Annotated[Path, typer.Option(help="Folder for the chart and table.")] = Path("out"),
     bloc: Annotated[str, typer.Option(help="Bloc whose members are reported.")] = "alliance",
+    commodity: Annotated[
+        str, typer.Option(help="Commodity charted (default: ndfeb_magnet if the world has it).")
+    ] = "",
 ) -> None:
     """Run one replication, print shortfall per bloc member and write a timeline PNG."""
     import matplotlib
@@ -71,6 +74,13 @@ def run(
             f"unknown bloc {bloc!r}; the scenario defines: {', '.join(scn.blocs) or 'none'}"
         )
         raise typer.Exit(code=2)
+    known = {c.id for c in scn.commodities}
+    if commodity and commodity not in known:
+        errors.print(
+            f"unknown commodity {commodity!r}; the scenario has: {', '.join(sorted(known))}"
+        )
+        raise typer.Exit(code=2)
+    chart = commodity or ("ndfeb_magnet" if "ndfeb_magnet" in known else None)
     result = simulate(scn, seed=seed)
     table = result.shortfall(by=["country", "commodity"], bloc=bloc)
     shown = table[table["shortfall"] > 0].sort_values(
@@ -107,7 +117,7 @@ def run(
     prov = result.provenance
     console.print(f"{prov['simpy_events']:,} SimPy events, {prov['wall_time_s']:.3f} s wall time")
     out.mkdir(parents=True, exist_ok=True)
-    ax = plot.shortfall_timeline(result, bloc=bloc)
+    ax = plot.shortfall_timeline(result, bloc=bloc, commodity=chart)
     png = out / f"{scn.name}_shortfall.png"
     figure = ax.get_figure(root=True)
     assert figure is not None

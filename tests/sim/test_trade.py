@@ -202,3 +202,18 @@ def test_commodity_qualification_days_override_the_world_setting() -> None:
     short = _short(ss.run(build(data), seed=0), "USA")
     assert int(np.flatnonzero(short > 0)[0]) == 10 + 5
     assert int(np.flatnonzero(short > 0)[-1]) == 4 + 20 + 5 - 1
+
+
+def test_essential_share_lets_lines_without_the_input_run() -> None:
+    # oxide is needed by a quarter of the JPN maker's lines; once it runs out the maker
+    # still makes 75% of its capacity (15 of 20 a day) against 15 a day of demand
+    world = _content_world(0.001)
+    world["recipes"][0]["essential_share"] = 0.25
+    world["events"] = [ban(commodities=["oxide"])]
+    world["facilities"][1]["capacity_per_year"] = 365 * 12.0
+    res = ss.run(build(world), seed=0)
+    c = res.countries.index("JPN")
+    made = res.production[:, res.facilities.index("jp_maker")]
+    assert made[200:] == pytest.approx(np.full(100, 9.0))  # 0.75 x 12
+    assert res.cubes["shortfall"][:, c].sum() + _short(res, "USA").sum() > 0
+    assert res.mass_balance()["relative_residual"].max() < 1e-9

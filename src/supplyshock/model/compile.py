@@ -82,20 +82,23 @@ class _Buyers:
     tier: IntArray
     label: tuple[str, ...]  # stable name of each buyer, for keyed random draws
     per_unit: FloatArray  # [inputs, t]
+    essential: FloatArray  # [inputs] share of output that needs the input
     demand: FloatArray  # [markets, t]
     n_inputs: int
 
 
 def _buyers(ix: ScenarioIndex, draws: Drawer, fac_country: IntArray) -> _Buyers:
     """One buyer per facility input (recipe row), then one per demand row."""
-    recipes: dict[str, list[tuple[int, float]]] = defaultdict(list)
+    recipes: dict[str, list[tuple[int, float, float]]] = defaultdict(list)
     for r in ix.scn.recipes:
-        recipes[r.recipe].append((ix.commodity[r.input], r.per_unit))
+        recipes[r.recipe].append((ix.commodity[r.input], r.per_unit, r.essential_share))
     rows: list[tuple[int, int, int, int]] = []
     labels: list[str] = []
     per_unit = []
+    essential = []
     for i, f in enumerate(ix.facilities):
-        for k, amount in recipes.get(f.recipe, []):
+        for k, amount, share in recipes.get(f.recipe, []):
+            essential.append(share)
             rows.append((i, int(fac_country[i]), k, 2))
             labels.append(f"{f.id}<{ix.scn.commodities[k].id}")
             thrift = _shifts(ix, ix.commodity[f.output], int(fac_country[i]), k)
@@ -118,6 +121,7 @@ def _buyers(ix: ScenarioIndex, draws: Drawer, fac_country: IntArray) -> _Buyers:
         tier=cols[3],
         label=tuple(labels),
         per_unit=np.vstack(per_unit) if per_unit else np.zeros((0, ix.T)),
+        essential=np.array(essential, dtype=np.float64),
         demand=demand,
         n_inputs=n_inputs,
     )
@@ -363,6 +367,7 @@ def compile_scenario(
         buyer_commodity=buyers.commodity,
         buyer_tier=buyers.tier,
         per_unit=buyers.per_unit,
+        essential=buyers.essential,
         cover_days=cover,
         demand=buyers.demand,
         n_inputs=buyers.n_inputs,

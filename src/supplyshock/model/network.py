@@ -135,6 +135,7 @@ class Network:
     buyer_commodity: IntArray  # [b]
     buyer_tier: IntArray  # [b]
     per_unit: FloatArray  # [b, t] input per unit output, incl. yield and thrifting
+    essential: FloatArray  # [b] share of the output that needs the input (1 = all)
     cover_days: FloatArray  # [b]
     demand: FloatArray  # [m, t] market demand per day, incl. growth and shifts
     n_inputs: int

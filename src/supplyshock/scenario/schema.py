@@ -157,9 +157,17 @@ class Facility(Sourced):
 
 
 class Recipe(Sourced):
+    """One input of a named recipe: ``per_unit`` of it per unit of output on average.
+
+    ``essential_share`` is the share of the output that cannot be made without this input
+    (default 1: all of it). Without the input a facility still makes the rest, e.g. a fab's
+    silicon wafers without gallium, which only its compound-semiconductor lines need.
+    """
+
     recipe: str = Field(min_length=1)
     input: str
     per_unit: Positive
+    essential_share: Annotated[float, AfterValidator(_finite), Field(gt=0, le=1)] = 1.0
 
 
 class Lane(Sourced):

@@ -49,6 +49,7 @@ class Stepper:
         self.B, self.F, self.L = net.n_buyers, len(net.facilities), net.n_links
         self.K, self.O = len(net.commodities), len(net.origins)
         self.in_fac = net.buyer_facility[: self.n_in]
+        self.essential = net.essential
         self.in_comm = net.buyer_commodity[: self.n_in]
         self.market_comm = net.buyer_commodity[self.n_in :]
         self.in_price = net.price[self.in_comm]
@@ -203,10 +204,22 @@ class Stepper:
         possible = np.minimum(cap, wanted)
         production = possible.copy()
         if n_in:
-            ratio = np.maximum(s.inv[:n_in], 0.0) / per_unit
-            limit = np.minimum.reduceat(ratio, self.first_input)
-            production[self.makers] = np.minimum(possible[self.makers], limit)
-        use = production[self.in_fac] * per_unit
+            # A share ``ess`` of a facility's lines needs input i (at per_unit / ess per unit);
+            # the other lines, (1 - ess) of capacity, run without it (Recipe.essential_share).
+            ess = self.essential
+            line_cap = cap[self.in_fac]
+            needing = np.maximum(s.inv[:n_in], 0.0) * ess / per_unit  # output i's stock allows
+            limit = (1.0 - ess) * line_cap + np.minimum(ess * line_cap, needing)
+            production[self.makers] = np.minimum(
+                possible[self.makers], np.minimum.reduceat(limit, self.first_input)
+            )
+            output = production[self.in_fac]
+            on_needing_lines = np.minimum(
+                needing, np.maximum(ess * output, output - (1 - ess) * line_cap)
+            )
+            use = on_needing_lines * per_unit / ess
+        else:
+            use = np.zeros(0)
         s.inv[:n_in] -= use
         s.out += production
         if self.O:
