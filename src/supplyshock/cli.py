@@ -172,3 +172,7 @@ def list_scenarios() -> None:
 
 
 register(app)
+
+
+if __name__ == "__main__":
+    app()

@@ -21,7 +21,8 @@ errors = Console(stderr=True)
 
 
 def _die(message: str, code: int = 2) -> typer.Exit:
-    errors.print(f"[red]error:[/red] {message}", highlight=False)
+    """Print a one-line error (never wrapped) and return the exit to raise."""
+    typer.echo(f"error: {message}", err=True)
     return typer.Exit(code=code)
 
 

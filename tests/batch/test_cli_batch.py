@@ -84,3 +84,38 @@ def test_bad_input_gives_one_line_and_nonzero_exit(
     assert result.exit_code != 0
     assert message in result.output
     assert "Traceback" not in result.output
+
+
+def test_ctrl_c_stops_cleanly_and_the_rerun_resumes(tmp_path: Path, scenario_file: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "interrupted"
+    argv = [
+        sys.executable,
+        "-m",
+        "supplyshock.cli",
+        "batch",
+        str(scenario_file),
+        "-n",
+        "400",
+        "--chunk-size",
+        "2",
+        "--workers",
+        "1",
+        "--out",
+        str(out),
+    ]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(out.glob("chunks/metrics-*.parquet"))) < 2:
+        time.sleep(0.1)
+    os.kill(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "rerun to resume" in err
+    assert "Traceback" not in err
+    assert not list(out.glob("chunks/*.partial"))
