@@ -131,3 +131,14 @@ def test_summary_and_compare(tmp_path: Path) -> None:
     fan = a.timeseries_quantiles("USA", "magnet")
     assert (fan["q05"] <= fan["q95"] + 1e-12).all()
     assert np.isfinite(fan["mean"]).all()
+
+
+def test_common_stream_makes_runs_a_function_of_the_plan(tmp_path: Path) -> None:
+    scn = uncertain_scenario()
+    row = design(scn, 1, seed=3).iloc[0].to_dict()
+    plan = pd.DataFrame([row, row, row])
+    same = run_batch(scn, 3, seed=1, out=tmp_path / "a", plan=plan, workers=1, common_stream=True)
+    own = run_batch(scn, 3, seed=1, out=tmp_path / "b", plan=plan, workers=1)
+    usa = "level == 'country' and region == 'USA'"
+    assert same.metrics().query(usa)["shortfall"].nunique() == 1
+    assert own.metrics().query(usa)["shortfall"].nunique() > 1

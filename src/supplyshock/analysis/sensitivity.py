@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from supplyshock.batch.runner import run_batch
-from supplyshock.batch.sampling import inverse_cdf, uncertain_parameters
+from supplyshock.batch.sampling import design, inverse_cdf, uncertain_parameters
 from supplyshock.errors import SupplyshockError
 from supplyshock.scenario.distributions import Choice, Distribution
 from supplyshock.scenario.io import load_scenario
@@ -136,11 +136,27 @@ def scenario_metric(
     executor: Executor | None,
     workers: int | None,
 ) -> Evaluate:
-    """An ``evaluate`` function: run a design as a batch and read one metric per run."""
+    """An ``evaluate`` function: run a design as a batch and read one metric per run.
+
+    Parameters outside the design are held at one draw from ``seed``, and every run uses the
+    same random stream for in-run events, so the output is a deterministic function of the
+    studied parameters, as variance-based indices assume.
+    """
+    held = design(scenario, 1, seed).iloc[0]  # parameters not studied: one draw, held fixed
 
     def evaluate(plan: pd.DataFrame) -> np.ndarray:
+        full = plan.copy()
+        for key in held.index.difference(plan.columns):
+            full[key] = held[key]
         batch = run_batch(
-            scenario, len(plan), seed, out=out, plan=plan, executor=executor, workers=workers
+            scenario,
+            len(plan),
+            seed,
+            out=out,
+            plan=full,
+            executor=executor,
+            workers=workers,
+            common_stream=True,
         )
         frame = batch.metrics(output.level)
         chosen = frame[

@@ -61,11 +61,17 @@ def run_chunk(
     seed: int,
     replications: Sequence[int],
     overrides: Sequence[Mapping[str, float]],
+    common_stream: bool = False,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run and reduce the given replications (executed on a worker)."""
+    """Run and reduce the given replications (executed on a worker).
+
+    With ``common_stream`` every replication uses the random stream of replication 0, so that
+    runs differ only by their parameter values (common random numbers).
+    """
     metrics, series = [], []
     for i, params in zip(replications, overrides, strict=True):
-        result = run(scenario, seed=child_seed(seed, i), overrides=params)
+        stream = child_seed(seed, 0 if common_stream else i)
+        result = run(scenario, seed=stream, overrides=params)
         m, s = reduce_run(result, i)
         metrics.append(m)
         series.append(s)

@@ -95,6 +95,7 @@ def run_batch(
     chunk_size: int = 25,
     method: Method = "random",
     plan: pd.DataFrame | None = None,
+    common_stream: bool = False,
     progress: Callable[[int, int], None] | None = None,
 ) -> BatchResult:
     """Run ``n`` replications of ``scenario`` and store them under ``out``.
@@ -103,7 +104,9 @@ def run_batch(
     ``Client(...).get_executor()`` included); without one, ``workers`` processes are used
     (default: all cores; ``workers=1`` runs in this process). ``plan`` replaces the sampled
     design with given parameter values (one row per replication, columns named by parameter
-    key), e.g. a SALib sample. ``progress(done, total)`` is called after each chunk.
+    key), e.g. a SALib sample; with ``common_stream`` all replications share one random stream
+    for in-run events, so they differ only by ``plan`` (as sensitivity analysis wants).
+    ``progress(done, total)`` is called after each chunk.
     """
     if n <= 0:
         raise BatchError(f"n must be positive, got {n}")
@@ -120,6 +123,8 @@ def run_batch(
             raise BatchError(f"the design has {len(plan)} rows but n is {n}")
         digest = pd.util.hash_pandas_object(plan, index=True).sum()
         label = f"custom:{int(digest) & 0xFFFFFFFFFFFF:x}"
+    if common_stream:
+        label += "+common-stream"
     _prepare(out, _manifest(scenario, n, seed, chunk_size, label), plan)
     rows = plan.to_dict("records")
     chunks = [list(range(s, min(s + chunk_size, n))) for s in range(0, n, chunk_size)]
@@ -129,7 +134,7 @@ def run_batch(
         progress(finished, len(chunks))
 
     def args(c: int) -> tuple[Any, ...]:
-        return (scenario, seed, chunks[c], [rows[i] for i in chunks[c]])
+        return (scenario, seed, chunks[c], [rows[i] for i in chunks[c]], common_stream)
 
     if executor is None and (workers == 1 or len(todo) <= 1):
         for c in todo:
