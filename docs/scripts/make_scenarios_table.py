@@ -19,7 +19,7 @@ DOCS = Path(__file__).resolve().parents[1]
 COMMODITIES = {
     "ndfeb_magnet": "magnets (t)",
     "dy_oxide": "Dy oxide (t)",
-    "wafer": "wafers (k)",
+    "gallium": "gallium (t)",
     "datacenter_capacity": "datacenter (MW)",
 }
 
@@ -29,7 +29,6 @@ def headline(result: ss.RunResult) -> dict[str, float]:
     and days from first magnet shortfall to recovery (NaN if not recovered)."""
     table = result.shortfall(by=["bloc", "commodity"], bloc="alliance").set_index("commodity")
     row = {label: float(table["shortfall"].get(c, 0.0)) for c, label in COMMODITIES.items()}
-    row["wafers (k)"] /= 1000.0
     members = [result.countries.index(c) for c in result.members("alliance")]
     k = result.commodities.index("ndfeb_magnet")
     demand = pd.Series(result.cubes["demand"][:, members, k].sum(axis=1), index=result.dates)
