@@ -35,3 +35,15 @@ def test_fifty_experiments_and_prim() -> None:
     box = prim.Prim(x, y > np.median(y), threshold=0.8).find_box()
     limits = box.box_lims[-1]
     assert "facilities[cn_maker].capacity_per_year" in limits.columns
+
+
+def test_bundled_scenario_model_is_named_and_picklable() -> None:
+    import pickle
+
+    model = ema_model("october_2025_suspended")
+    assert model.name.isalnum()
+    function = pickle.loads(pickle.dumps(model.function))
+    quantiles = {u.name: 0.5 for u in model.uncertainties}
+    first, again = model.function(**quantiles), function(**quantiles)
+    assert first == again
+    assert first["alliance_magnet_shortfall_t"] >= 0.0

@@ -217,3 +217,18 @@ def test_essential_share_lets_lines_without_the_input_run() -> None:
     assert made[200:] == pytest.approx(np.full(100, 9.0))  # 0.75 x 12
     assert res.cubes["shortfall"][:, c].sum() + _short(res, "USA").sum() > 0
     assert res.mass_balance()["relative_residual"].max() < 1e-9
+
+
+def test_python_built_scenarios_are_cross_checked_before_running() -> None:
+    from supplyshock.scenario import validate
+    from supplyshock.scenario.schema import Scenario
+
+    data = chain()
+    data["demand"][0]["commodity"] = "magnets"  # typo: no such commodity
+    with pytest.raises(ss.ScenarioError, match=r"demand.*commodity.*unknown commodity"):
+        validate(data)
+    with pytest.raises(ss.ScenarioError, match="unknown commodity"):
+        ss.run(Scenario.model_validate(data), seed=0)
+    data["horizon_days"] = -5
+    with pytest.raises(ss.ScenarioError, match="horizon_days"):
+        validate(data)

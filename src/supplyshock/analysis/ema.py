@@ -21,11 +21,13 @@ from typing import Any
 import numpy as np
 
 from supplyshock.batch.sampling import inverse_cdf, uncertain_parameters
+from supplyshock.errors import ScenarioError
+from supplyshock.scenario.checks import check
 from supplyshock.scenario.io import load_scenario
 from supplyshock.scenario.schema import Scenario
 from supplyshock.sim.engine import run
 
-__all__ = ["DEFAULT_OUTCOMES", "ema_model"]
+__all__ = ["DEFAULT_OUTCOMES", "ScenarioFunction", "ema_model"]
 
 DEFAULT_OUTCOMES: dict[str, tuple[str, str, str]] = {
     "alliance_magnet_shortfall_t": ("alliance", "ndfeb_magnet", "shortfall"),
@@ -34,6 +36,36 @@ DEFAULT_OUTCOMES: dict[str, tuple[str, str, str]] = {
     "alliance_datacenter_shortfall_mw": ("alliance", "datacenter_capacity", "shortfall"),
 }
 """Outcome name -> (region, commodity, metric); a region is a bloc or an ISO3 country."""
+
+
+class ScenarioFunction:
+    """The model function EMA calls: quantiles in, outcomes out. Picklable, so EMA's
+    multiprocessing evaluator can ship it to workers."""
+
+    def __init__(
+        self, scenario: Scenario, outcomes: Mapping[str, tuple[str, str, str]], seed: int
+    ) -> None:
+        self.scenario = scenario
+        self.outcomes = dict(outcomes)
+        self.seed = seed
+        problems = check(scenario)
+        if problems:
+            raise ScenarioError(problems)
+        self.specs = uncertain_parameters(scenario)
+
+    def __call__(self, **quantiles: float) -> dict[str, float]:
+        overrides = {
+            key: float(inverse_cdf(spec, np.array([quantiles[key]]))[0])
+            for key, spec in self.specs.items()
+        }
+        result = run(self.scenario, seed=self.seed, overrides=overrides, validate=False)
+        values: dict[str, float] = {}
+        for outcome, (region, commodity, metric) in self.outcomes.items():
+            by = "bloc" if region in result.blocs else "country"
+            table = result.shortfall(by=[by, "commodity"])
+            row = table[(table[by] == region) & (table["commodity"] == commodity)]
+            values[outcome] = float(row[metric].iloc[0]) if len(row) else 0.0
+        return values
 
 
 def ema_model(
@@ -45,29 +77,18 @@ def ema_model(
 ) -> Any:
     """An ``ema_workbench.Model`` whose uncertainties are the scenario's uncertain parameters.
 
-    Outcomes that do not apply to a scenario (no demand for that commodity there) are 0.
+    Each uncertainty is the parameter's quantile in [0, 1]; for a discrete choice the quantile
+    picks values in the order they are listed (``{choice: [true, false], p: [0.35, 0.65]}``
+    gives ``true`` below 0.35). Outcomes that do not apply to a scenario (no demand for that
+    commodity there) are 0. EMA model names must be alphanumeric, so the default name is the
+    scenario's name without other characters.
     """
     from ema_workbench import Model, RealParameter, ScalarOutcome
 
     scn = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    specs = uncertain_parameters(scn)
-    wanted = dict(outcomes or DEFAULT_OUTCOMES)
-
-    def simulate(**quantiles: float) -> dict[str, float]:
-        overrides = {
-            key: float(inverse_cdf(spec, np.array([quantiles[key]]))[0])
-            for key, spec in specs.items()
-        }
-        result = run(scn, seed=seed, overrides=overrides)
-        values: dict[str, float] = {}
-        for outcome, (region, commodity, metric) in wanted.items():
-            by = "bloc" if region in result.blocs else "country"
-            table = result.shortfall(by=[by, "commodity"])
-            row = table[(table[by] == region) & (table["commodity"] == commodity)]
-            values[outcome] = float(row[metric].iloc[0]) if len(row) else 0.0
-        return values
-
-    model = Model(name or scn.name.replace("-", "_"), function=simulate)
-    model.uncertainties = [RealParameter(key, 1e-6, 1 - 1e-6) for key in specs]
-    model.outcomes = [ScalarOutcome(outcome) for outcome in wanted]
+    function = ScenarioFunction(scn, outcomes or DEFAULT_OUTCOMES, seed)
+    label = name or "".join(ch for ch in scn.name if ch.isalnum()) or "supplyshock"
+    model = Model(label, function=function)
+    model.uncertainties = [RealParameter(key, 1e-6, 1 - 1e-6) for key in function.specs]
+    model.outcomes = [ScalarOutcome(outcome) for outcome in function.outcomes]
     return model

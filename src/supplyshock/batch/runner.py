@@ -26,7 +26,8 @@ import pandas as pd
 from supplyshock.batch.replicate import run_chunk
 from supplyshock.batch.result import BatchResult
 from supplyshock.batch.sampling import Method, design
-from supplyshock.errors import SupplyshockError
+from supplyshock.errors import ScenarioError, SupplyshockError
+from supplyshock.scenario.checks import check
 from supplyshock.scenario.io import load_scenario
 from supplyshock.scenario.schema import Scenario
 
@@ -114,6 +115,10 @@ def run_batch(
         raise BatchError(f"chunk_size must be positive, got {chunk_size}")
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
+    elif scenario.origin_file == "<python>":
+        problems = check(scenario)  # once here; replications then skip it
+        if problems:
+            raise ScenarioError(problems)
     out = Path(out)
     if plan is None:
         plan = design(scenario, n, seed, method)

@@ -3,7 +3,7 @@
 from supplyshock.scenario.bundled import DEFAULT_SCENARIO, bundled_scenarios
 from supplyshock.scenario.checks import check
 from supplyshock.scenario.distributions import Choice, Distribution
-from supplyshock.scenario.io import load_scenario
+from supplyshock.scenario.io import load_scenario, validate
 from supplyshock.scenario.schema import Scenario, World
 
 __all__ = [
@@ -15,4 +15,5 @@ __all__ = [
     "bundled_scenarios",
     "check",
     "load_scenario",
+    "validate",
 ]

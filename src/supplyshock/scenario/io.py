@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +23,7 @@ from supplyshock.scenario import schema
 from supplyshock.scenario.bundled import resolve
 from supplyshock.scenario.files import Located, open_failure, read_csv, read_yaml
 
-__all__ = ["TABLES", "Located", "load_scenario", "read_raw", "validate_raw"]
+__all__ = ["TABLES", "Located", "load_scenario", "read_raw", "validate", "validate_raw"]
 
 TABLES: dict[str, type[BaseModel]] = {
     "commodities": schema.Commodity,
@@ -352,3 +353,26 @@ def load_scenario(source: str | Path) -> schema.Scenario:
     if problems or result.scenario is None:
         raise ScenarioError(problems)
     return result.scenario
+
+
+def validate(data: Mapping[str, Any], file: str = "<python>") -> schema.Scenario:
+    """Validate and cross-check a scenario given as plain data (what a YAML file would hold,
+    with tables as lists of rows); raise one :class:`ScenarioError` listing every problem.
+
+    >>> validate({"name": "x", "start": "2025-01-01", "horizon_days": -1})  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    supplyshock.errors.ScenarioError: ... problems in scenario:
+    ...
+    """
+    from supplyshock.scenario.checks import check
+
+    try:
+        scenario = schema.Scenario.model_validate({**data, "origin_file": file})
+    except ValidationError as exc:
+        where = Located(None, file, "")
+        raise ScenarioError(_problems_from(exc.errors(), where, schema.Scenario)) from None
+    problems = check(scenario)
+    if problems:
+        raise ScenarioError(problems)
+    return scenario

@@ -10,9 +10,11 @@ from typing import Any
 import numpy as np
 import simpy
 
+from supplyshock.errors import ScenarioError
 from supplyshock.model.compile import compile_scenario
 from supplyshock.model.network import Network
 from supplyshock.results import RunResult
+from supplyshock.scenario.checks import check
 from supplyshock.scenario.io import load_scenario
 from supplyshock.scenario.schema import Scenario
 from supplyshock.sim.dice import Dice
@@ -65,20 +67,27 @@ def run(
     seed: int | np.random.SeedSequence | None = None,
     *,
     overrides: Mapping[str, float] | None = None,
+    validate: bool = True,
 ) -> RunResult:
     """Simulate one replication of ``scenario`` and return its :class:`RunResult`.
 
     ``seed`` makes the run reproducible: uncertain parameters and every random event (licence
     decisions, outages, qualification delays) come from generators spawned from it. ``overrides``
     fixes uncertain parameters by key (see ``result.provenance["draws"]`` for the keys).
+    A scenario built in Python is cross-checked first (``validate=False`` skips that, e.g.
+    for replications of a scenario already checked once).
 
     >>> import supplyshock as ss
     >>> res = ss.run("october_2025_suspended", seed=1)
-    >>> res.shortfall(by="commodity").columns.tolist()[:2]
-    ['commodity', 'shortfall_t']
+    >>> res.shortfall(by="commodity").columns.tolist()[:3]
+    ['commodity', 'unit', 'demand']
     """
     if not isinstance(scenario, Scenario):
-        scenario = load_scenario(scenario)
+        scenario = load_scenario(scenario)  # loading cross-checks it
+    elif validate and scenario.origin_file == "<python>":
+        problems = check(scenario)  # built in Python: not checked yet
+        if problems:
+            raise ScenarioError(problems)
     seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
     param_seq, sim_seq = seq.spawn(2)
     began = time.perf_counter()

@@ -1,0 +1,1 @@
+"""Model layer: a scenario compiled to integer-indexed arrays (the Network)."""

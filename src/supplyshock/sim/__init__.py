@@ -1,0 +1,1 @@
+"""Simulation layer: the daily step, dated policy processes, recording, and ``run``."""
