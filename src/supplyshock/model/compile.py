@@ -14,12 +14,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from supplyshock.errors import Problem, ScenarioError
-from supplyshock.model.arrays import stable_key, sum_by
+from supplyshock.model.arrays import stable_key
 from supplyshock.model.draws import Drawer
 from supplyshock.model.index import ScenarioIndex, ramp
-from supplyshock.model.network import BoolArray, FloatArray, IntArray, Network
+from supplyshock.model.links import build_links
+from supplyshock.model.network import FloatArray, IntArray, Network
 from supplyshock.model.policies import (
-    Links,
+    PolicyLinks,
     compile_amendments,
     compile_controls,
     compile_reserves,
@@ -75,7 +76,9 @@ def _shifts(ix: ScenarioIndex, commodity: int, country: int, input_: int | None)
 
 
 @dataclass(frozen=True)
-class _Buyers:
+class Buyers:
+    """One buyer per facility input (recipe row), then one per demand row (markets)."""
+
     facility: IntArray
     country: IntArray
     commodity: IntArray
@@ -87,7 +90,7 @@ class _Buyers:
     n_inputs: int
 
 
-def _buyers(ix: ScenarioIndex, draws: Drawer, fac_country: IntArray) -> _Buyers:
+def _buyers(ix: ScenarioIndex, draws: Drawer, fac_country: IntArray) -> Buyers:
     """One buyer per facility input (recipe row), then one per demand row."""
     recipes: dict[str, list[tuple[int, float, float]]] = defaultdict(list)
     for r in ix.scn.recipes:
@@ -114,7 +117,7 @@ def _buyers(ix: ScenarioIndex, draws: Drawer, fac_country: IntArray) -> _Buyers:
         rows.append((-1, c, k, d.tier))
         labels.append(f"{d.country}:{d.commodity}:{d.sector or m}")
     cols = np.array(rows, dtype=np.int64).reshape(-1, 4).T
-    return _Buyers(
+    return Buyers(
         facility=cols[0],
         country=cols[1],
         commodity=cols[2],
@@ -127,127 +130,8 @@ def _buyers(ix: ScenarioIndex, draws: Drawer, fac_country: IntArray) -> _Buyers:
     )
 
 
-@dataclass(frozen=True)
-class _Links:
-    buyer: IntArray
-    supplier: IntArray
-    lead: IntArray
-    weight: FloatArray
-    qualified: BoolArray
-
-
-def _lead_matrix(ix: ScenarioIndex, draws: Drawer) -> FloatArray:
-    """Lead time in days from country ``o`` to ``d`` at ``[o, d]``; NaN where no lane exists.
-
-    The most specific lane wins: (o, d), then (o, *), then (*, d), then (*, *), then
-    ``settings.default_lead_time_days``; domestic trade uses the domestic lead time unless an
-    exact (o, o) lane says otherwise.
-    """
-    st = ix.scn.settings
-    lead = np.full((ix.C, ix.C), np.nan)
-    if st.default_lead_time_days is not None:
-        lead[:] = draws.number("settings.default_lead_time_days", st.default_lead_time_days)
-    lanes = {
-        (lane.origin, lane.destination): draws.number(
-            f"lanes[{lane.origin}-{lane.destination}].lead_time_days", lane.lead_time_days
-        )
-        for lane in ix.scn.lanes
-    }
-    domestic = draws.number("settings.domestic_lead_time_days", st.domestic_lead_time_days)
-    ordered = sorted(lanes.items(), key=lambda kv: _specificity(kv[0]))
-    exact = [(pair, days) for pair, days in ordered if _specificity(pair) == 3]
-    for (origin, dest), days in [item for item in ordered if item not in exact]:
-        rows = slice(None) if origin == "*" else ix.country[origin]
-        cols = slice(None) if dest == "*" else ix.country[dest]
-        lead[rows, cols] = days
-    np.fill_diagonal(lead, domestic)  # before exact lanes, which may name a domestic pair
-    for (origin, dest), days in exact:
-        lead[ix.country[origin], ix.country[dest]] = days
-    return lead
-
-
-def _specificity(pair: tuple[str, str]) -> int:
-    """Order lanes from least to most specific, so that later assignments win."""
-    origin, dest = pair
-    return (origin != "*") * 2 + (dest != "*")
-
-
-def _links(
-    ix: ScenarioIndex,
-    draws: Drawer,
-    buyers: _Buyers,
-    fac: tuple[IntArray, IntArray],
-    nominal: FloatArray,
-) -> _Links:
-    """Every buyer to every producer of its commodity that a lane connects.
-
-    A link's weight is per unit of the supplier's capacity: orders split in proportion to
-    weight x capacity on the day. With supplier shares for (buyer country, commodity), only
-    countries with a positive share are qualified at the start. ``max_links_per_buyer``
-    keeps, per buyer, the qualified links first and then the largest alternatives.
-    """
-    fac_country, fac_output = fac
-    lead = _lead_matrix(ix, draws)
-    share = np.full((ix.C, ix.K, ix.C), np.nan)  # [buyer country, commodity, supplier country]
-    for row in ix.scn.supplier_shares:
-        bc, kc = ix.country[row.buyer], ix.commodity[row.commodity]
-        share[bc, kc] = np.nan_to_num(share[bc, kc])
-        share[bc, kc, ix.country[row.supplier]] = row.share
-    by_country = sum_by(fac_country * ix.K + fac_output, nominal, ix.C * ix.K).reshape(ix.C, ix.K)
-    by_commodity = sum_by(fac_output, nominal, ix.K)
-    limit = ix.scn.settings.max_links_per_buyer
-    parts: list[tuple[IntArray, ...]] = []
-    for k in range(ix.K):
-        sup = np.flatnonzero((fac_output == k) & (nominal > 1e-9))
-        buy = np.flatnonzero(buyers.commodity == k)
-        if len(sup) == 0 or len(buy) == 0:
-            continue
-        for start in range(0, len(buy), 512):  # bounded memory on large worlds
-            b = buy[start : start + 512, None]
-            days = lead[fac_country[sup][None, :], buyers.country[b]]
-            ok = np.isfinite(days) & (buyers.facility[b] != sup[None, :])
-            if not ix.scn.commodities[k].tradable:
-                ok &= fac_country[sup][None, :] == buyers.country[b]
-            frac = share[buyers.country[b], k, fac_country[sup][None, :]]
-            has_table = ~np.isnan(frac)
-            qualified = ~has_table | (frac > 0)
-            weight = np.where(
-                has_table & (frac > 0),
-                np.nan_to_num(frac) / by_country[fac_country[sup], k][None, :],
-                1.0 / by_commodity[k],
-            )
-            if limit is not None and len(sup) > limit:
-                score = np.where(ok, qualified * 1e300 + weight * nominal[sup][None, :], -1.0)
-                keep = np.zeros_like(ok)
-                top = np.argsort(-score, axis=1, kind="stable")[:, :limit]
-                np.put_along_axis(keep, top, True, axis=1)
-                ok &= keep
-            rows, cols = np.nonzero(ok)
-            parts.append(
-                (
-                    b[rows, 0],
-                    sup[cols],
-                    np.maximum(np.rint(days[rows, cols]), 1).astype(np.int64),
-                    weight[rows, cols],
-                    qualified[rows, cols],
-                )
-            )
-    if not parts:
-        empty = np.zeros(0, dtype=np.int64)
-        return _Links(empty, empty, empty, np.zeros(0), np.zeros(0, dtype=bool))
-    cols_ = [np.concatenate([p[i] for p in parts]) for i in range(5)]
-    order = np.lexsort((cols_[1], cols_[0]))  # buyer-major, then supplier
-    return _Links(
-        buyer=cols_[0][order].astype(np.int64),
-        supplier=cols_[1][order].astype(np.int64),
-        lead=cols_[2][order].astype(np.int64),
-        weight=cols_[3][order].astype(np.float64),
-        qualified=cols_[4][order].astype(bool),
-    )
-
-
 def _stocks(
-    ix: ScenarioIndex, draws: Drawer, buyers: _Buyers, fac_output: IntArray
+    ix: ScenarioIndex, draws: Drawer, buyers: Buyers, fac_output: IntArray
 ) -> tuple[FloatArray, FloatArray, list[tuple[schema.Stock, float | None]]]:
     """Days of cover per buyer and per facility output; the strategic stock rows."""
     st = ix.scn.settings
@@ -297,7 +181,7 @@ def compile_scenario(
     fac_output = np.array([ix.commodity[f.output] for f in ix.facilities], dtype=np.int64)
     capacity, capacity_day0 = _capacity(ix, draws)
     buyers = _buyers(ix, draws, fac_country)
-    links = _links(ix, draws, buyers, (fac_country, fac_output), capacity.max(axis=1))
+    links = build_links(ix, draws, buyers, (fac_country, fac_output), capacity.max(axis=1))
     link_export = fac_country[links.supplier] != buyers.country[links.buyer]
     tier = buyers.tier[links.buyer]
     rank = {
@@ -305,7 +189,7 @@ def compile_scenario(
         "pro_rata": np.zeros_like(tier),
         "domestic_first": link_export.astype(np.int64) * 100 + tier,
     }[st.allocation]
-    policy_links = Links(
+    policy_links = PolicyLinks(
         buyer_country=buyers.country[links.buyer],
         supplier_country=fac_country[links.supplier],
         commodity=fac_output[links.supplier],

@@ -22,7 +22,7 @@ from supplyshock.model.network import (
 from supplyshock.scenario import schema
 
 __all__ = [
-    "Links",
+    "PolicyLinks",
     "compile_amendments",
     "compile_controls",
     "compile_reserves",
@@ -32,7 +32,7 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class Links:
+class PolicyLinks:
     """What policy compilation needs to know about the trade links."""
 
     buyer_country: IntArray  # [l]
@@ -42,7 +42,7 @@ class Links:
 
 
 def compile_controls(
-    ix: ScenarioIndex, links: Links, draws: Drawer
+    ix: ScenarioIndex, links: PolicyLinks, draws: Drawer
 ) -> tuple[list[Control], list[str], dict[str, int]]:
     """Export controls as link masks; also the tracked origins and control ids -> index."""
     origins: list[str] = []

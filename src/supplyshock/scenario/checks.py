@@ -232,7 +232,6 @@ def _check_cycles(ck: _Checker) -> None:
 
 def _check_events(ck: _Checker) -> None:
     scn = ck.scn
-    ids = [e.id for e in scn.events if e.id]
     seen: set[str] = set()
     controls = {e.id for e in scn.events if isinstance(e, schema.ExportControl) and e.id}
     t = "events"
@@ -291,7 +290,6 @@ def _check_events(ck: _Checker) -> None:
             if e.input is not None:
                 ck.known(t, i, "input", e.input, ck.commodities, "commodity")
             ck.places(t, i, "countries", e.countries.include)
-    del ids
 
 
 def check(scenario: schema.Scenario, provenance: Provenance | None = None) -> list[Problem]:

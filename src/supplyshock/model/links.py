@@ -1,0 +1,143 @@
+"""Trade links: every buyer to every producer of its commodity that a lane connects.
+
+Lead times come from a country-by-country matrix built from the lanes (most specific lane
+wins); weights and initial qualification come from supplier shares.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from supplyshock.model.arrays import sum_by
+from supplyshock.model.draws import Drawer
+from supplyshock.model.index import ScenarioIndex
+from supplyshock.model.network import BoolArray, FloatArray, IntArray
+
+if TYPE_CHECKING:
+    from supplyshock.model.compile import Buyers
+
+__all__ = ["Links", "build_links"]
+
+
+@dataclass(frozen=True)
+class Links:
+    """The links of a compiled world, buyer-major."""
+
+    buyer: IntArray
+    supplier: IntArray
+    lead: IntArray
+    weight: FloatArray
+    qualified: BoolArray
+
+
+def _lead_matrix(ix: ScenarioIndex, draws: Drawer) -> FloatArray:
+    """Lead time in days from country ``o`` to ``d`` at ``[o, d]``; NaN where no lane exists.
+
+    The most specific lane wins: (o, d), then (o, *), then (*, d), then (*, *), then
+    ``settings.default_lead_time_days``; domestic trade uses the domestic lead time unless an
+    exact (o, o) lane says otherwise.
+    """
+    st = ix.scn.settings
+    lead = np.full((ix.C, ix.C), np.nan)
+    if st.default_lead_time_days is not None:
+        lead[:] = draws.number("settings.default_lead_time_days", st.default_lead_time_days)
+    lanes = {
+        (lane.origin, lane.destination): draws.number(
+            f"lanes[{lane.origin}-{lane.destination}].lead_time_days", lane.lead_time_days
+        )
+        for lane in ix.scn.lanes
+    }
+    domestic = draws.number("settings.domestic_lead_time_days", st.domestic_lead_time_days)
+    ordered = sorted(lanes.items(), key=lambda kv: _specificity(kv[0]))
+    exact = [(pair, days) for pair, days in ordered if _specificity(pair) == 3]
+    for (origin, dest), days in [item for item in ordered if item not in exact]:
+        rows = slice(None) if origin == "*" else ix.country[origin]
+        cols = slice(None) if dest == "*" else ix.country[dest]
+        lead[rows, cols] = days
+    np.fill_diagonal(lead, domestic)  # before exact lanes, which may name a domestic pair
+    for (origin, dest), days in exact:
+        lead[ix.country[origin], ix.country[dest]] = days
+    return lead
+
+
+def _specificity(pair: tuple[str, str]) -> int:
+    """Order lanes from least to most specific, so that later assignments win."""
+    origin, dest = pair
+    return (origin != "*") * 2 + (dest != "*")
+
+
+def build_links(
+    ix: ScenarioIndex,
+    draws: Drawer,
+    buyers: Buyers,
+    fac: tuple[IntArray, IntArray],
+    nominal: FloatArray,
+) -> Links:
+    """Every buyer to every producer of its commodity that a lane connects.
+
+    A link's weight is per unit of the supplier's capacity: orders split in proportion to
+    weight x capacity on the day. With supplier shares for (buyer country, commodity), only
+    countries with a positive share are qualified at the start. ``max_links_per_buyer``
+    keeps, per buyer, the qualified links first and then the largest alternatives.
+    """
+    fac_country, fac_output = fac
+    lead = _lead_matrix(ix, draws)
+    share = np.full((ix.C, ix.K, ix.C), np.nan)  # [buyer country, commodity, supplier country]
+    for row in ix.scn.supplier_shares:
+        bc, kc = ix.country[row.buyer], ix.commodity[row.commodity]
+        share[bc, kc] = np.nan_to_num(share[bc, kc])
+        share[bc, kc, ix.country[row.supplier]] = row.share
+    by_country = sum_by(fac_country * ix.K + fac_output, nominal, ix.C * ix.K).reshape(ix.C, ix.K)
+    by_commodity = sum_by(fac_output, nominal, ix.K)
+    limit = ix.scn.settings.max_links_per_buyer
+    parts: list[tuple[IntArray, ...]] = []
+    for k in range(ix.K):
+        sup = np.flatnonzero((fac_output == k) & (nominal > 1e-9))
+        buy = np.flatnonzero(buyers.commodity == k)
+        if len(sup) == 0 or len(buy) == 0:
+            continue
+        for start in range(0, len(buy), 512):  # bounded memory on large worlds
+            b = buy[start : start + 512, None]
+            days = lead[fac_country[sup][None, :], buyers.country[b]]
+            ok = np.isfinite(days) & (buyers.facility[b] != sup[None, :])
+            if not ix.scn.commodities[k].tradable:
+                ok &= fac_country[sup][None, :] == buyers.country[b]
+            frac = share[buyers.country[b], k, fac_country[sup][None, :]]
+            has_table = ~np.isnan(frac)
+            qualified = ~has_table | (frac > 0)
+            weight = np.where(
+                has_table & (frac > 0),
+                np.nan_to_num(frac) / by_country[fac_country[sup], k][None, :],
+                1.0 / by_commodity[k],
+            )
+            if limit is not None and len(sup) > limit:
+                score = np.where(ok, qualified * 1e300 + weight * nominal[sup][None, :], -1.0)
+                keep = np.zeros_like(ok)
+                top = np.argsort(-score, axis=1, kind="stable")[:, :limit]
+                np.put_along_axis(keep, top, True, axis=1)
+                ok &= keep
+            rows, cols = np.nonzero(ok)
+            parts.append(
+                (
+                    b[rows, 0],
+                    sup[cols],
+                    np.maximum(np.rint(days[rows, cols]), 1).astype(np.int64),
+                    weight[rows, cols],
+                    qualified[rows, cols],
+                )
+            )
+    if not parts:
+        empty = np.zeros(0, dtype=np.int64)
+        return Links(empty, empty, empty, np.zeros(0), np.zeros(0, dtype=bool))
+    cols_ = [np.concatenate([p[i] for p in parts]) for i in range(5)]
+    order = np.lexsort((cols_[1], cols_[0]))  # buyer-major, then supplier
+    return Links(
+        buyer=cols_[0][order].astype(np.int64),
+        supplier=cols_[1][order].astype(np.int64),
+        lead=cols_[2][order].astype(np.int64),
+        weight=cols_[3][order].astype(np.float64),
+        qualified=cols_[4][order].astype(bool),
+    )
