@@ -16,8 +16,9 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import resource
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import tracemalloc
@@ -137,17 +138,32 @@ def batch(scn: ss.Scenario, n: int) -> dict[str, Any]:
     }
 
 
+MEMORY_PROBE = """
+import sys, tempfile
+from supplyshock.batch import run_batch
+from supplyshock.examples import synthetic_world
+scn = synthetic_world(20, 4, seed=2, horizon_days=365, controls=False)
+with tempfile.TemporaryDirectory() as folder:
+    run_batch(scn, int(sys.argv[1]), seed=1, out=folder, workers=1, chunk_size=50)
+# VmHWM is this process's own peak RSS (getrusage's maxrss is inherited across fork/exec)
+status = open("/proc/self/status").read().split("VmHWM:")[1].split()[0]
+print(int(status) / 1024)
+"""
+
+
 def memory(sizes: list[int]) -> dict[str, Any]:
-    """Peak RSS of this process after in-process batches of growing n (small scenario)."""
-    scn = synthetic_world(20, 4, seed=2, horizon_days=365, controls=False)
+    """Peak RSS of a fresh process running an in-process batch of n (small scenario)."""
     rows = []
     for n in sizes:
-        with tempfile.TemporaryDirectory() as folder:
-            run_batch(scn, n, seed=1, out=folder, workers=1, chunk_size=50)
+        began = time.perf_counter()
+        done = subprocess.run(
+            [sys.executable, "-c", MEMORY_PROBE, str(n)], check=True, capture_output=True, text=True
+        )
         rows.append(
             {
                 "replications": n,
-                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "peak_rss_mb": float(done.stdout.strip()),
+                "wall_time_s": time.perf_counter() - began,
             }
         )
     return {"runs": rows, "growth_mb": rows[-1]["peak_rss_mb"] - rows[0]["peak_rss_mb"]}
@@ -195,8 +211,15 @@ def markdown(result: dict[str, Any]) -> str:
         ]
     if "memory" in result:
         m = result["memory"]
-        lines += ["", "| batch size (small scenario) | peak RSS (MB) |", "|---:|---:|"]
-        lines += [f"| {r['replications']:,} | {r['peak_rss_mb']:.0f} |" for r in m["runs"]]
+        lines += [
+            "",
+            "| batch size (small scenario) | peak RSS (MB) | wall time (s) |",
+            "|---:|---:|---:|",
+        ]
+        lines += [
+            f"| {r['replications']:,} | {r['peak_rss_mb']:.0f} | {r['wall_time_s']:.0f} |"
+            for r in m["runs"]
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -221,7 +244,7 @@ def main() -> None:
     if not args.quick:
         result["batch"] = batch(scn, args.replications)
         result["scaling"] = scaling([100, 1000, 10_000], [1, 3, 10])
-        result["memory"] = memory([500, 5000])
+        result["memory"] = memory([1000, 10_000])
     args.out.mkdir(parents=True, exist_ok=True)
     name = "quick" if args.quick else "latest"
     (args.out / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
