@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,7 +20,8 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-console = Console()
+# Tables are wide; when printing to a file or pipe, do not squeeze them to 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 132)
 errors = Console(stderr=True)
 
 __all__ = ["app"]

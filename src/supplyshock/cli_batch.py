@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any, cast
@@ -16,7 +17,8 @@ from supplyshock.errors import ScenarioError, SupplyshockError
 
 __all__ = ["register"]
 
-console = Console()
+# Tables are wide; when printing to a file or pipe, do not squeeze them to 80 columns.
+console = Console(width=None if sys.stdout.isatty() else 132)
 errors = Console(stderr=True)
 
 
