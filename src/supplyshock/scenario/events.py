@@ -1,0 +1,238 @@
+"""Policy events on a scenario's timeline: controls, suspensions, shocks, responses."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, Field, model_validator
+
+from supplyshock.scenario.fields import (
+    FlagOrChoice,
+    Fraction,
+    NonNegative,
+    Record,
+    StrList,
+    Uncertain,
+    check_finite,
+)
+from supplyshock.scenario.tables import Facility
+
+__all__ = [
+    "Amend",
+    "CapacityShock",
+    "CommoditySelector",
+    "ContentRule",
+    "DemandShift",
+    "DestinationSelector",
+    "Event",
+    "EventBase",
+    "ExportControl",
+    "NewCapacity",
+    "Resume",
+    "StockpileRelease",
+    "Suspend",
+]
+
+
+class CommoditySelector(Record):
+    ids: StrList = Field(default_factory=list)
+    """Commodity ids (a list or a single id may also be written directly)."""
+    category: StrList = Field(default_factory=list)
+    """Commodity categories; every commodity in them is selected."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_list(cls, data: Any) -> Any:
+        if isinstance(data, list | str):
+            return {"ids": data}
+        return data
+
+
+class DestinationSelector(Record):
+    """``all``, a list of countries/blocs, or ``{all_except: [...]}``."""
+
+    include: StrList = Field(default_factory=list)
+    """Countries or blocs selected (bloc membership on the event's start date)."""
+    all_except: StrList | None = None
+    """Every country except these countries or blocs."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_short(cls, data: Any) -> Any:
+        if data == "all":
+            return {"all_except": []}
+        if isinstance(data, list | str):
+            return {"include": data}
+        return data
+
+
+class ContentRule(Record):
+    origin: str
+    """Country whose share of content is measured (ISO3)."""
+    threshold: Fraction
+    """Value share at or above which foreign-made goods fall under the control (0.001 = 0.1%)."""
+
+
+class EventBase(Record):
+    id: str = ""
+    """Identifier: suspensions and amendments name controls by it; a scenario's event
+    replaces an inherited event with the same id."""
+    description: str = ""
+    """What the event stands for."""
+    source: str = ""
+    """Where the event and its numbers come from."""
+
+
+class ExportControl(EventBase):
+    type: Literal["export_control"]
+    """An export control by one country."""
+    exporter: str
+    """Country imposing the control (ISO3)."""
+    commodities: CommoditySelector
+    """Commodities covered: ids and/or categories."""
+    destinations: DestinationSelector = DestinationSelector(all_except=[])
+    """Destinations covered (default: all)."""
+    mode: Literal["ban", "license", "quota"]
+    """ban: no exports; license: each flow needs a licence; quota: exports capped per year."""
+    approval_probability: Uncertain = 1.0
+    """Chance that a licence application is granted (license mode)."""
+    processing_days: Uncertain = 45.0
+    """Days from application to decision (a distribution is drawn per application)."""
+    licensed_share: Fraction = 1.0
+    """Share of a buyer's normal need that a granted licence allows."""
+    coverage: Uncertain = 1.0
+    """Share of each flow the control applies to (e.g. only Dy/Tb-bearing magnets)."""
+    quota_per_year: NonNegative | None = None
+    """Export cap in units per year (quota mode)."""
+    content_rule: ContentRule | None = None
+    """Extend the control to foreign-made goods with at least this share of origin content."""
+    start: dt.date
+    """First day in force."""
+    end: dt.date | None = None
+    """First day no longer in force; empty: never ends."""
+
+    @model_validator(mode="after")
+    def _mode_fields(self) -> ExportControl:
+        if self.mode == "quota" and self.quota_per_year is None:
+            raise ValueError("mode 'quota' needs quota_per_year")
+        return self
+
+
+class Suspend(EventBase):
+    type: Literal["suspend"]
+    """A suspension of a control."""
+    control: str
+    """Id of the suspended export control."""
+    start: dt.date
+    """First day of the suspension."""
+    end: dt.date | None = None
+    """Day the suspension ends; empty: never."""
+    snapback: FlagOrChoice = False
+    """Whether the control returns when the suspension ends: true/false, a probability,
+    or a choice."""
+    snapback_delay_days: Uncertain = 0.0
+    """Days after the end of the suspension until the control returns."""
+
+
+class Resume(EventBase):
+    type: Literal["resume"]
+    """Ends every suspension of a control early."""
+    control: str
+    """Id of the export control."""
+    start: dt.date
+    """Day the control is in force again."""
+
+
+class Amend(EventBase):
+    """Change a control's terms from ``start`` on, keeping licences already granted."""
+
+    type: Literal["amend"]
+    """New terms for a control."""
+    control: str
+    """Id of the export control."""
+    start: dt.date
+    """First day of the new terms."""
+    approval_probability: Uncertain | None = None
+    """New approval probability; empty: unchanged."""
+    processing_days: Uncertain | None = None
+    """New processing time for applications filed from now on; empty: unchanged."""
+    coverage: Uncertain | None = None
+    """New coverage; empty: unchanged."""
+    licensed_share: Fraction | None = None
+    """New licensed share; empty: unchanged."""
+
+
+class CapacityShock(EventBase):
+    type: Literal["capacity_shock"]
+    """A loss of capacity (accident, flood, strike, quota cut)."""
+    facility: str | None = None
+    """Facility hit (or give a country)."""
+    country: str | None = None
+    """Country whose facilities are hit."""
+    output: str | None = None
+    """Only facilities making this commodity."""
+    share_lost: Uncertain
+    """Share of capacity lost (0–1)."""
+    start: dt.date
+    """First day of the loss."""
+    end: dt.date | None = None
+    """First day back to normal; empty: permanent."""
+
+    @model_validator(mode="after")
+    def _target(self) -> CapacityShock:
+        if self.facility is None and self.country is None:
+            raise ValueError("give a facility or a country")
+        return self
+
+
+class NewCapacity(EventBase):
+    type: Literal["new_capacity"]
+    """A new facility, with its own start date and ramp."""
+    facility: Facility
+    """The facility, with the same fields as a facilities-table row."""
+
+
+class StockpileRelease(EventBase):
+    type: Literal["stockpile_release"]
+    """A scheduled release from a strategic reserve."""
+    holder: str
+    """Country holding the strategic reserve (ISO3)."""
+    commodity: str
+    """Commodity released."""
+    rate_per_day: NonNegative
+    """Units released per day, on top of any triggered release."""
+    start: dt.date
+    """First day of the release."""
+    end: dt.date | None = None
+    """First day without it; empty: until the reserve is empty."""
+
+
+class DemandShift(EventBase):
+    type: Literal["demand_shift"]
+    """A change in demand, or with input set, in an input's use per unit (thrifting)."""
+    countries: DestinationSelector = DestinationSelector(all_except=[])
+    """Countries affected (default: all)."""
+    commodity: str
+    """Commodity whose demand (or whose makers' recipe) changes."""
+    input: str | None = None
+    """If set, this input's use per unit of commodity changes instead of demand."""
+    change: Annotated[float, AfterValidator(check_finite), Field(gt=-1)]
+    """Relative change once fully phased in (-0.3 = 30% less)."""
+    start: dt.date
+    """First day of the change."""
+    lag_days: NonNegative = 0.0
+    """Days over which the change phases in linearly."""
+
+
+Event = Annotated[
+    ExportControl
+    | Suspend
+    | Resume
+    | Amend
+    | CapacityShock
+    | NewCapacity
+    | StockpileRelease
+    | DemandShift,
+    Field(discriminator="type"),
+]

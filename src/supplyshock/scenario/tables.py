@@ -1,0 +1,234 @@
+"""World tables: commodities, countries, blocs, facilities, recipes, lanes, shares, demand,
+stocks, and the simulation settings. Field names are CSV column names."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, Field, model_validator
+
+from supplyshock.scenario.fields import (
+    Finite,
+    Fraction,
+    NonNegative,
+    Positive,
+    Record,
+    StrList,
+    Uncertain,
+    check_finite,
+)
+
+__all__ = [
+    "BlocMember",
+    "Commodity",
+    "Country",
+    "Demand",
+    "Facility",
+    "FacilityKind",
+    "Lane",
+    "Recipe",
+    "Settings",
+    "Sourced",
+    "Stock",
+    "SupplierShare",
+]
+
+
+class Sourced(Record):
+    """A table row that says where its numbers come from."""
+
+    source: str = ""
+    """Where the row's numbers come from (publication, year, table or page)."""
+    note: str = ""
+    """How an estimate was made: assumptions and arithmetic."""
+
+
+class Commodity(Sourced):
+    """A traded good. ``tradable: false`` keeps it in its country (e.g. datacenter MW);
+    ``qualification_days`` overrides the world setting for switching suppliers of it."""
+
+    id: str = Field(min_length=1)
+    """Identifier used in every other table."""
+    unit: str = "t"
+    """Unit of quantities (t, MW, unit, ...); results report it beside each number."""
+    usd_per_unit: Positive
+    """Value per unit in US$; weights origin shares for content rules."""
+    category: str = ""
+    """Group that controls can name (e.g. heavy_ree, ree_magnet)."""
+    tradable: bool = True
+    """False: only bought from facilities in the buyer's own country."""
+    qualification_days: Uncertain | None = None
+    """Days to qualify a new supplier of it; overrides settings.qualification_days."""
+
+
+class Country(Record):
+    iso3: str = Field(pattern=r"^[A-Z]{3}$")
+    """Three-letter code (ISO 3166 alpha-3, or e.g. ROW for rest of world)."""
+    name: str = ""
+    """Display name."""
+    source: str = ""
+    """Where the row comes from."""
+
+
+class BlocMember(Record):
+    country: str
+    """Member country (ISO3)."""
+    since: dt.date | None = None
+    """First day of membership; empty: from the start."""
+    until: dt.date | None = None
+    """Day membership ends; empty: never."""
+    source: str = ""
+    """Where the membership date comes from."""
+
+
+FacilityKind = Literal[
+    "mine",
+    "separator",
+    "refiner",
+    "metal_alloy",
+    "magnet_maker",
+    "fab",
+    "accelerator_maker",
+    "datacenter_builder",
+    "recycler",
+    "other",
+]
+
+
+class Facility(Sourced):
+    id: str = Field(min_length=1)
+    """Identifier, unique in the world."""
+    kind: FacilityKind
+    """Stage of the chain; kinds differ only in data, never in behaviour."""
+    country: str
+    """Country where the facility is (ISO3)."""
+    output: str
+    """Commodity it makes."""
+    capacity_per_year: Uncertain
+    """Output capacity in units of its commodity per year."""
+    recipe: str = ""
+    """Recipe name in the recipes table; empty: no inputs (mines, recyclers)."""
+    yield_: Fraction = Field(default=1.0, alias="yield")
+    """Output per unit of recipe inputs; inputs used are per_unit / yield."""
+    start: dt.date | None = None
+    """Commissioning date; empty: operating before the horizon."""
+    ramp_days: NonNegative = 0.0
+    """Days from start to full capacity (linear ramp)."""
+    outage_rate_per_year: NonNegative = 0.0
+    """Expected number of random outages per year."""
+    outage_days: Uncertain = 0.0
+    """Length of each outage in days (a distribution is drawn per outage)."""
+    output_days_of_cover: NonNegative | None = None
+    """Output buffer in days of orders; empty: settings.output_days_of_cover."""
+
+
+class Recipe(Sourced):
+    """One input of a named recipe: ``per_unit`` of it per unit of output on average.
+
+    ``essential_share`` is the share of the output that cannot be made without this input
+    (default 1: all of it). Without the input a facility still makes the rest, e.g. a fab's
+    silicon wafers without gallium, which only its compound-semiconductor lines need.
+    """
+
+    recipe: str = Field(min_length=1)
+    """Recipe name that facilities refer to."""
+    input: str
+    """Input commodity."""
+    per_unit: Positive
+    """Units of input per unit of output (before yield)."""
+    essential_share: Annotated[float, AfterValidator(check_finite), Field(gt=0, le=1)] = 1.0
+    """Share of output that needs this input (1: all of it)."""
+
+
+class Lane(Sourced):
+    origin: str
+    """Exporting country (ISO3) or * for any."""
+    destination: str
+    """Importing country (ISO3) or * for any."""
+    lead_time_days: Uncertain
+    """Days from shipment to arrival; drawn once per replication."""
+
+
+class SupplierShare(Sourced):
+    buyer: str
+    """Buying country (ISO3)."""
+    commodity: str
+    """Commodity bought."""
+    supplier: str
+    """Supplying country (ISO3); countries without a share are alternatives."""
+    share: Fraction
+    """Share of the buyer's purchases; shares per buyer and commodity sum to 1."""
+
+
+class Demand(Sourced):
+    country: str
+    """Country of the final demand (ISO3)."""
+    commodity: str
+    """Commodity demanded."""
+    per_year: Uncertain
+    """Demand in units per year at the start of the horizon."""
+    growth: Finite = 0.0
+    """Growth per year as a fraction (0.05 = 5% a year)."""
+    tier: int = Field(default=2, ge=1, le=9)
+    """Priority under scarcity: 1 is served first (e.g. defence)."""
+    sector: str = ""
+    """Label (EV, wind, defence, ...); also tells rows of one country apart."""
+
+
+class Stock(Sourced):
+    """Firm safety stock (``kind: firm``) or a strategic reserve (``kind: strategic``).
+
+    Firm stock is days of cover of the holder's own use. A strategic reserve holds
+    ``days_of_cover`` of its country's demand (or ``quantity``), releases ``release_rate_per_day``
+    when holders' stocks fall below ``release_trigger_days`` of cover, to the countries in
+    ``may_draw`` (default: its own country).
+    """
+
+    holder: str
+    """Country (ISO3) or facility id holding the stock."""
+    commodity: str
+    """Commodity held."""
+    kind: Literal["firm", "strategic"] = "firm"
+    """firm: safety stock of buyers; strategic: a government reserve."""
+    days_of_cover: Uncertain | None = None
+    """Size in days of the holder's use (give this or quantity)."""
+    quantity: NonNegative | None = None
+    """Size in units (strategic reserves; give this or days_of_cover)."""
+    release_trigger_days: NonNegative = 0.0
+    """A reserve releases when eligible buyers hold less than this many days."""
+    release_rate_per_day: NonNegative = 0.0
+    """Units a reserve releases per day while triggered."""
+    may_draw: StrList = Field(default_factory=list)
+    """Countries or blocs that may draw on a reserve (default: its own country)."""
+
+    @model_validator(mode="after")
+    def _one_amount(self) -> Stock:
+        if (self.days_of_cover is None) == (self.quantity is None):
+            raise ValueError("give exactly one of days_of_cover or quantity")
+        return self
+
+
+class Settings(Record):
+    allocation: Literal["priority", "pro_rata", "domestic_first"] = "priority"
+    """How a short supplier shares out: by tier then pro rata, pro rata, or home buyers first."""
+    order_smoothing_days: Positive = 7.0
+    """Days over which buyers close the gap between target and actual stock."""
+    domestic_lead_time_days: Uncertain = 2.0
+    """Lead time of trade within a country."""
+    default_lead_time_days: Uncertain | None = None
+    """Lead time where no lane matches; empty: no trade without a lane."""
+    input_days_of_cover: NonNegative = 30.0
+    """Default target stock of facility inputs, in days of use."""
+    market_days_of_cover: NonNegative = 30.0
+    """Default target stock of final-demand buyers, in days of demand."""
+    output_days_of_cover: NonNegative = 7.0
+    """Default output buffer of facilities, in days of orders."""
+    switch_after_days: int = Field(default=14, ge=1)
+    """Days of unfilled orders before a buyer starts qualifying alternatives."""
+    qualification_days: Uncertain = 90.0
+    """Days to qualify an alternative supplier (drawn per supplier)."""
+    recovery_window_days: int = Field(default=30, ge=1)
+    """Shortfall-free days needed after the last shortfall to count as recovered."""
+    max_links_per_buyer: int | None = Field(default=None, ge=1)
+    """At most this many suppliers per buyer (qualified first, then largest); for huge worlds."""
