@@ -20,16 +20,9 @@ from supplyshock import plot
 from supplyshock.batch import BatchResult, run_batch
 from supplyshock.plot.network import estimate_pairs, fell
 from tests.batch.test_batch import uncertain_scenario
-from tests.sim.builder import ban, build, chain
+from tests.sim.builder import US_RESERVE, ban, build, chain
 
-RESERVE = {
-    "holder": "USA",
-    "commodity": "magnet",
-    "kind": "strategic",
-    "quantity": 200.0,
-    "release_trigger_days": 31,
-    "release_rate_per_day": 100.0,
-}
+RESERVE = US_RESERVE
 SOBOL = pd.DataFrame(
     {
         "parameter": ["approval", "capacity", "lead_time"],

@@ -104,3 +104,14 @@ def two_suppliers(share_cn: float, qualification: object = 60, **kw: Any) -> dic
     )
     data["settings"].update({"qualification_days": qualification, "switch_after_days": 5})
     return data
+
+
+US_RESERVE: dict[str, Any] = {
+    "holder": "USA",
+    "commodity": "magnet",
+    "kind": "strategic",
+    "quantity": 200.0,
+    "release_trigger_days": 31,
+    "release_rate_per_day": 100.0,
+}
+"""A 200 t US strategic magnet reserve, released at up to 100 t/day below 31 days of cover."""

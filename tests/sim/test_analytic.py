@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import supplyshock as ss
-from tests.sim.builder import START, ban, build, chain
+from tests.sim.builder import START, US_RESERVE, ban, build, chain
 
 
 def _market(res: ss.RunResult, country: str = "USA", commodity: str = "magnet") -> tuple:
@@ -210,16 +210,7 @@ def test_demand_shift_scales_demand_after_lag() -> None:
 
 
 def test_reserve_release_delays_shortfall_by_its_size() -> None:
-    stocks = [
-        {
-            "holder": "USA",
-            "commodity": "magnet",
-            "kind": "strategic",
-            "quantity": 200.0,
-            "release_trigger_days": 31,
-            "release_rate_per_day": 100.0,
-        }
-    ]
+    stocks = [US_RESERVE]
     res = ss.run(build(chain(events=[ban()], stocks=stocks)), seed=0)
     # stock + pipeline last 35 days; 200 t released as the cover slips cover 20 more days
     assert _first_short(_market(res)[1]) == 30 + 5 + 20
