@@ -102,7 +102,7 @@ class ExportControl(EventBase):
     licensed_share: Fraction = 1.0
     """Share of a buyer's normal need that a granted licence allows."""
     coverage: Uncertain = 1.0
-    """Share of each flow the control applies to (e.g. only Dy/Tb-bearing magnets)."""
+    """Share of each flow a ban or licence applies to (e.g. only Dy/Tb-bearing magnets)."""
     quota_per_year: NonNegative | None = None
     """Export cap in units per year (quota mode)."""
     content_rule: ContentRule | None = None
