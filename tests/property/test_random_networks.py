@@ -72,8 +72,11 @@ def networks(draw: st.DrawFn) -> Scenario:
             "start": f"2025-0{draw(st.integers(1, 3))}-01",
             "approval_probability": draw(st.floats(0, 1)),
             "processing_days": draw(st.integers(1, 60)),
-            "quota_per_year": draw(st.floats(0, 2000)),
         }
+        if mode == "quota":
+            event["quota_per_year"] = draw(st.floats(0, 2000))
+        else:
+            event["coverage"] = draw(st.sampled_from([1.0, draw(st.floats(0, 1))]))
         if draw(st.booleans()):
             event["content_rule"] = {"origin": countries[0], "threshold": draw(st.floats(0, 0.5))}
         events.append(event)

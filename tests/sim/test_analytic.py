@@ -256,3 +256,17 @@ def test_amend_coverage_narrows_a_ban() -> None:
     events = [ban(), {"type": "amend", "control": "ban", "start": START, "coverage": 0.5}]
     res = ss.run(build(chain(market_cover=0, events=events)), seed=0)
     assert _market(res)[1][50:] == pytest.approx(np.full(250, 5.0))
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"mode": "quota", "quota_per_year": 100.0, "coverage": 0.5}, "coverage applies"),
+        ({"mode": "ban", "quota_per_year": 100.0}, "quota_per_year applies"),
+    ],
+)
+def test_control_fields_that_the_mode_would_ignore_are_refused(extra: dict, message: str) -> None:
+    from supplyshock.scenario import validate
+
+    with pytest.raises(ss.ScenarioError, match=message):
+        validate(chain(events=[ban(**extra)]))

@@ -116,6 +116,10 @@ class ExportControl(EventBase):
     def _mode_fields(self) -> ExportControl:
         if self.mode == "quota" and self.quota_per_year is None:
             raise ValueError("mode 'quota' needs quota_per_year")
+        if self.mode == "quota" and self.coverage != 1.0:
+            raise ValueError("coverage applies to modes 'ban' and 'license', not 'quota'")
+        if self.mode != "quota" and self.quota_per_year is not None:
+            raise ValueError(f"quota_per_year applies to mode 'quota', not {self.mode!r}")
         return self
 
 
