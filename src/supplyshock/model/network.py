@@ -54,11 +54,7 @@ class Control:
     licensed_share: float
     coverage: float
     quota_per_day: float
-
-    @property
-    def has_content(self) -> bool:
-        """Whether the content rule can reach any link at all."""
-        return bool(self.content.any())
+    has_content: bool  # the content rule can reach some link
 
 
 @dataclass(frozen=True)
@@ -168,10 +164,6 @@ class Network:
     init_buyer_origin: FloatArray  # [b, o] origin value shares
     init_output_origin: FloatArray  # [f, o]
     extra: dict[str, object] = field(default_factory=dict)
-
-    @property
-    def n_days(self) -> int:
-        return self.horizon
 
     @property
     def n_buyers(self) -> int:

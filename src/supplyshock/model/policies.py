@@ -82,6 +82,7 @@ def compile_controls(
                 licensed_share=e.licensed_share,
                 coverage=draws.number(f"events[{key}].coverage", e.coverage),
                 quota_per_day=(e.quota_per_year or 0.0) / 365.0,
+                has_content=bool(content.any()),
             )
         )
     return controls, origins, index
