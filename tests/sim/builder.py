@@ -72,6 +72,11 @@ def ban(start: str = START, **kw: Any) -> dict[str, Any]:
     return event
 
 
+def suspend(start: str = START, **kw: Any) -> dict[str, Any]:
+    """A suspension of the ``ban`` control from ``start`` (add ``end``, ``snapback``, ...)."""
+    return {"type": "suspend", "control": "ban", "start": start, **kw}
+
+
 def two_suppliers(share_cn: float, qualification: object = 60, **kw: Any) -> dict[str, Any]:
     """USA buys magnets from CHN (share ``share_cn``) and JPN; CHN bans exports on day 0.
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import supplyshock as ss
-from tests.sim.builder import START, US_RESERVE, ban, build, chain
+from tests.sim.builder import START, US_RESERVE, ban, build, chain, suspend
 
 
 def _market(res: ss.RunResult, country: str = "USA", commodity: str = "magnet") -> tuple:
@@ -100,13 +100,7 @@ def test_quota_caps_exports() -> None:
 def test_suspension_without_snapback_lifts_control_for_good() -> None:
     events = [
         ban(),
-        {
-            "type": "suspend",
-            "control": "ban",
-            "start": START,
-            "end": "2025-03-01",
-            "snapback": False,
-        },
+        suspend(end="2025-03-01", snapback=False),
     ]
     res = ss.run(build(chain(events=events)), seed=0)
     assert _market(res)[1].max() == 0.0
@@ -115,13 +109,7 @@ def test_suspension_without_snapback_lifts_control_for_good() -> None:
 def test_suspension_with_snapback_restores_control_at_end() -> None:
     events = [
         ban(),
-        {
-            "type": "suspend",
-            "control": "ban",
-            "start": START,
-            "end": "2025-03-02",
-            "snapback": True,
-        },
+        suspend(end="2025-03-02", snapback=True),
     ]  # end = day 60
     res = ss.run(build(chain(events=events)), seed=0)
     assert _first_short(_market(res)[1]) == 60 + 30 + 5
@@ -130,13 +118,7 @@ def test_suspension_with_snapback_restores_control_at_end() -> None:
 def test_snapback_probability_is_drawn_per_replication() -> None:
     events = [
         ban(),
-        {
-            "type": "suspend",
-            "control": "ban",
-            "start": START,
-            "end": "2025-03-02",
-            "snapback": {"choice": [True, False], "p": [0.5, 0.5]},
-        },
+        suspend(end="2025-03-02", snapback={"choice": [True, False], "p": [0.5, 0.5]}),
     ]
     scn = build(chain(events=events))
     outcomes = {ss.run(scn, seed=s).cubes["shortfall"].sum() > 0 for s in range(12)}
@@ -146,7 +128,7 @@ def test_snapback_probability_is_drawn_per_replication() -> None:
 def test_resume_ends_suspension_early() -> None:
     events = [
         ban(),
-        {"type": "suspend", "control": "ban", "start": START},
+        suspend(),
         {"type": "resume", "control": "ban", "start": "2025-02-10"},
     ]  # day 40
     res = ss.run(build(chain(events=events)), seed=0)
