@@ -52,7 +52,7 @@ def simulate(net: Network, seed: np.random.SeedSequence) -> tuple[Recorder, Stat
     policies = Policies(env, net, state, Dice(seed))
     policies.start()
     recorder = Recorder(net)
-    stepper = Stepper(net, state.pipe.shape[0])
+    stepper = Stepper(net)
     env.process(_days(env, net, state, stepper, policies, recorder))
     events = 0
     stop = float(net.horizon)

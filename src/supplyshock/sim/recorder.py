@@ -9,7 +9,6 @@ from __future__ import annotations
 import numpy as np
 from scipy import sparse
 
-from supplyshock.model.arrays import sum_by
 from supplyshock.model.network import FloatArray, IntArray, Network
 from supplyshock.sim.state import State
 from supplyshock.sim.step import Day
@@ -33,7 +32,6 @@ class Recorder:
         self.production = np.zeros((T, F))
         self.lost = np.zeros((T, F))
         self.reserves = np.zeros((T, R))
-        self.export_mask = net.link_export.astype(np.float64)
 
     def record(self, t: int, day: Day, s: State) -> None:
         B, F = self.B, self.F
@@ -43,9 +41,8 @@ class Recorder:
         row[B : B + F] = s.out
         row[B + F :] = s.reserve
         self.pipeline[t] = day.pipeline
-        exported = day.shipped * self.export_mask
-        self.exports[t] = sum_by(self.net.link_supplier, exported, F)
-        self.imports[t] = sum_by(self.net.link_buyer, exported, B)
+        self.exports[t] = day.exports
+        self.imports[t] = day.imports
         self.production[t] = day.production
         self.lost[t] = day.lost
         self.reserves[t] = s.reserve

@@ -1,9 +1,11 @@
-"""One simulated day for all facilities, buyers and links at once (vectorised numpy).
+"""One simulated day for all facilities, buyers and links at once.
 
 Order within a day: arrivals -> reserve releases -> orders -> policy gates -> production (to
 order, within capacity and inputs) -> allocation under scarcity -> shipments -> supplier
 switching -> final consumption. Quantities move as totals, never as items; origin content
-moves with them as quantity x share.
+moves with them as quantity x share. The loops over facilities, buyers and links are compiled
+(:mod:`supplyshock.sim.kernels`); policy gates, quotas and reserve releases, which change
+rarely or touch few entities, stay in numpy here.
 """
 
 from __future__ import annotations
@@ -14,76 +16,126 @@ import numpy as np
 
 from supplyshock.model.arrays import sum_by
 from supplyshock.model.network import BoolArray, FloatArray, IntArray, Network
-from supplyshock.model.steady import link_shares, output_origin
+from supplyshock.model.steady import link_shares
+from supplyshock.sim import kernels
 from supplyshock.sim.state import State
 
 __all__ = ["Day", "Stepper"]
 
-TINY = 1e-280  # floor for divisors: keeps ratios finite without changing any real quantity
-
 
 @dataclass
 class Day:
-    """What one day produced, for the recorder, plus requests for new policy processes."""
+    """What one day produced, for the recorder, plus requests for new policy processes.
+
+    The arrays are the stepper's work buffers: valid until the next day is stepped.
+    """
 
     production: FloatArray  # [f]
     lost: FloatArray  # [f] production lost for want of inputs
     delivered: FloatArray  # [m]
-    shipped: FloatArray  # [l]
     pipeline: FloatArray  # [b] goods on the way to each buyer, after today's shipments
+    exports: FloatArray  # [f] shipped across a border
+    imports: FloatArray  # [b] received from across a border (shipped today)
     apply_licences: list[tuple[int, IntArray]]  # (control, links) needing a new application
     qualify: IntArray  # links whose qualification starts today
 
 
-def _share(qty: FloatArray, org: FloatArray) -> FloatArray:
-    """Origin shares from origin quantities (zero where the stock is empty)."""
-    return np.divide(org, qty[:, None], out=np.zeros_like(org), where=qty[:, None] > 1e-12)
+@dataclass
+class Work:
+    """Per-day arrays, allocated once per run and overwritten every day."""
+
+    need: FloatArray  # [b]
+    target: FloatArray  # [b]
+    pipeline: FloatArray  # [b]
+    order: FloatArray  # [b]
+    imports: FloatArray  # [b]
+    cap: FloatArray  # [f]
+    received: FloatArray  # [f]
+    possible: FloatArray  # [f]
+    production: FloatArray  # [f]
+    exports: FloatArray  # [f]
+    weight: FloatArray  # [l]
+    split: FloatArray  # [l]
+    request: FloatArray  # [l]
+    shipped: FloatArray  # [l]
+    qualify: IntArray  # [l]
+    delivered: FloatArray  # [m]
+    use: FloatArray  # [i]
+    share_in: FloatArray  # [i, o]
+    made: FloatArray  # [f, o]
+    share_f: FloatArray  # [f, o]
+    triggered: BoolArray  # [r]
+    releasing: BoolArray  # [r]
+
+    @classmethod
+    def for_network(cls, net: Network) -> Work:
+        B, F, L, n_in = net.n_buyers, len(net.facilities), net.n_links, net.n_inputs
+        O, R = len(net.origins), len(net.reserves)  # noqa: E741
+        f = np.zeros
+        return cls(
+            need=f(B),
+            target=f(B),
+            pipeline=f(B),
+            order=f(B),
+            imports=f(B),
+            cap=f(F),
+            received=f(F),
+            possible=f(F),
+            production=f(F),
+            exports=f(F),
+            weight=f(L),
+            split=f(L),
+            request=f(L),
+            shipped=f(L),
+            qualify=f(L, dtype=np.int64),
+            delivered=f(B - n_in),
+            use=f(n_in),
+            share_in=f((n_in, O)),
+            made=f((F, O)),
+            share_f=f((F, O)),
+            triggered=f(R, dtype=bool),
+            releasing=f(R, dtype=bool),
+        )
 
 
 class Stepper:
     """Precomputed index arrays for a network and the daily update rule."""
 
-    def __init__(self, net: Network, horizon_slots: int) -> None:
+    def __init__(self, net: Network) -> None:
         self.net = net
         self.n_in = net.n_inputs
-        self.B, self.F, self.L = net.n_buyers, len(net.facilities), net.n_links
-        self.K, self.O = len(net.commodities), len(net.origins)
         self.in_fac = net.buyer_facility[: self.n_in]
+        if np.any(np.diff(self.in_fac) < 0):
+            raise ValueError("a facility's inputs must be contiguous buyers, in facility order")
         self.essential = net.essential
         self.in_comm = net.buyer_commodity[: self.n_in]
         self.market_comm = net.buyer_commodity[self.n_in :]
         self.in_price = net.price[self.in_comm]
         self.out_price = net.price[net.fac_output]
-        self.rank_masks = [net.link_rank == r for r in np.unique(net.link_rank)]
+        self.ranks = np.unique(net.link_rank)
         weight = net.link_weight * net.link_qualified
-        lead_share = link_shares(net.link_buyer, weight, self.B)
-        self.buyer_lead = sum_by(net.link_buyer, lead_share * net.link_lead, self.B)
+        lead_share = link_shares(net.link_buyer, weight, net.n_buyers)
+        self.buyer_lead = sum_by(net.link_buyer, lead_share * net.link_lead, net.n_buyers)
         # day-major copies of the schedules: one contiguous row per day
         self.capacity = np.ascontiguousarray(net.capacity.T)
         self.per_unit = np.ascontiguousarray(net.per_unit.T)
         self.demand = np.ascontiguousarray(net.demand.T)
-        # inputs of one facility are contiguous buyers: reduce them with reduceat
         self.makers, self.first_input = np.unique(self.in_fac, return_index=True)
-        # flat pipeline slot of each link's shipment, by day modulo the pipeline length
-        h = horizon_slots
-        self.slots = np.array(
-            [((d + net.link_lead) % h) * self.L + np.arange(self.L) for d in range(h)],
-            dtype=np.int64,
-        ).reshape(h, self.L)
-        self.open = np.ones(self.L)
-        self.unlimited = np.full(self.L, np.inf)
+        self.open = np.ones(net.n_links)
+        self.unlimited = np.full(net.n_links, np.inf)
         self._gate_cache: (
             tuple[int, dict[int, BoolArray], FloatArray, FloatArray, list[tuple[int, BoolArray]]]
             | None
         ) = None
-        # eligible buyers of all reserves, concatenated, for one reduceat per day
+        # eligible buyers of all reserves, concatenated
         eligible = [r.eligible_buyers for r in net.reserves]
         self.reserve_buyers = np.concatenate(eligible) if eligible else np.zeros(0, np.int64)
-        sizes = np.array([len(e) for e in eligible], dtype=np.int64)
-        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.int64)
-        self.reserve_nonempty = sizes > 0
-        self.reserve_starts = starts[self.reserve_nonempty]  # reduceat needs non-empty groups
+        self.reserve_sizes = np.array([len(e) for e in eligible], dtype=np.int64)
+        self.reserve_starts = np.concatenate([[0], np.cumsum(self.reserve_sizes)[:-1]]).astype(
+            np.int64
+        )
         self.reserve_trigger = np.array([r.trigger_days for r in net.reserves], dtype=float)
+        self.work = Work.for_network(net)
 
     def gates(
         self, s: State, share_f: FloatArray
@@ -144,166 +196,151 @@ class Stepper:
         return gate, cap, quotas, applications
 
     def __call__(self, s: State, t: int) -> Day:
-        net, n_in = self.net, self.n_in
-        link_buyer, link_supplier = net.link_buyer, net.link_supplier
-        # arrivals
-        slot = t % s.pipe.shape[0]
-        arrived = s.pipe[slot]
-        s.inv += sum_by(link_buyer, arrived, self.B)
-        for o in range(self.O):
-            s.org_b[:, o] += sum_by(link_buyer, s.pipe_org[slot, :, o], self.B)
-        s.in_transit -= arrived
-        arrived[:] = 0.0
-        if self.O:
-            s.pipe_org[slot] = 0.0
-
-        # needs and strategic reserve releases
-        cap_today = self.capacity[t]
-        cap = np.where(s.outage, 0.0, cap_today) if s.outage.any() else cap_today
-        per_unit = self.per_unit[t]
-        demand = self.demand[t]
-        need = np.empty(self.B)
-        need[:n_in] = per_unit * np.minimum(cap, s.signal)[self.in_fac]
-        need[n_in:] = demand
-        target = net.cover_days * need
-        if net.reserves:
-            self._release(s, need, target)
-
-        # origin of today's output, known from the input stocks before anything is made
-        if self.O:
-            share_in = _share(s.inv[:n_in], s.org_b[:n_in])
-            made = output_origin(
-                per_unit * self.in_price, share_in, self.in_fac, net.fac_origin, self.out_price
-            )
-            share_f = np.maximum(_share(s.out, s.org_f), made)
-        else:
-            share_f = np.zeros((self.F, 0))
-
-        # orders, split over qualified suppliers that policy lets through
-        pipeline = sum_by(link_buyer, s.in_transit, self.B)
-        gap = target + need * self.buyer_lead - s.inv - pipeline
-        order = np.maximum(need + gap / net.smoothing_days, 0.0)
-        gate, licensed, quotas, applications = self.gates(s, share_f)
-        weight = net.link_weight * cap_today[link_supplier] * s.qualified * gate
-        total_weight = sum_by(link_buyer, weight, self.B)
-        split = weight / np.maximum(total_weight, TINY)[link_buyer]
-        request = order[link_buyer] * split
-        capped = np.isfinite(licensed)
-        if capped.any():
-            allowed = licensed[capped] * need[link_buyer[capped]] * split[capped]
-            request[capped] = np.minimum(request[capped], allowed)
+        net, w = self.net, self.work
+        releasing = kernels.morning(
+            t,
+            s.pipe,
+            s.pipe_org,
+            net.link_buyer,
+            s.inv,
+            s.org_b,
+            s.in_transit,
+            self.capacity,
+            s.outage,
+            self.per_unit,
+            self.demand,
+            self.in_fac,
+            s.signal,
+            net.cover_days,
+            w.cap,
+            w.need,
+            w.target,
+            self.reserve_buyers,
+            self.reserve_starts,
+            self.reserve_sizes,
+            self.reserve_trigger,
+            s.reserve,
+            s.scheduled_release,
+            w.triggered,
+            w.releasing,
+        )
+        if releasing:
+            self._release(s, w.need, w.target)
+        kernels.origin_and_orders(
+            self.n_in,
+            s.inv,
+            s.org_b,
+            s.out,
+            s.org_f,
+            self.per_unit[t],
+            self.in_price,
+            self.in_fac,
+            net.fac_origin,
+            self.out_price,
+            w.share_in,
+            w.made,
+            w.share_f,
+            net.link_buyer,
+            s.in_transit,
+            w.need,
+            w.target,
+            self.buyer_lead,
+            net.smoothing_days,
+            w.pipeline,
+            w.order,
+        )
+        gate, licensed, quotas, applications = self.gates(s, w.share_f)
+        kernels.request(
+            w.order,
+            w.need,
+            net.link_buyer,
+            net.link_supplier,
+            net.link_weight,
+            self.capacity[t],
+            s.qualified,
+            gate,
+            licensed,
+            w.weight,
+            w.split,
+            w.request,
+        )
         for c, subject in quotas:
-            total = request[subject].sum()
+            total = w.request[subject].sum()
             budget = net.controls[c].quota_per_day
             if total > budget:
-                request[subject] *= budget / total
-        received = sum_by(link_supplier, request, self.F)
-
-        # production: today's orders plus the output buffer, within capacity and inputs
-        wanted = np.maximum(received + net.out_cover_days * s.signal - s.out, 0.0)
-        possible = np.minimum(cap, wanted)
-        production = possible.copy()
-        if n_in:
-            # A share ``ess`` of a facility's lines needs input i (at per_unit / ess per unit);
-            # the other lines, (1 - ess) of capacity, run without it (Recipe.essential_share).
-            ess = self.essential
-            line_cap = cap[self.in_fac]
-            needing = np.maximum(s.inv[:n_in], 0.0) * ess / per_unit  # output i's stock allows
-            limit = (1.0 - ess) * line_cap + np.minimum(ess * line_cap, needing)
-            production[self.makers] = np.minimum(
-                possible[self.makers], np.minimum.reduceat(limit, self.first_input)
-            )
-            output = production[self.in_fac]
-            on_needing_lines = np.minimum(
-                needing, np.maximum(ess * output, output - (1 - ess) * line_cap)
-            )
-            use = on_needing_lines * per_unit / ess
-        else:
-            use = np.zeros(0)
-        s.inv[:n_in] -= use
-        s.out += production
-        if self.O:
-            s.org_f += production[:, None] * made
-            s.org_b[:n_in] -= use[:, None] * share_in
-            share_f = _share(s.out, s.org_f)
-        s.produced += sum_by(net.fac_output, production, self.K)
-        s.consumed += sum_by(self.in_comm, use, self.K)
-        s.signal += (received - s.signal) / net.smoothing_days
-
-        # allocation under scarcity: by rank (tier, domestic first), then pro rata
-        remaining = s.out
-        if np.all(received <= remaining):  # no scarcity today: every request is filled
-            shipped = request
-            remaining -= received
-        elif len(self.rank_masks) == 1:
-            total = received
-            fill = np.minimum(remaining / np.maximum(total, TINY), 1.0)
-            shipped = request * fill[link_supplier]
-            remaining -= sum_by(link_supplier, shipped, self.F)
-        else:
-            shipped = np.zeros(self.L)
-            for mask in self.rank_masks:
-                asked = request * mask
-                total = sum_by(link_supplier, asked, self.F)
-                fill = np.minimum(remaining / np.maximum(total, TINY), 1.0)
-                part = asked * fill[link_supplier]
-                shipped += part
-                remaining -= sum_by(link_supplier, part, self.F)
-        np.maximum(remaining, 0.0, out=remaining)  # round-off only
-        flat = self.slots[t % s.pipe.shape[0]]
-        s.pipe.reshape(-1)[flat] += shipped
-        s.in_transit += shipped
-        if self.O:
-            moved = shipped[:, None] * share_f[link_supplier]
-            s.pipe_org.reshape(-1, self.O)[flat] += moved
-            for o in range(self.O):
-                s.org_f[:, o] -= sum_by(link_supplier, moved[:, o], self.F)
-
-        # supplier switching: buyers short for too long start qualifying alternatives
-        got = sum_by(link_buyer, shipped, self.B)
-        short = (order > 1e-9) & (got < 0.95 * order)
-        s.unmet_days = np.where(short, s.unmet_days + 1, 0)
-        qualify = np.zeros(0, dtype=np.int64)
-        if short.any():
-            triggered = (s.unmet_days == net.switch_after_days)[link_buyer]
-            if triggered.any():
-                candidates = triggered & ~s.qualified & ~s.qualifying & (gate > 0)
-                qualify = np.flatnonzero(candidates & (cap_today[link_supplier] > 0))
-                s.qualifying[qualify] = True
-
-        # final demand is served from market stock
-        market = s.inv[n_in:]
-        delivered = np.minimum(market, demand)
-        if self.O:
-            s.org_b[n_in:] -= delivered[:, None] * _share(market, s.org_b[n_in:])
-        market -= delivered
-        s.delivered += sum_by(self.market_comm, delivered, self.K)
+                w.request[subject] *= budget / total
+        n_qualify = kernels.afternoon(
+            t,
+            self.n_in,
+            net.link_buyer,
+            net.link_supplier,
+            net.link_rank,
+            self.ranks,
+            net.link_lead,
+            net.link_export,
+            self.in_fac,
+            self.makers,
+            self.first_input,
+            self.essential,
+            net.out_cover_days,
+            net.fac_output,
+            self.in_comm,
+            self.market_comm,
+            net.smoothing_days,
+            net.switch_after_days,
+            self.capacity,
+            self.per_unit,
+            self.demand,
+            s.inv,
+            s.org_b,
+            s.out,
+            s.org_f,
+            s.pipe,
+            s.pipe_org,
+            s.in_transit,
+            s.signal,
+            s.qualified,
+            s.qualifying,
+            s.unmet_days,
+            s.produced,
+            s.consumed,
+            s.delivered,
+            w.cap,
+            w.order,
+            w.request,
+            gate,
+            w.share_in,
+            w.made,
+            w.share_f,
+            w.pipeline,
+            w.received,
+            w.possible,
+            w.production,
+            w.use,
+            w.shipped,
+            w.delivered,
+            w.exports,
+            w.imports,
+            w.qualify,
+        )
         return Day(
-            production,
-            possible - production,
-            delivered,
-            shipped,
-            pipeline + got,
+            w.production,
+            w.possible - w.production,
+            w.delivered,
+            w.pipeline,
+            w.exports,
+            w.imports,
             applications,
-            qualify,
+            w.qualify[:n_qualify].copy(),
         )
 
     def _release(self, s: State, need: FloatArray, target: FloatArray) -> None:
         """Strategic reserves top up eligible buyers when their cover falls below the trigger."""
-        if not len(self.reserve_buyers):
-            return
-        stock = np.zeros(len(self.reserve_nonempty))
-        use = np.zeros(len(self.reserve_nonempty))
-        stock[self.reserve_nonempty] = np.add.reduceat(
-            s.inv[self.reserve_buyers], self.reserve_starts
-        )
-        use[self.reserve_nonempty] = np.add.reduceat(need[self.reserve_buyers], self.reserve_starts)
-        triggered = self.reserve_nonempty & (use > 0) & (stock < self.reserve_trigger * use)
-        active = (s.reserve > 0) & self.reserve_nonempty & (triggered | (s.scheduled_release > 0))
-        for r in np.flatnonzero(active).tolist():
+        w = self.work
+        for r in np.flatnonzero(w.releasing).tolist():
             res = self.net.reserves[r]
             buyers = res.eligible_buyers
-            rate = s.scheduled_release[r] + (res.rate_per_day if triggered[r] else 0.0)
+            rate = s.scheduled_release[r] + (res.rate_per_day if w.triggered[r] else 0.0)
             if rate <= 0:
                 continue
             gap = np.maximum(target[buyers] - s.inv[buyers], 0.0)

@@ -1,0 +1,325 @@
+"""Compiled second half of the day: production, allocation, shipping, switching, demand."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from supplyshock.model.network import BoolArray, FloatArray, IntArray
+from supplyshock.sim.kernels._common import TINY, add_by, jit, share
+
+__all__ = ["afternoon"]
+
+
+@jit
+def _produce(
+    n_in: int,
+    request: FloatArray,
+    link_supplier: IntArray,
+    cap: FloatArray,
+    out_cover_days: FloatArray,
+    signal: FloatArray,
+    smoothing_days: float,
+    out: FloatArray,
+    inv: FloatArray,
+    per_unit: FloatArray,
+    essential: FloatArray,
+    in_fac: IntArray,
+    makers: IntArray,
+    first_input: IntArray,
+    received: FloatArray,
+    possible: FloatArray,
+    production: FloatArray,
+    use: FloatArray,
+) -> None:
+    """Make today's orders plus the output buffer, within capacity and input stocks.
+
+    A share ``ess`` of a facility's lines needs input ``i`` (at ``per_unit / ess`` per unit);
+    the other lines, ``1 - ess`` of capacity, run without it (``Recipe.essential_share``).
+    """
+    n_fac = out.shape[0]
+    received[:] = 0.0
+    for ln in range(link_supplier.shape[0]):
+        received[link_supplier[ln]] += request[ln]
+    for f in range(n_fac):
+        wanted = max(received[f] + out_cover_days[f] * signal[f] - out[f], 0.0)
+        possible[f] = min(cap[f], wanted)
+        production[f] = possible[f]
+    n_makers = makers.shape[0]
+    for k in range(n_makers):  # a maker's inputs are contiguous buyers
+        stop = first_input[k + 1] if k + 1 < n_makers else n_in
+        limit = np.inf
+        for i in range(first_input[k], stop):
+            ess, line_cap = essential[i], cap[in_fac[i]]
+            needing = max(inv[i], 0.0) * ess / per_unit[i]
+            limit = min(limit, (1.0 - ess) * line_cap + min(ess * line_cap, needing))
+        production[makers[k]] = min(possible[makers[k]], limit)
+    for i in range(n_in):
+        ess, line_cap, output = essential[i], cap[in_fac[i]], production[in_fac[i]]
+        needing = max(inv[i], 0.0) * ess / per_unit[i]
+        on_needing_lines = min(needing, max(ess * output, output - (1.0 - ess) * line_cap))
+        use[i] = on_needing_lines * per_unit[i] / ess
+        inv[i] -= use[i]
+    for f in range(n_fac):
+        out[f] += production[f]
+        signal[f] += (received[f] - signal[f]) / smoothing_days
+
+
+@jit
+def _allocate(
+    request: FloatArray,
+    received: FloatArray,
+    link_supplier: IntArray,
+    link_rank: IntArray,
+    ranks: IntArray,
+    out: FloatArray,
+    shipped: FloatArray,
+) -> None:
+    """Fill requests from output stock: by rank (lowest first), then pro rata within a rank."""
+    n_links, n_fac = link_supplier.shape[0], out.shape[0]
+    scarce = False
+    for f in range(n_fac):
+        if not received[f] <= out[f]:
+            scarce = True
+    if not scarce:  # every request is filled
+        shipped[:] = request
+        for f in range(n_fac):
+            out[f] -= received[f]
+    else:
+        shipped[:] = 0.0
+        single = ranks.shape[0] == 1
+        for r in ranks:
+            asked = received.copy() if single else np.zeros(n_fac)
+            if not single:
+                for ln in range(n_links):
+                    if link_rank[ln] == r:
+                        asked[link_supplier[ln]] += request[ln]
+            fill = np.empty(n_fac)
+            for f in range(n_fac):
+                fill[f] = min(out[f] / max(asked[f], TINY), 1.0)
+            sent = np.zeros(n_fac)
+            for ln in range(n_links):
+                if single or link_rank[ln] == r:
+                    part = request[ln] * fill[link_supplier[ln]]
+                    shipped[ln] += part
+                    sent[link_supplier[ln]] += part
+            for f in range(n_fac):
+                out[f] -= sent[f]
+    for f in range(n_fac):
+        out[f] = max(out[f], 0.0)  # round-off only
+
+
+@jit
+def _ship(
+    t: int,
+    shipped: FloatArray,
+    link_supplier: IntArray,
+    link_lead: IntArray,
+    share_f: FloatArray,
+    org_f: FloatArray,
+    pipe: FloatArray,
+    pipe_org: FloatArray,
+    in_transit: FloatArray,
+) -> None:
+    """Put shipments on the way, each arriving ``lead`` days later, with their origin content."""
+    n_links, n_org, slots = link_supplier.shape[0], org_f.shape[1], pipe.shape[0]
+    for ln in range(n_links):
+        pipe[(t + link_lead[ln]) % slots, ln] += shipped[ln]
+        in_transit[ln] += shipped[ln]
+    for o in range(n_org):
+        sent = np.zeros(org_f.shape[0])
+        for ln in range(n_links):
+            moved = shipped[ln] * share_f[link_supplier[ln], o]
+            pipe_org[(t + link_lead[ln]) % slots, ln, o] += moved
+            sent[link_supplier[ln]] += moved
+        for f in range(org_f.shape[0]):
+            org_f[f, o] -= sent[f]
+
+
+@jit
+def _switch(
+    order: FloatArray,
+    got: FloatArray,
+    link_buyer: IntArray,
+    link_supplier: IntArray,
+    gate: FloatArray,
+    cap_today: FloatArray,
+    qualified: BoolArray,
+    qualifying: BoolArray,
+    unmet_days: IntArray,
+    switch_after_days: int,
+    qualify: IntArray,
+) -> int:
+    """Buyers short for ``switch_after_days`` start qualifying open alternative suppliers.
+
+    Writes the links that start qualifying today to ``qualify`` and returns their number.
+    """
+    any_short = False
+    for b in range(order.shape[0]):
+        short = order[b] > 1e-9 and got[b] < 0.95 * order[b]
+        unmet_days[b] = unmet_days[b] + 1 if short else 0
+        any_short = any_short or short
+    n = 0
+    if not any_short:
+        return n
+    for ln in range(link_buyer.shape[0]):
+        if (
+            unmet_days[link_buyer[ln]] == switch_after_days
+            and not qualified[ln]
+            and not qualifying[ln]
+            and gate[ln] > 0
+            and cap_today[link_supplier[ln]] > 0
+        ):
+            qualifying[ln] = True
+            qualify[n] = ln
+            n += 1
+    return n
+
+
+@jit
+def _serve(
+    n_in: int,
+    demand: FloatArray,
+    inv: FloatArray,
+    org_b: FloatArray,
+    market_comm: IntArray,
+    delivered: FloatArray,
+    delivered_total: FloatArray,
+) -> None:
+    """Final demand is served from market stock (origin content leaves with it)."""
+    for m in range(demand.shape[0]):
+        b = n_in + m
+        market = inv[b]
+        delivered[m] = min(market, demand[m])
+        for o in range(org_b.shape[1]):
+            org_b[b, o] -= delivered[m] * share(market, org_b[b, o])
+        inv[b] = market - delivered[m]
+    add_by(market_comm, delivered, delivered_total)
+
+
+@jit
+def afternoon(
+    t: int,
+    n_in: int,
+    # network
+    link_buyer: IntArray,
+    link_supplier: IntArray,
+    link_rank: IntArray,
+    ranks: IntArray,
+    link_lead: IntArray,
+    link_export: BoolArray,
+    in_fac: IntArray,
+    makers: IntArray,
+    first_input: IntArray,
+    essential: FloatArray,
+    out_cover_days: FloatArray,
+    fac_output: IntArray,
+    in_comm: IntArray,
+    market_comm: IntArray,
+    smoothing_days: float,
+    switch_after_days: int,
+    capacity: FloatArray,
+    per_unit: FloatArray,
+    demand: FloatArray,
+    # state
+    inv: FloatArray,
+    org_b: FloatArray,
+    out: FloatArray,
+    org_f: FloatArray,
+    pipe: FloatArray,
+    pipe_org: FloatArray,
+    in_transit: FloatArray,
+    signal: FloatArray,
+    qualified: BoolArray,
+    qualifying: BoolArray,
+    unmet_days: IntArray,
+    produced: FloatArray,
+    consumed: FloatArray,
+    delivered_total: FloatArray,
+    # today's inputs, from the morning and the gates
+    cap: FloatArray,
+    order: FloatArray,
+    request: FloatArray,
+    gate: FloatArray,
+    share_in: FloatArray,
+    made: FloatArray,
+    share_f: FloatArray,
+    pipeline: FloatArray,
+    # today's outputs
+    received: FloatArray,
+    possible: FloatArray,
+    production: FloatArray,
+    use: FloatArray,
+    shipped: FloatArray,
+    delivered: FloatArray,
+    exports: FloatArray,
+    imports: FloatArray,
+    qualify: IntArray,
+) -> int:
+    """Production, allocation, shipments, supplier switching and final demand for day ``t``.
+
+    Also forms the day's records: ``pipeline`` gains today's receipts (goods ordered and on
+    the way after shipping), and cross-border shipments are summed by exporter and importer.
+    Returns the number of links that start qualifying today (the first entries of ``qualify``).
+    """
+    per_unit_t = per_unit[t]
+    _produce(
+        n_in,
+        request,
+        link_supplier,
+        cap,
+        out_cover_days,
+        signal,
+        smoothing_days,
+        out,
+        inv,
+        per_unit_t,
+        essential,
+        in_fac,
+        makers,
+        first_input,
+        received,
+        possible,
+        production,
+        use,
+    )
+    n_fac, n_org = out.shape[0], org_f.shape[1]
+    for f in range(n_fac):
+        for o in range(n_org):
+            org_f[f, o] += production[f] * made[f, o]
+    for i in range(n_in):
+        for o in range(n_org):
+            org_b[i, o] -= use[i] * share_in[i, o]
+    for f in range(n_fac):
+        for o in range(n_org):
+            share_f[f, o] = share(out[f], org_f[f, o])
+    add_by(fac_output, production, produced)
+    add_by(in_comm, use, consumed)
+
+    _allocate(request, received, link_supplier, link_rank, ranks, out, shipped)
+    _ship(t, shipped, link_supplier, link_lead, share_f, org_f, pipe, pipe_org, in_transit)
+
+    got = np.zeros(inv.shape[0])
+    exports[:] = 0.0
+    imports[:] = 0.0
+    for ln in range(link_buyer.shape[0]):
+        got[link_buyer[ln]] += shipped[ln]
+        if link_export[ln]:
+            exports[link_supplier[ln]] += shipped[ln]
+            imports[link_buyer[ln]] += shipped[ln]
+    for b in range(inv.shape[0]):
+        pipeline[b] += got[b]
+    n_qualify = _switch(
+        order,
+        got,
+        link_buyer,
+        link_supplier,
+        gate,
+        capacity[t],
+        qualified,
+        qualifying,
+        unmet_days,
+        switch_after_days,
+        qualify,
+    )
+    _serve(n_in, demand[t], inv, org_b, market_comm, delivered, delivered_total)
+    return n_qualify
