@@ -77,8 +77,12 @@ def _write_chunk(out: Path, index: int, metrics: pd.DataFrame, series: pd.DataFr
     for name, frame in (("series", series), ("metrics", metrics)):  # metrics last: marks done
         final = out / "chunks" / f"{name}-{index:05d}.parquet"
         partial = final.with_suffix(".partial")
-        frame.to_parquet(partial, index=False)
-        os.replace(partial, final)
+        try:
+            frame.to_parquet(partial, index=False)
+            os.replace(partial, final)
+        except BaseException:  # also Ctrl-C mid-write: leave no half-written file behind
+            partial.unlink(missing_ok=True)
+            raise
 
 
 def _done(out: Path, index: int) -> bool:
