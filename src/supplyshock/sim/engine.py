@@ -27,21 +27,16 @@ __all__ = ["run", "simulate"]
 
 
 def _days(
-    env: simpy.Environment,
-    net: Network,
-    state: State,
-    step: Stepper,
-    policies: Policies,
-    recorder: Recorder,
+    env: simpy.Environment, horizon: int, step: Stepper, policies: Policies
 ) -> Generator[simpy.Event, Any, None]:
+    """The daily process: one step at each half day, then the policy processes it asks for."""
     yield env.timeout(0.5)
-    for t in range(net.horizon):
-        day = step(state, t)
+    for t in range(horizon):
+        day = step(t)
         for c, links in day.apply_licences:
             policies.apply(c, links)
         if len(day.qualify):
             policies.qualify(day.qualify)
-        recorder.record(t, day, state)
         yield env.timeout(1.0)
 
 
@@ -52,8 +47,7 @@ def simulate(net: Network, seed: np.random.SeedSequence) -> tuple[Recorder, Stat
     policies = Policies(env, net, state, Dice(seed))
     policies.start()
     recorder = Recorder(net)
-    stepper = Stepper(net)
-    env.process(_days(env, net, state, stepper, policies, recorder))
+    env.process(_days(env, net.horizon, Stepper(net, state, recorder), policies))
     events = 0
     stop = float(net.horizon)
     while env.peek() < stop:

@@ -1,7 +1,7 @@
 """Daily recording into preallocated numpy arrays.
 
-Each day stores per-entity vectors (a row copy each); country x commodity totals are formed
-once at the end with sparse aggregation matrices, keeping the daily cost small.
+The daily step writes one row of per-entity values into each array; country x commodity
+totals are formed once at the end with sparse aggregation matrices.
 """
 
 from __future__ import annotations
@@ -10,8 +10,6 @@ import numpy as np
 from scipy import sparse
 
 from supplyshock.model.network import FloatArray, IntArray, Network
-from supplyshock.sim.state import State
-from supplyshock.sim.step import Day
 
 __all__ = ["Recorder"]
 
@@ -32,20 +30,6 @@ class Recorder:
         self.production = np.zeros((T, F))
         self.lost = np.zeros((T, F))
         self.reserves = np.zeros((T, R))
-
-    def record(self, t: int, day: Day, s: State) -> None:
-        B, F = self.B, self.F
-        self.delivered[t] = day.delivered
-        row = self.stock[t]
-        row[:B] = s.inv
-        row[B : B + F] = s.out
-        row[B + F :] = s.reserve
-        self.pipeline[t] = day.pipeline
-        self.exports[t] = day.exports
-        self.imports[t] = day.imports
-        self.production[t] = day.production
-        self.lost[t] = day.lost
-        self.reserves[t] = s.reserve
 
     def _cells(self, country: IntArray, commodity: IntArray) -> sparse.csr_matrix:
         """Sparse [entity, country * K + commodity] aggregation matrix."""

@@ -8,6 +8,7 @@ compiled on first use and cached on disk; nothing is compiled at import.
 """
 
 from supplyshock.sim.kernels.afternoon import afternoon
-from supplyshock.sim.kernels.morning import morning, origin_and_orders, request
+from supplyshock.sim.kernels.morning import morning
+from supplyshock.sim.kernels.requests import content_mask, request
 
-__all__ = ["afternoon", "morning", "origin_and_orders", "request"]
+__all__ = ["afternoon", "content_mask", "morning", "request"]

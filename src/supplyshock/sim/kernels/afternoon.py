@@ -13,8 +13,6 @@ __all__ = ["afternoon"]
 @jit
 def _produce(
     n_in: int,
-    request: FloatArray,
-    link_supplier: IntArray,
     cap: FloatArray,
     out_cover_days: FloatArray,
     signal: FloatArray,
@@ -31,15 +29,12 @@ def _produce(
     production: FloatArray,
     use: FloatArray,
 ) -> None:
-    """Make today's orders plus the output buffer, within capacity and input stocks.
+    """Make today's orders (``received``) plus the output buffer, within capacity and inputs.
 
     A share ``ess`` of a facility's lines needs input ``i`` (at ``per_unit / ess`` per unit);
     the other lines, ``1 - ess`` of capacity, run without it (``Recipe.essential_share``).
     """
     n_fac = out.shape[0]
-    received[:] = 0.0
-    for ln in range(link_supplier.shape[0]):
-        received[link_supplier[ln]] += request[ln]
     for f in range(n_fac):
         wanted = max(received[f] + out_cover_days[f] * signal[f] - out[f], 0.0)
         possible[f] = min(cap[f], wanted)
@@ -73,66 +68,89 @@ def _allocate(
     ranks: IntArray,
     out: FloatArray,
     shipped: FloatArray,
-) -> None:
-    """Fill requests from output stock: by rank (lowest first), then pro rata within a rank."""
+) -> FloatArray:
+    """Fill requests from output stock: by rank (lowest first), then pro rata within a rank.
+
+    Returns the quantities shipped: ``request`` itself when nothing is scarce, else ``shipped``.
+    """
     n_links, n_fac = link_supplier.shape[0], out.shape[0]
     scarce = False
     for f in range(n_fac):
         if not received[f] <= out[f]:
             scarce = True
     if not scarce:  # every request is filled
-        shipped[:] = request
         for f in range(n_fac):
             out[f] -= received[f]
-    else:
-        shipped[:] = 0.0
-        single = ranks.shape[0] == 1
-        for r in ranks:
-            asked = received.copy() if single else np.zeros(n_fac)
-            if not single:
-                for ln in range(n_links):
-                    if link_rank[ln] == r:
-                        asked[link_supplier[ln]] += request[ln]
-            fill = np.empty(n_fac)
-            for f in range(n_fac):
-                fill[f] = min(out[f] / max(asked[f], TINY), 1.0)
-            sent = np.zeros(n_fac)
+        return request
+    shipped[:] = 0.0
+    single = ranks.shape[0] == 1
+    for r in ranks:
+        asked = received.copy() if single else np.zeros(n_fac)
+        if not single:
             for ln in range(n_links):
-                if single or link_rank[ln] == r:
-                    part = request[ln] * fill[link_supplier[ln]]
-                    shipped[ln] += part
-                    sent[link_supplier[ln]] += part
-            for f in range(n_fac):
-                out[f] -= sent[f]
+                if link_rank[ln] == r:
+                    asked[link_supplier[ln]] += request[ln]
+        fill = np.empty(n_fac)
+        for f in range(n_fac):
+            fill[f] = min(out[f] / max(asked[f], TINY), 1.0)
+        sent = np.zeros(n_fac)
+        for ln in range(n_links):
+            if single or link_rank[ln] == r:
+                part = request[ln] * fill[link_supplier[ln]]
+                shipped[ln] += part
+                sent[link_supplier[ln]] += part
+        for f in range(n_fac):
+            out[f] -= sent[f]
     for f in range(n_fac):
         out[f] = max(out[f], 0.0)  # round-off only
+    return shipped
 
 
 @jit
 def _ship(
     t: int,
     shipped: FloatArray,
+    link_buyer: IntArray,
     link_supplier: IntArray,
     link_lead: IntArray,
+    link_export: BoolArray,
     share_f: FloatArray,
     org_f: FloatArray,
     pipe: FloatArray,
     pipe_org: FloatArray,
     in_transit: FloatArray,
+    got: FloatArray,
+    exports: FloatArray,
+    imports: FloatArray,
 ) -> None:
-    """Put shipments on the way, each arriving ``lead`` days later, with their origin content."""
-    n_links, n_org, slots = link_supplier.shape[0], org_f.shape[1], pipe.shape[0]
-    for ln in range(n_links):
-        pipe[(t + link_lead[ln]) % slots, ln] += shipped[ln]
-        in_transit[ln] += shipped[ln]
-    for o in range(n_org):
-        sent = np.zeros(org_f.shape[0])
-        for ln in range(n_links):
-            moved = shipped[ln] * share_f[link_supplier[ln], o]
-            pipe_org[(t + link_lead[ln]) % slots, ln, o] += moved
-            sent[link_supplier[ln]] += moved
-        for f in range(org_f.shape[0]):
-            org_f[f, o] -= sent[f]
+    """Put shipments on the way, each arriving ``lead`` days later, with their origin content.
+
+    Also sums what each buyer got today and the cross-border part by exporter and importer.
+    """
+    n_fac, n_org, slots = org_f.shape[0], org_f.shape[1], pipe.shape[0]
+    sent = np.zeros((n_org, n_fac))
+    got[:] = 0.0
+    exports[:] = 0.0
+    imports[:] = 0.0
+    today = t % slots
+    for ln in range(link_supplier.shape[0]):
+        x, f, b = shipped[ln], link_supplier[ln], link_buyer[ln]
+        row = today + link_lead[ln]  # lead < slots
+        if row >= slots:
+            row -= slots
+        pipe[row, ln] += x
+        in_transit[ln] += x
+        for o in range(n_org):
+            moved = x * share_f[f, o]
+            pipe_org[row, ln, o] += moved
+            sent[o, f] += moved
+        got[b] += x
+        if link_export[ln]:
+            exports[f] += x
+            imports[b] += x
+    for f in range(n_fac):
+        for o in range(n_org):
+            org_f[f, o] -= sent[o, f]
 
 
 @jit
@@ -235,6 +253,7 @@ def afternoon(
     produced: FloatArray,
     consumed: FloatArray,
     delivered_total: FloatArray,
+    reserve: FloatArray,
     # today's inputs, from the morning and the gates
     cap: FloatArray,
     order: FloatArray,
@@ -244,35 +263,39 @@ def afternoon(
     made: FloatArray,
     share_f: FloatArray,
     pipeline: FloatArray,
-    # today's outputs
     received: FloatArray,
+    # today's work arrays
     possible: FloatArray,
     production: FloatArray,
     use: FloatArray,
     shipped: FloatArray,
-    delivered: FloatArray,
-    exports: FloatArray,
-    imports: FloatArray,
     qualify: IntArray,
+    # the recorder's [day, ...] arrays, row t written here
+    rec_delivered: FloatArray,
+    rec_stock: FloatArray,
+    rec_pipeline: FloatArray,
+    rec_exports: FloatArray,
+    rec_imports: FloatArray,
+    rec_production: FloatArray,
+    rec_lost: FloatArray,
+    rec_reserves: FloatArray,
 ) -> int:
     """Production, allocation, shipments, supplier switching and final demand for day ``t``.
 
-    Also forms the day's records: ``pipeline`` gains today's receipts (goods ordered and on
-    the way after shipping), and cross-border shipments are summed by exporter and importer.
-    Returns the number of links that start qualifying today (the first entries of ``qualify``).
+    Writes day ``t``'s row of each recorder array: deliveries, end-of-day stocks, goods on
+    the way (including today's shipments), cross-border shipments by exporter and importer,
+    production and production lost for want of inputs, reserves. Returns the number of
+    links that start qualifying today (the first entries of ``qualify``).
     """
-    per_unit_t = per_unit[t]
     _produce(
         n_in,
-        request,
-        link_supplier,
         cap,
         out_cover_days,
         signal,
         smoothing_days,
         out,
         inv,
-        per_unit_t,
+        per_unit[t],
         essential,
         in_fac,
         makers,
@@ -286,28 +309,18 @@ def afternoon(
     for f in range(n_fac):
         for o in range(n_org):
             org_f[f, o] += production[f] * made[f, o]
+            share_f[f, o] = share(out[f], org_f[f, o])
     for i in range(n_in):
         for o in range(n_org):
             org_b[i, o] -= use[i] * share_in[i, o]
-    for f in range(n_fac):
-        for o in range(n_org):
-            share_f[f, o] = share(out[f], org_f[f, o])
     add_by(fac_output, production, produced)
     add_by(in_comm, use, consumed)
 
-    _allocate(request, received, link_supplier, link_rank, ranks, out, shipped)
-    _ship(t, shipped, link_supplier, link_lead, share_f, org_f, pipe, pipe_org, in_transit)
-
+    sent = _allocate(request, received, link_supplier, link_rank, ranks, out, shipped)
     got = np.zeros(inv.shape[0])
-    exports[:] = 0.0
-    imports[:] = 0.0
-    for ln in range(link_buyer.shape[0]):
-        got[link_buyer[ln]] += shipped[ln]
-        if link_export[ln]:
-            exports[link_supplier[ln]] += shipped[ln]
-            imports[link_buyer[ln]] += shipped[ln]
-    for b in range(inv.shape[0]):
-        pipeline[b] += got[b]
+    links = (link_buyer, link_supplier, link_lead, link_export)
+    stocks = (share_f, org_f, pipe, pipe_org, in_transit)
+    _ship(t, sent, *links, *stocks, got, rec_exports[t], rec_imports[t])
     n_qualify = _switch(
         order,
         got,
@@ -321,5 +334,17 @@ def afternoon(
         switch_after_days,
         qualify,
     )
-    _serve(n_in, demand[t], inv, org_b, market_comm, delivered, delivered_total)
+    _serve(n_in, demand[t], inv, org_b, market_comm, rec_delivered[t], delivered_total)
+
+    n_buyers = inv.shape[0]
+    for b in range(n_buyers):
+        rec_pipeline[t, b] = pipeline[b] + got[b]
+        rec_stock[t, b] = inv[b]
+    for f in range(n_fac):
+        rec_production[t, f] = production[f]
+        rec_lost[t, f] = possible[f] - production[f]
+        rec_stock[t, n_buyers + f] = out[f]
+    for r in range(reserve.shape[0]):
+        rec_stock[t, n_buyers + n_fac + r] = reserve[r]
+        rec_reserves[t, r] = reserve[r]
     return n_qualify

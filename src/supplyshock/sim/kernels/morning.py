@@ -1,13 +1,13 @@
-"""Compiled first half of the day: arrivals, needs, reserve triggers, origins, orders, requests."""
+"""Compiled first half of the day: arrivals, needs, reserve releases, origins and orders."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from supplyshock.model.network import BoolArray, FloatArray, IntArray
-from supplyshock.sim.kernels._common import TINY, add_by, jit, share
+from supplyshock.sim.kernels._common import jit, share
 
-__all__ = ["morning", "origin_and_orders", "request"]
+__all__ = ["morning"]
 
 
 @jit
@@ -19,17 +19,29 @@ def _arrive(
     inv: FloatArray,
     org_b: FloatArray,
     in_transit: FloatArray,
+    pipeline: FloatArray,
 ) -> None:
-    """Today's pipeline slot lands in buyer stocks (with its origin content) and is cleared."""
-    n_links, n_org = link_buyer.shape[0], org_b.shape[1]
-    add_by(link_buyer, pipe[slot], inv)
-    for o in range(n_org):
-        add_by(link_buyer, pipe_org[slot, :, o], org_b[:, o])
-    for ln in range(n_links):
+    """Today's pipeline slot lands in buyer stocks (with its origin content) and is cleared.
+
+    ``pipeline`` becomes what is still on the way to each buyer.
+    """
+    n_buyers, n_org = org_b.shape
+    landed = np.zeros(n_buyers)
+    landed_org = np.zeros((n_org, n_buyers))
+    pipeline[:] = 0.0
+    for ln in range(link_buyer.shape[0]):
+        b = link_buyer[ln]
+        landed[b] += pipe[slot, ln]
+        for o in range(n_org):
+            landed_org[o, b] += pipe_org[slot, ln, o]
+            pipe_org[slot, ln, o] = 0.0
         in_transit[ln] -= pipe[slot, ln]
         pipe[slot, ln] = 0.0
+        pipeline[b] += in_transit[ln]
+    for b in range(n_buyers):
+        inv[b] += landed[b]
         for o in range(n_org):
-            pipe_org[slot, ln, o] = 0.0
+            org_b[b, o] += landed_org[o, b]
 
 
 @jit
@@ -59,81 +71,61 @@ def _needs(
 
 
 @jit
-def _reserve_triggers(
+def _release(
     inv: FloatArray,
+    org_b: FloatArray,
     need: FloatArray,
+    target: FloatArray,
     buyers: IntArray,
     starts: IntArray,
     sizes: IntArray,
     trigger_days: FloatArray,
-    reserve: FloatArray,
+    rate_per_day: FloatArray,
     scheduled: FloatArray,
-    triggered: BoolArray,
-    active: BoolArray,
-) -> bool:
-    """Reserves whose eligible buyers hold under ``trigger_days`` of need, and those releasing."""
-    any_active = False
-    for r in range(sizes.shape[0]):
+    reserve: FloatArray,
+    reserve_org: FloatArray,
+) -> None:
+    """Strategic reserves top up eligible buyers towards their cover target.
+
+    A reserve releases at ``rate_per_day`` while its eligible buyers hold less than
+    ``trigger_days`` of their need, plus any scheduled release; never more than it holds or
+    than the buyers' total gap, which it shares in proportion to each buyer's gap.
+    """
+    n_org, n_res = org_b.shape[1], sizes.shape[0]
+    triggered = np.zeros(n_res, dtype=np.bool_)
+    for r in range(n_res):  # all triggers from the stocks before any release
         stock = 0.0
         use = 0.0
         for j in range(starts[r], starts[r] + sizes[r]):
             stock += inv[buyers[j]]
             use += need[buyers[j]]
-        triggered[r] = sizes[r] > 0 and use > 0 and stock < trigger_days[r] * use
-        active[r] = reserve[r] > 0 and sizes[r] > 0 and (triggered[r] or scheduled[r] > 0)
-        any_active = any_active or active[r]
-    return any_active
+        triggered[r] = use > 0 and stock < trigger_days[r] * use
+    for r in range(n_res):
+        lo, hi = starts[r], starts[r] + sizes[r]
+        rate = scheduled[r] + (rate_per_day[r] if triggered[r] else 0.0)
+        if sizes[r] == 0 or reserve[r] <= 0 or rate <= 0:
+            continue
+        gap = np.zeros(hi - lo)
+        total = 0.0
+        for j in range(lo, hi):
+            gap[j - lo] = max(target[buyers[j]] - inv[buyers[j]], 0.0)
+            total += gap[j - lo]
+        amount = min(rate, reserve[r], total)
+        if amount <= 0:
+            continue
+        origin = reserve_org[r] / reserve[r]
+        for j in range(lo, hi):
+            given = amount * gap[j - lo] / total
+            inv[buyers[j]] += given
+            for o in range(n_org):
+                org_b[buyers[j], o] += given * origin[o]
+        reserve[r] -= amount
+        for o in range(n_org):
+            reserve_org[r, o] -= amount * origin[o]
 
 
 @jit
-def morning(
-    t: int,
-    pipe: FloatArray,
-    pipe_org: FloatArray,
-    link_buyer: IntArray,
-    inv: FloatArray,
-    org_b: FloatArray,
-    in_transit: FloatArray,
-    capacity: FloatArray,
-    outage: BoolArray,
-    per_unit: FloatArray,
-    demand: FloatArray,
-    in_fac: IntArray,
-    signal: FloatArray,
-    cover_days: FloatArray,
-    cap: FloatArray,
-    need: FloatArray,
-    target: FloatArray,
-    reserve_buyers: IntArray,
-    reserve_starts: IntArray,
-    reserve_sizes: IntArray,
-    reserve_trigger: FloatArray,
-    reserve: FloatArray,
-    scheduled: FloatArray,
-    triggered: BoolArray,
-    active: BoolArray,
-) -> bool:
-    """Arrivals, needs and cover targets; True if a strategic reserve releases today."""
-    _arrive(t % pipe.shape[0], pipe, pipe_org, link_buyer, inv, org_b, in_transit)
-    _needs(
-        capacity[t], outage, per_unit[t], demand[t], in_fac, signal, cover_days, cap, need, target
-    )
-    return _reserve_triggers(
-        inv,
-        need,
-        reserve_buyers,
-        reserve_starts,
-        reserve_sizes,
-        reserve_trigger,
-        reserve,
-        scheduled,
-        triggered,
-        active,
-    )
-
-
-@jit
-def origin_and_orders(
+def _origin(
     n_in: int,
     inv: FloatArray,
     org_b: FloatArray,
@@ -147,73 +139,90 @@ def origin_and_orders(
     share_in: FloatArray,
     made: FloatArray,
     share_f: FloatArray,
-    link_buyer: IntArray,
-    in_transit: FloatArray,
-    need: FloatArray,
-    target: FloatArray,
-    buyer_lead: FloatArray,
-    smoothing_days: float,
-    pipeline: FloatArray,
-    order: FloatArray,
 ) -> None:
-    """Origin shares of inputs and of today's output; each buyer's order for the day.
+    """Origin shares of input stocks and of today's output.
 
     Output origin is the value-weighted mix of the inputs' origins and the value added in the
     facility's country (see :func:`supplyshock.model.steady.output_origin`).
     """
     n_fac, n_org = out.shape[0], org_b.shape[1]
-    if n_org:
-        for i in range(n_in):
-            for o in range(n_org):
-                share_in[i, o] = share(inv[i], org_b[i, o])
-        value_in = per_unit[:n_in] * in_price
-        vin = np.zeros(n_fac)
-        for i in range(n_in):
-            vin[in_fac[i]] += value_in[i]
+    if not n_org:
+        return
+    value_in = per_unit[:n_in] * in_price
+    vin = np.zeros(n_fac)
+    num_in = np.zeros((n_org, n_fac))
+    for i in range(n_in):
+        f = in_fac[i]
+        vin[f] += value_in[i]
         for o in range(n_org):
-            num_in = np.zeros(n_fac)
-            for i in range(n_in):
-                num_in[in_fac[i]] += value_in[i] * share_in[i, o]
-            for f in range(n_fac):
-                added = max(out_price[f] - vin[f], 0.0)
-                total = vin[f] + added
-                num = num_in[f] + added * fac_origin[f, o]
-                made[f, o] = num / total if total > 0 else fac_origin[f, o]
-                share_f[f, o] = max(share(out[f], org_f[f, o]), made[f, o])
-    pipeline[:] = 0.0
-    for ln in range(link_buyer.shape[0]):
-        pipeline[link_buyer[ln]] += in_transit[ln]
-    for b in range(need.shape[0]):
-        gap = target[b] + need[b] * buyer_lead[b] - inv[b] - pipeline[b]
-        order[b] = max(need[b] + gap / smoothing_days, 0.0)
+            share_in[i, o] = share(inv[i], org_b[i, o])
+            num_in[o, f] += value_in[i] * share_in[i, o]
+    for f in range(n_fac):
+        added = max(out_price[f] - vin[f], 0.0)
+        total = vin[f] + added
+        for o in range(n_org):
+            num = num_in[o, f] + added * fac_origin[f, o]
+            made[f, o] = num / total if total > 0 else fac_origin[f, o]
+            share_f[f, o] = max(share(out[f], org_f[f, o]), made[f, o])
 
 
 @jit
-def request(
-    order: FloatArray,
-    need: FloatArray,
+def morning(
+    t: int,
+    # network
     link_buyer: IntArray,
-    link_supplier: IntArray,
-    link_weight: FloatArray,
-    cap_today: FloatArray,
-    qualified: BoolArray,
-    gate: FloatArray,
-    licensed: FloatArray,
-    weight: FloatArray,
-    split: FloatArray,
+    in_fac: IntArray,
+    capacity: FloatArray,
+    per_unit: FloatArray,
+    demand: FloatArray,
+    cover_days: FloatArray,
+    buyer_lead: FloatArray,
+    smoothing_days: float,
+    in_price: FloatArray,
+    out_price: FloatArray,
+    fac_origin: FloatArray,
+    reserve_buyers: IntArray,
+    reserve_starts: IntArray,
+    reserve_sizes: IntArray,
+    reserve_trigger: FloatArray,
+    reserve_rate: FloatArray,
+    # state
+    pipe: FloatArray,
+    pipe_org: FloatArray,
+    inv: FloatArray,
+    org_b: FloatArray,
     out: FloatArray,
+    org_f: FloatArray,
+    in_transit: FloatArray,
+    signal: FloatArray,
+    outage: BoolArray,
+    scheduled: FloatArray,
+    reserve: FloatArray,
+    reserve_org: FloatArray,
+    # today's outputs
+    cap: FloatArray,
+    need: FloatArray,
+    target: FloatArray,
+    share_in: FloatArray,
+    made: FloatArray,
+    share_f: FloatArray,
+    pipeline: FloatArray,
+    order: FloatArray,
 ) -> None:
-    """Split each order over the suppliers policy lets through, within licensed allowances."""
-    n_links = link_buyer.shape[0]
-    tmp_b = np.zeros(order.shape[0])
-    for ln in range(n_links):
-        w = link_weight[ln] * cap_today[link_supplier[ln]] * (1.0 if qualified[ln] else 0.0)
-        weight[ln] = w * gate[ln]
-        tmp_b[link_buyer[ln]] += weight[ln]
-    for ln in range(n_links):
-        b = link_buyer[ln]
-        split[ln] = weight[ln] / max(tmp_b[b], TINY)
-        asked = order[b] * split[ln]
-        if np.isfinite(licensed[ln]):
-            asked = min(asked, licensed[ln] * need[b] * split[ln])
-        out[ln] = asked
+    """Day ``t`` up to the orders: arrivals, needs, reserve releases, origins, orders.
+
+    Each buyer orders its need plus a share (``1 / smoothing_days``) of the gap between its
+    target position (cover stock plus what is on the way over its mean lead time) and what it
+    holds and has on the way.
+    """
+    _arrive(t % pipe.shape[0], pipe, pipe_org, link_buyer, inv, org_b, in_transit, pipeline)
+    today = (capacity[t], outage, per_unit[t], demand[t])
+    _needs(*today, in_fac, signal, cover_days, cap, need, target)
+    reserves = (reserve_buyers, reserve_starts, reserve_sizes, reserve_trigger, reserve_rate)
+    _release(inv, org_b, need, target, *reserves, scheduled, reserve, reserve_org)
+    n_in = in_fac.shape[0]
+    prices = (per_unit[t], in_price, in_fac, fac_origin, out_price)
+    _origin(n_in, inv, org_b, out, org_f, *prices, share_in, made, share_f)
+    for b in range(need.shape[0]):
+        gap = target[b] + need[b] * buyer_lead[b] - inv[b] - pipeline[b]
+        order[b] = max(need[b] + gap / smoothing_days, 0.0)

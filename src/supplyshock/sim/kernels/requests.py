@@ -1,0 +1,70 @@
+"""Compiled policy-facing passes: content-rule masks and the split of orders over suppliers."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from supplyshock.model.network import BoolArray, FloatArray, IntArray
+from supplyshock.sim.kernels._common import TINY, jit
+
+__all__ = ["content_mask", "request"]
+
+
+@jit
+def content_mask(
+    share_f: FloatArray,
+    origin: int,
+    threshold: float,
+    link_supplier: IntArray,
+    content: BoolArray,
+    mask: BoolArray,
+) -> bool:
+    """Update ``mask``: links whose goods may carry content and do, at ``threshold`` or more.
+
+    Returns whether any link changed.
+    """
+    changed = False
+    for ln in range(link_supplier.shape[0]):
+        now = content[ln] and share_f[link_supplier[ln], origin] >= threshold
+        if now != mask[ln]:
+            mask[ln] = now
+            changed = True
+    return changed
+
+
+@jit
+def request(
+    order: FloatArray,
+    need: FloatArray,
+    link_buyer: IntArray,
+    link_supplier: IntArray,
+    link_weight: FloatArray,
+    cap_today: FloatArray,
+    qualified: BoolArray,
+    gate: FloatArray,
+    licensed: FloatArray,
+    weight: FloatArray,
+    out: FloatArray,
+    received: FloatArray,
+) -> None:
+    """Split each order over the suppliers policy lets through, within licensed allowances.
+
+    A link's share of its buyer's order is its weight times the supplier's capacity, among the
+    qualified links the gate leaves open. ``licensed`` caps a link at that share of the buyer's
+    need (``inf`` where nothing caps it). ``received`` sums the requests by supplier.
+    """
+    n_links = link_buyer.shape[0]
+    total = np.zeros(order.shape[0])
+    for ln in range(n_links):
+        w = link_weight[ln] * cap_today[link_supplier[ln]] * (1.0 if qualified[ln] else 0.0)
+        weight[ln] = w * gate[ln]
+        total[link_buyer[ln]] += weight[ln]
+    received[:] = 0.0
+    for ln in range(n_links):
+        b = link_buyer[ln]
+        split = weight[ln] / max(total[b], TINY)
+        asked = order[b] * split
+        if np.isfinite(licensed[ln]):
+            asked = min(asked, licensed[ln] * need[b] * split)
+        out[ln] = asked
+        received[link_supplier[ln]] += asked
