@@ -46,8 +46,8 @@ class Policies:
             env.process(self._resume(c, day))
         for amendment in net.amendments:
             env.process(self._amend(amendment))
-        for f in np.flatnonzero(net.outage_rate_per_day > 0):
-            env.process(self._outages(int(f)))
+        for f, (gaps, durations) in self._outage_draws().items():
+            env.process(self._outages(f, gaps, durations))
         for window in net.releases:
             env.process(
                 self._release(window.reserve, window.start, window.end, window.rate_per_day)
@@ -148,15 +148,51 @@ class Policies:
         self.state.qualified[links] = True
         self.state.qualifying[links] = False
 
-    def _outages(self, f: int) -> Process:
+    def _outage_draws(self) -> dict[int, tuple[FloatArray, IntArray]]:
+        """Times between outages and their durations, drawn ahead in one go per facility.
+
+        Draws are keyed by (facility, occurrence), so drawing them ahead gives the same values
+        as drawing each when it is needed; the block covers twice the expected number of
+        outages over the horizon, and :meth:`_outages` draws on beyond it if a run needs more.
+        """
+        net = self.net
+        rate = net.outage_rate_per_day
+        facilities = np.flatnonzero(rate > 0)
+        if not len(facilities):
+            return {}
+        size = (np.ceil(2 * rate[facilities] * net.horizon) + 4).astype(np.int64)
+        key = np.repeat([stable_key(net.facilities[f]) for f in facilities], size)
+        n = np.concatenate([np.arange(m) for m in size])
+        gaps = np.ceil(-np.log(self.dice.uniform(key, n, 3)) / np.repeat(rate[facilities], size))
+        durations = np.zeros(len(n), dtype=np.int64)
+        owner = np.repeat(facilities, size)
+        specs: dict[str, list[int]] = {}
+        for f in facilities.tolist():  # one vectorised draw per distinct duration spec
+            specs.setdefault(repr(net.outage_days[f]), []).append(f)
+        for group in specs.values():
+            pick = np.isin(owner, group)
+            durations[pick] = self.dice.days(net.outage_days[group[0]], key[pick], n[pick], 4)
+        bounds = np.cumsum(size)[:-1]
+        return {
+            int(f): (g, d)
+            for f, g, d in zip(
+                facilities, np.split(gaps, bounds), np.split(durations, bounds), strict=True
+            )
+        }
+
+    def _outages(self, f: int, gaps: FloatArray, durations: IntArray) -> Process:
         rate = self.net.outage_rate_per_day[f]
         key = stable_key(self.net.facilities[f])
         n = 0
         while True:
-            gap = -np.log(self.dice.uniform(key, n, 3)[()]) / rate
-            yield self.env.timeout(float(np.ceil(gap)))
+            if n < len(gaps):
+                gap, duration = float(gaps[n]), float(durations[n])
+            else:
+                gap = float(np.ceil(-np.log(self.dice.uniform(key, n, 3)[()]) / rate))
+                duration = float(self.dice.days(self.net.outage_days[f], key, n, 4)[()])
+            yield self.env.timeout(gap)
             self.state.outage[f] = True
-            yield self.env.timeout(float(self.dice.days(self.net.outage_days[f], key, n, 4)[()]))
+            yield self.env.timeout(duration)
             self.state.outage[f] = False
             n += 1
 
