@@ -21,8 +21,10 @@ class State:
     org_b: FloatArray  # [b, o]
     out: FloatArray  # [f] output stock
     org_f: FloatArray  # [f, o]
-    pipe: FloatArray  # [h, l] shipments by arrival slot (day % h)
-    pipe_org: FloatArray  # [h, l, o]
+    pipe: FloatArray  # [sum of leads] one ring per link: what arrives in 0..lead-1 days
+    pipe_org: FloatArray  # [o, sum of leads]
+    pipe_start: IntArray  # [l] where each link's ring starts in ``pipe``
+    pipe_pos: IntArray  # [l] today's place in each ring (day % lead)
     in_transit: FloatArray  # [l]
     signal: FloatArray  # [f] smoothed orders received per day
     reserve: FloatArray  # [r]
@@ -56,16 +58,15 @@ class State:
     def initial(cls, net: Network) -> State:
         n_org = len(net.origins)
         n_links = net.n_links
-        horizon = int(net.link_lead.max()) + 1 if n_links else 1
-        pipe = np.zeros((horizon, n_links))
-        pipe_org = np.zeros((horizon, n_links, n_org))
+        # A shipment on link l takes lead[l] days; in steady state one day's flow was shipped
+        # on each of the lead[l] days before day 0, so every place of the ring holds one.
+        lead, flow = net.link_lead, net.init_link_flow
+        pipe = np.repeat(flow, lead)
         supplier_origin = net.init_output_origin[net.link_supplier]
-        for lag in range(1, horizon):
-            on_way = net.link_lead >= lag  # shipped ``lag`` days before day 0, still travelling
-            slot = (net.link_lead - lag) % horizon
-            idx = np.flatnonzero(on_way)
-            pipe[slot[idx], idx] += net.init_link_flow[idx]
-            pipe_org[slot[idx], idx] += net.init_link_flow[idx, None] * supplier_origin[idx]
+        pipe_org = np.ascontiguousarray(np.repeat(flow[:, None] * supplier_origin, lead, axis=0).T)
+        in_transit = np.zeros(n_links)
+        for day in range(int(lead.max()) if n_links else 0):  # summed day by day
+            in_transit += np.where(lead > day, flow, 0.0)
         reserve = np.array([r.quantity for r in net.reserves], dtype=float)
         reserve_origin = np.array(
             [
@@ -83,7 +84,9 @@ class State:
             org_f=net.init_output_stock[:, None] * net.init_output_origin,
             pipe=pipe,
             pipe_org=pipe_org,
-            in_transit=pipe.sum(axis=0),
+            pipe_start=np.concatenate([[0], np.cumsum(lead)[:-1]]).astype(np.int64),
+            pipe_pos=np.zeros(n_links, dtype=np.int64),
+            in_transit=in_transit,
             signal=net.init_signal.copy(),
             reserve=reserve,
             reserve_org=reserve[:, None] * reserve_origin,

@@ -79,6 +79,13 @@ class Work:
         )
 
 
+def _by_rank(rank: IntArray) -> tuple[IntArray, IntArray]:
+    """Links grouped by allocation rank (in link order within a rank) and each group's start."""
+    links = np.argsort(rank, kind="stable").astype(np.int64)
+    counts = np.unique(rank, return_counts=True)[1]
+    return links, np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+
+
 class Stepper:
     """The daily update rule of one run, bound to its network, state and recorder."""
 
@@ -110,18 +117,20 @@ class Stepper:
             sizes,
             np.array([r.trigger_days for r in net.reserves], dtype=float),
             np.array([r.rate_per_day for r in net.reserves], dtype=float),
-            *(s.pipe, s.pipe_org, s.inv, s.org_b, s.out, s.org_f, s.in_transit, s.signal),
-            *(s.outage, s.scheduled_release, s.reserve, s.reserve_org),
+            *(s.pipe, s.pipe_org, s.pipe_start, s.pipe_pos, s.inv, s.org_b, s.out, s.org_f),
+            *(s.in_transit, s.signal, s.outage, s.scheduled_release, s.reserve, s.reserve_org),
             *(w.cap, w.need, w.target, w.share_in, w.made, w.share_f, w.pipeline, w.order),
         )
         self._request = (w.order, w.need, net.link_buyer, net.link_supplier, net.link_weight)
         self._afternoon = (
-            *(net.n_inputs, net.link_buyer, net.link_supplier, net.link_rank),
-            *(np.unique(net.link_rank), net.link_lead, net.link_export, in_fac, makers),
+            *(net.n_inputs, net.link_buyer, net.link_supplier),
+            *_by_rank(net.link_rank),
+            *(net.link_lead, net.link_export.astype(np.float64), in_fac, makers),
             *(first_input, net.essential, net.out_cover_days, net.fac_output, in_comm),
             *(net.buyer_commodity[net.n_inputs :], net.smoothing_days, net.switch_after_days),
             *(capacity, per_unit, demand),
-            *(s.inv, s.org_b, s.out, s.org_f, s.pipe, s.pipe_org, s.in_transit, s.signal),
+            *(s.inv, s.org_b, s.out, s.org_f, s.pipe, s.pipe_org, s.pipe_start, s.pipe_pos),
+            *(s.in_transit, s.signal),
             *(s.qualified, s.qualifying, s.unmet_days, s.produced, s.consumed, s.delivered),
             s.reserve,
             *(w.cap, w.order, w.request),

@@ -64,16 +64,18 @@ def _allocate(
     request: FloatArray,
     received: FloatArray,
     link_supplier: IntArray,
-    link_rank: IntArray,
-    ranks: IntArray,
+    rank_links: IntArray,
+    rank_starts: IntArray,
     out: FloatArray,
     shipped: FloatArray,
 ) -> FloatArray:
     """Fill requests from output stock: by rank (lowest first), then pro rata within a rank.
 
-    Returns the quantities shipped: ``request`` itself when nothing is scarce, else ``shipped``.
+    ``rank_links`` lists the links rank by rank (in link order within a rank), rank ``r``
+    from ``rank_starts[r]`` to ``rank_starts[r + 1]``. Returns the quantities shipped:
+    ``request`` itself when nothing is scarce, else ``shipped``.
     """
-    n_links, n_fac = link_supplier.shape[0], out.shape[0]
+    n_fac, n_ranks = out.shape[0], rank_starts.shape[0] - 1
     scarce = False
     for f in range(n_fac):
         if not received[f] <= out[f]:
@@ -83,22 +85,22 @@ def _allocate(
             out[f] -= received[f]
         return request
     shipped[:] = 0.0
-    single = ranks.shape[0] == 1
-    for r in ranks:
-        asked = received.copy() if single else np.zeros(n_fac)
-        if not single:
-            for ln in range(n_links):
-                if link_rank[ln] == r:
-                    asked[link_supplier[ln]] += request[ln]
+    for r in range(n_ranks):
+        links = rank_links[rank_starts[r] : rank_starts[r + 1]]
+        if n_ranks == 1:
+            asked = received.copy()
+        else:
+            asked = np.zeros(n_fac)
+            for ln in links:
+                asked[link_supplier[ln]] += request[ln]
         fill = np.empty(n_fac)
         for f in range(n_fac):
             fill[f] = min(out[f] / max(asked[f], TINY), 1.0)
         sent = np.zeros(n_fac)
-        for ln in range(n_links):
-            if single or link_rank[ln] == r:
-                part = request[ln] * fill[link_supplier[ln]]
-                shipped[ln] += part
-                sent[link_supplier[ln]] += part
+        for ln in links:
+            part = request[ln] * fill[link_supplier[ln]]
+            shipped[ln] = part
+            sent[link_supplier[ln]] += part
         for f in range(n_fac):
             out[f] -= sent[f]
     for f in range(n_fac):
@@ -108,49 +110,54 @@ def _allocate(
 
 @jit
 def _ship(
-    t: int,
     shipped: FloatArray,
     link_buyer: IntArray,
     link_supplier: IntArray,
     link_lead: IntArray,
-    link_export: BoolArray,
+    link_export: FloatArray,
     share_f: FloatArray,
     org_f: FloatArray,
     pipe: FloatArray,
     pipe_org: FloatArray,
+    pipe_start: IntArray,
+    pipe_pos: IntArray,
     in_transit: FloatArray,
     got: FloatArray,
     exports: FloatArray,
     imports: FloatArray,
 ) -> None:
-    """Put shipments on the way, each arriving ``lead`` days later, with their origin content.
+    """Put shipments on the way, with their origin content, and move every ring on a day.
 
-    Also sums what each buyer got today and the cross-border part by exporter and importer.
+    A shipment takes today's place in its link's ring (emptied by today's arrival), which
+    comes round again in ``lead`` days. Also sums what each buyer got today and the
+    cross-border part by exporter and importer.
     """
-    n_fac, n_org, slots = org_f.shape[0], org_f.shape[1], pipe.shape[0]
-    sent = np.zeros((n_org, n_fac))
+    n_fac, n_org = org_f.shape
+    n_links = link_supplier.shape[0]
+    place = np.empty(n_links, dtype=np.int64)
     got[:] = 0.0
     exports[:] = 0.0
     imports[:] = 0.0
-    today = t % slots
-    for ln in range(link_supplier.shape[0]):
-        x, f, b = shipped[ln], link_supplier[ln], link_buyer[ln]
-        row = today + link_lead[ln]  # lead < slots
-        if row >= slots:
-            row -= slots
-        pipe[row, ln] += x
+    for ln in range(n_links):
+        x, b = shipped[ln], link_buyer[ln]
+        place[ln] = p = pipe_start[ln] + pipe_pos[ln]
+        pipe[p] += x
         in_transit[ln] += x
-        for o in range(n_org):
-            moved = x * share_f[f, o]
-            pipe_org[row, ln, o] += moved
-            sent[o, f] += moved
+        pipe_pos[ln] = pipe_pos[ln] + 1 if pipe_pos[ln] + 1 < link_lead[ln] else 0
         got[b] += x
-        if link_export[ln]:
-            exports[f] += x
-            imports[b] += x
-    for f in range(n_fac):
-        for o in range(n_org):
-            org_f[f, o] -= sent[o, f]
+        crossing = x * link_export[ln]  # 0 for domestic links: no branch to mispredict
+        exports[link_supplier[ln]] += crossing
+        imports[b] += crossing
+    for o in range(n_org):  # one pass per origin keeps the inner loop simple
+        ring = pipe_org[o]
+        sent = np.zeros(n_fac)
+        for ln in range(n_links):
+            f = link_supplier[ln]
+            moved = shipped[ln] * share_f[f, o]
+            ring[place[ln]] += moved
+            sent[f] += moved
+        for f in range(n_fac):
+            org_f[f, o] -= sent[f]
 
 
 @jit
@@ -221,10 +228,10 @@ def afternoon(
     # network
     link_buyer: IntArray,
     link_supplier: IntArray,
-    link_rank: IntArray,
-    ranks: IntArray,
+    rank_links: IntArray,
+    rank_starts: IntArray,
     link_lead: IntArray,
-    link_export: BoolArray,
+    link_export: FloatArray,
     in_fac: IntArray,
     makers: IntArray,
     first_input: IntArray,
@@ -245,6 +252,8 @@ def afternoon(
     org_f: FloatArray,
     pipe: FloatArray,
     pipe_org: FloatArray,
+    pipe_start: IntArray,
+    pipe_pos: IntArray,
     in_transit: FloatArray,
     signal: FloatArray,
     qualified: BoolArray,
@@ -316,11 +325,25 @@ def afternoon(
     add_by(fac_output, production, produced)
     add_by(in_comm, use, consumed)
 
-    sent = _allocate(request, received, link_supplier, link_rank, ranks, out, shipped)
+    sent = _allocate(request, received, link_supplier, rank_links, rank_starts, out, shipped)
     got = np.zeros(inv.shape[0])
-    links = (link_buyer, link_supplier, link_lead, link_export)
-    stocks = (share_f, org_f, pipe, pipe_org, in_transit)
-    _ship(t, sent, *links, *stocks, got, rec_exports[t], rec_imports[t])
+    _ship(
+        sent,
+        link_buyer,
+        link_supplier,
+        link_lead,
+        link_export,
+        share_f,
+        org_f,
+        pipe,
+        pipe_org,
+        pipe_start,
+        pipe_pos,
+        in_transit,
+        got,
+        rec_exports[t],
+        rec_imports[t],
+    )
     n_qualify = _switch(
         order,
         got,

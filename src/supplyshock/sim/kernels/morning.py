@@ -12,36 +12,42 @@ __all__ = ["morning"]
 
 @jit
 def _arrive(
-    slot: int,
     pipe: FloatArray,
     pipe_org: FloatArray,
+    pipe_start: IntArray,
+    pipe_pos: IntArray,
     link_buyer: IntArray,
     inv: FloatArray,
     org_b: FloatArray,
     in_transit: FloatArray,
     pipeline: FloatArray,
 ) -> None:
-    """Today's pipeline slot lands in buyer stocks (with its origin content) and is cleared.
+    """Today's place in each link's ring lands in buyer stocks (with origin content).
 
-    ``pipeline`` becomes what is still on the way to each buyer.
+    The place is emptied for today's shipment; ``pipeline`` becomes what is still on the way
+    to each buyer.
     """
     n_buyers, n_org = org_b.shape
+    n_links = link_buyer.shape[0]
     landed = np.zeros(n_buyers)
-    landed_org = np.zeros((n_org, n_buyers))
     pipeline[:] = 0.0
-    for ln in range(link_buyer.shape[0]):
-        b = link_buyer[ln]
-        landed[b] += pipe[slot, ln]
-        for o in range(n_org):
-            landed_org[o, b] += pipe_org[slot, ln, o]
-            pipe_org[slot, ln, o] = 0.0
-        in_transit[ln] -= pipe[slot, ln]
-        pipe[slot, ln] = 0.0
+    for ln in range(n_links):
+        b, p = link_buyer[ln], pipe_start[ln] + pipe_pos[ln]
+        landed[b] += pipe[p]
+        in_transit[ln] -= pipe[p]
+        pipe[p] = 0.0
         pipeline[b] += in_transit[ln]
     for b in range(n_buyers):
         inv[b] += landed[b]
-        for o in range(n_org):
-            org_b[b, o] += landed_org[o, b]
+    for o in range(n_org):  # one pass per origin keeps the inner loop simple
+        ring = pipe_org[o]
+        landed[:] = 0.0
+        for ln in range(n_links):
+            p = pipe_start[ln] + pipe_pos[ln]
+            landed[link_buyer[ln]] += ring[p]
+            ring[p] = 0.0
+        for b in range(n_buyers):
+            org_b[b, o] += landed[b]
 
 
 @jit
@@ -189,6 +195,8 @@ def morning(
     # state
     pipe: FloatArray,
     pipe_org: FloatArray,
+    pipe_start: IntArray,
+    pipe_pos: IntArray,
     inv: FloatArray,
     org_b: FloatArray,
     out: FloatArray,
@@ -215,7 +223,7 @@ def morning(
     target position (cover stock plus what is on the way over its mean lead time) and what it
     holds and has on the way.
     """
-    _arrive(t % pipe.shape[0], pipe, pipe_org, link_buyer, inv, org_b, in_transit, pipeline)
+    _arrive(pipe, pipe_org, pipe_start, pipe_pos, link_buyer, inv, org_b, in_transit, pipeline)
     today = (capacity[t], outage, per_unit[t], demand[t])
     _needs(*today, in_fac, signal, cover_days, cap, need, target)
     reserves = (reserve_buyers, reserve_starts, reserve_sizes, reserve_trigger, reserve_rate)
