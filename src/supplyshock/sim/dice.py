@@ -47,7 +47,11 @@ class Dice:
 
     def days(self, spec: object, *keys: int | IntArray) -> IntArray:
         """Whole-day delays (at least 1) from a number, distribution or choice."""
-        u = self.uniform(*keys)
+        return self.to_days(spec, self.uniform(*keys))
+
+    @staticmethod
+    def to_days(spec: object, u: FloatArray) -> IntArray:
+        """Whole-day delays (at least 1) at probabilities ``u`` (number, distribution, choice)."""
         if isinstance(spec, Distribution):
             raw = spec.ppf_many(u)
         elif isinstance(spec, Choice):

@@ -8,13 +8,15 @@ the daily step runs at half days, so a change dated day ``d`` is in force for da
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
+from functools import partial
 from typing import Any
 
 import numpy as np
 import simpy
 
 from supplyshock.model.network import Amendment, FloatArray, IntArray, Network
+from supplyshock.sim.ahead import LicenceDraws, QualificationDraws
 from supplyshock.sim.dice import Dice, stable_key
 from supplyshock.sim.state import State
 
@@ -31,6 +33,8 @@ class Policies:
         self.resumed_at = np.full(len(net.controls), -1, dtype=np.int64)
         self.control_key = np.array([stable_key(c.id) for c in net.controls], dtype=np.int64)
         self.applications = np.zeros((len(net.controls), net.n_links), dtype=np.int64)
+        self.licence_draws = LicenceDraws(dice, self.control_key, net.link_key)
+        self.qualification_draws = QualificationDraws(dice, net)
 
     def start(self) -> None:
         env, net = self.env, self.net
@@ -111,19 +115,21 @@ class Policies:
         if amendment.licensed_share is not None:
             s.licensed_share[c] = amendment.licensed_share
 
+    def _at(self, delay: float, action: Callable[[], None]) -> None:
+        """Run ``action`` ``delay`` days from now (a bare timeout: cheaper than a process)."""
+        self.env.timeout(delay).callbacks.append(lambda _: action())
+
     def apply(self, c: int, links: IntArray) -> None:
         """File licence applications for ``links`` under control ``c`` (called from a day step)."""
         n = self.applications[c, links]
         self.applications[c, links] += 1
-        keys = (self.control_key[c], self.net.link_key[links], n)
-        delays = self.dice.days(self.state.processing[c], *keys, 0)
-        approve = self.dice.uniform(*keys, 1)
-        for delay in np.unique(delays):
+        delays, approve = self.licence_draws.draw(c, self.state.processing[c], links, n)
+        for delay in np.unique(delays).tolist():
             pick = delays == delay
-            self.env.process(self._decide(c, links[pick], approve[pick], int(delay)))
+            decide = partial(self._decide, c, links[pick], approve[pick])
+            self._at(delay - 0.5, decide)
 
-    def _decide(self, c: int, links: IntArray, draws: FloatArray, delay: int) -> Process:
-        yield self.env.timeout(delay - 0.5)
+    def _decide(self, c: int, links: IntArray, draws: FloatArray) -> None:
         self.state.policy_version += 1
         lic = self.state.licence[c]
         waiting = lic[links] == 1
@@ -134,17 +140,11 @@ class Policies:
 
     def qualify(self, links: IntArray) -> None:
         """Start qualifying alternative suppliers on ``links`` (called from a day step)."""
-        commodity = self.net.buyer_commodity[self.net.link_buyer[links]]
-        delays = np.zeros(len(links), dtype=np.int64)
-        for k in np.unique(commodity):
-            mine = commodity == k
-            spec = self.net.qualification_days[k]
-            delays[mine] = self.dice.days(spec, self.net.link_key[links[mine]], 2)
-        for delay in np.unique(delays):
-            self.env.process(self._qualified(links[delays == delay], int(delay)))
+        delays = self.qualification_draws.days(links)
+        for delay in np.unique(delays).tolist():
+            self._at(delay - 0.5, partial(self._qualified, links[delays == delay]))
 
-    def _qualified(self, links: IntArray, delay: int) -> Process:
-        yield self.env.timeout(delay - 0.5)
+    def _qualified(self, links: IntArray) -> None:
         self.state.qualified[links] = True
         self.state.qualifying[links] = False
 
