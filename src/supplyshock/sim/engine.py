@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Generator, Mapping
 from pathlib import Path
@@ -29,15 +30,25 @@ __all__ = ["run", "simulate"]
 def _days(
     env: simpy.Environment, horizon: int, step: Stepper, policies: Policies
 ) -> Generator[simpy.Event, Any, None]:
-    """The daily process: one step at each half day, then the policy processes it asks for."""
+    """The daily process: day ``t`` is stepped at time ``t + 0.5``, after the day's dated events.
+
+    Days up to the next dated event are stepped together (:meth:`Stepper.advance`); the clock
+    then moves to the last of them before the policy processes it asked for are started.
+    """
     yield env.timeout(0.5)
-    for t in range(horizon):
-        day = step(t)
+    t = 0
+    while t < horizon:
+        upcoming = env.peek()  # dated events fall on whole days; inf when none is left
+        stop = horizon if math.isinf(upcoming) else min(horizon, math.ceil(upcoming - 0.5))
+        done, day = step.advance(t, max(stop, t + 1))
+        if done - 1 > t:
+            yield env.timeout(done - 1 - t)
         for c, links in day.apply_licences:
             policies.apply(c, links)
         if len(day.qualify):
             policies.qualify(day.qualify)
         yield env.timeout(1.0)
+        t = done
 
 
 def simulate(net: Network, seed: np.random.SeedSequence) -> tuple[Recorder, State, int]:

@@ -21,12 +21,17 @@ class Gates:
         self.net = net
         self.open = np.ones(net.n_links)
         self.unlimited = np.full(net.n_links, np.inf)
-        # links each content-rule control reaches through the 0.1% rule, updated daily
-        self.content = {
-            c: np.zeros(net.n_links, dtype=bool)
-            for c, ctrl in enumerate(net.controls)
-            if ctrl.origin >= 0 and ctrl.has_content
-        }
+        # one rule per control with a content rule: the links it reaches through the rule
+        # (``masks``, updated daily) among those whose goods may carry content (``content``)
+        ruled = [c for c, ctrl in enumerate(net.controls) if ctrl.origin >= 0 and ctrl.has_content]
+        self.rule = {c: r for r, c in enumerate(ruled)}
+        self.origins = np.array([net.controls[c].origin for c in ruled], dtype=np.int64)
+        self.thresholds = np.array([net.controls[c].threshold for c in ruled], dtype=float)
+        self.content = np.zeros((len(ruled), net.n_links), dtype=bool)
+        for r, c in enumerate(ruled):
+            self.content[r] = net.controls[c].content
+        self.masks = np.zeros_like(self.content)
+        self.active = np.zeros(len(ruled), dtype=bool)  # rules of controls in force
         self._version = -1
         self._active: list[int] = []
         self._cached: tuple[FloatArray, FloatArray, Quotas] | None = None
@@ -49,17 +54,13 @@ class Gates:
             self._version = s.policy_version
             self._active = np.flatnonzero(s.active).tolist()
             self._cached = None
+            self.active[:] = [c in self._active for c in self.rule]
         if not self._active:
             return self.open, self.unlimited, [], []
-        for c in self._active:
-            if c in self.content:
-                ctrl = net.controls[c]
-                mask = self.content[c]
-                origin, threshold = ctrl.origin, ctrl.threshold
-                if kernels.content_mask(
-                    share_f, origin, threshold, net.link_supplier, ctrl.content, mask
-                ):
-                    self._cached = None
+        for r in np.flatnonzero(self.active).tolist():
+            rule = (self.origins[r], self.thresholds[r], net.link_supplier, self.content[r])
+            if kernels.content_mask(share_f, *rule, self.masks[r]):
+                self._cached = None
         if self._cached is not None:
             return (*self._cached, [])
         allow = self.open.copy()
@@ -67,7 +68,7 @@ class Gates:
         applications: Applications = []
         for c in self._active:
             ctrl = net.controls[c]
-            subject = ctrl.direct | self.content[c] if c in self.content else ctrl.direct
+            subject = ctrl.direct | self.masks[self.rule[c]] if c in self.rule else ctrl.direct
             coverage = s.coverage[c]
             uncovered = 1.0 - coverage
             if ctrl.mode == "ban":
@@ -87,3 +88,17 @@ class Gates:
         # a day that filed applications changed the licence state: recompute tomorrow
         self._cached = None if applications else (gate, cap, quotas)
         return gate, cap, quotas, applications
+
+    def settled(self, s: State) -> tuple[FloatArray, FloatArray] | None:
+        """The gates and allowances in force, if they hold until policy or a mask changes.
+
+        ``None`` when the next day must go through :meth:`__call__`: the policy changed since
+        the gates were built, the last build filed licence applications, or a quota applies.
+        """
+        if s.policy_version != self._version:
+            return None
+        if not self._active:
+            return self.open, self.unlimited
+        if self._cached is None or self._cached[2]:
+            return None
+        return self._cached[0], self._cached[1]

@@ -10,7 +10,9 @@ rarely or touch few entities, stay in numpy here.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -23,6 +25,9 @@ from supplyshock.sim.recorder import Recorder
 from supplyshock.sim.state import State
 
 __all__ = ["Day", "Stepper"]
+
+Args = tuple[Any, ...]  # the bound arguments of a kernel
+Kernel = Callable[..., Any]
 
 
 @dataclass
@@ -109,7 +114,7 @@ class Stepper:
         self.state, self.work = state, Work.for_network(net)
         s, w = state, self.work
         # arguments of each kernel, bound once: the arrays are updated in place
-        self._morning = (
+        self._morning: Args = (
             *(net.link_buyer, in_fac, capacity, per_unit, demand, net.cover_days, buyer_lead),
             *(net.smoothing_days, net.price[in_comm], net.price[net.fac_output], net.fac_origin),
             np.concatenate(eligible) if eligible else np.zeros(0, np.int64),
@@ -121,8 +126,10 @@ class Stepper:
             *(s.in_transit, s.signal, s.outage, s.scheduled_release, s.reserve, s.reserve_org),
             *(w.cap, w.need, w.target, w.share_in, w.made, w.share_f, w.pipeline, w.order),
         )
-        self._request = (w.order, w.need, net.link_buyer, net.link_supplier, net.link_weight)
-        self._afternoon = (
+        self._request: Args = (w.order, w.need, net.link_buyer, net.link_supplier)
+        self._request += (net.link_weight, capacity, s.qualified)
+        self._request_tail: Args = (w.weight, w.request, w.received)
+        self._afternoon: Args = (
             *(net.n_inputs, net.link_buyer, net.link_supplier),
             *_by_rank(net.link_rank),
             *(net.link_lead, net.link_export.astype(np.float64), in_fac, makers),
@@ -135,29 +142,60 @@ class Stepper:
             s.reserve,
             *(w.cap, w.order, w.request),
         )
-        self._afternoon_work = (
+        self._afternoon_work: Args = (
             *(w.share_in, w.made, w.share_f, w.pipeline, w.received, w.possible),
             *(w.production, w.use, w.shipped, w.qualify),
             *(recorder.delivered, recorder.stock, recorder.pipeline, recorder.exports),
             *(recorder.imports, recorder.production, recorder.lost, recorder.reserves),
         )
-        self.capacity = capacity
+
+    def advance(self, t: int, stop: int) -> tuple[int, Day]:
+        """Step from day ``t`` towards ``stop`` (exclusive), where the next dated event falls.
+
+        While the gates are settled, days run in one compiled stretch until ``stop`` or until
+        Python must act. Returns the next day to step and the requests of the last day stepped.
+        """
+        settled = self.gates.settled(self.state) if stop - t > 1 else None
+        if settled is None:
+            return t + 1, self(t)
+        g, w = self.gates, self.work
+        rules: Args = (
+            self.net.link_supplier,
+            g.origins,
+            g.thresholds,
+            g.content,
+            g.masks,
+            g.active,
+        )
+        status, day, n_qualify = kernels.quiet_days(
+            t,
+            stop,
+            self._morning,
+            self._request,
+            self._request_tail,
+            self._afternoon,
+            self._afternoon_work,
+            *settled,
+            w.share_f,
+            *rules,
+        )
+        if status == kernels.DONE:
+            return stop, Day([], w.qualify[:0].copy())
+        if status == kernels.QUALIFY:
+            return day + 1, Day([], w.qualify[:n_qualify].copy())
+        return day + 1, self._rest_of_day(day)  # gates must be rebuilt first
 
     def __call__(self, t: int) -> Day:
         """Step day ``t``: update the state and write the day's row of the recorder."""
-        s, w, net = self.state, self.work, self.net
         kernels.morning(t, *self._morning)
+        return self._rest_of_day(t)
+
+    def _rest_of_day(self, t: int) -> Day:
+        """Day ``t`` after its morning: gates, requests, quotas, then the afternoon kernel."""
+        s, w, net = self.state, self.work, self.net
         gate, licensed, quotas, applications = self.gates(s, w.share_f)
-        kernels.request(
-            *self._request,
-            self.capacity[t],
-            s.qualified,
-            gate,
-            licensed,
-            w.weight,
-            w.request,
-            w.received,
-        )
+        request: Kernel = kernels.request  # bound arguments are untyped tuples
+        request(t, *self._request, gate, licensed, *self._request_tail)
         if quotas:
             for c, subject in quotas:
                 total = w.request[subject].sum()
@@ -165,5 +203,6 @@ class Stepper:
                 if total > budget:
                     w.request[subject] *= budget / total
             w.received[:] = sum_by(net.link_supplier, w.request, len(w.received))
-        n_qualify = kernels.afternoon(t, *self._afternoon, gate, *self._afternoon_work)
+        afternoon: Kernel = kernels.afternoon
+        n_qualify = afternoon(t, *self._afternoon, gate, *self._afternoon_work)
         return Day(applications, w.qualify[:n_qualify].copy())

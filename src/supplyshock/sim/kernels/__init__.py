@@ -10,5 +10,15 @@ compiled on first use and cached on disk; nothing is compiled at import.
 from supplyshock.sim.kernels.afternoon import afternoon
 from supplyshock.sim.kernels.morning import morning
 from supplyshock.sim.kernels.requests import content_mask, request
+from supplyshock.sim.kernels.stretch import DONE, GATES, QUALIFY, quiet_days
 
-__all__ = ["afternoon", "content_mask", "morning", "request"]
+__all__ = [
+    "DONE",
+    "GATES",
+    "QUALIFY",
+    "afternoon",
+    "content_mask",
+    "morning",
+    "quiet_days",
+    "request",
+]

@@ -7,7 +7,7 @@ import numpy as np
 from supplyshock.model.network import BoolArray, FloatArray, IntArray
 from supplyshock.sim.kernels._common import TINY, jit
 
-__all__ = ["content_mask", "request"]
+__all__ = ["content_changed", "content_mask", "request"]
 
 
 @jit
@@ -33,13 +33,35 @@ def content_mask(
 
 
 @jit
+def content_changed(
+    share_f: FloatArray,
+    origins: IntArray,
+    thresholds: FloatArray,
+    link_supplier: IntArray,
+    content: BoolArray,
+    masks: BoolArray,
+    active: BoolArray,
+) -> bool:
+    """Whether any active rule's mask (rows of ``masks``) is out of date; changes nothing."""
+    for r in range(origins.shape[0]):
+        if not active[r]:
+            continue
+        for ln in range(link_supplier.shape[0]):
+            now = content[r, ln] and share_f[link_supplier[ln], origins[r]] >= thresholds[r]
+            if now != masks[r, ln]:
+                return True
+    return False
+
+
+@jit
 def request(
+    t: int,
     order: FloatArray,
     need: FloatArray,
     link_buyer: IntArray,
     link_supplier: IntArray,
     link_weight: FloatArray,
-    cap_today: FloatArray,
+    capacity: FloatArray,
     qualified: BoolArray,
     gate: FloatArray,
     licensed: FloatArray,
@@ -47,13 +69,13 @@ def request(
     out: FloatArray,
     received: FloatArray,
 ) -> None:
-    """Split each order over the suppliers policy lets through, within licensed allowances.
+    """Split day ``t``'s orders over the suppliers policy lets through, within allowances.
 
     A link's share of its buyer's order is its weight times the supplier's capacity, among the
     qualified links the gate leaves open. ``licensed`` caps a link at that share of the buyer's
     need (``inf`` where nothing caps it). ``received`` sums the requests by supplier.
     """
-    n_links = link_buyer.shape[0]
+    n_links, cap_today = link_buyer.shape[0], capacity[t]
     total = np.zeros(order.shape[0])
     for ln in range(n_links):
         w = link_weight[ln] * cap_today[link_supplier[ln]] * (1.0 if qualified[ln] else 0.0)

@@ -1,0 +1,54 @@
+"""Several days in one compiled call, while nothing needs Python between them."""
+
+from __future__ import annotations
+
+from supplyshock.model.network import BoolArray, FloatArray, IntArray
+from supplyshock.sim.kernels._common import jit
+from supplyshock.sim.kernels.afternoon import afternoon
+from supplyshock.sim.kernels.morning import morning
+from supplyshock.sim.kernels.requests import content_changed, request
+
+__all__ = ["DONE", "GATES", "QUALIFY", "quiet_days"]
+
+DONE = 0  # every day up to ``stop`` was stepped
+GATES = 1  # stopped after the morning of the returned day: a content-rule mask changed
+QUALIFY = 2  # stopped after the returned day: some links start qualifying
+
+
+@jit
+def quiet_days(
+    t: int,
+    stop: int,
+    morning_args: tuple,  # type: ignore[type-arg]
+    request_head: tuple,  # type: ignore[type-arg]
+    request_tail: tuple,  # type: ignore[type-arg]
+    afternoon_args: tuple,  # type: ignore[type-arg]
+    afternoon_work: tuple,  # type: ignore[type-arg]
+    gate: FloatArray,
+    licensed: FloatArray,
+    share_f: FloatArray,
+    link_supplier: IntArray,
+    origins: IntArray,
+    thresholds: FloatArray,
+    content: BoolArray,
+    masks: BoolArray,
+    active: BoolArray,
+) -> tuple[int, int, int]:
+    """Step days ``t`` .. ``stop - 1`` with fixed gates, as the day-by-day path would.
+
+    The caller guarantees that no dated event falls in the stretch and that the gates are
+    settled (no quota, no licence application pending a rebuild). The stretch stops early,
+    returning ``(status, day, n_qualify)``, when Python has to act: a content-rule share crossed
+    its threshold (``GATES``: the gates must be rebuilt before the rest of ``day``), or links
+    start qualifying (``QUALIFY``: their qualification must be scheduled).
+    """
+    for d in range(t, stop):
+        morning(d, *morning_args)
+        if content_changed(share_f, origins, thresholds, link_supplier, content, masks, active):
+            return GATES, d, 0
+        # (mypy cannot count arguments unpacked from tuples of unknown length)
+        request(d, *request_head, gate, licensed, *request_tail)  # type: ignore[call-arg]
+        n_qualify = afternoon(d, *afternoon_args, gate, *afternoon_work)  # type: ignore[call-arg]
+        if n_qualify:
+            return QUALIFY, d, n_qualify
+    return DONE, stop, 0
