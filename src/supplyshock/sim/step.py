@@ -4,8 +4,8 @@ Order within a day: arrivals -> reserve releases -> orders -> policy gates -> pr
 order, within capacity and inputs) -> allocation under scarcity -> shipments -> supplier
 switching -> final consumption. Quantities move as totals, never as items; origin content
 moves with them as quantity x share. The loops over facilities, buyers and links are compiled
-(:mod:`supplyshock.sim.kernels`); policy gates, quotas and reserve releases, which change
-rarely or touch few entities, stay in numpy here.
+(:mod:`supplyshock.sim.kernels`); policy gates and quotas, which change rarely, stay in numpy
+here. Days between two dated events run as one compiled stretch while the gates hold.
 """
 
 from __future__ import annotations
