@@ -97,8 +97,9 @@ class Stepper:
     def __init__(self, net: Network, state: State, recorder: Recorder) -> None:
         self.net = net
         in_fac = net.buyer_facility[: net.n_inputs]
-        if np.any(np.diff(in_fac) < 0):
-            raise ValueError("a facility's inputs must be contiguous buyers, in facility order")
+        if np.any(np.diff(in_fac) < 0) or np.any(np.diff(net.link_buyer) < 0):
+            raise ValueError("inputs and links must be grouped by facility and buyer, in order")
+        buyer_links = np.searchsorted(net.link_buyer, np.arange(net.n_buyers + 1)).astype(np.int64)
         in_comm = net.buyer_commodity[: net.n_inputs]
         weight = net.link_weight * net.link_qualified
         lead_share = link_shares(net.link_buyer, weight, net.n_buyers)
@@ -115,7 +116,7 @@ class Stepper:
         s, w = state, self.work
         # arguments of each kernel, bound once: the arrays are updated in place
         self._morning: Args = (
-            *(net.link_buyer, in_fac, capacity, per_unit, demand, net.cover_days, buyer_lead),
+            *(buyer_links, in_fac, capacity, per_unit, demand, net.cover_days, buyer_lead),
             *(net.smoothing_days, net.price[in_comm], net.price[net.fac_output], net.fac_origin),
             np.concatenate(eligible) if eligible else np.zeros(0, np.int64),
             np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)[: len(sizes)],
@@ -126,11 +127,11 @@ class Stepper:
             *(s.in_transit, s.signal, s.outage, s.scheduled_release, s.reserve, s.reserve_org),
             *(w.cap, w.need, w.target, w.share_in, w.made, w.share_f, w.pipeline, w.order),
         )
-        self._request: Args = (w.order, w.need, net.link_buyer, net.link_supplier)
+        self._request: Args = (w.order, w.need, buyer_links, net.link_supplier)
         self._request += (net.link_weight, capacity, s.qualified)
         self._request_tail: Args = (w.weight, w.request, w.received)
         self._afternoon: Args = (
-            *(net.n_inputs, net.link_buyer, net.link_supplier),
+            *(net.n_inputs, net.link_buyer, buyer_links, net.link_supplier),
             *_by_rank(net.link_rank),
             *(net.link_lead, net.link_export.astype(np.float64), in_fac, makers),
             *(first_input, net.essential, net.out_cover_days, net.fac_output, in_comm),
@@ -155,7 +156,7 @@ class Stepper:
         While the gates are settled, days run in one compiled stretch until ``stop`` or until
         Python must act. Returns the next day to step and the requests of the last day stepped.
         """
-        settled = self.gates.settled(self.state) if stop - t > 1 else None
+        settled = self.gates.settled(self.state)
         if settled is None:
             return t + 1, self(t)
         g, w = self.gates, self.work

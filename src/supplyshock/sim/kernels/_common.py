@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar, cast
+from pathlib import Path
+from typing import Any, TypeVar, cast
 
 import numba
 import numpy as np
@@ -17,8 +18,60 @@ TINY = 1e-280  # floor for divisors: keeps ratios finite without changing any re
 EMPTY = 1e-12  # a stock below this has no origin shares
 
 
+def _kernel_files() -> list[Path]:
+    return sorted(Path(__file__).resolve().parent.glob("*.py"))
+
+
+def _stamp_all_kernels() -> None:
+    """Make numba's on-disk cache of a kernel stale when *any* kernel file changes.
+
+    Numba checks only the file that defines a cached function, so a kernel calling a changed
+    kernel from another file would load stale machine code (a documented numba limitation).
+    The locators added here find the same cache folders as numba's own but stamp each entry
+    with every kernel file. They apply only to this package's kernels, are added once per
+    process, and are skipped if numba's caching internals differ from what they expect.
+    """
+    try:
+        from numba.core import caching
+
+        chain = caching.CompileResultCacheImpl._locator_classes
+        bases = (
+            caching.UserProvidedCacheLocator,
+            caching.InTreeCacheLocator,
+            caching.UserWideCacheLocator,
+        )
+    except (ImportError, AttributeError):
+        return
+    if any(getattr(k, "supplyshock_kernels", False) for k in chain):
+        return
+    folder = Path(__file__).resolve().parent
+
+    def stamp(self: object) -> tuple[tuple[str, int, int], ...]:
+        return tuple((f.name, f.stat().st_mtime_ns, f.stat().st_size) for f in _kernel_files())
+
+    def from_function(cls: Any, py_func: Callable[..., object], py_file: str) -> object:
+        if Path(py_file).resolve().parent != folder:
+            return None
+        return super(cls, cls).from_function(py_func, py_file)
+
+    ours: list[Any] = [
+        type(
+            f"Kernel{base.__name__}",
+            (base,),
+            {
+                "supplyshock_kernels": True,
+                "get_source_stamp": stamp,
+                "from_function": classmethod(from_function),
+            },
+        )
+        for base in bases
+    ]
+    chain[:0] = ours
+
+
 def jit(fn: F) -> F:
     """Compile with numpy's float semantics (x / 0 gives inf or nan, never an exception)."""
+    _stamp_all_kernels()
     return cast(F, numba.njit(cache=True, nogil=True, error_model="numpy")(fn))
 
 

@@ -111,7 +111,7 @@ def _allocate(
 @jit
 def _ship(
     shipped: FloatArray,
-    link_buyer: IntArray,
+    buyer_links: IntArray,
     link_supplier: IntArray,
     link_lead: IntArray,
     link_export: FloatArray,
@@ -135,19 +135,22 @@ def _ship(
     n_fac, n_org = org_f.shape
     n_links = link_supplier.shape[0]
     place = np.empty(n_links, dtype=np.int64)
-    got[:] = 0.0
     exports[:] = 0.0
-    imports[:] = 0.0
-    for ln in range(n_links):
-        x, b = shipped[ln], link_buyer[ln]
-        place[ln] = p = pipe_start[ln] + pipe_pos[ln]
-        pipe[p] += x
-        in_transit[ln] += x
-        pipe_pos[ln] = pipe_pos[ln] + 1 if pipe_pos[ln] + 1 < link_lead[ln] else 0
-        got[b] += x
-        crossing = x * link_export[ln]  # 0 for domestic links: no branch to mispredict
-        exports[link_supplier[ln]] += crossing
-        imports[b] += crossing
+    for b in range(got.shape[0]):  # per-buyer sums in registers (links are grouped by buyer)
+        got_b = 0.0
+        crossed_b = 0.0
+        for ln in range(buyer_links[b], buyer_links[b + 1]):
+            x = shipped[ln]
+            place[ln] = p = pipe_start[ln] + pipe_pos[ln]
+            pipe[p] += x
+            in_transit[ln] += x
+            pipe_pos[ln] = pipe_pos[ln] + 1 if pipe_pos[ln] + 1 < link_lead[ln] else 0
+            got_b += x
+            crossing = x * link_export[ln]  # 0 for domestic links: no branch to mispredict
+            exports[link_supplier[ln]] += crossing
+            crossed_b += crossing
+        got[b] = got_b
+        imports[b] = crossed_b
     for o in range(n_org):  # one pass per origin keeps the inner loop simple
         ring = pipe_org[o]
         sent = np.zeros(n_fac)
@@ -227,6 +230,7 @@ def afternoon(
     n_in: int,
     # network
     link_buyer: IntArray,
+    buyer_links: IntArray,
     link_supplier: IntArray,
     rank_links: IntArray,
     rank_starts: IntArray,
@@ -329,7 +333,7 @@ def afternoon(
     got = np.zeros(inv.shape[0])
     _ship(
         sent,
-        link_buyer,
+        buyer_links,
         link_supplier,
         link_lead,
         link_export,

@@ -16,7 +16,7 @@ def _arrive(
     pipe_org: FloatArray,
     pipe_start: IntArray,
     pipe_pos: IntArray,
-    link_buyer: IntArray,
+    buyer_links: IntArray,
     inv: FloatArray,
     org_b: FloatArray,
     in_transit: FloatArray,
@@ -25,29 +25,28 @@ def _arrive(
     """Today's place in each link's ring lands in buyer stocks (with origin content).
 
     The place is emptied for today's shipment; ``pipeline`` becomes what is still on the way
-    to each buyer.
+    to each buyer. Buyer ``b``'s links are ``buyer_links[b]`` to ``buyer_links[b + 1]``.
     """
     n_buyers, n_org = org_b.shape
-    n_links = link_buyer.shape[0]
-    landed = np.zeros(n_buyers)
-    pipeline[:] = 0.0
-    for ln in range(n_links):
-        b, p = link_buyer[ln], pipe_start[ln] + pipe_pos[ln]
-        landed[b] += pipe[p]
-        in_transit[ln] -= pipe[p]
-        pipe[p] = 0.0
-        pipeline[b] += in_transit[ln]
     for b in range(n_buyers):
-        inv[b] += landed[b]
-    for o in range(n_org):  # one pass per origin keeps the inner loop simple
-        ring = pipe_org[o]
-        landed[:] = 0.0
-        for ln in range(n_links):
+        landed = 0.0
+        on_way = 0.0
+        for ln in range(buyer_links[b], buyer_links[b + 1]):
             p = pipe_start[ln] + pipe_pos[ln]
-            landed[link_buyer[ln]] += ring[p]
-            ring[p] = 0.0
-        for b in range(n_buyers):
-            org_b[b, o] += landed[b]
+            landed += pipe[p]
+            in_transit[ln] -= pipe[p]
+            pipe[p] = 0.0
+            on_way += in_transit[ln]
+        inv[b] += landed
+        pipeline[b] = on_way
+        for o in range(n_org):
+            ring = pipe_org[o]
+            landed = 0.0
+            for ln in range(buyer_links[b], buyer_links[b + 1]):
+                p = pipe_start[ln] + pipe_pos[ln]
+                landed += ring[p]
+                ring[p] = 0.0
+            org_b[b, o] += landed
 
 
 @jit
@@ -176,7 +175,7 @@ def _origin(
 def morning(
     t: int,
     # network
-    link_buyer: IntArray,
+    buyer_links: IntArray,
     in_fac: IntArray,
     capacity: FloatArray,
     per_unit: FloatArray,
@@ -223,7 +222,7 @@ def morning(
     target position (cover stock plus what is on the way over its mean lead time) and what it
     holds and has on the way.
     """
-    _arrive(pipe, pipe_org, pipe_start, pipe_pos, link_buyer, inv, org_b, in_transit, pipeline)
+    _arrive(pipe, pipe_org, pipe_start, pipe_pos, buyer_links, inv, org_b, in_transit, pipeline)
     today = (capacity[t], outage, per_unit[t], demand[t])
     _needs(*today, in_fac, signal, cover_days, cap, need, target)
     reserves = (reserve_buyers, reserve_starts, reserve_sizes, reserve_trigger, reserve_rate)

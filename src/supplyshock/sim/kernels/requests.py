@@ -58,7 +58,7 @@ def request(
     t: int,
     order: FloatArray,
     need: FloatArray,
-    link_buyer: IntArray,
+    buyer_links: IntArray,
     link_supplier: IntArray,
     link_weight: FloatArray,
     capacity: FloatArray,
@@ -73,20 +73,22 @@ def request(
 
     A link's share of its buyer's order is its weight times the supplier's capacity, among the
     qualified links the gate leaves open. ``licensed`` caps a link at that share of the buyer's
-    need (``inf`` where nothing caps it). ``received`` sums the requests by supplier.
+    need (``inf`` where nothing caps it). ``received`` sums the requests by supplier. Buyer
+    ``b``'s links are ``buyer_links[b]`` to ``buyer_links[b + 1]``.
     """
-    n_links, cap_today = link_buyer.shape[0], capacity[t]
-    total = np.zeros(order.shape[0])
-    for ln in range(n_links):
-        w = link_weight[ln] * cap_today[link_supplier[ln]] * (1.0 if qualified[ln] else 0.0)
-        weight[ln] = w * gate[ln]
-        total[link_buyer[ln]] += weight[ln]
+    cap_today = capacity[t]
     received[:] = 0.0
-    for ln in range(n_links):
-        b = link_buyer[ln]
-        split = weight[ln] / max(total[b], TINY)
-        asked = order[b] * split
-        if np.isfinite(licensed[ln]):
-            asked = min(asked, licensed[ln] * need[b] * split)
-        out[ln] = asked
-        received[link_supplier[ln]] += asked
+    for b in range(order.shape[0]):
+        lo, hi = buyer_links[b], buyer_links[b + 1]
+        total = 0.0
+        for ln in range(lo, hi):
+            w = link_weight[ln] * cap_today[link_supplier[ln]] * (1.0 if qualified[ln] else 0.0)
+            weight[ln] = w * gate[ln]
+            total += weight[ln]
+        for ln in range(lo, hi):
+            split = weight[ln] / max(total, TINY)
+            asked = order[b] * split
+            if np.isfinite(licensed[ln]):
+                asked = min(asked, licensed[ln] * need[b] * split)
+            out[ln] = asked
+            received[link_supplier[ln]] += asked
