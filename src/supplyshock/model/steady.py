@@ -2,8 +2,9 @@
 
 Final demand is pushed upstream through supplier weights and recipes, commodity by commodity
 (downstream first), with each facility's throughput capped by its capacity on day 0. Origin
-value shares are then pushed downstream the same way. The same origin blending rule is used by
-the simulation every day (:func:`output_origin`).
+value shares are then pushed downstream the same way, by :func:`output_origin`; the daily
+step applies the same blending rule in compiled form (``supplyshock.sim.kernels.morning``,
+tested to agree with it bit for bit).
 """
 
 from __future__ import annotations
