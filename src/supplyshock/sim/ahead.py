@@ -1,10 +1,10 @@
-"""Keyed draws for licence decisions and supplier qualification, made ahead in blocks.
+"""Keyed draws for licence decisions, supplier qualification and outages, made in blocks.
 
 Every draw inside a run is keyed (see :mod:`supplyshock.sim.dice`): the processing time and
-the approval draw of the n-th application on a link under a control depend only on the seed
-and those keys. Drawing them for all links and several applications at once therefore gives the
-same numbers as drawing each when it is needed, at a fraction of the per-call cost of the
-inverse CDFs.
+the approval draw of the n-th application on a link under a control, or the time to a
+facility's n-th outage and its duration, depend only on the seed and those keys. Drawing them
+for all entities and several occurrences at once therefore gives the same numbers as drawing
+each when it is needed, at a fraction of the per-call cost of the inverse CDFs.
 """
 
 from __future__ import annotations
@@ -12,9 +12,9 @@ from __future__ import annotations
 import numpy as np
 
 from supplyshock.model.network import FloatArray, IntArray, Network
-from supplyshock.sim.dice import Dice
+from supplyshock.sim.dice import Dice, stable_key
 
-__all__ = ["LicenceDraws", "QualificationDraws"]
+__all__ = ["LicenceDraws", "OutageDraws", "QualificationDraws"]
 
 
 class LicenceDraws:
@@ -66,3 +66,52 @@ class QualificationDraws:
                 days[mine] = self.dice.to_days(net.qualification_days[k], u[mine])
             self._days = days
         return self._days[links]
+
+
+Blocks = dict[int, tuple[FloatArray, IntArray]]  # facility -> (days to outage, duration)
+
+
+class OutageDraws:
+    """Days to each facility's n-th outage (from the end of the last) and its duration.
+
+    The first block covers twice the expected number of outages over the horizon for every
+    facility that has outages, in one draw per duration spec; a run that needs more draws a
+    larger block for that facility.
+    """
+
+    def __init__(self, dice: Dice, net: Network) -> None:
+        self.dice, self.net = dice, net
+        rate = net.outage_rate_per_day
+        facilities = np.flatnonzero(rate > 0)
+        self.facilities: list[int] = facilities.tolist()
+        sizes = (np.ceil(2 * rate[facilities] * net.horizon) + 4).astype(np.int64)
+        self._blocks = self._draw(facilities, sizes)
+
+    def _draw(self, facilities: IntArray, sizes: IntArray) -> Blocks:
+        net = self.net
+        if not len(facilities):
+            return {}
+        owner = np.repeat(facilities, sizes)
+        keys = [stable_key(net.facilities[f]) for f in facilities.tolist()]
+        key = np.repeat(np.array(keys, dtype=np.int64), sizes)
+        n = np.concatenate([np.arange(m) for m in sizes])
+        gaps = np.ceil(-np.log(self.dice.uniform(key, n, 3)) / net.outage_rate_per_day[owner])
+        durations = np.zeros(len(n), dtype=np.int64)
+        specs: dict[str, list[int]] = {}
+        for f in facilities.tolist():  # one vectorised draw per distinct duration spec
+            specs.setdefault(repr(net.outage_days[f]), []).append(f)
+        for group in specs.values():
+            pick = np.isin(owner, group)
+            durations[pick] = self.dice.days(net.outage_days[group[0]], key[pick], n[pick], 4)
+        bounds = np.cumsum(sizes)[:-1]
+        parts = zip(np.split(gaps, bounds), np.split(durations, bounds), strict=True)
+        return dict(zip(facilities.tolist(), parts, strict=True))
+
+    def get(self, f: int, n: int) -> tuple[float, float]:
+        """Days until facility ``f``'s ``n``-th outage starts, and how many days it lasts."""
+        gaps, durations = self._blocks[f]
+        if n >= len(gaps):
+            grown = np.array([2 * (n + 1)], dtype=np.int64)
+            self._blocks.update(self._draw(np.array([f], dtype=np.int64), grown))
+            gaps, durations = self._blocks[f]
+        return float(gaps[n]), float(durations[n])

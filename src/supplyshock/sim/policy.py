@@ -16,7 +16,7 @@ import numpy as np
 import simpy
 
 from supplyshock.model.network import Amendment, FloatArray, IntArray, Network
-from supplyshock.sim.ahead import LicenceDraws, QualificationDraws
+from supplyshock.sim.ahead import LicenceDraws, OutageDraws, QualificationDraws
 from supplyshock.sim.dice import Dice, stable_key
 from supplyshock.sim.state import State
 
@@ -35,6 +35,7 @@ class Policies:
         self.applications = np.zeros((len(net.controls), net.n_links), dtype=np.int64)
         self.licence_draws = LicenceDraws(dice, self.control_key, net.link_key)
         self.qualification_draws = QualificationDraws(dice, net)
+        self.outage_draws = OutageDraws(dice, net)
 
     def start(self) -> None:
         env, net = self.env, self.net
@@ -50,8 +51,8 @@ class Policies:
             env.process(self._resume(c, day))
         for amendment in net.amendments:
             env.process(self._amend(amendment))
-        for f, (gaps, durations) in self._outage_draws().items():
-            env.process(self._outages(f, gaps, durations))
+        for f in self.outage_draws.facilities:
+            env.process(self._outages(f))
         for window in net.releases:
             env.process(
                 self._release(window.reserve, window.start, window.end, window.rate_per_day)
@@ -148,48 +149,10 @@ class Policies:
         self.state.qualified[links] = True
         self.state.qualifying[links] = False
 
-    def _outage_draws(self) -> dict[int, tuple[FloatArray, IntArray]]:
-        """Times between outages and their durations, drawn ahead in one go per facility.
-
-        Draws are keyed by (facility, occurrence), so drawing them ahead gives the same values
-        as drawing each when it is needed; the block covers twice the expected number of
-        outages over the horizon, and :meth:`_outages` draws on beyond it if a run needs more.
-        """
-        net = self.net
-        rate = net.outage_rate_per_day
-        facilities = np.flatnonzero(rate > 0)
-        if not len(facilities):
-            return {}
-        size = (np.ceil(2 * rate[facilities] * net.horizon) + 4).astype(np.int64)
-        key = np.repeat([stable_key(net.facilities[f]) for f in facilities], size)
-        n = np.concatenate([np.arange(m) for m in size])
-        gaps = np.ceil(-np.log(self.dice.uniform(key, n, 3)) / np.repeat(rate[facilities], size))
-        durations = np.zeros(len(n), dtype=np.int64)
-        owner = np.repeat(facilities, size)
-        specs: dict[str, list[int]] = {}
-        for f in facilities.tolist():  # one vectorised draw per distinct duration spec
-            specs.setdefault(repr(net.outage_days[f]), []).append(f)
-        for group in specs.values():
-            pick = np.isin(owner, group)
-            durations[pick] = self.dice.days(net.outage_days[group[0]], key[pick], n[pick], 4)
-        bounds = np.cumsum(size)[:-1]
-        return {
-            int(f): (g, d)
-            for f, g, d in zip(
-                facilities, np.split(gaps, bounds), np.split(durations, bounds), strict=True
-            )
-        }
-
-    def _outages(self, f: int, gaps: FloatArray, durations: IntArray) -> Process:
-        rate = self.net.outage_rate_per_day[f]
-        key = stable_key(self.net.facilities[f])
+    def _outages(self, f: int) -> Process:
         n = 0
         while True:
-            if n < len(gaps):
-                gap, duration = float(gaps[n]), float(durations[n])
-            else:
-                gap = float(np.ceil(-np.log(self.dice.uniform(key, n, 3)[()]) / rate))
-                duration = float(self.dice.days(self.net.outage_days[f], key, n, 4)[()])
+            gap, duration = self.outage_draws.get(f, n)
             yield self.env.timeout(gap)
             self.state.outage[f] = True
             yield self.env.timeout(duration)
