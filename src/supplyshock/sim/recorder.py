@@ -21,7 +21,6 @@ class Recorder:
         self.net = net
         T, B, F = net.horizon, net.n_buyers, len(net.facilities)
         R, M = len(net.reserves), B - net.n_inputs
-        self.B, self.F = B, F
         self.delivered = np.zeros((T, M))
         self.stock = np.zeros((T, B + F + R))
         self.pipeline = np.zeros((T, B))

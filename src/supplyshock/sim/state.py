@@ -84,7 +84,7 @@ class State:
             org_f=net.init_output_stock[:, None] * net.init_output_origin,
             pipe=pipe,
             pipe_org=pipe_org,
-            pipe_start=np.concatenate([[0], np.cumsum(lead)[:-1]]).astype(np.int64),
+            pipe_start=(np.cumsum(lead) - lead).astype(np.int64),
             pipe_pos=np.zeros(n_links, dtype=np.int64),
             in_transit=in_transit,
             signal=net.init_signal.copy(),
