@@ -171,6 +171,7 @@ def sensitivity(
     region: Annotated[str, typer.Option(help="Country or bloc of the output.")] = "alliance",
     commodity: Annotated[str, typer.Option(help="Commodity of the output.")] = "ndfeb_magnet",
     workers: Annotated[int, typer.Option(help="Worker processes (default: all cores).")] = 0,
+    chunk_size: Annotated[int, typer.Option(help="Replications per stored chunk.")] = 25,
     out: Annotated[Path, typer.Option(help="Folder for the runs.")] = Path("runs/sensitivity"),
 ) -> None:
     """Sobol' or Morris sensitivity of a shortfall metric to the uncertain parameters."""
@@ -192,6 +193,7 @@ def sensitivity(
             parameters=param or None,
             output=output,
             workers=workers or None,
+            chunk_size=chunk_size,
         )
     except ScenarioError as exc:
         errors.print(str(exc), highlight=False)

@@ -90,3 +90,21 @@ def test_morris_on_a_scenario(tmp_path: Path) -> None:
 def test_unknown_parameter_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SupplyshockError, match="not uncertain parameters"):
         sensitivity(inert_scenario(), n=8, seed=1, out=tmp_path, parameters=["nope"])
+
+
+def test_indices_do_not_depend_on_chunk_size(tmp_path: Path) -> None:
+    def table(chunk_size: int) -> pd.DataFrame:
+        return sensitivity(
+            inert_scenario(),
+            n=4,
+            seed=2,
+            method="morris",
+            out=tmp_path / f"chunks-{chunk_size}",
+            workers=1,
+            output=USA_MAGNETS,
+            chunk_size=chunk_size,
+        )
+
+    one, default = table(1), table(25)
+    pd.testing.assert_frame_equal(one, default)
+    assert len(list((tmp_path / "chunks-1" / "chunks").glob("metrics-*.parquet"))) > 1

@@ -135,6 +135,7 @@ def scenario_metric(
     output: Output,
     executor: Executor | None,
     workers: int | None,
+    chunk_size: int = 25,
 ) -> Evaluate:
     """An ``evaluate`` function: run a design as a batch and read one metric per run.
 
@@ -156,6 +157,7 @@ def scenario_metric(
             plan=full,
             executor=executor,
             workers=workers,
+            chunk_size=chunk_size,
             common_stream=True,
         )
         frame = batch.metrics(output.level)
@@ -183,18 +185,20 @@ def sensitivity(
     output: Output = Output(),
     executor: Executor | None = None,
     workers: int | None = None,
+    chunk_size: int = 25,
 ) -> pd.DataFrame:
     """Sensitivity of ``output`` to the scenario's uncertain ``parameters`` (default: all).
 
     ``method="sobol"`` gives Sobol' indices from ``n * (d + 2)`` runs; ``"morris"`` gives
     elementary effects from ``n`` trajectories, ``n * (d + 1)`` runs. Runs are stored (and
-    resumed) under ``out``.
+    resumed) under ``out``, ``chunk_size`` runs to a task and a file, as in
+    :func:`~supplyshock.batch.run_batch`; the indices do not depend on it.
     """
     scn = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     specs = _select(scn, parameters)
     if not specs:
         raise SupplyshockError(f"{scn.name} has no uncertain parameters to analyse")
-    evaluate = scenario_metric(scn, seed, out, output, executor, workers)
+    evaluate = scenario_metric(scn, seed, out, output, executor, workers, chunk_size)
     if method == "sobol":
         return sobol_indices(specs, evaluate, n, seed)
     if method == "morris":
