@@ -57,10 +57,9 @@ class Gates:
             self.active[:] = [c in self._active for c in self.rule]
         if not self._active:
             return self.open, self.unlimited, [], []
-        for r in np.flatnonzero(self.active).tolist():
-            rule = (self.origins[r], self.thresholds[r], net.link_supplier, self.content[r])
-            if kernels.content_mask(share_f, *rule, self.masks[r]):
-                self._cached = None
+        rules = (self.origins, self.thresholds, net.link_supplier, self.content, self.masks)
+        if kernels.content_masks(share_f, *rules, self.active, True):
+            self._cached = None
         if self._cached is not None:
             return (*self._cached, [])
         allow = self.open.copy()

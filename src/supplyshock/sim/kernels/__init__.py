@@ -9,7 +9,7 @@ compiled on first use and cached on disk; nothing is compiled at import.
 
 from supplyshock.sim.kernels.afternoon import afternoon
 from supplyshock.sim.kernels.morning import morning
-from supplyshock.sim.kernels.requests import content_mask, request
+from supplyshock.sim.kernels.requests import content_masks, request
 from supplyshock.sim.kernels.stretch import DONE, GATES, QUALIFY, quiet_days
 
 __all__ = [
@@ -17,7 +17,7 @@ __all__ = [
     "GATES",
     "QUALIFY",
     "afternoon",
-    "content_mask",
+    "content_masks",
     "morning",
     "quiet_days",
     "request",

@@ -7,33 +7,11 @@ import numpy as np
 from supplyshock.model.network import BoolArray, FloatArray, IntArray
 from supplyshock.sim.kernels._common import TINY, jit
 
-__all__ = ["content_changed", "content_mask", "request"]
+__all__ = ["content_masks", "request"]
 
 
 @jit
-def content_mask(
-    share_f: FloatArray,
-    origin: int,
-    threshold: float,
-    link_supplier: IntArray,
-    content: BoolArray,
-    mask: BoolArray,
-) -> bool:
-    """Update ``mask``: links whose goods may carry content and do, at ``threshold`` or more.
-
-    Returns whether any link changed.
-    """
-    changed = False
-    for ln in range(link_supplier.shape[0]):
-        now = content[ln] and share_f[link_supplier[ln], origin] >= threshold
-        if now != mask[ln]:
-            mask[ln] = now
-            changed = True
-    return changed
-
-
-@jit
-def content_changed(
+def content_masks(
     share_f: FloatArray,
     origins: IntArray,
     thresholds: FloatArray,
@@ -41,16 +19,26 @@ def content_changed(
     content: BoolArray,
     masks: BoolArray,
     active: BoolArray,
+    update: bool,
 ) -> bool:
-    """Whether any active rule's mask (rows of ``masks``) is out of date; changes nothing."""
+    """Whether any active content rule reaches other links than its mask (a row of ``masks``).
+
+    Rule ``r`` reaches the links whose goods may carry content (``content[r]``) and whose
+    supplier's output holds at least ``thresholds[r]`` of origin ``origins[r]``. With
+    ``update`` the masks are brought up to date; without, nothing changes.
+    """
+    changed = False
     for r in range(origins.shape[0]):
         if not active[r]:
             continue
         for ln in range(link_supplier.shape[0]):
             now = content[r, ln] and share_f[link_supplier[ln], origins[r]] >= thresholds[r]
             if now != masks[r, ln]:
-                return True
-    return False
+                if not update:
+                    return True
+                masks[r, ln] = now
+                changed = True
+    return changed
 
 
 @jit

@@ -6,7 +6,7 @@ from supplyshock.model.network import BoolArray, FloatArray, IntArray
 from supplyshock.sim.kernels._common import jit
 from supplyshock.sim.kernels.afternoon import afternoon
 from supplyshock.sim.kernels.morning import morning
-from supplyshock.sim.kernels.requests import content_changed, request
+from supplyshock.sim.kernels.requests import content_masks, request
 
 __all__ = ["DONE", "GATES", "QUALIFY", "quiet_days"]
 
@@ -44,7 +44,8 @@ def quiet_days(
     """
     for d in range(t, stop):
         morning(d, *morning_args)
-        if content_changed(share_f, origins, thresholds, link_supplier, content, masks, active):
+        rules = (origins, thresholds, link_supplier, content, masks, active)
+        if content_masks(share_f, *rules, False):
             return GATES, d, 0
         # (mypy cannot count arguments unpacked from tuples of unknown length)
         request(d, *request_head, gate, licensed, *request_tail)  # type: ignore[call-arg]
