@@ -3,48 +3,17 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from supplyshock.model.compile import compile_scenario
 from supplyshock.scenario.distributions import Distribution
 from supplyshock.scenario.io import load_scenario
-from supplyshock.sim.ahead import LicenceDraws, OutageDraws, QualificationDraws
+from supplyshock.sim.ahead import OutageDraws, QualificationDraws
 from supplyshock.sim.dice import Dice, stable_key
 
 CONTROL_KEY = np.array([11, 22], dtype=np.int64)
 LINK_KEY = np.arange(1000, 1030, dtype=np.int64) * 7919
 SPEC = Distribution.model_validate({"dist": "lognorm", "s": 0.5, "scale": 40.0})
 OTHER = Distribution.model_validate({"dist": "uniform", "loc": 5.0, "scale": 50.0})
-
-
-@settings(max_examples=30, deadline=None)
-@given(
-    calls=st.lists(
-        st.tuples(
-            st.integers(0, 1),
-            st.sampled_from(["spec", "other", 12.0]),
-            st.lists(st.integers(0, 29), min_size=1, max_size=8, unique=True),
-            st.integers(0, 9),
-        ),
-        min_size=1,
-        max_size=12,
-    )
-)
-def test_licence_draws_match_one_at_a_time(
-    calls: list[tuple[int, object, list[int], int]],
-) -> None:
-    dice = Dice(np.random.SeedSequence(3))
-    ahead = LicenceDraws(dice, CONTROL_KEY, LINK_KEY)
-    specs = {"spec": SPEC, "other": OTHER}
-    for c, name, links, n in calls:  # n beyond the first block makes it grow
-        spec = specs.get(name, name) if isinstance(name, str) else name
-        idx = np.array(links, dtype=np.int64)
-        count = np.full(len(idx), n, dtype=np.int64)
-        days, approve = ahead.draw(c, spec, idx, count)
-        keys = (CONTROL_KEY[c], LINK_KEY[idx], count)
-        np.testing.assert_array_equal(days, dice.days(spec, *keys, 0))
-        np.testing.assert_array_equal(approve, dice.uniform(*keys, 1))
 
 
 def test_qualification_draws_match_one_at_a_time() -> None:

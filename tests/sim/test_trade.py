@@ -13,8 +13,14 @@ def _short(res: ss.RunResult, country: str, commodity: str = "magnet") -> np.nda
     return res.cubes["shortfall"][:, res.countries.index(country), res.commodities.index(commodity)]
 
 
-def _content_world(threshold: float, destinations: object = "all") -> dict:
-    """CHN oxide -> JPN magnet maker -> USA market. Oxide is 25% of the magnet's value."""
+def _content_world(
+    threshold: float, destinations: object = ("USA",), controlled: object = ("oxide", "magnet")
+) -> dict:
+    """CHN oxide -> JPN magnet maker -> USA market. Oxide is 25% of the magnet's value.
+
+    The control covers the oxide and magnets (so Chinese oxide is controlled content) to the
+    USA only, so that the oxide still reaches Japan.
+    """
     return chain(
         commodities=[
             {"id": "oxide", "usd_per_unit": 50.0, "category": "heavy_ree"},
@@ -44,8 +50,8 @@ def _content_world(threshold: float, destinations: object = "all") -> dict:
         ],
         events=[
             ban(
-                commodities=["magnet"],
-                destinations=destinations,
+                commodities=list(controlled),
+                destinations=list(destinations),
                 content_rule={"origin": "CHN", "threshold": threshold},
             )
         ],
@@ -62,7 +68,13 @@ def test_content_rule_blocks_reexports_only_above_threshold(
 
 
 def test_content_rule_respects_destinations() -> None:
-    res = ss.run(build(_content_world(0.001, destinations=["JPN"])), seed=0)
+    res = ss.run(build(_content_world(0.001, destinations=["CHN"])), seed=0)
+    assert _short(res, "USA").sum() == 0
+
+
+def test_content_rule_counts_only_controlled_content() -> None:
+    # the oxide is Chinese but not controlled: Japanese magnets carry no controlled content
+    res = ss.run(build(_content_world(0.001, controlled=["magnet"])), seed=0)
     assert _short(res, "USA").sum() == 0
 
 

@@ -23,6 +23,7 @@ from supplyshock.model.policies import (
     PolicyLinks,
     compile_amendments,
     compile_controls,
+    compile_general_licences,
     compile_reserves,
     compile_suspensions,
     timeline,
@@ -84,6 +85,8 @@ class Buyers:
     commodity: IntArray
     tier: IntArray
     label: tuple[str, ...]  # stable name of each buyer, for keyed random draws
+    sector: tuple[str, ...]  # demand-row sector, or the facility's kind for its inputs
+    entity: tuple[str, ...]  # the facility id for inputs, "" for final demand
     per_unit: FloatArray  # [inputs, t]
     essential: FloatArray  # [inputs] share of output that needs the input
     demand: FloatArray  # [markets, t]
@@ -97,6 +100,8 @@ def _buyers(ix: ScenarioIndex, draws: Drawer, fac_country: IntArray) -> Buyers:
         recipes[r.recipe].append((ix.commodity[r.input], r.per_unit, r.essential_share))
     rows: list[tuple[int, int, int, int]] = []
     labels: list[str] = []
+    sectors: list[str] = []
+    entities: list[str] = []
     per_unit = []
     essential = []
     for i, f in enumerate(ix.facilities):
@@ -104,6 +109,8 @@ def _buyers(ix: ScenarioIndex, draws: Drawer, fac_country: IntArray) -> Buyers:
             essential.append(share)
             rows.append((i, int(fac_country[i]), k, 2))
             labels.append(f"{f.id}<{ix.scn.commodities[k].id}")
+            sectors.append(f.kind)
+            entities.append(f.id)
             thrift = _shifts(ix, ix.commodity[f.output], int(fac_country[i]), k)
             per_unit.append(amount / f.yield_ * thrift)
     n_inputs = len(rows)
@@ -116,6 +123,8 @@ def _buyers(ix: ScenarioIndex, draws: Drawer, fac_country: IntArray) -> Buyers:
         demand[m] = base * _shifts(ix, k, c, None)
         rows.append((-1, c, k, d.tier))
         labels.append(f"{d.country}:{d.commodity}:{d.sector or m}")
+        sectors.append(d.sector)
+        entities.append("")
     cols = np.array(rows, dtype=np.int64).reshape(-1, 4).T
     return Buyers(
         facility=cols[0],
@@ -123,6 +132,8 @@ def _buyers(ix: ScenarioIndex, draws: Drawer, fac_country: IntArray) -> Buyers:
         commodity=cols[2],
         tier=cols[3],
         label=tuple(labels),
+        sector=tuple(sectors),
+        entity=tuple(entities),
         per_unit=np.vstack(per_unit) if per_unit else np.zeros((0, ix.T)),
         essential=np.array(essential, dtype=np.float64),
         demand=demand,
@@ -188,20 +199,28 @@ def compile_scenario(
         "priority": tier,
         "pro_rata": np.zeros_like(tier),
         "domestic_first": link_export.astype(np.int64) * 100 + tier,
-    }[st.allocation]
+    }[st.allocation] * 2
+    if st.contracts_first:
+        rank = rank + ~links.qualified  # spot buyers after contracted ones
     policy_links = PolicyLinks(
         buyer_country=buyers.country[links.buyer],
         supplier_country=fac_country[links.supplier],
+        supplier=links.supplier,
         commodity=fac_output[links.supplier],
         export=link_export,
+        sector=tuple(buyers.sector[b] for b in links.buyer.tolist()),
+        entity=tuple(buyers.entity[b] for b in links.buyer.tolist()),
     )
-    controls, origins, control_index = compile_controls(ix, policy_links, draws)
+    controls, tracers, control_index = compile_controls(ix, policy_links, draws)
+    general_licences = compile_general_licences(ix, policy_links, control_index)
     suspensions, resumes = compile_suspensions(ix, control_index, draws)
     amendments = compile_amendments(ix, control_index, draws)
     cover, out_cover, strategic = _stocks(ix, draws, buyers, fac_output)
-    fac_origin = np.zeros((ix.F, len(origins)))
-    for o, name in enumerate(origins):
-        fac_origin[:, o] = fac_country == ix.country[name]
+    # a facility makes controlled items of a tracer when it is in the origin country and
+    # makes one of the tracer's commodities (its whole output then counts as such)
+    fac_origin = np.zeros((ix.F, len(tracers)))
+    for o, tracer in enumerate(tracers):
+        fac_origin[:, o] = (fac_country == tracer.origin) & tracer.goods[fac_output]
     price = np.array([c.usd_per_unit for c in scn.commodities])
     steady = steady_state(
         capacity_day0,
@@ -236,7 +255,7 @@ def compile_scenario(
         commodity_units=tuple(c.unit for c in scn.commodities),
         facilities=tuple(f.id for f in ix.facilities),
         facility_kinds=tuple(f.kind for f in ix.facilities),
-        origins=tuple(origins),
+        origins=tuple(t.label for t in tracers),
         blocs=ix.blocs,
         price=price,
         fac_country=fac_country,
@@ -273,10 +292,12 @@ def compile_scenario(
         suspensions=tuple(suspensions),
         resumes=tuple(resumes),
         amendments=tuple(amendments),
+        general_licences=tuple(general_licences),
         reserves=tuple(reserves),
         releases=tuple(releases),
         smoothing_days=st.order_smoothing_days,
         switch_after_days=st.switch_after_days,
+        switch_fill_share=st.switch_fill_share,
         qualification_days=tuple(
             st.qualification_days if c.qualification_days is None else c.qualification_days
             for c in scn.commodities

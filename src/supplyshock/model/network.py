@@ -7,7 +7,8 @@ a compiled network can travel to worker processes. Index conventions:
 - buyers ``b``: first one per facility input (``buyer_facility[b] >= 0``), then one per demand
   row (markets, ``buyer_facility[b] == -1``);
 - links ``l``: a (buyer, supplier facility) pair over a trade lane;
-- origins ``o``: countries whose value share is tracked for content rules.
+- tracers ``o``: (origin country, controlled commodities) pairs whose value share is tracked
+  for content rules (``origins`` holds their labels).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from numpy.typing import NDArray
 __all__ = [
     "Amendment",
     "Control",
+    "GeneralLicenceSpec",
     "Network",
     "ReleaseWindow",
     "Reserve",
@@ -37,23 +39,28 @@ class Control:
     """An export control compiled to link masks.
 
     ``direct`` marks links that export a controlled commodity from the exporter to a controlled
-    destination; ``content`` marks links from third countries that fall under the control when
-    their goods carry at least ``threshold`` value share of origin ``origin``.
+    destination (and sector and entity); ``content`` marks links from third countries that fall
+    under the control when their goods carry at least ``threshold`` of tracer ``origin``
+    (controlled content of the rule's origin country).
     """
 
     id: str
     mode: str
     start: int
     end: int
+    exporter: int
+    goods: BoolArray  # [k] commodities controlled
     direct: BoolArray
     content: BoolArray
     origin: int
     threshold: float
     approval_probability: float
     processing_days: object
+    validity_days: float  # inf: licences never expire
     licensed_share: float
     coverage: float
     quota_per_day: float
+    domestic_first: bool
     has_content: bool  # the content rule can reach some link
 
 
@@ -65,8 +72,19 @@ class Amendment:
     start: int
     approval_probability: float | None
     processing_days: object | None
+    validity_days: float | None
     coverage: float | None
     licensed_share: float | None
+
+
+@dataclass(frozen=True)
+class GeneralLicenceSpec:
+    """A general licence under control ``control`` on ``links`` over [start, end)."""
+
+    control: int
+    start: int
+    end: int
+    links: BoolArray
 
 
 @dataclass(frozen=True)
@@ -140,8 +158,8 @@ class Network:
     link_supplier: IntArray  # [l]
     link_lead: IntArray  # [l] days >= 1
     link_weight: FloatArray  # [l]
-    link_qualified: BoolArray  # [l] at start
-    link_rank: IntArray  # [l] allocation order (lower first)
+    link_qualified: BoolArray  # [l] at start (a supply contract)
+    link_rank: IntArray  # [l] allocation order (lower first) before any domestic-first control
     link_export: BoolArray  # [l] crosses a border
     link_key: IntArray  # [l] stable hash of (buyer, supplier) names, for keyed random draws
 
@@ -149,11 +167,13 @@ class Network:
     suspensions: tuple[SuspensionSpec, ...]
     resumes: tuple[tuple[int, int], ...]  # (control, day)
     amendments: tuple[Amendment, ...]
+    general_licences: tuple[GeneralLicenceSpec, ...]
     reserves: tuple[Reserve, ...]
     releases: tuple[ReleaseWindow, ...]
 
     smoothing_days: float
     switch_after_days: int
+    switch_fill_share: float
     qualification_days: tuple[object, ...]  # per commodity: days, or a distribution
     recovery_window_days: int
 

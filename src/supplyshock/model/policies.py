@@ -14,6 +14,7 @@ from supplyshock.model.network import (
     BoolArray,
     Control,
     FloatArray,
+    GeneralLicenceSpec,
     IntArray,
     ReleaseWindow,
     Reserve,
@@ -25,6 +26,7 @@ __all__ = [
     "PolicyLinks",
     "compile_amendments",
     "compile_controls",
+    "compile_general_licences",
     "compile_reserves",
     "compile_suspensions",
     "timeline",
@@ -37,15 +39,50 @@ class PolicyLinks:
 
     buyer_country: IntArray  # [l]
     supplier_country: IntArray  # [l]
+    supplier: IntArray  # [l] facility
     commodity: IntArray  # [l]
     export: BoolArray  # [l]
+    sector: tuple[str, ...]  # [l] the buyer's sector (demand row) or kind (facility input)
+    entity: tuple[str, ...]  # [l] the buyer's facility id ("" for final demand)
+
+
+@dataclass(frozen=True)
+class Tracer:
+    """Controlled content tracked for content rules: commodities ``goods`` made in ``origin``."""
+
+    origin: int
+    goods: BoolArray  # [k]
+    label: str
+
+
+def _named(values: tuple[str, ...], names: list[str]) -> BoolArray:
+    """Links whose value is among ``names`` (all links when ``names`` is empty)."""
+    if not names:
+        return np.ones(len(values), dtype=bool)
+    wanted = set(names)
+    return np.array([v in wanted for v in values], dtype=bool)
+
+
+def _tracer(tracers: list[Tracer], ix: ScenarioIndex, origin: str, goods: BoolArray) -> int:
+    """Index of the tracer for ``origin`` and ``goods``, added if new."""
+    o = ix.country[origin]
+    for i, tr in enumerate(tracers):
+        if tr.origin == o and np.array_equal(tr.goods, goods):
+            return i
+    names = ",".join(k for k, on in zip(ix.commodity, goods, strict=True) if on)
+    tracers.append(Tracer(o, goods, f"{origin}:{names}"))
+    return len(tracers) - 1
+
+
+def _optional(draws: Drawer, key: str, value: object, default: float) -> float:
+    return default if value is None else draws.number(key, value)
 
 
 def compile_controls(
     ix: ScenarioIndex, links: PolicyLinks, draws: Drawer
-) -> tuple[list[Control], list[str], dict[str, int]]:
-    """Export controls as link masks; also the tracked origins and control ids -> index."""
-    origins: list[str] = []
+) -> tuple[list[Control], list[Tracer], dict[str, int]]:
+    """Export controls as link masks; also the content tracers and control ids -> index."""
+    tracers: list[Tracer] = []
     controls: list[Control] = []
     index: dict[str, int] = {}
     for j, e in enumerate(ix.scn.events):
@@ -54,15 +91,16 @@ def compile_controls(
         key = e.id or str(j)
         start = ix.day(e.start, 0)
         dest = ix.places(e.destinations, start)[links.buyer_country]
-        goods = ix.commodities(e.commodities)[links.commodity]
+        dest &= _named(links.sector, e.sectors) & _named(links.entity, e.entities)
+        controlled = ix.commodities(e.commodities)
+        goods = controlled[links.commodity]
         from_exporter = links.supplier_country == ix.country[e.exporter]
         direct = from_exporter & goods & dest & links.export
         content = np.zeros_like(direct)
         origin, threshold = -1, 1.0
         if e.content_rule is not None:
-            if e.content_rule.origin not in origins:
-                origins.append(e.content_rule.origin)
-            origin, threshold = origins.index(e.content_rule.origin), e.content_rule.threshold
+            origin = _tracer(tracers, ix, e.content_rule.origin, controlled)
+            threshold = e.content_rule.threshold
             content = ~from_exporter & goods & dest & links.export
         index[key] = len(controls)
         controls.append(
@@ -71,6 +109,8 @@ def compile_controls(
                 mode=e.mode,
                 start=start,
                 end=ix.day(e.end, FAR),
+                exporter=ix.country[e.exporter],
+                goods=controlled,
                 direct=direct,
                 content=content,
                 origin=origin,
@@ -79,13 +119,35 @@ def compile_controls(
                     f"events[{key}].approval_probability", e.approval_probability
                 ),
                 processing_days=e.processing_days,
+                validity_days=_optional(
+                    draws, f"events[{key}].validity_days", e.validity_days, np.inf
+                ),
                 licensed_share=e.licensed_share,
                 coverage=draws.number(f"events[{key}].coverage", e.coverage),
                 quota_per_day=(e.quota_per_year or 0.0) / 365.0,
+                domestic_first=e.domestic_first,
                 has_content=bool(content.any()),
             )
         )
-    return controls, origins, index
+    return controls, tracers, index
+
+
+def compile_general_licences(
+    ix: ScenarioIndex, links: PolicyLinks, control_index: dict[str, int]
+) -> list[GeneralLicenceSpec]:
+    """General licences as link masks (which links they cover, whichever control applies)."""
+    names = tuple(f.id for f in ix.facilities)
+    specs: list[GeneralLicenceSpec] = []
+    for e in ix.scn.events:
+        if not isinstance(e, schema.GeneralLicence):
+            continue
+        start = ix.day(e.start, 0)
+        holders = _named(names, e.exporters)[links.supplier]
+        dest = ix.places(e.destinations, start)[links.buyer_country]
+        specs.append(
+            GeneralLicenceSpec(control_index[e.control], start, ix.day(e.end, FAR), holders & dest)
+        )
+    return specs
 
 
 def compile_amendments(
@@ -97,11 +159,12 @@ def compile_amendments(
         if not isinstance(e, schema.Amend):
             continue
         key = e.id or str(j)
-        approval, coverage = (
+        approval, coverage, validity = (
             None if spec is None else draws.number(f"events[{key}].{name}", spec)
             for name, spec in (
                 ("approval_probability", e.approval_probability),
                 ("coverage", e.coverage),
+                ("validity_days", e.validity_days),
             )
         )
         amendments.append(
@@ -110,6 +173,7 @@ def compile_amendments(
                 start=ix.day(e.start, 0),
                 approval_probability=approval,
                 processing_days=e.processing_days,
+                validity_days=validity,
                 coverage=coverage,
                 licensed_share=e.licensed_share,
             )
@@ -206,4 +270,6 @@ def timeline(scn: schema.Scenario) -> list[tuple[str, str]]:
             marks.append((e.start.isoformat(), f"{e.control} resumed"))
         elif isinstance(e, schema.Amend):
             marks.append((e.start.isoformat(), f"{e.control} amended"))
+        elif isinstance(e, schema.GeneralLicence):
+            marks.append((e.start.isoformat(), f"{e.control} general licence"))
     return marks

@@ -42,21 +42,21 @@ def output_origin(
     own_origin: FloatArray,
     price_out: FloatArray,
 ) -> FloatArray:
-    """Origin value shares of each facility's output.
+    """Controlled-content (tracer) shares of each facility's output.
 
-    A unit of output is worth ``price_out``; its inputs are worth ``value_in`` (per unit of
-    output) and carry their own origin shares; the rest is value added in the facility's
-    country (``own_origin``). Output share = value-weighted mix of the two.
+    A facility with ``own_origin == 1`` makes controlled items of that tracer: share 1.
+    Otherwise a unit of output, worth ``max(price_out, value of inputs)``, carries the value of
+    its inputs (``value_in`` per unit of output) times their tracer shares; value added and
+    untraced inputs count as 0.
     """
     n_fac, n_org = own_origin.shape
     vin = sum_by(input_facility, value_in, n_fac)
-    added = np.maximum(price_out - vin, 0.0)
-    total = vin + added
+    total = np.maximum(price_out, vin)
     result = np.empty((n_fac, n_org))
     for o in range(n_org):
         num = sum_by(input_facility, value_in * origin_in[:, o], n_fac)
-        num = num + added * own_origin[:, o]
-        result[:, o] = np.divide(num, total, out=own_origin[:, o].copy(), where=total > 0)
+        mixed = np.divide(num, total, out=np.zeros(n_fac), where=total > 0)
+        result[:, o] = np.where(own_origin[:, o] > 0, 1.0, mixed)
     return result
 
 

@@ -33,6 +33,7 @@ class _Checker:
             e.facility.id for e in scn.events if isinstance(e, schema.NewCapacity)
         }
         self.recipes = {r.recipe for r in scn.recipes}
+        self.sectors = {d.sector for d in scn.demand if d.sector} | {f.kind for f in scn.facilities}
 
     def where(self, table: str, index: int) -> tuple[str, str]:
         rows = self.provenance.get(table)
@@ -73,6 +74,21 @@ class _Checker:
                 self.add(table, i, field, bad, f"choices must be numbers {allowed}")
         elif isinstance(value, int | float) and not lo <= value <= hi:
             self.add(table, i, field, value, f"must be {allowed}")
+
+    def positive(self, table: str, i: int, field: str, value: object) -> None:
+        """Like :meth:`bounded` with a strict lower bound of 0."""
+        low: float
+        if isinstance(value, Distribution):
+            low = float(value.frozen().support()[0])
+            if low <= 0:
+                message = f"values must be positive, but the support starts at {low:g}"
+                self.add(table, i, field, value.model_dump(), message)
+        elif isinstance(value, Choice):
+            bad = [c for c in value.choice if isinstance(c, str) or not float(c) > 0]
+            if bad:
+                self.add(table, i, field, bad, "choices must be positive numbers")
+        elif isinstance(value, int | float) and not value > 0:
+            self.add(table, i, field, value, "must be positive")
 
     def in_horizon(self, table: str, i: int, field: str, day: dt.date) -> None:
         if not self.scn.start <= day <= self.scn.end:
@@ -234,6 +250,9 @@ def _check_events(ck: _Checker) -> None:
     scn = ck.scn
     seen: set[str] = set()
     controls = {e.id for e in scn.events if isinstance(e, schema.ExportControl) and e.id}
+    licensing = {
+        e.id for e in scn.events if isinstance(e, schema.ExportControl) and e.mode == "license"
+    }
     t = "events"
     for i, e in enumerate(scn.events):
         if e.id and e.id in seen:
@@ -260,6 +279,19 @@ def _check_events(ck: _Checker) -> None:
             ck.bounded(t, i, "approval_probability", e.approval_probability, 0.0, 1.0)
             ck.bounded(t, i, "coverage", e.coverage, 0.0, 1.0)
             ck.bounded(t, i, "processing_days", e.processing_days, 0.0)
+            if e.validity_days is not None:
+                ck.positive(t, i, "validity_days", e.validity_days)
+            for sector in e.sectors:
+                ck.known(t, i, "sectors", sector, ck.sectors, "sector (demand sector or kind)")
+            for entity in e.entities:
+                ck.known(t, i, "entities", entity, ck.facilities, "facility")
+            ck.ordered(t, i, e.start, e.end)
+        elif isinstance(e, schema.GeneralLicence):
+            ck.known(t, i, "control", e.control, licensing, "export_control id (license mode)")
+            for exporter in e.exporters:
+                ck.known(t, i, "exporters", exporter, ck.facilities, "facility")
+            ck.places(t, i, "destinations", e.destinations.include)
+            ck.places(t, i, "destinations.all_except", e.destinations.all_except or [])
             ck.ordered(t, i, e.start, e.end)
         elif isinstance(e, schema.Suspend | schema.Resume | schema.Amend):
             ck.known(t, i, "control", e.control, controls, "export_control id")
@@ -272,6 +304,8 @@ def _check_events(ck: _Checker) -> None:
                         ck.bounded(t, i, name, getattr(e, name), 0.0, 1.0)
                 if e.processing_days is not None:
                     ck.bounded(t, i, "processing_days", e.processing_days, 0.0)
+                if e.validity_days is not None:
+                    ck.positive(t, i, "validity_days", e.validity_days)
         elif isinstance(e, schema.CapacityShock):
             if e.facility is not None:
                 ck.known(t, i, "facility", e.facility, ck.facilities, "facility")

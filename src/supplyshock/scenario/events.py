@@ -28,6 +28,7 @@ __all__ = [
     "Event",
     "EventBase",
     "ExportControl",
+    "GeneralLicence",
     "NewCapacity",
     "Resume",
     "StockpileRelease",
@@ -93,20 +94,32 @@ class ExportControl(EventBase):
     """Commodities covered: ids and/or categories."""
     destinations: DestinationSelector = DestinationSelector(all_except=[])
     """Destinations covered (default: all)."""
+    sectors: StrList = Field(default_factory=list)
+    """End uses covered: demand-row sectors (e.g. defence) or facility kinds (e.g. fab) of the
+    buyers; empty: all."""
+    entities: StrList = Field(default_factory=list)
+    """Named buyers covered (facility ids); empty: all."""
     mode: Literal["ban", "license", "quota"]
     """ban: no exports; license: each flow needs a licence; quota: exports capped per year."""
     approval_probability: Uncertain = 1.0
     """Chance that a licence application is granted (license mode)."""
     processing_days: Uncertain = 45.0
-    """Days from application to decision (a distribution is drawn per application)."""
+    """Days from application to decision (a distribution: the spread of decision times over
+    applications)."""
+    validity_days: Uncertain | None = None
+    """Days a granted licence lasts before it must be renewed; empty: no expiry."""
     licensed_share: Fraction = 1.0
-    """Share of a buyer's normal need that a granted licence allows."""
+    """Share of the covered flow that a granted licence lets through."""
     coverage: Uncertain = 1.0
     """Share of each flow a ban or licence applies to (e.g. only Dy/Tb-bearing magnets)."""
     quota_per_year: NonNegative | None = None
     """Export cap in units per year (quota mode)."""
     content_rule: ContentRule | None = None
-    """Extend the control to foreign-made goods with at least this share of origin content."""
+    """Extend the control to foreign-made goods with at least this share of controlled
+    content of the origin country (the value share of the control's commodities made there)."""
+    domestic_first: bool = False
+    """While in force, the exporter's facilities serve home buyers of the controlled goods
+    before any foreign buyer, whatever the foreign buyer's tier."""
     start: dt.date
     """First day in force."""
     end: dt.date | None = None
@@ -120,7 +133,27 @@ class ExportControl(EventBase):
             raise ValueError("coverage applies to modes 'ban' and 'license', not 'quota'")
         if self.mode != "quota" and self.quota_per_year is not None:
             raise ValueError(f"quota_per_year applies to mode 'quota', not {self.mode!r}")
+        if self.mode != "license" and self.validity_days is not None:
+            raise ValueError(f"validity_days applies to mode 'license', not {self.mode!r}")
         return self
+
+
+class GeneralLicence(EventBase):
+    """A general licence: named exporters may ship a control's goods to named destinations
+    without applying, from ``start`` to ``end`` (e.g. China's year-long licences of Dec 2025)."""
+
+    type: Literal["general_licence"]
+    """A general licence under a control."""
+    control: str
+    """Id of the export control (license mode)."""
+    exporters: StrList = Field(default_factory=list)
+    """Facility ids that hold the licence; empty: every supplier the control reaches."""
+    destinations: DestinationSelector = DestinationSelector(all_except=[])
+    """Destinations it covers (default: all)."""
+    start: dt.date
+    """First day in force."""
+    end: dt.date | None = None
+    """First day no longer in force; empty: until the horizon."""
 
 
 class Suspend(EventBase):
@@ -161,6 +194,8 @@ class Amend(EventBase):
     """New approval probability; empty: unchanged."""
     processing_days: Uncertain | None = None
     """New processing time for applications filed from now on; empty: unchanged."""
+    validity_days: Uncertain | None = None
+    """New validity of licences granted from now on; empty: unchanged."""
     coverage: Uncertain | None = None
     """New coverage; empty: unchanged."""
     licensed_share: Fraction | None = None
@@ -234,6 +269,7 @@ Event = Annotated[
     | Suspend
     | Resume
     | Amend
+    | GeneralLicence
     | CapacityShock
     | NewCapacity
     | StockpileRelease

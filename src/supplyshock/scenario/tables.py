@@ -226,6 +226,11 @@ class Settings(Record):
     """Default output buffer of facilities, in days of orders."""
     switch_after_days: int = Field(default=14, ge=1)
     """Days of unfilled orders before a buyer starts qualifying alternatives."""
+    switch_fill_share: Annotated[float, AfterValidator(check_finite), Field(gt=0, le=1)] = 0.95
+    """A day counts as unfilled when the buyer receives less than this share of its order."""
+    contracts_first: bool = True
+    """Under scarcity, buyers with a supply contract (a supplier qualified at the start) are
+    served before spot buyers (suppliers qualified by switching)."""
     qualification_days: Uncertain = 90.0
     """Days to qualify an alternative supplier (drawn per supplier)."""
     recovery_window_days: int = Field(default=30, ge=1)

@@ -1,10 +1,10 @@
-"""Keyed draws for licence decisions, supplier qualification and outages, made in blocks.
+"""Keyed draws for supplier qualification and outages, made in blocks.
 
-Every draw inside a run is keyed (see :mod:`supplyshock.sim.dice`): the processing time and
-the approval draw of the n-th application on a link under a control, or the time to a
-facility's n-th outage and its duration, depend only on the seed and those keys. Drawing them
-for all entities and several occurrences at once therefore gives the same numbers as drawing
-each when it is needed, at a fraction of the per-call cost of the inverse CDFs.
+Every draw inside a run is keyed (see :mod:`supplyshock.sim.dice`): the qualification delay
+of a link, or the time to a facility's n-th outage and its duration, depend only on the seed
+and those keys. Drawing them for all entities and several occurrences at once therefore gives
+the same numbers as drawing each when it is needed, at a fraction of the per-call cost of the
+inverse CDFs.
 """
 
 from __future__ import annotations
@@ -14,38 +14,7 @@ import numpy as np
 from supplyshock.model.network import FloatArray, IntArray, Network
 from supplyshock.sim.dice import Dice, stable_key
 
-__all__ = ["LicenceDraws", "OutageDraws", "QualificationDraws"]
-
-
-class LicenceDraws:
-    """Processing days and approval draws per (control, link, application number)."""
-
-    def __init__(self, dice: Dice, control_key: IntArray, link_key: IntArray) -> None:
-        self.dice, self.control_key, self.link_key = dice, control_key, link_key
-        self._u: dict[int, tuple[FloatArray, FloatArray]] = {}  # c -> [link, n] uniforms
-        self._days: dict[tuple[int, int], tuple[object, IntArray]] = {}  # (c, id(spec)) -> days
-
-    def _uniforms(self, c: int, need: int) -> tuple[FloatArray, FloatArray]:
-        """Uniforms for the first ``need`` (or more) applications on every link under ``c``."""
-        have = self._u.get(c)
-        if have is not None and have[0].shape[1] >= need:
-            return have
-        size = max(4, need, 2 * (have[0].shape[1] if have is not None else 0))
-        keys = (self.control_key[c], self.link_key[:, None], np.arange(size)[None, :])
-        self._u[c] = (self.dice.uniform(*keys, 0), self.dice.uniform(*keys, 1))
-        self._days = {k: v for k, v in self._days.items() if k[0] != c}
-        return self._u[c]
-
-    def draw(
-        self, c: int, spec: object, links: IntArray, n: IntArray
-    ) -> tuple[IntArray, FloatArray]:
-        """Processing days (under ``spec``) and approval uniforms of application ``n``."""
-        u_days, u_approve = self._uniforms(c, int(n.max()) + 1 if len(n) else 0)
-        cached = self._days.get((c, id(spec)))
-        if cached is None:
-            cached = (spec, self.dice.to_days(spec, u_days))  # keeps spec alive with its id
-            self._days[(c, id(spec))] = cached
-        return cached[1][links, n], u_approve[links, n]
+__all__ = ["OutageDraws", "QualificationDraws"]
 
 
 class QualificationDraws:

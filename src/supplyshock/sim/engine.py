@@ -43,8 +43,6 @@ def _days(
         done, day = step.advance(t, max(stop, t + 1))
         if done - 1 > t:
             yield env.timeout(done - 1 - t)
-        for c, links in day.apply_licences:
-            policies.apply(c, links)
         if len(day.qualify):
             policies.qualify(day.qualify)
         yield env.timeout(1.0)

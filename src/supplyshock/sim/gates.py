@@ -1,4 +1,9 @@
-"""Export controls in force, as per-link gates and allowances (recomputed only on change)."""
+"""Export controls in force as per-link allowance entries, quotas and allocation ranks.
+
+Rebuilt only when policy changes or a content-rule mask changes; between rebuilds the
+allowances move day by day through the licence curves (:mod:`supplyshock.sim.licences`)
+inside the compiled step.
+"""
 
 from __future__ import annotations
 
@@ -6,98 +11,141 @@ import numpy as np
 
 from supplyshock.model.network import BoolArray, FloatArray, IntArray, Network
 from supplyshock.sim import kernels
+from supplyshock.sim.licences import Curves
 from supplyshock.sim.state import State
 
-__all__ = ["Gates"]
+__all__ = ["Gates", "by_rank"]
 
 Quotas = list[tuple[int, BoolArray]]
-Applications = list[tuple[int, IntArray]]
+DOMESTIC_FIRST = 1000  # rank offset of foreign buyers of an exporter serving home buyers first
+
+
+def by_rank(rank: IntArray) -> tuple[IntArray, IntArray]:
+    """Links grouped by allocation rank (in link order within a rank) and each group's start."""
+    links = np.argsort(rank, kind="stable").astype(np.int64)
+    counts = np.unique(rank, return_counts=True)[1]
+    return links, np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
 
 
 class Gates:
-    """The controls of one run as link gates, cached until policy or content shares change."""
+    """The controls of one run as allowance entries, cached until policy or masks change."""
 
     def __init__(self, net: Network) -> None:
         self.net = net
-        self.open = np.ones(net.n_links)
-        self.unlimited = np.full(net.n_links, np.inf)
+        n_links, n_controls = net.n_links, len(net.controls)
         # one rule per control with a content rule: the links it reaches through the rule
         # (``masks``, updated daily) among those whose goods may carry content (``content``)
         ruled = [c for c, ctrl in enumerate(net.controls) if ctrl.origin >= 0 and ctrl.has_content]
         self.rule = {c: r for r, c in enumerate(ruled)}
         self.origins = np.array([net.controls[c].origin for c in ruled], dtype=np.int64)
         self.thresholds = np.array([net.controls[c].threshold for c in ruled], dtype=float)
-        self.content = np.zeros((len(ruled), net.n_links), dtype=bool)
+        self.content = np.zeros((len(ruled), n_links), dtype=bool)
         for r, c in enumerate(ruled):
             self.content[r] = net.controls[c].content
         self.masks = np.zeros_like(self.content)
         self.active = np.zeros(len(ruled), dtype=bool)  # rules of controls in force
+        self.curves = Curves(net)
+        self.since = np.full((n_controls, n_links), -1, dtype=np.int64)  # licence cycle start
+        self.general = np.zeros((n_controls, n_links), dtype=bool)  # under a general licence
+        self.lapses = np.zeros(n_controls, dtype=np.int64)
+        self.entries: tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray] = (
+            np.zeros(0, dtype=np.int64),
+            np.zeros(0, dtype=np.int64),
+            np.zeros(0),
+            np.zeros(0),
+            self.curves.table,
+        )
+        self.restricted = np.zeros(n_links, dtype=bool)
+        self.limit = np.full(n_links, np.inf)
+        self.rank = net.link_rank.copy()
+        self.rank_links, self.rank_starts = by_rank(self.rank)
+        self.quotas: Quotas = []
         self._version = -1
-        self._active: list[int] = []
-        self._cached: tuple[FloatArray, FloatArray, Quotas] | None = None
 
-    def __call__(
-        self, s: State, share_f: FloatArray
-    ) -> tuple[FloatArray, FloatArray, Quotas, Applications]:
-        """Controls in force as link gates.
-
-        Each link gets an allowance: the share of the buyer's normal need on that link that may
-        pass (1 = unrestricted). A ban or a pending licence lets only the flow the control does
-        not cover pass (``1 - coverage``); a granted licence lets the covered part pass up to
-        ``licensed_share``. Controls stack by multiplying allowances. Returns the gate (1 where
-        any flow may pass, which is where orders may go), the allowance as a cap where it is
-        below 1 (``inf`` elsewhere), quota groups, and links needing a licence application.
-        """
-        net = self.net
-        fresh_policy = s.policy_version != self._version
-        if fresh_policy:
+    def update(self, s: State, share_f: FloatArray, t: int) -> None:
+        """Bring the entries, quotas and ranks up to date for day ``t``."""
+        fresh = s.policy_version != self._version
+        if fresh:
             self._version = s.policy_version
-            self._active = np.flatnonzero(s.active).tolist()
-            self._cached = None
-            self.active[:] = [c in self._active for c in self.rule]
-        if not self._active:
-            return self.open, self.unlimited, [], []
-        rules = (self.origins, self.thresholds, net.link_supplier, self.content, self.masks)
-        if kernels.content_masks(share_f, *rules, self.active, True):
-            self._cached = None
-        if self._cached is not None:
-            return (*self._cached, [])
-        allow = self.open.copy()
-        quotas: Quotas = []
-        applications: Applications = []
-        for c in self._active:
-            ctrl = net.controls[c]
-            subject = ctrl.direct | self.masks[self.rule[c]] if c in self.rule else ctrl.direct
-            coverage = s.coverage[c]
-            uncovered = 1.0 - coverage
+            self.active[:] = [bool(s.active[c]) for c in self.rule]
+        rules = (self.origins, self.thresholds, self.net.link_supplier, self.content, self.masks)
+        moved = bool(self.active.any()) and kernels.content_masks(
+            share_f, *rules, self.active, True
+        )
+        if fresh or moved:
+            self._build(s, t)
+
+    def settled(self, s: State) -> bool:
+        """Whether the entries hold until policy changes (no pending change, no quota)."""
+        return s.policy_version == self._version and not self.quotas
+
+    def _subject(self, c: int) -> BoolArray:
+        ctrl = self.net.controls[c]
+        if c in self.rule:
+            subject: BoolArray = ctrl.direct | self.masks[self.rule[c]]
+            return subject
+        return ctrl.direct
+
+    def _general(self, s: State, c: int) -> BoolArray:
+        """Links under a general licence of control ``c`` in force."""
+        mask = np.zeros(self.net.n_links, dtype=bool)
+        for g, spec in enumerate(self.net.general_licences):
+            if spec.control == c and s.general_on[g]:
+                mask |= spec.links
+        return mask
+
+    def _licence_rows(self, s: State, c: int, subject: BoolArray, t: int) -> IntArray:
+        """Curve row of each subject link of licensing control ``c`` (starting cycles today)."""
+        since, general = self.since[c], self._general(s, c)
+        ended = self.general[c] & ~general  # a general licence ended: apply from today
+        self.general[c] = general
+        since[~subject | ended] = -1
+        since[subject & (since < 0)] = t
+        links = np.flatnonzero(subject)
+        rows = np.zeros(len(links), dtype=np.int64)  # row 0: fully licensed
+        for i, ln in enumerate(links.tolist()):
+            if not general[ln]:
+                rows[i] = self.curves.row(c, int(since[ln]))
+        return rows
+
+    def _build(self, s: State, t: int) -> None:
+        net = self.net
+        parts: list[tuple[IntArray, IntArray, FloatArray, FloatArray]] = []
+        self.quotas = []
+        self.limit[:] = np.inf
+        self.restricted[:] = False
+        rank = net.link_rank.copy()
+        for c, ctrl in enumerate(net.controls):
+            if not s.active[c] or s.lapses[c] != self.lapses[c]:  # licences lapse
+                self.since[c] = -1
+                self.general[c] = False
+                self.lapses[c] = s.lapses[c]
+            if not s.active[c]:
+                continue
+            subject = self._subject(c)
+            if ctrl.domestic_first:
+                foreign = (net.fac_country[net.link_supplier] == ctrl.exporter) & net.link_export
+                rank[foreign & ctrl.goods[net.fac_output[net.link_supplier]]] += DOMESTIC_FIRST
+            if ctrl.mode == "quota":
+                self.quotas.append((c, subject))
+                continue
+            coverage = float(s.coverage[c])
+            if coverage <= 0.0:
+                continue  # covers no flow: restricts nothing
+            links = np.flatnonzero(subject)
+            n = len(links)
             if ctrl.mode == "ban":
-                allow[subject] *= uncovered
-            elif ctrl.mode == "quota":
-                quotas.append((c, subject))
+                rows, var = np.zeros(n, dtype=np.int64), np.zeros(n)
             else:
-                lic = s.licence[c]
-                fresh = np.flatnonzero(subject & (lic == 0))
-                if len(fresh):
-                    lic[fresh] = 1
-                    applications.append((c, fresh))
-                allow[subject & (lic != 2)] *= uncovered
-                allow[subject & (lic == 2)] *= uncovered + coverage * s.licensed_share[c]
-        gate = (allow > 0).astype(np.float64)
-        cap = np.where(allow < 1.0, allow, np.inf)
-        # a day that filed applications changed the licence state: recompute tomorrow
-        self._cached = None if applications else (gate, cap, quotas)
-        return gate, cap, quotas, applications
-
-    def settled(self, s: State) -> tuple[FloatArray, FloatArray] | None:
-        """The gates and allowances in force, if they hold until policy or a mask changes.
-
-        ``None`` when the next day must go through :meth:`__call__`: the policy changed since
-        the gates were built, the last build filed licence applications, or a quota applies.
-        """
-        if s.policy_version != self._version:
-            return None
-        if not self._active:
-            return self.open, self.unlimited
-        if self._cached is None or self._cached[2]:
-            return None
-        return self._cached[0], self._cached[1]
+                rows = self._licence_rows(s, c, subject, t)
+                var = np.full(n, coverage * float(s.licensed_share[c]))
+            parts.append((links, rows, np.full(n, 1.0 - coverage), var))
+            self.restricted[links] = True
+        if parts:
+            link, row, const, var = (np.concatenate(col) for col in zip(*parts, strict=True))
+        else:
+            link, row, const, var = (np.zeros(0, dtype=np.int64),) * 2 + (np.zeros(0),) * 2
+        self.entries = (link, row, const, var, self.curves.table)
+        if not np.array_equal(rank, self.rank):
+            self.rank = rank
+            self.rank_links, self.rank_starts = by_rank(rank)

@@ -1,8 +1,10 @@
 """SimPy processes for everything that happens at a date rather than every day.
 
-Controls open and close, suspensions start and end (with a drawn snapback), licences are decided
-after a processing delay, alternative suppliers finish qualification, facilities suffer random
-outages, and scheduled stockpile releases switch on and off. State changes happen at whole days;
+Controls open and close, suspensions start and end (with a drawn snapback), terms are amended,
+general licences start and end, alternative suppliers finish qualification, facilities suffer
+random outages, and scheduled stockpile releases switch on and off. (Licence decisions are not
+events: the licensed share of each link follows the licence curves of
+:mod:`supplyshock.sim.licences`.) State changes happen at whole days;
 the daily step runs at half days, so a change dated day ``d`` is in force for day ``d``'s step.
 """
 
@@ -15,9 +17,9 @@ from typing import Any
 import numpy as np
 import simpy
 
-from supplyshock.model.network import Amendment, FloatArray, IntArray, Network
-from supplyshock.sim.ahead import LicenceDraws, OutageDraws, QualificationDraws
-from supplyshock.sim.dice import Dice, stable_key
+from supplyshock.model.network import Amendment, IntArray, Network
+from supplyshock.sim.ahead import OutageDraws, QualificationDraws
+from supplyshock.sim.dice import Dice
 from supplyshock.sim.state import State
 
 __all__ = ["Policies"]
@@ -31,9 +33,6 @@ class Policies:
     def __init__(self, env: simpy.Environment, net: Network, state: State, dice: Dice):
         self.env, self.net, self.state, self.dice = env, net, state, dice
         self.resumed_at = np.full(len(net.controls), -1, dtype=np.int64)
-        self.control_key = np.array([stable_key(c.id) for c in net.controls], dtype=np.int64)
-        self.applications = np.zeros((len(net.controls), net.n_links), dtype=np.int64)
-        self.licence_draws = LicenceDraws(dice, self.control_key, net.link_key)
         self.qualification_draws = QualificationDraws(dice, net)
         self.outage_draws = OutageDraws(dice, net)
 
@@ -51,6 +50,8 @@ class Policies:
             env.process(self._resume(c, day))
         for amendment in net.amendments:
             env.process(self._amend(amendment))
+        for g, licence in enumerate(net.general_licences):
+            env.process(self._general_licence(g, licence.start, licence.end))
         for f in self.outage_draws.facilities:
             env.process(self._outages(f))
         for window in net.releases:
@@ -69,7 +70,7 @@ class Policies:
     def _forget_licences(self, c: int) -> None:
         """Licences are granted under a control in force; they lapse when it stops applying."""
         if not self.state.active[c]:
-            self.state.licence[c] = 0
+            self.state.lapses[c] += 1
 
     def _window(self, c: int, start: int, end: int) -> Process:
         yield self._until(start)
@@ -111,33 +112,25 @@ class Policies:
             s.approval[c] = amendment.approval_probability
         if amendment.processing_days is not None:
             s.processing[c] = amendment.processing_days
+        if amendment.validity_days is not None:
+            s.validity[c] = amendment.validity_days
         if amendment.coverage is not None:
             s.coverage[c] = amendment.coverage
         if amendment.licensed_share is not None:
             s.licensed_share[c] = amendment.licensed_share
 
+    def _general_licence(self, g: int, start: int, end: int) -> Process:
+        yield self._until(start)
+        self.state.policy_version += 1
+        self.state.general_on[g] = True
+        if end < self.net.horizon:
+            yield self._until(end)
+            self.state.policy_version += 1
+            self.state.general_on[g] = False
+
     def _at(self, delay: float, action: Callable[[], None]) -> None:
         """Run ``action`` ``delay`` days from now (a bare timeout: cheaper than a process)."""
         self.env.timeout(delay).callbacks.append(lambda _: action())
-
-    def apply(self, c: int, links: IntArray) -> None:
-        """File licence applications for ``links`` under control ``c`` (called from a day step)."""
-        n = self.applications[c, links]
-        self.applications[c, links] += 1
-        delays, approve = self.licence_draws.draw(c, self.state.processing[c], links, n)
-        for delay in np.unique(delays).tolist():
-            pick = delays == delay
-            decide = partial(self._decide, c, links[pick], approve[pick])
-            self._at(delay - 0.5, decide)
-
-    def _decide(self, c: int, links: IntArray, draws: FloatArray) -> None:
-        self.state.policy_version += 1
-        lic = self.state.licence[c]
-        waiting = lic[links] == 1
-        pending = links[waiting]
-        granted = draws[waiting] < self.state.approval[c]
-        lic[pending[granted]] = 2
-        lic[pending[~granted]] = 0  # refused: the buyer applies again
 
     def qualify(self, links: IntArray) -> None:
         """Start qualifying alternative suppliers on ``links`` (called from a day step)."""

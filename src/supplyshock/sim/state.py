@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 
 from supplyshock.model.arrays import sum_by
 from supplyshock.model.network import BoolArray, FloatArray, IntArray, Network
+from supplyshock.model.steady import link_shares
 
 __all__ = ["State"]
 
@@ -27,6 +27,7 @@ class State:
     pipe_pos: IntArray  # [l] today's place in each ring (day % lead)
     in_transit: FloatArray  # [l]
     signal: FloatArray  # [f] smoothed orders received per day
+    buyer_lead: FloatArray  # [b] lead time of the suppliers in use (pipeline target)
     reserve: FloatArray  # [r]
     reserve_org: FloatArray  # [r, o]
     scheduled_release: FloatArray  # [r] extra release per day from events
@@ -37,11 +38,13 @@ class State:
     in_window: BoolArray  # [c] control between its start and end
     suspended: IntArray  # [c] number of suspensions in force
     cancelled: BoolArray  # [c] suspension ended without snapback
-    licence: NDArray[np.int8]  # [c, l] 0 none, 1 pending, 2 granted
+    lapses: IntArray  # [c] times the control stopped applying (its licences lapse)
+    general_on: BoolArray  # [g] general licences in force
     approval: FloatArray  # [c] current terms of each control (amendments change them)
     coverage: FloatArray  # [c]
     licensed_share: FloatArray  # [c]
     processing: list[object]  # [c] days or distribution
+    validity: FloatArray  # [c] days (inf: no expiry)
     policy_version: int  # bumped by every change to windows, suspensions, licences, terms
     produced: FloatArray  # [k] cumulative
     consumed: FloatArray  # [k] cumulative
@@ -88,6 +91,11 @@ class State:
             pipe_pos=np.zeros(n_links, dtype=np.int64),
             in_transit=in_transit,
             signal=net.init_signal.copy(),
+            buyer_lead=sum_by(
+                net.link_buyer,
+                link_shares(net.link_buyer, net.init_link_flow, net.n_buyers) * net.link_lead,
+                net.n_buyers,
+            ),
             reserve=reserve,
             reserve_org=reserve[:, None] * reserve_origin,
             scheduled_release=np.zeros(len(net.reserves)),
@@ -98,11 +106,13 @@ class State:
             in_window=np.zeros(len(net.controls), dtype=bool),
             suspended=np.zeros(len(net.controls), dtype=np.int64),
             cancelled=np.zeros(len(net.controls), dtype=bool),
-            licence=np.zeros((len(net.controls), n_links), dtype=np.int8),
+            lapses=np.zeros(len(net.controls), dtype=np.int64),
+            general_on=np.zeros(len(net.general_licences), dtype=bool),
             approval=np.array([c.approval_probability for c in net.controls], dtype=float),
             coverage=np.array([c.coverage for c in net.controls], dtype=float),
             licensed_share=np.array([c.licensed_share for c in net.controls], dtype=float),
             processing=[c.processing_days for c in net.controls],
+            validity=np.array([c.validity_days for c in net.controls], dtype=float),
             policy_version=0,
             produced=np.zeros(n_comm),
             consumed=np.zeros(n_comm),

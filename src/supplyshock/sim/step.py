@@ -16,9 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from supplyshock.model.arrays import sum_by
 from supplyshock.model.network import FloatArray, IntArray, Network
-from supplyshock.model.steady import link_shares
 from supplyshock.sim import kernels
 from supplyshock.sim.gates import Gates
 from supplyshock.sim.recorder import Recorder
@@ -34,7 +32,6 @@ Kernel = Callable[..., Any]
 class Day:
     """Requests for new policy processes from one day (its quantities go to the recorder)."""
 
-    apply_licences: list[tuple[int, IntArray]]  # (control, links) needing a new application
     qualify: IntArray  # links whose qualification starts today
 
 
@@ -51,7 +48,9 @@ class Work:
     pipeline: FloatArray  # [b] on the way before today's shipments
     order: FloatArray  # [b]
     weight: FloatArray  # [l]
-    request: FloatArray  # [l]
+    request: FloatArray  # [l] today's (until the morning: yesterday's) requests
+    room: FloatArray  # [l] most a link may carry today
+    allow: FloatArray  # [l] allowance under the controls in force
     received: FloatArray  # [f] orders received
     possible: FloatArray  # [f] production possible within capacity
     production: FloatArray  # [f]
@@ -75,6 +74,8 @@ class Work:
             order=z(B),
             weight=z(L),
             request=z(L),
+            room=z(L),
+            allow=np.ones(L),
             received=z(F),
             possible=z(F),
             production=z(F),
@@ -82,13 +83,6 @@ class Work:
             shipped=z(L),
             qualify=z(L, dtype=np.int64),
         )
-
-
-def _by_rank(rank: IntArray) -> tuple[IntArray, IntArray]:
-    """Links grouped by allocation rank (in link order within a rank) and each group's start."""
-    links = np.argsort(rank, kind="stable").astype(np.int64)
-    counts = np.unique(rank, return_counts=True)[1]
-    return links, np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
 
 
 class Stepper:
@@ -101,9 +95,6 @@ class Stepper:
             raise ValueError("inputs and links must be grouped by facility and buyer, in order")
         buyer_links = np.searchsorted(net.link_buyer, np.arange(net.n_buyers + 1)).astype(np.int64)
         in_comm = net.buyer_commodity[: net.n_inputs]
-        weight = net.link_weight * net.link_qualified
-        lead_share = link_shares(net.link_buyer, weight, net.n_buyers)
-        buyer_lead = sum_by(net.link_buyer, lead_share * net.link_lead, net.n_buyers)
         # day-major copies of the schedules: one contiguous row per day
         capacity = np.ascontiguousarray(net.capacity.T)
         per_unit = np.ascontiguousarray(net.per_unit.T)
@@ -116,26 +107,28 @@ class Stepper:
         s, w = state, self.work
         # arguments of each kernel, bound once: the arrays are updated in place
         self._morning: Args = (
-            *(buyer_links, in_fac, capacity, per_unit, demand, net.cover_days, buyer_lead),
+            *(buyer_links, in_fac, capacity, per_unit, demand, net.cover_days, s.buyer_lead),
             *(net.smoothing_days, net.price[in_comm], net.price[net.fac_output], net.fac_origin),
             np.concatenate(eligible) if eligible else np.zeros(0, np.int64),
             np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)[: len(sizes)],
             sizes,
             np.array([r.trigger_days for r in net.reserves], dtype=float),
             np.array([r.rate_per_day for r in net.reserves], dtype=float),
+            net.link_lead,
             *(s.pipe, s.pipe_org, s.pipe_start, s.pipe_pos, s.inv, s.org_b, s.out, s.org_f),
             *(s.in_transit, s.signal, s.outage, s.scheduled_release, s.reserve, s.reserve_org),
+            w.request,
             *(w.cap, w.need, w.target, w.share_in, w.made, w.share_f, w.pipeline, w.order),
         )
         self._request: Args = (w.order, w.need, buyer_links, net.link_supplier)
         self._request += (net.link_weight, capacity, s.qualified)
-        self._request_tail: Args = (w.weight, w.request, w.received)
+        self._request_tail: Args = (w.weight, w.request, w.room, w.received)
         self._afternoon: Args = (
             *(net.n_inputs, net.link_buyer, buyer_links, net.link_supplier),
-            *_by_rank(net.link_rank),
             *(net.link_lead, net.link_export.astype(np.float64), in_fac, makers),
             *(first_input, net.essential, net.out_cover_days, net.fac_output, in_comm),
             *(net.buyer_commodity[net.n_inputs :], net.smoothing_days, net.switch_after_days),
+            net.switch_fill_share,
             *(capacity, per_unit, demand),
             *(s.inv, s.org_b, s.out, s.org_f, s.pipe, s.pipe_org, s.pipe_start, s.pipe_pos),
             *(s.in_transit, s.signal),
@@ -156,10 +149,9 @@ class Stepper:
         While the gates are settled, days run in one compiled stretch until ``stop`` or until
         Python must act. Returns the next day to step and the requests of the last day stepped.
         """
-        settled = self.gates.settled(self.state)
-        if settled is None:
-            return t + 1, self(t)
         g, w = self.gates, self.work
+        if not g.settled(self.state):
+            return t + 1, self(t)
         rules: Args = (
             self.net.link_supplier,
             g.origins,
@@ -176,14 +168,19 @@ class Stepper:
             self._request_tail,
             self._afternoon,
             self._afternoon_work,
-            *settled,
+            g.entries,
+            w.allow,
+            g.restricted,
+            g.limit,
+            g.rank_links,
+            g.rank_starts,
             w.share_f,
             *rules,
         )
         if status == kernels.DONE:
-            return stop, Day([], w.qualify[:0].copy())
+            return stop, Day(w.qualify[:0].copy())
         if status == kernels.QUALIFY:
-            return day + 1, Day([], w.qualify[:n_qualify].copy())
+            return day + 1, Day(w.qualify[:n_qualify].copy())
         return day + 1, self._rest_of_day(day)  # gates must be rebuilt first
 
     def __call__(self, t: int) -> Day:
@@ -193,17 +190,24 @@ class Stepper:
 
     def _rest_of_day(self, t: int) -> Day:
         """Day ``t`` after its morning: gates, requests, quotas, then the afternoon kernel."""
-        s, w, net = self.state, self.work, self.net
-        gate, licensed, quotas, applications = self.gates(s, w.share_f)
+        s, w, g, net = self.state, self.work, self.gates, self.net
+        g.update(s, w.share_f, t)
+        kernels.allowances(t, *g.entries, w.allow)
         request: Kernel = kernels.request  # bound arguments are untyped tuples
-        request(t, *self._request, gate, licensed, *self._request_tail)
-        if quotas:
-            for c, subject in quotas:
+        gate = (w.allow, g.restricted, g.limit)
+        if not g.quotas:
+            request(t, *self._request, *gate, *self._request_tail)
+        else:
+            g.limit[:] = np.inf
+            request(t, *self._request, *gate, *self._request_tail)
+            for c, subject in g.quotas:
                 total = w.request[subject].sum()
                 budget = net.controls[c].quota_per_day
                 if total > budget:
-                    w.request[subject] *= budget / total
-            w.received[:] = sum_by(net.link_supplier, w.request, len(w.received))
+                    g.limit[subject] = w.request[subject] * (budget / total)
+            if np.isfinite(g.limit).any():  # route what the quotas hold back
+                request(t, *self._request, *gate, *self._request_tail)
         afternoon: Kernel = kernels.afternoon
-        n_qualify = afternoon(t, *self._afternoon, gate, *self._afternoon_work)
-        return Day(applications, w.qualify[:n_qualify].copy())
+        ranks = (w.allow, g.rank_links, g.rank_starts)
+        n_qualify = afternoon(t, *self._afternoon, *ranks, *self._afternoon_work)
+        return Day(w.qualify[:n_qualify].copy())

@@ -8,6 +8,7 @@ compiled on first use and cached on disk; nothing is compiled at import.
 """
 
 from supplyshock.sim.kernels.afternoon import afternoon
+from supplyshock.sim.kernels.licences import allowances, licensed_share
 from supplyshock.sim.kernels.morning import morning
 from supplyshock.sim.kernels.requests import content_masks, request
 from supplyshock.sim.kernels.stretch import DONE, GATES, QUALIFY, quiet_days
@@ -17,7 +18,9 @@ __all__ = [
     "GATES",
     "QUALIFY",
     "afternoon",
+    "allowances",
     "content_masks",
+    "licensed_share",
     "morning",
     "quiet_days",
     "request",

@@ -169,21 +169,24 @@ def _switch(
     got: FloatArray,
     link_buyer: IntArray,
     link_supplier: IntArray,
-    gate: FloatArray,
+    allow: FloatArray,
     cap_today: FloatArray,
     qualified: BoolArray,
     qualifying: BoolArray,
     unmet_days: IntArray,
     switch_after_days: int,
+    fill_share: float,
     qualify: IntArray,
 ) -> int:
     """Buyers short for ``switch_after_days`` start qualifying open alternative suppliers.
+
+    A day is short when the buyer gets less than ``fill_share`` of its order.
 
     Writes the links that start qualifying today to ``qualify`` and returns their number.
     """
     any_short = False
     for b in range(order.shape[0]):
-        short = order[b] > 1e-9 and got[b] < 0.95 * order[b]
+        short = order[b] > 1e-9 and got[b] < fill_share * order[b]
         unmet_days[b] = unmet_days[b] + 1 if short else 0
         any_short = any_short or short
     n = 0
@@ -194,7 +197,7 @@ def _switch(
             unmet_days[link_buyer[ln]] == switch_after_days
             and not qualified[ln]
             and not qualifying[ln]
-            and gate[ln] > 0
+            and allow[ln] > 0
             and cap_today[link_supplier[ln]] > 0
         ):
             qualifying[ln] = True
@@ -232,8 +235,6 @@ def afternoon(
     link_buyer: IntArray,
     buyer_links: IntArray,
     link_supplier: IntArray,
-    rank_links: IntArray,
-    rank_starts: IntArray,
     link_lead: IntArray,
     link_export: FloatArray,
     in_fac: IntArray,
@@ -246,6 +247,7 @@ def afternoon(
     market_comm: IntArray,
     smoothing_days: float,
     switch_after_days: int,
+    switch_fill_share: float,
     capacity: FloatArray,
     per_unit: FloatArray,
     demand: FloatArray,
@@ -271,7 +273,9 @@ def afternoon(
     cap: FloatArray,
     order: FloatArray,
     request: FloatArray,
-    gate: FloatArray,
+    allow: FloatArray,
+    rank_links: IntArray,
+    rank_starts: IntArray,
     share_in: FloatArray,
     made: FloatArray,
     share_f: FloatArray,
@@ -353,12 +357,13 @@ def afternoon(
         got,
         link_buyer,
         link_supplier,
-        gate,
+        allow,
         capacity[t],
         qualified,
         qualifying,
         unmet_days,
         switch_after_days,
+        switch_fill_share,
         qualify,
     )
     _serve(n_in, demand[t], inv, org_b, market_comm, rec_delivered[t], delivered_total)

@@ -145,10 +145,11 @@ def _origin(
     made: FloatArray,
     share_f: FloatArray,
 ) -> None:
-    """Origin shares of input stocks and of today's output.
+    """Tracer shares of input stocks and of today's output.
 
-    Output origin is the value-weighted mix of the inputs' origins and the value added in the
-    facility's country (see :func:`supplyshock.model.steady.output_origin`).
+    Output made by a facility that makes controlled items of a tracer has share 1; any other
+    output carries the value-weighted tracer shares of its inputs, value added counting 0 (see
+    :func:`supplyshock.model.steady.output_origin`).
     """
     n_fac, n_org = out.shape[0], org_b.shape[1]
     if not n_org:
@@ -163,11 +164,12 @@ def _origin(
             share_in[i, o] = share(inv[i], org_b[i, o])
             num_in[o, f] += value_in[i] * share_in[i, o]
     for f in range(n_fac):
-        added = max(out_price[f] - vin[f], 0.0)
-        total = vin[f] + added
+        total = max(out_price[f], vin[f])
         for o in range(n_org):
-            num = num_in[o, f] + added * fac_origin[f, o]
-            made[f, o] = num / total if total > 0 else fac_origin[f, o]
+            if fac_origin[f, o] > 0:
+                made[f, o] = 1.0
+            else:
+                made[f, o] = num_in[o, f] / total if total > 0 else 0.0
             share_f[f, o] = max(share(out[f], org_f[f, o]), made[f, o])
 
 
@@ -191,6 +193,7 @@ def morning(
     reserve_sizes: IntArray,
     reserve_trigger: FloatArray,
     reserve_rate: FloatArray,
+    link_lead: IntArray,
     # state
     pipe: FloatArray,
     pipe_org: FloatArray,
@@ -206,6 +209,7 @@ def morning(
     scheduled: FloatArray,
     reserve: FloatArray,
     reserve_org: FloatArray,
+    last_request: FloatArray,
     # today's outputs
     cap: FloatArray,
     need: FloatArray,
@@ -219,8 +223,9 @@ def morning(
     """Day ``t`` up to the orders: arrivals, needs, reserve releases, origins, orders.
 
     Each buyer orders its need plus a share (``1 / smoothing_days``) of the gap between its
-    target position (cover stock plus what is on the way over its mean lead time) and what it
-    holds and has on the way.
+    target position (cover stock plus need over its lead time ``buyer_lead``) and what it holds
+    and has on the way. ``buyer_lead`` follows the suppliers the buyer uses: the lead times of
+    its links weighted by yesterday's requests (``last_request``; kept if it asked for nothing).
     """
     _arrive(pipe, pipe_org, pipe_start, pipe_pos, buyer_links, inv, org_b, in_transit, pipeline)
     today = (capacity[t], outage, per_unit[t], demand[t])
@@ -231,5 +236,12 @@ def morning(
     prices = (per_unit[t], in_price, in_fac, fac_origin, out_price)
     _origin(n_in, inv, org_b, out, org_f, *prices, share_in, made, share_f)
     for b in range(need.shape[0]):
+        asked = 0.0
+        weighted = 0.0
+        for ln in range(buyer_links[b], buyer_links[b + 1]):
+            asked += last_request[ln]
+            weighted += last_request[ln] * link_lead[ln]
+        if asked > 0.0:
+            buyer_lead[b] = weighted / asked
         gap = target[b] + need[b] * buyer_lead[b] - inv[b] - pipeline[b]
         order[b] = max(need[b] + gap / smoothing_days, 0.0)

@@ -1,8 +1,6 @@
-"""Compiled policy-facing passes: content-rule masks and the split of orders over suppliers."""
+"""Compiled policy-facing passes: content-rule masks, the split and routing of orders."""
 
 from __future__ import annotations
-
-import numpy as np
 
 from supplyshock.model.network import BoolArray, FloatArray, IntArray
 from supplyshock.sim.kernels._common import TINY, jit
@@ -51,18 +49,23 @@ def request(
     link_weight: FloatArray,
     capacity: FloatArray,
     qualified: BoolArray,
-    gate: FloatArray,
-    licensed: FloatArray,
+    allow: FloatArray,
+    restricted: BoolArray,
+    limit: FloatArray,
     weight: FloatArray,
     out: FloatArray,
+    cap: FloatArray,
     received: FloatArray,
 ) -> None:
-    """Split day ``t``'s orders over the suppliers policy lets through, within allowances.
+    """Split day ``t``'s orders over the open suppliers and route what caps hold back.
 
     A link's share of its buyer's order is its weight times the supplier's capacity, among the
-    qualified links the gate leaves open. ``licensed`` caps a link at that share of the buyer's
-    need (``inf`` where nothing caps it). ``received`` sums the requests by supplier. Buyer
-    ``b``'s links are ``buyer_links[b]`` to ``buyer_links[b + 1]``.
+    qualified links whose allowance is above 0. A restricted link asks for at most ``allow x
+    need x split``, any link for at most ``limit`` (a quota's share). What a cap holds back is
+    offered to the buyer's other open links with room, in proportion to their weights, until
+    it is placed or every open link is full (water-filling; each round fills at least one
+    link). ``received`` sums the requests by supplier. Buyer ``b``'s links are
+    ``buyer_links[b]`` to ``buyer_links[b + 1]``.
     """
     cap_today = capacity[t]
     received[:] = 0.0
@@ -71,12 +74,37 @@ def request(
         total = 0.0
         for ln in range(lo, hi):
             w = link_weight[ln] * cap_today[link_supplier[ln]] * (1.0 if qualified[ln] else 0.0)
-            weight[ln] = w * gate[ln]
+            weight[ln] = w if allow[ln] > 0.0 else 0.0
             total += weight[ln]
+        held = 0.0
         for ln in range(lo, hi):
             split = weight[ln] / max(total, TINY)
             asked = order[b] * split
-            if np.isfinite(licensed[ln]):
-                asked = min(asked, licensed[ln] * need[b] * split)
-            out[ln] = asked
-            received[link_supplier[ln]] += asked
+            room = limit[ln]
+            if restricted[ln]:
+                room = min(room, allow[ln] * need[b] * split)
+            cap[ln] = room
+            out[ln] = min(asked, room)
+            held += asked - out[ln]
+        while held > 0.0:
+            free = 0.0
+            for ln in range(lo, hi):
+                if weight[ln] > 0.0 and out[ln] < cap[ln]:
+                    free += weight[ln]
+            if free <= 0.0:
+                break
+            placed = 0.0
+            filled = False
+            for ln in range(lo, hi):
+                if weight[ln] > 0.0 and out[ln] < cap[ln]:
+                    add = held * weight[ln] / free
+                    if out[ln] + add >= cap[ln]:
+                        add = cap[ln] - out[ln]
+                        filled = True
+                    out[ln] += add
+                    placed += add
+            held -= placed
+            if not filled:
+                break
+        for ln in range(lo, hi):
+            received[link_supplier[ln]] += out[ln]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from supplyshock.model.network import BoolArray, FloatArray, IntArray
 from supplyshock.sim.kernels._common import jit
 from supplyshock.sim.kernels.afternoon import afternoon
+from supplyshock.sim.kernels.licences import allowances
 from supplyshock.sim.kernels.morning import morning
 from supplyshock.sim.kernels.requests import content_masks, request
 
@@ -24,8 +25,12 @@ def quiet_days(
     request_tail: tuple,  # type: ignore[type-arg]
     afternoon_args: tuple,  # type: ignore[type-arg]
     afternoon_work: tuple,  # type: ignore[type-arg]
-    gate: FloatArray,
-    licensed: FloatArray,
+    entries: tuple,  # type: ignore[type-arg]
+    allow: FloatArray,
+    restricted: BoolArray,
+    limit: FloatArray,
+    rank_links: IntArray,
+    rank_starts: IntArray,
     share_f: FloatArray,
     link_supplier: IntArray,
     origins: IntArray,
@@ -37,7 +42,8 @@ def quiet_days(
     """Step days ``t`` .. ``stop - 1`` with fixed gates, as the day-by-day path would.
 
     The caller guarantees that no dated event falls in the stretch and that the gates are
-    settled (no quota, no licence application pending a rebuild). The stretch stops early,
+    settled (no quota, no policy change since they were built); ``entries`` are the
+    arguments of :func:`allowances` after the day. The stretch stops early,
     returning ``(status, day, n_qualify)``, when Python has to act: a content-rule share crossed
     its threshold (``GATES``: the gates must be rebuilt before the rest of ``day``), or links
     start qualifying (``QUALIFY``: their qualification must be scheduled).
@@ -48,8 +54,16 @@ def quiet_days(
         if content_masks(share_f, *rules, False):
             return GATES, d, 0
         # (mypy cannot count arguments unpacked from tuples of unknown length)
-        request(d, *request_head, gate, licensed, *request_tail)  # type: ignore[call-arg]
-        n_qualify = afternoon(d, *afternoon_args, gate, *afternoon_work)  # type: ignore[call-arg]
+        allowances(d, *entries, allow)  # type: ignore[call-arg]
+        request(d, *request_head, allow, restricted, limit, *request_tail)  # type: ignore[call-arg]
+        n_qualify = afternoon(
+            d,
+            *afternoon_args,
+            allow,
+            rank_links,
+            rank_starts,
+            *afternoon_work,  # type: ignore[call-arg]
+        )
         if n_qualify:
             return QUALIFY, d, n_qualify
     return DONE, stop, 0
