@@ -130,6 +130,12 @@ def _buyers(ix: ScenarioIndex, draws: Drawer, fac_country: IntArray) -> Buyers:
     )
 
 
+def _stock_key(stock: schema.Stock) -> str:
+    """Key of a stock row's days of cover; a strategic reserve's differs from firm stock's."""
+    suffix = ".strategic" if stock.kind == "strategic" else ""
+    return f"stocks[{stock.holder}.{stock.commodity}{suffix}].days_of_cover"
+
+
 def _stocks(
     ix: ScenarioIndex, draws: Drawer, buyers: Buyers, fac_output: IntArray
 ) -> tuple[FloatArray, FloatArray, list[tuple[schema.Stock, float | None]]]:
@@ -148,8 +154,7 @@ def _stocks(
         k = ix.commodity[stock.commodity]
         days = None
         if stock.days_of_cover is not None:
-            key = f"stocks[{stock.holder}.{stock.commodity}].days_of_cover"
-            days = draws.number(key, stock.days_of_cover)
+            days = draws.number(_stock_key(stock), stock.days_of_cover)
         if stock.kind == "strategic":
             strategic.append((stock, days))
             continue
