@@ -16,7 +16,7 @@ import numpy as np
 from supplyshock.errors import Problem, ScenarioError
 from supplyshock.model.arrays import stable_key
 from supplyshock.model.draws import Drawer
-from supplyshock.model.index import ScenarioIndex, ramp
+from supplyshock.model.index import ScenarioIndex, event_key, ramp
 from supplyshock.model.links import build_links
 from supplyshock.model.network import FloatArray, IntArray, Network
 from supplyshock.model.policies import (
@@ -52,7 +52,7 @@ def _capacity(ix: ScenarioIndex, draws: Drawer) -> tuple[FloatArray, FloatArray]
             hit &= countries == ix.country[e.country]
         if e.output is not None:
             hit &= outputs == ix.commodity[e.output]
-        lost = draws.number(f"events[{e.id or j}].share_lost", e.share_lost)
+        lost = draws.number(f"events[{event_key(ix.scn.events, j)}].share_lost", e.share_lost)
         lo, hi = max(0, ix.day(e.start, 0)), min(ix.T, ix.day(e.end, ix.T))
         cap[hit, lo:hi] *= 1.0 - lost
     return cap, unshocked
