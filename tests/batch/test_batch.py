@@ -142,3 +142,14 @@ def test_common_stream_makes_runs_a_function_of_the_plan(tmp_path: Path) -> None
     usa = "level == 'country' and region == 'USA'"
     assert same.metrics().query(usa)["shortfall"].nunique() == 1
     assert own.metrics().query(usa)["shortfall"].nunique() > 1
+
+
+def test_copies_of_a_checked_scenario_are_cross_checked(tmp_path: Path) -> None:
+    from supplyshock.errors import ScenarioError
+    from supplyshock.scenario.events import CapacityShock
+
+    scn = uncertain_scenario().model_copy(update={"origin_file": "uncertain.yaml"})
+    bad = CapacityShock(type="capacity_shock", facility="nope", share_lost=0.5, start=scn.start)
+    copy = scn.model_copy(update={"events": [*scn.events, bad]})
+    with pytest.raises(ScenarioError, match=r"events\[1\]\.facility.*unknown facility.*'nope'"):
+        run_batch(copy, 2, seed=1, out=tmp_path, workers=1)

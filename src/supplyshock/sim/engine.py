@@ -79,8 +79,9 @@ def run(
     ``seed`` makes the run reproducible: uncertain parameters and every random event (licence
     decisions, outages, qualification delays) come from generators spawned from it. ``overrides``
     fixes uncertain parameters by key (see ``result.provenance["draws"]`` for the keys).
-    A scenario built in Python is cross-checked first (``validate=False`` skips that, e.g.
-    for replications of a scenario already checked once).
+    A :class:`Scenario` object is cross-checked first, also one copied from a loaded scenario
+    (``validate=False`` skips that, e.g. for replications of a scenario already checked once);
+    a name or path is cross-checked as it is loaded.
 
     >>> import supplyshock as ss
     >>> res = ss.run("october_2025_suspended", seed=1)
@@ -89,8 +90,8 @@ def run(
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)  # loading cross-checks it
-    elif validate and scenario.origin_file == "<python>":
-        problems = check(scenario)  # built in Python: not checked yet
+    elif validate:
+        problems = check(scenario)  # built or copied in Python: origin_file does not tell
         if problems:
             raise ScenarioError(problems)
     seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
