@@ -83,6 +83,14 @@ def run(
     (``validate=False`` skips that, e.g. for replications of a scenario already checked once);
     a name or path is cross-checked as it is loaded.
 
+    ``result.provenance`` records the seed as ``seed`` (its entropy) and ``spawn_key``, so
+    ``seed=np.random.SeedSequence(prov["seed"], spawn_key=prov["spawn_key"])`` repeats a run.
+    Replication ``i`` of a batch run with seed ``S`` (:func:`~supplyshock.batch.run_batch`)
+    used ``SeedSequence(S, spawn_key=(i,))`` (``(0,)`` for every replication with
+    ``common_stream``) and row ``i`` of its design as ``overrides``; it is reproduced by
+    ``ss.run(scn, seed=np.random.SeedSequence(S, spawn_key=(i,)),
+    overrides=batch.design().iloc[i].to_dict())``.
+
     >>> import supplyshock as ss
     >>> res = ss.run("october_2025_suspended", seed=1)
     >>> res.shortfall(by="commodity").columns.tolist()[:3]
@@ -106,6 +114,7 @@ def run(
         recorder,
         state,
         seed=seq.entropy if seed is not None else None,
+        spawn_key=list(seq.spawn_key) if seed is not None else None,
         wall_time_s=wall,
         events=events,
     )
