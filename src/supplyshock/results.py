@@ -61,6 +61,7 @@ class RunResult:
         state: State,
         *,
         seed: object,
+        spawn_key: Sequence[int] | None = None,
         wall_time_s: float,
         events: int,
     ) -> RunResult:
@@ -97,6 +98,7 @@ class RunResult:
                 "scenario": scenario.name,
                 "scenario_hash": scenario.content_hash(),
                 "seed": seed,
+                "spawn_key": None if spawn_key is None else list(spawn_key),
                 "version": __version__,
                 "wall_time_s": wall_time_s,
                 "simpy_events": events,

@@ -244,3 +244,25 @@ def test_python_built_scenarios_are_cross_checked_before_running() -> None:
     data["horizon_days"] = -5
     with pytest.raises(ss.ScenarioError, match="horizon_days"):
         validate(data)
+
+
+def test_copies_of_a_loaded_scenario_are_cross_checked_before_running() -> None:
+    from supplyshock.scenario.events import CapacityShock
+
+    loaded = ss.load_scenario("october_2025_suspended")
+    bad = CapacityShock.model_validate(
+        {
+            "type": "capacity_shock",
+            "facility": "no_such_facility",
+            "share_lost": 0.5,
+            "start": "2025-11-01",
+        }
+    )
+    events = [*loaded.events, bad]
+    copy = loaded.model_copy(update={"events": events})
+    assert copy.origin_file == loaded.origin_file != "<python>"  # still looks loaded
+    with pytest.raises(ss.ScenarioError) as info:
+        ss.run(copy, seed=1)
+    message = str(info.value)
+    assert f"events[{len(events) - 1}].facility" in message
+    assert "'no_such_facility'" in message and "unknown facility" in message

@@ -119,8 +119,8 @@ def run_batch(
         raise BatchError(f"chunk_size must be positive, got {chunk_size}")
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)
-    elif scenario.origin_file == "<python>":
-        problems = check(scenario)  # once here; replications then skip it
+    else:
+        problems = check(scenario)  # once here (also for copies); replications then skip it
         if problems:
             raise ScenarioError(problems)
     out = Path(out)

@@ -16,7 +16,7 @@ import numpy as np
 from supplyshock.errors import Problem, ScenarioError
 from supplyshock.model.arrays import stable_key
 from supplyshock.model.draws import Drawer
-from supplyshock.model.index import ScenarioIndex, ramp
+from supplyshock.model.index import ScenarioIndex, event_key, ramp
 from supplyshock.model.links import build_links
 from supplyshock.model.network import FloatArray, IntArray, Network
 from supplyshock.model.policies import (
@@ -53,7 +53,7 @@ def _capacity(ix: ScenarioIndex, draws: Drawer) -> tuple[FloatArray, FloatArray]
             hit &= countries == ix.country[e.country]
         if e.output is not None:
             hit &= outputs == ix.commodity[e.output]
-        lost = draws.number(f"events[{e.id or j}].share_lost", e.share_lost)
+        lost = draws.number(f"events[{event_key(ix.scn.events, j)}].share_lost", e.share_lost)
         lo, hi = max(0, ix.day(e.start, 0)), min(ix.T, ix.day(e.end, ix.T))
         cap[hit, lo:hi] *= 1.0 - lost
     return cap, unshocked
@@ -141,6 +141,12 @@ def _buyers(ix: ScenarioIndex, draws: Drawer, fac_country: IntArray) -> Buyers:
     )
 
 
+def _stock_key(stock: schema.Stock) -> str:
+    """Key of a stock row's days of cover; a strategic reserve's differs from firm stock's."""
+    suffix = ".strategic" if stock.kind == "strategic" else ""
+    return f"stocks[{stock.holder}.{stock.commodity}{suffix}].days_of_cover"
+
+
 def _stocks(
     ix: ScenarioIndex, draws: Drawer, buyers: Buyers, fac_output: IntArray
 ) -> tuple[FloatArray, FloatArray, list[tuple[schema.Stock, float | None]]]:
@@ -159,8 +165,7 @@ def _stocks(
         k = ix.commodity[stock.commodity]
         days = None
         if stock.days_of_cover is not None:
-            key = f"stocks[{stock.holder}.{stock.commodity}].days_of_cover"
-            days = draws.number(key, stock.days_of_cover)
+            days = draws.number(_stock_key(stock), stock.days_of_cover)
         if stock.kind == "strategic":
             strategic.append((stock, days))
             continue

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 import numpy as np
 
 from supplyshock.model.network import BoolArray, FloatArray
 from supplyshock.scenario import schema
 
-__all__ = ["FAR", "ScenarioIndex", "ramp"]
+__all__ = ["FAR", "ScenarioIndex", "event_key", "ramp"]
 
 FAR = 10**9
 """A day index beyond any horizon (an open end)."""
@@ -21,6 +22,28 @@ def ramp(n_days: int, start: int, ramp_days: float) -> FloatArray:
     if ramp_days <= 0:
         return (days >= start).astype(float)
     return np.clip((days - start + 1) / ramp_days, 0.0, 1.0)
+
+
+def _unnamed_key(e: schema.Event) -> str:
+    """What an event without an id is called: its type and start date (or new facility)."""
+    if isinstance(e, schema.NewCapacity):
+        return f"new_capacity@{e.facility.id}"
+    return f"{e.type}@{e.start.isoformat()}"
+
+
+def event_key(events: Sequence[schema.Event], j: int) -> str:
+    """Key of ``events[j]`` in parameter keys (``events[<key>].<field>``) and control ids.
+
+    An event's id if it has one, else ``<type>@<start>`` (``new_capacity@<facility id>``),
+    so that the key does not depend on where the event is in the list. Unnamed events with
+    the same such key are told apart in list order: the second gets ``#2``, the third ``#3``.
+    """
+    e = events[j]
+    if e.id:
+        return e.id
+    base = _unnamed_key(e)
+    same = sum(1 for other in events[:j] if not other.id and _unnamed_key(other) == base)
+    return f"{base}#{same + 1}" if same else base
 
 
 class ScenarioIndex:

@@ -8,7 +8,7 @@ import numpy as np
 
 from supplyshock.errors import ScenarioError
 from supplyshock.model.draws import Drawer
-from supplyshock.model.index import FAR, ScenarioIndex
+from supplyshock.model.index import FAR, ScenarioIndex, event_key
 from supplyshock.model.network import (
     Amendment,
     BoolArray,
@@ -88,7 +88,7 @@ def compile_controls(
     for j, e in enumerate(ix.scn.events):
         if not isinstance(e, schema.ExportControl):
             continue
-        key = e.id or str(j)
+        key = event_key(ix.scn.events, j)
         start = ix.day(e.start, 0)
         dest = ix.places(e.destinations, start)[links.buyer_country]
         dest &= _named(links.sector, e.sectors) & _named(links.entity, e.entities)
@@ -158,7 +158,7 @@ def compile_amendments(
     for j, e in enumerate(ix.scn.events):
         if not isinstance(e, schema.Amend):
             continue
-        key = e.id or str(j)
+        key = event_key(ix.scn.events, j)
         approval, coverage, validity = (
             None if spec is None else draws.number(f"events[{key}].{name}", spec)
             for name, spec in (
@@ -189,7 +189,7 @@ def compile_suspensions(
     resumes: list[tuple[int, int]] = []
     for j, e in enumerate(ix.scn.events):
         if isinstance(e, schema.Suspend):
-            key = e.id or str(j)
+            key = event_key(ix.scn.events, j)
             delay = draws.number(f"events[{key}].snapback_delay_days", e.snapback_delay_days)
             suspensions.append(
                 SuspensionSpec(
@@ -246,7 +246,7 @@ def compile_reserves(
         if key not in lookup:
             raise ScenarioError.single(
                 ix.scn.origin_file,
-                f"events[{e.id or j}].holder",
+                f"events[{event_key(ix.scn.events, j)}].holder",
                 e.holder,
                 f"no strategic stock of {e.commodity} held by {e.holder}",
             )

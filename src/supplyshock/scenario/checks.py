@@ -64,7 +64,7 @@ class _Checker:
         if lo == 0 and hi == math.inf:
             allowed = "non-negative"
         if isinstance(value, Distribution):
-            low, high = value.frozen().support()
+            low, high = value.support()
             if low < lo or high > hi:
                 message = f"values must be {allowed}, but the support is [{low:g}, {high:g}]"
                 self.add(table, i, field, value.model_dump(), message)

@@ -92,6 +92,13 @@ class Distribution(BaseModel):
     def mean(self) -> float:
         return float(self.frozen().mean())
 
+    def support(self) -> tuple[float, float]:
+        """Lowest and highest possible value; avoids building a frozen distribution (slow)."""
+        from scipy import stats
+
+        low, high = getattr(stats, self.dist).support(**self.params)
+        return float(low), float(high)
+
     def sample(self, rng: np.random.Generator) -> float:
         return float(self.sample_many(rng, 1)[0])
 

@@ -78,7 +78,9 @@ class ContentRule(Record):
 class EventBase(Record):
     id: str = ""
     """Identifier: suspensions and amendments name controls by it; a scenario's event
-    replaces an inherited event with the same id."""
+    replaces an inherited event with the same id. Parameter keys name the event by it
+    (``events[<id>].<field>``); without one, by type and start date
+    (``events[capacity_shock@2026-03-01].share_lost``)."""
     description: str = ""
     """What the event stands for."""
     source: str = ""

@@ -77,8 +77,17 @@ def run(
     ``seed`` makes the run reproducible: uncertain parameters and every random event (licence
     decisions, outages, qualification delays) come from generators spawned from it. ``overrides``
     fixes uncertain parameters by key (see ``result.provenance["draws"]`` for the keys).
-    A scenario built in Python is cross-checked first (``validate=False`` skips that, e.g.
-    for replications of a scenario already checked once).
+    A :class:`Scenario` object is cross-checked first, also one copied from a loaded scenario
+    (``validate=False`` skips that, e.g. for replications of a scenario already checked once);
+    a name or path is cross-checked as it is loaded.
+
+    ``result.provenance`` records the seed as ``seed`` (its entropy) and ``spawn_key``, so
+    ``seed=np.random.SeedSequence(prov["seed"], spawn_key=prov["spawn_key"])`` repeats a run.
+    Replication ``i`` of a batch run with seed ``S`` (:func:`~supplyshock.batch.run_batch`)
+    used ``SeedSequence(S, spawn_key=(i,))`` (``(0,)`` for every replication with
+    ``common_stream``) and row ``i`` of its design as ``overrides``; it is reproduced by
+    ``ss.run(scn, seed=np.random.SeedSequence(S, spawn_key=(i,)),
+    overrides=batch.design().iloc[i].to_dict())``.
 
     >>> import supplyshock as ss
     >>> res = ss.run("october_2025_suspended", seed=1)
@@ -87,8 +96,8 @@ def run(
     """
     if not isinstance(scenario, Scenario):
         scenario = load_scenario(scenario)  # loading cross-checks it
-    elif validate and scenario.origin_file == "<python>":
-        problems = check(scenario)  # built in Python: not checked yet
+    elif validate:
+        problems = check(scenario)  # built or copied in Python: origin_file does not tell
         if problems:
             raise ScenarioError(problems)
     seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
@@ -103,6 +112,7 @@ def run(
         recorder,
         state,
         seed=seq.entropy if seed is not None else None,
+        spawn_key=list(seq.spawn_key) if seed is not None else None,
         wall_time_s=wall,
         events=events,
     )
