@@ -38,29 +38,28 @@ def licence(**kw: Any) -> dict[str, Any]:
 def test_licence_cycle_by_hand() -> None:
     # docs/model.md: p = 0.5, D = 10, V = 30
     lam = _curve(0.5, 10, 30)
-    expected = {0: 0.0, 9: 0.0, 10: 0.5, 19: 0.5, 20: 0.75, 30: 0.875, 40: 0.6875}
+    expected = {0: 0.0, 9: 0.0, 10: 0.5, 19: 0.5, 20: 0.75, 29: 0.75, 30: 0.5, 40: 0.75, 50: 0.875}
     for day, value in expected.items():
         assert lam[day] == pytest.approx(value), day
+    assert lam[60:150].mean() == pytest.approx((0.5 + 0.75 + 0.875) / 3)
 
 
 @pytest.mark.parametrize(
-    ("p", "delay", "validity"), [(0.5, 10, 30), (0.25, 63, 63), (0.3, 20, 90), (0.8, 45, 30)]
+    ("p", "delay", "m"), [(0.5, 10, 3), (0.25, 63, 1), (0.3, 20, 4), (0.8, 45, 2)]
 )
-def test_steady_licensed_share(p: float, delay: int, validity: int) -> None:
-    lam = _curve(p, delay, validity, horizon=6000)
-    expected = p * validity / (p * validity + (1 - p) * delay)
-    assert lam[3000:].mean() == pytest.approx(expected, abs=2e-3)
+def test_steady_licensed_share(p: float, delay: int, m: int) -> None:
+    validity = m * delay
+    lam = _curve(p, delay, validity, horizon=20 * validity)
+    expected = 1 - (1 - p) * (1 - (1 - p) ** m) / (m * p)
+    assert lam[10 * validity : 20 * validity].mean() == pytest.approx(expected)
 
 
-def test_steady_licensed_share_with_spread_processing_times() -> None:
+def test_licensed_share_is_the_approval_probability_when_licences_outlast_no_decision() -> None:
     spec = ss.scenario.distributions.Distribution.model_validate(
         {"dist": "triang", "c": 0.3, "loc": 45, "scale": 60}
     )
-    pmf = delay_pmf(spec, 6000)
-    mean_delay = float(np.dot(np.arange(len(pmf)), pmf))
-    lam = _curve(0.3, spec, 90, horizon=6000)
-    expected = 0.3 * 90 / (0.3 * 90 + 0.7 * mean_delay)
-    assert lam[-1] == pytest.approx(expected, abs=1e-4)  # spread decisions converge
+    lam = _curve(0.3, spec, 45, horizon=2000)  # every period is shorter than any decision
+    assert lam[200:] == pytest.approx(np.full(1800, 0.3))
 
 
 def test_licences_without_expiry_end_in_full_flow() -> None:

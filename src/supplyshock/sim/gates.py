@@ -102,11 +102,10 @@ class Gates:
         since[~subject | ended] = -1
         since[subject & (since < 0)] = t
         links = np.flatnonzero(subject)
-        rows = np.zeros(len(links), dtype=np.int64)  # row 0: fully licensed
-        for i, ln in enumerate(links.tolist()):
-            if not general[ln]:
-                rows[i] = self.curves.row(c, int(since[ln]))
-        return rows
+        starts, which = np.unique(since[links], return_inverse=True)
+        rows = np.array([self.curves.row(c, int(day)) for day in starts], dtype=np.int64)[which]
+        rows[general[links]] = 0  # row 0: fully licensed
+        return rows.astype(np.int64)
 
     def _build(self, s: State, t: int) -> None:
         net = self.net
@@ -114,7 +113,7 @@ class Gates:
         self.quotas = []
         self.limit[:] = np.inf
         self.restricted[:] = False
-        rank = net.link_rank.copy()
+        home_first = np.zeros(net.n_links, dtype=bool)
         for c, ctrl in enumerate(net.controls):
             if not s.active[c] or s.lapses[c] != self.lapses[c]:  # licences lapse
                 self.since[c] = -1
@@ -125,7 +124,7 @@ class Gates:
             subject = self._subject(c)
             if ctrl.domestic_first:
                 foreign = (net.fac_country[net.link_supplier] == ctrl.exporter) & net.link_export
-                rank[foreign & ctrl.goods[net.fac_output[net.link_supplier]]] += DOMESTIC_FIRST
+                home_first |= foreign & ctrl.goods[net.fac_output[net.link_supplier]]
             if ctrl.mode == "quota":
                 self.quotas.append((c, subject))
                 continue
@@ -146,6 +145,7 @@ class Gates:
         else:
             link, row, const, var = (np.zeros(0, dtype=np.int64),) * 2 + (np.zeros(0),) * 2
         self.entries = (link, row, const, var, self.curves.table)
+        rank = net.link_rank + DOMESTIC_FIRST * home_first
         if not np.array_equal(rank, self.rank):
             self.rank = rank
             self.rank_links, self.rank_starts = by_rank(rank)

@@ -21,35 +21,45 @@ def licensed_share(
 ) -> None:
     """The licensed share ``out[t]`` of a flow whose licence cycle starts on day ``start``.
 
-    Applications are quantities (a population of contracts): everything is applied for on
+    Applications are quantities (a population of contracts). Everything is applied for on
     ``start``; what is filed on day ``a`` is decided on day ``a + k`` with share
-    ``pmfs[pmf_index[a], k]``; on a decision day ``t`` share ``approval[t]`` is licensed for
-    ``validity[t]`` days and the rest is filed again; when a licence expires its renewal is
-    decided that day in the same way. ``validity`` 0 means no expiry. Days before ``start`` get 0.
+    ``pmfs[pmf_index[a], k]``; on a decision day ``t`` share ``approval[t]`` is licensed and
+    the rest is filed again. Licences run in periods of ``validity`` days counted from
+    ``start`` (0: one period without end): at a period's end every licence expires and the
+    whole flow's renewal, applied for ahead, is decided that day (applications still pending
+    lapse) — except before the first decision could have been made, when nothing changes.
+    Days before ``start`` get 0.
     """
     horizon = out.shape[0]
     width = pmfs.shape[1]
     decided = np.zeros(horizon + width)
-    change = np.zeros(horizon + 1)
     out[:] = 0.0
     if start >= horizon:
         return
+    first = start + 1
+    row = pmfs[pmf_index[start]]
+    while first - start < width - 1 and row[first - start] <= 0.0:
+        first += 1  # the earliest day a decision can fall
+    renewal = start + validity[start] if validity[start] > 0 else horizon
+    level = 0.0
+    filed = 1.0
     for t in range(start, horizon):
         due = decided[t]
+        if t == renewal:
+            renewal = t + validity[t] if validity[t] > 0 else horizon
+            if t >= first:  # licences expire; the renewal of the whole flow is decided
+                decided[t:] = 0.0
+                level = 0.0
+                filed = 0.0
+                due = 1.0
         granted = approval[t] * due
-        filed = due - granted + (1.0 if t == start else 0.0)  # refused ones apply again
+        level += granted
+        filed += due - granted  # refused: applied for again
         if filed > 0.0:  # filed today: decided on later days
             row = pmfs[pmf_index[t]]
             for k in range(1, width):
                 decided[t + k] += filed * row[k]
-        if granted > 0.0:
-            change[t] += granted
-            if validity[t] > 0 and t + validity[t] < horizon:
-                change[t + validity[t]] -= granted
-                decided[t + validity[t]] += granted  # the renewal, filed ahead
-    level = 0.0
-    for t in range(horizon):
-        level += change[t]
+            filed = 0.0
         out[t] = min(max(level, 0.0), 1.0)
 
 
