@@ -131,3 +131,36 @@ def test_cli_runs_every_bundled_scenario(tmp_path: Path) -> None:
         result = runner.invoke(app, ["run", name, "--out", str(tmp_path)])
         assert result.exit_code == 0, result.output
         assert (tmp_path / f"{name}_shortfall.png").stat().st_size > 10_000
+
+
+def _china_magnet_exports(res: ss.RunResult, first: str, stop: str) -> float:
+    days = (res.dates >= np.datetime64(first)) & (res.dates < np.datetime64(stop))
+    c, k = res.countries.index("CHN"), res.commodities.index("ndfeb_magnet")
+    return float(res.cubes["exports"][days, c, k].sum())
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_october_licences_throttle_china_exports(scenarios: dict, seed: int) -> None:
+    # approval 0.15-0.50 with 180-day licences: in March-May 2026 China's magnet exports stay
+    # well below the no-control level (paired seeds)
+    window = ("2026-03-01", "2026-06-01")
+    controlled = _china_magnet_exports(ss.run(scenarios["october_2025_controls"], seed), *window)
+    free = _china_magnet_exports(ss.run(scenarios["baseline_2025"], seed), *window)
+    assert controlled < 0.6 * free
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_covering_more_magnet_flows_never_lowers_world_shortfall(
+    scenarios: dict, seed: int
+) -> None:
+    # the issue that motivated routing held-back orders: 0.95 coverage was worse than 1.0
+    totals = []
+    for coverage in (0.8, 0.95, 1.0):
+        res = ss.run(
+            scenarios["april_2025_heavy_ree"],
+            seed,
+            overrides={"events[apr_2025].coverage": coverage},
+        )
+        table = res.shortfall(by="commodity").set_index("commodity")
+        totals.append(float(table.loc["ndfeb_magnet", "shortfall"]))
+    assert totals == sorted(totals)

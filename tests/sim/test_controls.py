@@ -178,6 +178,25 @@ def test_capped_remainder_is_routed_to_other_suppliers() -> None:
     assert jp[30:] == pytest.approx(np.full(270, 8.0))  # 5 + 3 of CHN's 5 held back
 
 
+@pytest.mark.parametrize("contracts_first", [True, False])
+def test_contracted_buyers_are_served_before_spot_buyers(contracts_first: bool) -> None:
+    # the USA loses its Chinese supplier and qualifies the Japanese maker (spot); Japanese
+    # buyers hold a contract with it; together they ask for more than its 20 a day
+    data = two_suppliers(1.0, qualification=10, market_cover=0)
+    data["demand"].append({"country": "JPN", "commodity": "magnet", "per_year": 15 * 365})
+    data["supplier_shares"].append(
+        {"buyer": "JPN", "commodity": "magnet", "supplier": "JPN", "share": 1.0}
+    )
+    data["settings"]["contracts_first"] = contracts_first
+    res = ss.run(build(data), seed=0)
+    japan, usa = _short(res, "JPN")[100:], _short(res, "USA")[100:]
+    if contracts_first:
+        assert japan.max() == 0.0
+        assert usa == pytest.approx(np.full(200, 5.0))
+    else:
+        assert japan.min() > 0.0  # pro rata: the contract holder shares the shortfall
+
+
 def test_quota_remainder_is_routed_to_other_suppliers() -> None:
     quota = ban(mode="quota", quota_per_year=730.0)  # 2 a day
     data = two_suppliers(0.5, events=[quota])
@@ -323,6 +342,16 @@ def test_no_cliff_near_full_licensed_share() -> None:
             {"type": "general_licence", "control": "nope", "start": "2025-02-01"},
             "control",
             "nope",
+        ),
+        (
+            {
+                "type": "general_licence",
+                "control": "ban",
+                "entities": ["ghost_buyer"],
+                "start": "2025-02-01",
+            },
+            "entities",
+            "ghost_buyer",
         ),
     ],
 )

@@ -144,6 +144,7 @@ def compile_general_licences(
         start = ix.day(e.start, 0)
         holders = _named(names, e.exporters)[links.supplier]
         dest = ix.places(e.destinations, start)[links.buyer_country]
+        dest &= _named(links.entity, e.entities)
         specs.append(
             GeneralLicenceSpec(control_index[e.control], start, ix.day(e.end, FAR), holders & dest)
         )

@@ -290,6 +290,8 @@ def _check_events(ck: _Checker) -> None:
             ck.known(t, i, "control", e.control, licensing, "export_control id (license mode)")
             for exporter in e.exporters:
                 ck.known(t, i, "exporters", exporter, ck.facilities, "facility")
+            for entity in e.entities:
+                ck.known(t, i, "entities", entity, ck.facilities, "facility")
             ck.places(t, i, "destinations", e.destinations.include)
             ck.places(t, i, "destinations.all_except", e.destinations.all_except or [])
             ck.ordered(t, i, e.start, e.end)

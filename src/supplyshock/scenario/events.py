@@ -152,6 +152,8 @@ class GeneralLicence(EventBase):
     """Facility ids that hold the licence; empty: every supplier the control reaches."""
     destinations: DestinationSelector = DestinationSelector(all_except=[])
     """Destinations it covers (default: all)."""
+    entities: StrList = Field(default_factory=list)
+    """Named customers it covers (facility ids); empty: every buyer in the destinations."""
     start: dt.date
     """First day in force."""
     end: dt.date | None = None

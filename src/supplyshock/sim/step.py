@@ -121,7 +121,7 @@ class Stepper:
             *(w.cap, w.need, w.target, w.share_in, w.made, w.share_f, w.pipeline, w.order),
         )
         self._request: Args = (w.order, w.need, buyer_links, net.link_supplier)
-        self._request += (net.link_weight, capacity, s.qualified)
+        self._request += (net.link_weight, w.cap, s.qualified)
         self._request_tail: Args = (w.weight, w.request, w.room, w.received)
         self._afternoon: Args = (
             *(net.n_inputs, net.link_buyer, buyer_links, net.link_supplier),

@@ -22,7 +22,8 @@ def content_masks(
     """Whether any active content rule reaches other links than its mask (a row of ``masks``).
 
     Rule ``r`` reaches the links whose goods may carry content (``content[r]``) and whose
-    supplier's output holds at least ``thresholds[r]`` of origin ``origins[r]``. With
+    supplier's output holds some controlled content of tracer ``origins[r]``, at least
+    ``thresholds[r]``. With
     ``update`` the masks are brought up to date; without, nothing changes.
     """
     changed = False
@@ -30,7 +31,8 @@ def content_masks(
         if not active[r]:
             continue
         for ln in range(link_supplier.shape[0]):
-            now = content[r, ln] and share_f[link_supplier[ln], origins[r]] >= thresholds[r]
+            held = share_f[link_supplier[ln], origins[r]]
+            now = content[r, ln] and held > 0.0 and held >= thresholds[r]
             if now != masks[r, ln]:
                 if not update:
                     return True
@@ -59,7 +61,8 @@ def request(
 ) -> None:
     """Split day ``t``'s orders over the open suppliers and route what caps hold back.
 
-    A link's share of its buyer's order is its weight times the supplier's capacity, among the
+    A link's share of its buyer's order is its weight times the supplier's capacity today
+    (after outages, ``capacity``), among the
     qualified links whose allowance is above 0. A restricted link asks for at most ``allow x
     need x split``, any link for at most ``limit`` (a quota's share). What a cap holds back is
     offered to the buyer's other open links with room, in proportion to their weights, until
@@ -67,7 +70,7 @@ def request(
     link). ``received`` sums the requests by supplier. Buyer ``b``'s links are
     ``buyer_links[b]`` to ``buyer_links[b + 1]``.
     """
-    cap_today = capacity[t]
+    cap_today = capacity
     received[:] = 0.0
     for b in range(order.shape[0]):
         lo, hi = buyer_links[b], buyer_links[b + 1]
