@@ -2,8 +2,8 @@
 
 Each uncertain parameter of the scenario becomes a ``RealParameter`` on [0, 1] holding its
 quantile; the model maps it through the parameter's inverse CDF, so EMA's samplers (LHS,
-Sobol, ...) honour the scenario's own distributions. Randomness inside a run (licence
-decisions, outages, qualification delays) is fixed by ``seed`` and keyed by entity, so an
+Sobol, ...) honour the scenario's own distributions. Randomness inside a run (outages,
+qualification delays) is fixed by ``seed`` and keyed by entity, so an
 outcome is a deterministic function of the uncertainties, as PRIM and other scenario
 discovery methods assume.
 

@@ -1,11 +1,11 @@
 """Keyed random numbers: the same (seed, keys) always give the same uniform draw.
 
-Events inside a run (licence decisions and their processing times, qualification delays,
-outages) draw from a counter-based hash of the run's seed and stable keys (which control,
-which link, which facility, the how-many-th occurrence). A draw therefore does not depend on
-how many other draws happened before it, so two scenarios run with the same seed share the
-random outcomes of every entity they have in common (common random numbers), which makes
-scenario differences far less noisy than independent streams would.
+Events inside a run (qualification delays, outages) draw from a counter-based hash of the
+run's seed and stable keys (which link, which facility, the how-many-th occurrence). A draw
+therefore does not depend on how many other draws happened before it, so two scenarios run
+with the same seed share the random outcomes of every entity they have in common (common
+random numbers), which makes scenario differences far less noisy than independent streams
+would.
 """
 
 from __future__ import annotations

@@ -74,8 +74,8 @@ def run(
 ) -> RunResult:
     """Simulate one replication of ``scenario`` and return its :class:`RunResult`.
 
-    ``seed`` makes the run reproducible: uncertain parameters and every random event (licence
-    decisions, outages, qualification delays) come from generators spawned from it. ``overrides``
+    ``seed`` makes the run reproducible: uncertain parameters and every random event (outages,
+    qualification delays) come from generators spawned from it. ``overrides``
     fixes uncertain parameters by key (see ``result.provenance["draws"]`` for the keys).
     A :class:`Scenario` object is cross-checked first, also one copied from a loaded scenario
     (``validate=False`` skips that, e.g. for replications of a scenario already checked once);
