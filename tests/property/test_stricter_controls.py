@@ -28,9 +28,9 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 import supplyshock as ss
-from supplyshock.scenario.checks import check
 from supplyshock.scenario.events import ExportControl
 from supplyshock.scenario.schema import Scenario
+from tests.sim.builder import build
 
 COUNTRIES = ["CHN", "USA", "JPN", "AUS"]
 START = dt.date(2025, 1, 1)
@@ -344,14 +344,6 @@ def cases(draw: st.DrawFn, dimension: str, variant: Variant = Variant()) -> Case
             ]
     base = {**world, "events": [event, *shared]}
     return Case(dimension, base, {**world, "events": [stricter, *shared]}, covered)
-
-
-def build(data: dict[str, Any]) -> Scenario:
-    """Validate a scenario dict and assert that it passes the cross-checks."""
-    scn = Scenario.model_validate(data)
-    problems = check(scn)
-    assert not problems, problems
-    return scn
 
 
 def covered_totals(scn: Scenario, seed: int, covered: frozenset[str]) -> tuple[float, ...]:
