@@ -108,12 +108,6 @@ class Policies:
         yield self._until(amendment.start)
         c, s = amendment.control, self.state
         s.policy_version += 1
-        if amendment.approval_probability is not None:
-            s.approval[c] = amendment.approval_probability
-        if amendment.processing_days is not None:
-            s.processing[c] = amendment.processing_days
-        if amendment.validity_days is not None:
-            s.validity[c] = amendment.validity_days
         if amendment.coverage is not None:
             s.coverage[c] = amendment.coverage
         if amendment.licensed_share is not None:

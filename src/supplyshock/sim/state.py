@@ -40,11 +40,9 @@ class State:
     cancelled: BoolArray  # [c] suspension ended without snapback
     lapses: IntArray  # [c] times the control stopped applying (its licences lapse)
     general_on: BoolArray  # [g] general licences in force
-    approval: FloatArray  # [c] current terms of each control (amendments change them)
-    coverage: FloatArray  # [c]
+    coverage: FloatArray  # [c] current terms (amendments change them; approval, processing and
+    # validity act through the licence curves, laid out from the amendments at the start)
     licensed_share: FloatArray  # [c]
-    processing: list[object]  # [c] days or distribution
-    validity: FloatArray  # [c] days (inf: no expiry)
     policy_version: int  # bumped by every change to windows, suspensions, licences, terms
     produced: FloatArray  # [k] cumulative
     consumed: FloatArray  # [k] cumulative
@@ -108,11 +106,8 @@ class State:
             cancelled=np.zeros(len(net.controls), dtype=bool),
             lapses=np.zeros(len(net.controls), dtype=np.int64),
             general_on=np.zeros(len(net.general_licences), dtype=bool),
-            approval=np.array([c.approval_probability for c in net.controls], dtype=float),
             coverage=np.array([c.coverage for c in net.controls], dtype=float),
             licensed_share=np.array([c.licensed_share for c in net.controls], dtype=float),
-            processing=[c.processing_days for c in net.controls],
-            validity=np.array([c.validity_days for c in net.controls], dtype=float),
             policy_version=0,
             produced=np.zeros(n_comm),
             consumed=np.zeros(n_comm),
