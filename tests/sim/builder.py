@@ -50,6 +50,21 @@ def chain(
     return data
 
 
+def facility(
+    id_: str, kind: str, country: str, output: str, per_year: float, **kw: Any
+) -> dict[str, Any]:
+    """A facilities-table row (``recipe`` and other fields through ``kw``)."""
+    row = {
+        "id": id_,
+        "kind": kind,
+        "country": country,
+        "output": output,
+        "capacity_per_year": per_year,
+    }
+    row.update(kw)
+    return row
+
+
 def build(data: dict[str, Any]) -> Scenario:
     """Validate a scenario dict and assert it passes the cross-checks."""
     scn = Scenario.model_validate(data)

@@ -13,7 +13,7 @@ from supplyshock.model.compile import compile_scenario
 from supplyshock.scenario import validate
 from supplyshock.sim.kernels import licensed_share
 from supplyshock.sim.licences import delay_pmf
-from tests.sim.builder import ban, build, chain, two_suppliers
+from tests.sim.builder import ban, build, chain, facility, two_suppliers
 
 
 def _short(res: ss.RunResult, country: str = "USA", commodity: str = "magnet") -> np.ndarray:
@@ -140,22 +140,9 @@ def test_entities_select_named_buyers() -> None:
             {"id": "magnet", "usd_per_unit": 100.0, "category": "ree_magnet"},
         ],
         facilities=[
-            {
-                "id": "cn_sep",
-                "kind": "separator",
-                "country": "CHN",
-                "output": "oxide",
-                "capacity_per_year": 7300,
-            },
+            facility("cn_sep", "separator", "CHN", "oxide", 7300),
             *[
-                {
-                    "id": f"jp_{x}",
-                    "kind": "magnet_maker",
-                    "country": "JPN",
-                    "output": "magnet",
-                    "capacity_per_year": 3650,
-                    "recipe": "magnet",
-                }
+                facility(f"jp_{x}", "magnet_maker", "JPN", "magnet", 3650, recipe="magnet")
                 for x in ("a", "b")
             ],
         ],
@@ -241,28 +228,9 @@ def _dy_world(dy_per_unit: float) -> dict[str, Any]:
             {"id": "magnet", "usd_per_unit": 100.0, "category": "ree_magnet"},
         ],
         facilities=[
-            {
-                "id": "cn_dy",
-                "kind": "separator",
-                "country": "CHN",
-                "output": "dy",
-                "capacity_per_year": 3650,
-            },
-            {
-                "id": "cn_ndpr",
-                "kind": "separator",
-                "country": "CHN",
-                "output": "ndpr",
-                "capacity_per_year": 3650,
-            },
-            {
-                "id": "jp_maker",
-                "kind": "magnet_maker",
-                "country": "JPN",
-                "output": "magnet",
-                "capacity_per_year": 7300,
-                "recipe": "magnet",
-            },
+            facility("cn_dy", "separator", "CHN", "dy", 3650),
+            facility("cn_ndpr", "separator", "CHN", "ndpr", 3650),
+            facility("jp_maker", "magnet_maker", "JPN", "magnet", 7300, recipe="magnet"),
         ],
         recipes=[
             {"recipe": "magnet", "input": "dy", "per_unit": dy_per_unit},
