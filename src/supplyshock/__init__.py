@@ -29,6 +29,7 @@ __all__ = [
     "RunResult",
     "Scenario",
     "ScenarioError",
+    "Simulation",
     "SupplyshockError",
     "World",
     "__version__",
@@ -42,6 +43,7 @@ __all__ = [
 
 _LAZY = {
     "run": ("supplyshock.sim.engine", "run"),
+    "Simulation": ("supplyshock.sim.simulation", "Simulation"),
     "run_batch": ("supplyshock.batch.runner", "run_batch"),
     "BatchResult": ("supplyshock.batch.result", "BatchResult"),
     "RunResult": ("supplyshock.results", "RunResult"),

@@ -19,14 +19,14 @@ def _arrays(res: ss.RunResult) -> dict[str, np.ndarray]:
 
 
 def _count_statuses(monkeypatch: pytest.MonkeyPatch) -> Counter[int]:
-    """Count how compiled stretches end (``kernels.DONE``, ``GATES``, ``QUALIFY``)."""
+    """Count how compiled stretches end (``kernels.DONE``, ``GATES``, ``QUALIFY``, ``RULES``)."""
     statuses: Counter[int] = Counter()
     quiet_days = kernels.quiet_days
 
-    def counting(*args: Any) -> tuple[int, int, int]:
-        status, day, n = quiet_days(*args)
+    def counting(*args: Any) -> tuple[int, int, int, int]:
+        status, day, n, fired = quiet_days(*args)
         statuses[status] += 1
-        return status, day, n
+        return status, day, n, fired
 
     monkeypatch.setattr(step.kernels, "quiet_days", counting)
     return statuses

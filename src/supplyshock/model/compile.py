@@ -28,6 +28,7 @@ from supplyshock.model.policies import (
     compile_suspensions,
     timeline,
 )
+from supplyshock.model.rules import RuleContext, compile_rules, tension_names
 from supplyshock.model.steady import steady_state
 from supplyshock.scenario import schema
 
@@ -180,6 +181,17 @@ def _stocks(
     return cover, out_cover, strategic
 
 
+def _event_days(ix: ScenarioIndex) -> dict[str, int]:
+    """Start day of each event with an id (a new facility's start), for rules' ``after``."""
+    days: dict[str, int] = {}
+    for e in ix.scn.events:
+        if isinstance(e, schema.NewCapacity):
+            days[e.id] = ix.day(e.facility.start, 0) if e.id else 0
+        elif e.id:
+            days[e.id] = ix.day(e.start, 0)
+    return days
+
+
 def compile_scenario(
     scn: schema.Scenario,
     rng: np.random.Generator | np.random.SeedSequence | None = None,
@@ -240,6 +252,20 @@ def compile_scenario(
         price,
         fac_origin,
     )
+    reserves, releases = compile_reserves(
+        ix, strategic, buyers.country, buyers.commodity, steady.buyer_need, fac_country
+    )
+    tensions = tension_names(scn)
+    context = RuleContext(
+        buyers.country,
+        buyers.commodity,
+        buyers.sector,
+        buyers.n_inputs,
+        tuple(reserves),
+        control_index,
+        tensions,
+    )
+    rules = compile_rules(ix, draws, context, _event_days(ix))
     unknown = sorted(set(draws.overrides) - set(draws.used))
     if unknown:
         raise ScenarioError(
@@ -248,9 +274,6 @@ def compile_scenario(
                 for key in unknown
             ]
         )
-    reserves, releases = compile_reserves(
-        ix, strategic, buyers.country, buyers.commodity, steady.buyer_need, fac_country
-    )
     return Network(
         name=scn.name,
         start=scn.start,
@@ -314,5 +337,12 @@ def compile_scenario(
         init_signal=steady.throughput,
         init_buyer_origin=steady.buyer_origin,
         init_output_origin=steady.output_origin,
+        buyer_sector=buyers.sector,
+        tension_steps=tuple(
+            (ix.day(e.start, 0), tensions.index(e.name), e.change)
+            for e in scn.events
+            if isinstance(e, schema.Tension)
+        ),
+        rules=rules,
         extra={"draws": dict(draws.used), "specs": dict(draws.specs), "timeline": timeline(scn)},
     )

@@ -15,9 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from supplyshock.model.rules import RuleTable
 
 __all__ = [
     "Amendment",
@@ -118,6 +122,7 @@ class ReleaseWindow:
     start: int
     end: int
     rate_per_day: float
+    share: float = 0.0  # > 0: release share x content on ``start`` over ``end - start`` days
 
 
 @dataclass(frozen=True)
@@ -183,6 +188,9 @@ class Network:
     init_signal: FloatArray  # [f] steady daily orders received
     init_buyer_origin: FloatArray  # [b, o] origin value shares
     init_output_origin: FloatArray  # [f, o]
+    buyer_sector: tuple[str, ...] = ()  # [b] demand-row sector or the facility's kind
+    tension_steps: tuple[tuple[int, int, float], ...] = ()  # (day, tension, change)
+    rules: RuleTable | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
     @property

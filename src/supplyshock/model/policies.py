@@ -251,9 +251,12 @@ def compile_reserves(
                 e.holder,
                 f"no strategic stock of {e.commodity} held by {e.holder}",
             )
-        releases.append(
-            ReleaseWindow(lookup[key], ix.day(e.start, 0), ix.day(e.end, FAR), e.rate_per_day)
-        )
+        start = ix.day(e.start, 0)
+        if e.share is not None and e.days is not None:
+            releases.append(ReleaseWindow(lookup[key], start, start + e.days, 0.0, e.share))
+        else:
+            rate = e.rate_per_day or 0.0
+            releases.append(ReleaseWindow(lookup[key], start, ix.day(e.end, FAR), rate))
     return reserves, releases
 
 
@@ -273,4 +276,9 @@ def timeline(scn: schema.Scenario) -> list[tuple[str, str]]:
             marks.append((e.start.isoformat(), f"{e.control} amended"))
         elif isinstance(e, schema.GeneralLicence):
             marks.append((e.start.isoformat(), f"{e.control} general licence"))
+        elif isinstance(e, schema.StockpileRelease) and e.id:
+            marks.append((e.start.isoformat(), f"{e.id}: {e.holder} releases {e.commodity}"))
+        elif isinstance(e, schema.Tension):
+            sign = "+" if e.change >= 0 else ""
+            marks.append((e.start.isoformat(), f"{e.id or e.name} tension {sign}{e.change:g}"))
     return marks

@@ -15,7 +15,7 @@ from supplyshock.errors import Problem
 from supplyshock.scenario import schema
 from supplyshock.scenario.distributions import Choice, Distribution
 
-__all__ = ["check"]
+__all__ = ["check", "check_events"]
 
 Provenance = dict[str, list[tuple[str, str]]]
 
@@ -328,9 +328,18 @@ def _check_events(ck: _Checker) -> None:
             ck.places(t, i, "countries", e.countries.include)
 
 
+def check_events(scenario: schema.Scenario, provenance: Provenance | None = None) -> list[Problem]:
+    """The problems of ``scenario``'s events only."""
+    ck = _Checker(scenario, provenance)
+    _check_events(ck)
+    return ck.problems
+
+
 def check(scenario: schema.Scenario, provenance: Provenance | None = None) -> list[Problem]:
     """Every cross-reference, range, date and cycle problem in ``scenario``."""
+    from supplyshock.scenario.rule_checks import check_rules
+
     ck = _Checker(scenario, provenance)
     _check_world(ck)
     _check_events(ck)
-    return ck.problems
+    return ck.problems + check_rules(scenario, provenance or {})

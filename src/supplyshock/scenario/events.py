@@ -33,6 +33,7 @@ __all__ = [
     "Resume",
     "StockpileRelease",
     "Suspend",
+    "Tension",
 ]
 
 
@@ -237,18 +238,47 @@ class NewCapacity(EventBase):
 
 
 class StockpileRelease(EventBase):
+    """A scheduled release from a strategic reserve: a rate, or a share of its content."""
+
     type: Literal["stockpile_release"]
     """A scheduled release from a strategic reserve."""
     holder: str
     """Country holding the strategic reserve (ISO3)."""
     commodity: str
     """Commodity released."""
-    rate_per_day: NonNegative
-    """Units released per day, on top of any triggered release."""
+    rate_per_day: NonNegative | None = None
+    """Units released per day, on top of any triggered release (or give share and days)."""
+    share: Fraction | None = None
+    """Share of the reserve's content on the first day to release, evenly over ``days``."""
+    days: int | None = Field(default=None, gt=0)
+    """Days over which ``share`` is released (the release then ends by itself)."""
     start: dt.date
     """First day of the release."""
     end: dt.date | None = None
-    """First day without it; empty: until the reserve is empty."""
+    """First day without it; empty: until the reserve is empty (or after ``days``)."""
+
+    @model_validator(mode="after")
+    def _sized(self) -> StockpileRelease:
+        if (self.rate_per_day is None) == (self.share is None):
+            raise ValueError("give either rate_per_day or share (with days)")
+        if (self.share is None) != (self.days is None):
+            raise ValueError("share and days go together")
+        if self.share is not None and self.end is not None:
+            raise ValueError("a share-sized release ends after its days; leave end empty")
+        return self
+
+
+class Tension(EventBase):
+    """A change in a named tension index, read by rules' conditions and hazards."""
+
+    type: Literal["tension"]
+    """A step in a tension index (all tensions start at 0)."""
+    name: str = Field(min_length=1)
+    """Name of the tension (e.g. us_china)."""
+    change: Annotated[float, AfterValidator(check_finite)]
+    """Amount added to the tension on ``start`` (negative: it eases)."""
+    start: dt.date
+    """Day of the change."""
 
 
 class DemandShift(EventBase):
@@ -277,6 +307,7 @@ Event = Annotated[
     | CapacityShock
     | NewCapacity
     | StockpileRelease
-    | DemandShift,
+    | DemandShift
+    | Tension,
     Field(discriminator="type"),
 ]

@@ -57,6 +57,8 @@ _EVENT_MODELS: dict[str, type[BaseModel]] = {
     "new_capacity": schema.NewCapacity,
     "stockpile_release": schema.StockpileRelease,
     "demand_shift": schema.DemandShift,
+    "general_licence": schema.GeneralLicence,
+    "tension": schema.Tension,
 }
 _EVENT_TAGS = frozenset(_EVENT_MODELS)
 
@@ -72,6 +74,7 @@ class RawScenario:
     scalars: dict[str, Located] = field(default_factory=dict)
     tables: dict[str, list[Located]] = field(default_factory=dict)
     events: list[Located] = field(default_factory=list)
+    rules: list[Located] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     incomplete: bool = False
 
@@ -141,18 +144,24 @@ def read_raw(path: Path, _seen: tuple[Path, ...] = ()) -> RawScenario:
             parent = read_raw(parent_path, (*_seen, path))
             raw.problems += parent.problems
             raw.scalars, raw.tables, raw.events = parent.scalars, parent.tables, parent.events
+            raw.rules = parent.rules
             raw.incomplete = parent.incomplete
     for key, value in data.items():
         if key in TABLES:
             rows = _read_table(key, value, path, key, raw.problems)
             raw.tables[key] = _merge_rows(key, raw.tables.get(key, []), rows)
-        elif key == "events":
+        elif key in ("events", "rules"):
             if not isinstance(value, list):
-                raw.problems.append(Problem(str(path), "events", value, "must be a list"))
+                raw.problems.append(Problem(str(path), key, value, "must be a list"))
                 continue
-            new = [Located(ev, str(path), f"events[{i}]") for i, ev in enumerate(value)]
+            new = [Located(ev, str(path), f"{key}[{i}]") for i, ev in enumerate(value)]
             new_ids = {_key(ev, "id") for ev in new} - {None, ""}
-            raw.events = [ev for ev in raw.events if _key(ev, "id") not in new_ids] + new
+            old = raw.events if key == "events" else raw.rules
+            kept = [ev for ev in old if _key(ev, "id") not in new_ids] + new
+            if key == "events":
+                raw.events = kept
+            else:
+                raw.rules = kept
         elif key in ("settings", "blocs") and isinstance(value, dict) and key in raw.scalars:
             base = raw.scalars[key].value
             merged = {**base, **value} if isinstance(base, dict) else value
@@ -282,11 +291,13 @@ def _validate(raw: RawScenario, top_file: str) -> _Validated:
     payload: dict[str, Any] = {key: located.value for key, located in raw.scalars.items()}
     provenance: Provenance = {}
     dropped: dict[str, set[str]] = {"name": set(), "place": set(), "shares": set()}
-    for name, model in [*TABLES.items(), ("events", None)]:
+    groups: list[tuple[str, type[BaseModel] | None]] = [*TABLES.items(), ("events", None)]
+    for name, model in [*groups, ("rules", schema.Rule)]:
         good, where = [], []
-        for row in raw.events if model is None else raw.tables.get(name, []):
+        rows = {"events": raw.events, "rules": raw.rules}.get(name) or raw.tables.get(name, [])
+        for row in rows:
             if not isinstance(row.value, dict):
-                what = "an event" if model is None else "a row"
+                what = {"events": "an event", "rules": "a rule"}.get(name, "a row")
                 problems.append(
                     Problem(row.file, row.field, row.value, f"{what} must be a mapping")
                 )

@@ -30,8 +30,10 @@ from supplyshock.scenario.events import (
     Resume,
     StockpileRelease,
     Suspend,
+    Tension,
 )
 from supplyshock.scenario.fields import Record
+from supplyshock.scenario.rules import Rule
 from supplyshock.scenario.tables import (
     BlocMember,
     Commodity,
@@ -68,6 +70,7 @@ __all__ = [
     "NewCapacity",
     "Recipe",
     "Resume",
+    "Rule",
     "Scenario",
     "Settings",
     "Sourced",
@@ -75,6 +78,7 @@ __all__ = [
     "StockpileRelease",
     "SupplierShare",
     "Suspend",
+    "Tension",
     "World",
 ]
 
@@ -122,6 +126,8 @@ class Scenario(World):
 
     events: list[Event] = Field(default_factory=list)
     """Policy events, in any order (each is dated)."""
+    rules: list[Rule] = Field(default_factory=list)
+    """Policies that act when the run reaches a state (conditions, hazard, actions)."""
     sources: list[str] = Field(default_factory=list)
     """Full references for the source labels used in the scenario."""
     origin_file: str = Field(default="<python>", exclude=True)

@@ -62,6 +62,16 @@ class Gates:
         self.quotas: Quotas = []
         self._version = -1
 
+    def carry(self, old: Gates) -> None:
+        """Take over the licence cycles and content masks of ``old`` (the same network with
+        fewer controls), so that a run carries on; entries are rebuilt on the next update."""
+        n_c, n_r = len(old.since), len(old.masks)
+        self.since[:n_c] = old.since
+        self.general[:n_c] = old.general
+        self.lapses[:n_c] = old.lapses
+        self.masks[:n_r] = old.masks
+        self.active[:n_r] = old.active
+
     def update(self, s: State, share_f: FloatArray, t: int) -> None:
         """Bring the entries, quotas and ranks up to date for day ``t``."""
         fresh = s.policy_version != self._version

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from supplyshock.model.network import Amendment, IntArray, Network
+from supplyshock.model.network import Amendment, IntArray, Network, ReleaseWindow
 from supplyshock.sim.ahead import OutageDraws, QualificationDraws
 from supplyshock.sim.dice import Dice
 from supplyshock.sim.state import State
@@ -36,28 +36,57 @@ class Policies:
         self.qualification_draws = QualificationDraws(dice, net)
         self.outage_draws = OutageDraws(dice, net)
 
-    def start(self) -> None:
+    def counts(self) -> dict[str, int]:
+        """How many of each kind of dated item the network holds (see :meth:`start`)."""
+        net = self.net
+        return {
+            "controls": len(net.controls),
+            "suspensions": len(net.suspensions),
+            "resumes": len(net.resumes),
+            "amendments": len(net.amendments),
+            "general_licences": len(net.general_licences),
+            "releases": len(net.releases),
+            "tension_steps": len(net.tension_steps),
+        }
+
+    def start(self, since: dict[str, int] | None = None) -> None:
+        """Start the processes of the network's dated items (those after ``since`` only)."""
         env, net = self.env, self.net
-        for c, ctrl in enumerate(net.controls):
+        skip = since or {}
+
+        def first(kind: str) -> int:
+            return skip.get(kind, 0)
+
+        for c, ctrl in enumerate(net.controls[first("controls") :], first("controls")):
             env.process(self._window(c, ctrl.start, ctrl.end))
-        for spec in net.suspensions:
+        for spec in net.suspensions[first("suspensions") :]:
             env.process(
                 self._suspension(
                     spec.control, spec.start, spec.end, spec.snapback, spec.snapback_delay
                 )
             )
-        for c, day in net.resumes:
+        for c, day in net.resumes[first("resumes") :]:
             env.process(self._resume(c, day))
-        for amendment in net.amendments:
+        for amendment in net.amendments[first("amendments") :]:
             env.process(self._amend(amendment))
-        for g, licence in enumerate(net.general_licences):
+        start = first("general_licences")
+        for g, licence in enumerate(net.general_licences[start:], start):
             env.process(self._general_licence(g, licence.start, licence.end))
-        for f in self.outage_draws.facilities:
-            env.process(self._outages(f))
-        for window in net.releases:
-            env.process(
-                self._release(window.reserve, window.start, window.end, window.rate_per_day)
-            )
+        if since is None:
+            for f in self.outage_draws.facilities:
+                env.process(self._outages(f))
+        for window in net.releases[first("releases") :]:
+            env.process(self._release(window))
+        for day, k, change in net.tension_steps[first("tension_steps") :]:
+            env.process(self._tension(day, k, change))
+
+    def adopt(self, net: Network) -> None:
+        """Take on ``net`` (the same network with more dated items) and start the new items."""
+        since = self.counts()
+        self.net = net
+        extra = len(net.controls) - len(self.resumed_at)
+        self.resumed_at = np.concatenate([self.resumed_at, np.full(extra, -1, dtype=np.int64)])
+        self.start(since)
 
     def _until(self, day: int) -> simpy.Event:
         return self.env.timeout(max(0.0, day - self.env.now))
@@ -146,9 +175,16 @@ class Policies:
             self.state.outage[f] = False
             n += 1
 
-    def _release(self, r: int, start: int, end: int, rate: float) -> Process:
-        yield self._until(start)
+    def _release(self, window: ReleaseWindow) -> Process:
+        yield self._until(window.start)
+        r, rate = window.reserve, window.rate_per_day
+        if window.share > 0:  # a share of the content on the first day, evenly over the days
+            rate = window.share * float(self.state.reserve[r]) / (window.end - window.start)
         self.state.scheduled_release[r] += rate
-        if end < self.net.horizon:
-            yield self._until(end)
+        if window.end < self.net.horizon:
+            yield self._until(window.end)
             self.state.scheduled_release[r] -= rate
+
+    def _tension(self, day: int, k: int, change: float) -> Process:
+        yield self._until(day)
+        self.state.tension[k] += change

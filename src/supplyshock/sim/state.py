@@ -43,6 +43,7 @@ class State:
     coverage: FloatArray  # [c] current terms (amendments change them; approval, processing and
     # validity act through the licence curves, laid out from the amendments at the start)
     licensed_share: FloatArray  # [c]
+    tension: FloatArray  # [k] named tensions read by rules
     policy_version: int  # bumped by every change to windows, suspensions, licences, terms
     produced: FloatArray  # [k] cumulative
     consumed: FloatArray  # [k] cumulative
@@ -108,6 +109,7 @@ class State:
             general_on=np.zeros(len(net.general_licences), dtype=bool),
             coverage=np.array([c.coverage for c in net.controls], dtype=float),
             licensed_share=np.array([c.licensed_share for c in net.controls], dtype=float),
+            tension=np.zeros(len(net.rules.tensions) if net.rules is not None else 0),
             policy_version=0,
             produced=np.zeros(n_comm),
             consumed=np.zeros(n_comm),
@@ -116,6 +118,24 @@ class State:
         )
         state.initial_stock = state.stock_by_commodity(net) + state.transit_by_commodity(net)
         return state
+
+    def extend(self, net: Network) -> None:
+        """Add the policy slots of controls and general licences ``net`` has beyond ours."""
+        old = len(self.in_window)
+        new = net.controls[old:]
+        if new:
+            self.in_window = np.concatenate([self.in_window, np.zeros(len(new), dtype=bool)])
+            self.suspended = np.concatenate([self.suspended, np.zeros(len(new), dtype=np.int64)])
+            self.cancelled = np.concatenate([self.cancelled, np.zeros(len(new), dtype=bool)])
+            self.lapses = np.concatenate([self.lapses, np.zeros(len(new), dtype=np.int64)])
+            self.coverage = np.concatenate([self.coverage, [c.coverage for c in new]])
+            self.licensed_share = np.concatenate(
+                [self.licensed_share, [c.licensed_share for c in new]]
+            )
+        extra = len(net.general_licences) - len(self.general_on)
+        if extra > 0:
+            self.general_on = np.concatenate([self.general_on, np.zeros(extra, dtype=bool)])
+        self.policy_version += 1
 
     def stock_by_commodity(self, net: Network) -> FloatArray:
         n_comm = len(net.commodities)

@@ -20,6 +20,7 @@ from supplyshock.model.network import FloatArray, IntArray, Network
 from supplyshock.sim import kernels
 from supplyshock.sim.gates import Gates
 from supplyshock.sim.recorder import Recorder
+from supplyshock.sim.rulebook import RuleBook
 from supplyshock.sim.state import State
 
 __all__ = ["Day", "Stepper"]
@@ -33,6 +34,7 @@ class Day:
     """Requests for new policy processes from one day (its quantities go to the recorder)."""
 
     qualify: IntArray  # links whose qualification starts today
+    fired: int = 0  # rules and watches that fired at the end of the day (RuleBook.fired)
 
 
 @dataclass
@@ -88,8 +90,17 @@ class Work:
 class Stepper:
     """The daily update rule of one run, bound to its network, state and recorder."""
 
-    def __init__(self, net: Network, state: State, recorder: Recorder) -> None:
+    def __init__(
+        self,
+        net: Network,
+        state: State,
+        recorder: Recorder,
+        *,
+        work: Work | None = None,
+        rules: RuleBook | None = None,
+    ) -> None:
         self.net = net
+        self.rules = rules
         in_fac = net.buyer_facility[: net.n_inputs]
         if np.any(np.diff(in_fac) < 0) or np.any(np.diff(net.link_buyer) < 0):
             raise ValueError("inputs and links must be grouped by facility and buyer, in order")
@@ -103,7 +114,11 @@ class Stepper:
         eligible = [r.eligible_buyers for r in net.reserves]
         sizes = np.array([len(e) for e in eligible], dtype=np.int64)
         self.gates = Gates(net)
-        self.state, self.work = state, Work.for_network(net)
+        self.recorder = recorder
+        self.state, self.work = state, work if work is not None else Work.for_network(net)
+        if self.rules is None:
+            self.rules = RuleBook.idle(net, state, self.work.need)
+        self.demand = demand  # day-major: [day, market]
         s, w = state, self.work
         # arguments of each kernel, bound once: the arrays are updated in place
         self._morning: Args = (
@@ -152,6 +167,8 @@ class Stepper:
         g, w = self.gates, self.work
         if not g.settled(self.state):
             return t + 1, self(t)
+        book = self.rules
+        assert book is not None and book.inputs is not None
         rules: Args = (
             self.net.link_supplier,
             g.origins,
@@ -160,7 +177,7 @@ class Stepper:
             g.masks,
             g.active,
         )
-        status, day, n_qualify = kernels.quiet_days(
+        status, day, n_qualify, n_fired = kernels.quiet_days(
             t,
             stop,
             self._morning,
@@ -176,11 +193,14 @@ class Stepper:
             g.rank_starts,
             w.share_f,
             *rules,
+            book.arrays,
+            book.run,
+            book.inputs,
         )
         if status == kernels.DONE:
             return stop, Day(w.qualify[:0].copy())
-        if status == kernels.QUALIFY:
-            return day + 1, Day(w.qualify[:n_qualify].copy())
+        if status in (kernels.QUALIFY, kernels.RULES):
+            return day + 1, Day(w.qualify[:n_qualify].copy(), n_fired)
         return day + 1, self._rest_of_day(day)  # gates must be rebuilt first
 
     def __call__(self, t: int) -> Day:
@@ -210,4 +230,12 @@ class Stepper:
         afternoon: Kernel = kernels.afternoon
         ranks = (w.allow, g.rank_links, g.rank_starts)
         n_qualify = afternoon(t, *self._afternoon, *ranks, *self._afternoon_work)
-        return Day(w.qualify[:n_qualify].copy())
+        fired = self.rules.check(t) if self.rules is not None else 0
+        return Day(w.qualify[:n_qualify].copy(), fired)
+
+    def adopt(self, net: Network) -> Stepper:
+        """A stepper for ``net`` (this network with more dated items) that carries on this run:
+        the same state, recorder, work arrays and rules, and the gates' licence cycles."""
+        step = Stepper(net, self.state, self.recorder, work=self.work, rules=self.rules)
+        step.gates.carry(self.gates)
+        return step

@@ -11,12 +11,13 @@ from supplyshock.sim.kernels.afternoon import afternoon
 from supplyshock.sim.kernels.licences import allowances, licensed_share
 from supplyshock.sim.kernels.morning import morning
 from supplyshock.sim.kernels.requests import content_masks, request
-from supplyshock.sim.kernels.stretch import DONE, GATES, QUALIFY, quiet_days
+from supplyshock.sim.kernels.stretch import DONE, GATES, QUALIFY, RULES, quiet_days
 
 __all__ = [
     "DONE",
     "GATES",
     "QUALIFY",
+    "RULES",
     "afternoon",
     "allowances",
     "content_masks",
