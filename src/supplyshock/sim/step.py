@@ -169,14 +169,6 @@ class Stepper:
             return t + 1, self(t)
         book = self.rules
         assert book is not None and book.inputs is not None
-        rules: Args = (
-            self.net.link_supplier,
-            g.origins,
-            g.thresholds,
-            g.content,
-            g.masks,
-            g.active,
-        )
         status, day, n_qualify, n_fired = kernels.quiet_days(
             t,
             stop,
@@ -192,7 +184,12 @@ class Stepper:
             g.rank_links,
             g.rank_starts,
             w.share_f,
-            *rules,
+            self.net.link_supplier,
+            g.origins,
+            g.thresholds,
+            g.content,
+            g.masks,
+            g.active,
             book.arrays,
             book.run,
             book.inputs,
