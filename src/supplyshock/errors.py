@@ -50,6 +50,12 @@ class ScenarioError(SupplyshockError, ValueError):
         lines = [f"{n} problem{'s' if n != 1 else ''} in scenario:"]
         lines += [f"  {p}" for p in self.problems]
         super().__init__("\n".join(lines))
+        self.args = (self.problems,)  # ``type(err)(*err.args)`` rebuilds it (SimPy does)
+
+    def __str__(self) -> str:
+        n = len(self.problems)
+        lines = [f"{n} problem{'s' if n != 1 else ''} in scenario:"]
+        return "\n".join(lines + [f"  {p}" for p in self.problems])
 
     @classmethod
     def single(cls, file: str, field: str, value: object, message: str) -> ScenarioError:

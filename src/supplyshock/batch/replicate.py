@@ -13,8 +13,12 @@ import pandas as pd
 from supplyshock.results import RunResult
 from supplyshock.scenario.schema import Scenario
 from supplyshock.sim.engine import run
+from supplyshock.sim.simulation import UserProcess
 
-__all__ = ["child_seed", "reduce_run", "run_chunk"]
+__all__ = ["FIRING_COLUMNS", "child_seed", "firings_frame", "reduce_run", "run_chunk"]
+
+FIRING_COLUMNS = ("replication", "rule", "day", "date", "n")
+"""Columns of the firings table: one row per rule (or watch) firing of a replication."""
 
 WEEK = 7
 
@@ -56,23 +60,41 @@ def reduce_run(result: RunResult, replication: int) -> tuple[pd.DataFrame, pd.Da
     return metrics, series
 
 
+def firings_frame(result: RunResult, replication: int) -> pd.DataFrame:
+    """The rules (and watches) a replication fired, one row per firing."""
+    rows = result.provenance.get("rules", [])
+    frame = pd.DataFrame(rows, columns=list(FIRING_COLUMNS[1:]))
+    frame.insert(0, "replication", replication)
+    return frame.astype(
+        {"replication": "int64", "rule": str, "day": "int64", "date": str, "n": "int64"}
+    )
+
+
 def run_chunk(
     scenario: Scenario,
     seed: int,
     replications: Sequence[int],
     overrides: Sequence[Mapping[str, float]],
     common_stream: bool = False,
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Run and reduce the given replications (executed on a worker).
+    processes: Sequence[UserProcess] = (),
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Run and reduce the given replications (executed on a worker): metrics, weekly series
+    and rule firings.
 
     With ``common_stream`` every replication uses the random stream of replication 0, so that
-    runs differ only by their parameter values (common random numbers).
+    runs differ only by their parameter values (common random numbers). ``processes`` are user
+    processes added to every replication (they must be picklable, e.g. module-level functions).
     """
-    metrics, series = [], []
+    metrics, series, firings = [], [], []
     for i, params in zip(replications, overrides, strict=True):
         stream = child_seed(seed, 0 if common_stream else i)
-        result = run(scenario, seed=stream, overrides=params, validate=False)
+        result = run(scenario, seed=stream, overrides=params, validate=False, processes=processes)
         m, s = reduce_run(result, i)
         metrics.append(m)
         series.append(s)
-    return pd.concat(metrics, ignore_index=True), pd.concat(series, ignore_index=True)
+        firings.append(firings_frame(result, i))
+    return (
+        pd.concat(metrics, ignore_index=True),
+        pd.concat(series, ignore_index=True),
+        pd.concat(firings, ignore_index=True),
+    )

@@ -74,6 +74,21 @@ class BatchResult:
         frame = self._read("metrics", [("level", "==", level)] if level else None)
         return frame.sort_values(["replication", "level", "region", "commodity"], ignore_index=True)
 
+    def firings(self) -> pd.DataFrame:
+        """Every rule (and watch) firing: replication, rule, day, date and its count so far."""
+        if not self._files("firings"):
+            self._read("metrics")  # raises the usual error when nothing has finished
+            return pd.DataFrame(columns=["replication", "rule", "day", "date", "n"])
+        frame = self._read("firings")
+        return frame.sort_values(["replication", "day", "rule"], ignore_index=True)
+
+    def first_firing(self, rule: str) -> pd.Series:
+        """Day each replication first fired ``rule`` (NaN if it never did), by replication."""
+        done = self.metrics()["replication"].unique()
+        fired = self.firings()
+        first = fired[fired["rule"] == rule].groupby("replication")["day"].min()
+        return first.reindex(sorted(done)).astype(float).rename(rule)
+
     def design(self) -> pd.DataFrame:
         """The experiment design: one row of parameter values per replication."""
         return pd.read_parquet(self.path / "design.parquet")

@@ -4,7 +4,8 @@ Layout of an output folder::
 
     manifest.json            scenario hash, seed, n, chunk size, design method, version
     design.parquet           one row per replication: the uncertain parameters it used
-    chunks/metrics-00003.parquet, chunks/series-00003.parquet   (one pair per finished chunk)
+    chunks/metrics-00003.parquet, chunks/series-00003.parquet,
+    chunks/firings-00003.parquet                               (one set per finished chunk)
 
 A chunk is written to a temporary name and renamed when complete, so a crash never leaves a
 partial chunk; rerunning the same call skips finished chunks. Replication ``i`` always uses
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -30,6 +31,7 @@ from supplyshock.errors import ScenarioError, SupplyshockError
 from supplyshock.scenario.checks import check
 from supplyshock.scenario.io import load_scenario
 from supplyshock.scenario.schema import Scenario
+from supplyshock.sim.simulation import UserProcess
 
 __all__ = ["BatchError", "run_batch"]
 
@@ -39,11 +41,17 @@ class BatchError(SupplyshockError):
 
 
 def _manifest(
-    scenario: Scenario, n: int, seed: int, chunk_size: int, method: str
+    scenario: Scenario,
+    n: int,
+    seed: int,
+    chunk_size: int,
+    method: str,
+    processes: Sequence[UserProcess] = (),
 ) -> dict[str, Any]:
     from supplyshock import __version__
 
     return {
+        "processes": [f"{p.__module__}.{p.__qualname__}" for p in processes],
         "scenario": scenario.name,
         "scenario_hash": scenario.content_hash(),
         "seed": seed,
@@ -59,8 +67,8 @@ def _prepare(out: Path, manifest: dict[str, Any], plan: pd.DataFrame) -> None:
     path = out / "manifest.json"
     if path.exists():
         old = json.loads(path.read_text())
-        keys = ("scenario_hash", "seed", "n", "chunk_size", "design")
-        changed = [k for k in keys if old.get(k) != manifest[k]]
+        keys = ("scenario_hash", "seed", "n", "chunk_size", "design", "processes")
+        changed = [k for k in keys if old.get(k, [] if k == "processes" else None) != manifest[k]]
         if changed:
             detail = ", ".join(f"{k}: {old.get(k)!r} -> {manifest[k]!r}" for k in changed)
             raise BatchError(f"{out} holds a different batch ({detail}); use another --out folder")
@@ -73,8 +81,11 @@ def _prepare(out: Path, manifest: dict[str, Any], plan: pd.DataFrame) -> None:
         raise BatchError(f"cannot write to {out}: {exc.strerror or exc}") from None
 
 
-def _write_chunk(out: Path, index: int, metrics: pd.DataFrame, series: pd.DataFrame) -> None:
-    for name, frame in (("series", series), ("metrics", metrics)):  # metrics last: marks done
+def _write_chunk(
+    out: Path, index: int, metrics: pd.DataFrame, series: pd.DataFrame, firings: pd.DataFrame
+) -> None:
+    frames = (("series", series), ("firings", firings), ("metrics", metrics))
+    for name, frame in frames:  # metrics last: marks done
         final = out / "chunks" / f"{name}-{index:05d}.parquet"
         partial = final.with_suffix(".partial")
         try:
@@ -102,6 +113,7 @@ def run_batch(
     plan: pd.DataFrame | None = None,
     common_stream: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    processes: Sequence[UserProcess] = (),
 ) -> BatchResult:
     """Run ``n`` replications of ``scenario`` and store them under ``out``.
 
@@ -111,7 +123,9 @@ def run_batch(
     design with given parameter values (one row per replication, columns named by parameter
     key), e.g. a SALib sample; with ``common_stream`` all replications share one random stream
     for in-run events, so they differ only by ``plan`` (as sensitivity analysis wants).
-    ``progress(done, total)`` is called after each chunk.
+    ``progress(done, total)`` is called after each chunk. ``processes`` are user SimPy
+    processes added to every replication (see :class:`~supplyshock.Simulation`); with worker
+    processes they must be picklable (module-level functions).
     """
     if n <= 0:
         raise BatchError(f"n must be positive, got {n}")
@@ -134,7 +148,7 @@ def run_batch(
         label = f"custom:{int(digest) & 0xFFFFFFFFFFFF:x}"
     if common_stream:
         label += "+common-stream"
-    _prepare(out, _manifest(scenario, n, seed, chunk_size, label), plan)
+    _prepare(out, _manifest(scenario, n, seed, chunk_size, label, processes), plan)
     rows = plan.to_dict("records")
     chunks = [list(range(s, min(s + chunk_size, n))) for s in range(0, n, chunk_size)]
     todo = [c for c in range(len(chunks)) if not _done(out, c)]
@@ -143,7 +157,7 @@ def run_batch(
         progress(finished, len(chunks))
 
     def args(c: int) -> tuple[Any, ...]:
-        return (scenario, seed, chunks[c], [rows[i] for i in chunks[c]], common_stream)
+        return (scenario, seed, chunks[c], [rows[i] for i in chunks[c]], common_stream, processes)
 
     if executor is None and (workers == 1 or len(todo) <= 1):
         for c in todo:
@@ -154,7 +168,7 @@ def run_batch(
         return BatchResult(out)
     own = executor is None
     pool = executor if executor is not None else ProcessPoolExecutor(max_workers=workers)
-    futures: dict[Future[tuple[pd.DataFrame, pd.DataFrame]], int] = {}
+    futures: dict[Future[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]], int] = {}
     try:
         from concurrent.futures import FIRST_COMPLETED, wait
 

@@ -292,8 +292,10 @@ class Simulation(Views):
                 self._watches.pop(r).succeed(t)
                 continue
             start = self.net.start + dt.timedelta(days=t + 1 + int(table.delay[r]))
-            for action in table.actions[r]:
-                update: dict[str, Any] = {"start": start, "id": f"{table.ids[r]}#{count}"}
+            actions = table.actions[r]
+            for j, action in enumerate(actions):
+                name = f"{table.ids[r]}#{count}" + (f".{j}" if len(actions) > 1 else "")
+                update: dict[str, Any] = {"start": start, "id": name}
                 if table.duration[r] and "end" in type(action).model_fields:
                     update["end"] = start + dt.timedelta(days=int(table.duration[r]))
                 events.append(action.model_copy(update=update))
