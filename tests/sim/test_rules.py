@@ -14,7 +14,7 @@ import pytest
 
 import supplyshock as ss
 from supplyshock.model.arrays import stable_key
-from supplyshock.sim import gates, kernels, step
+from supplyshock.sim import gates, kernels, simulation, step
 from supplyshock.sim.dice import Dice
 from supplyshock.sim.rulebook import _HAZARD
 from tests.sim.builder import US_RESERVE, ban, build, chain
@@ -225,3 +225,17 @@ def test_rules_fire_on_the_same_days_in_stretches_and_day_by_day(
     for key in daily.cubes:
         np.testing.assert_array_equal(stretched.cubes[key], daily.cubes[key], err_msg=key)
     np.testing.assert_array_equal(stretched.reserves, daily.reserves)
+
+
+def test_policy_recompile_equals_a_full_compile(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rule actions on escalation_2026 recompile only the policy lists: same results."""
+    scn = ss.load_scenario("escalation_2026")
+    fast = ss.run(scn, seed=6)
+    assert len(fast.provenance["rules"]) >= 3
+    with monkeypatch.context() as m:
+        m.setattr(simulation, "recompile_policies", lambda *args: None)
+        full = ss.run(scn, seed=6)
+    assert fast.provenance["rules"] == full.provenance["rules"]
+    for key in full.cubes:
+        np.testing.assert_array_equal(fast.cubes[key], full.cubes[key], err_msg=key)
+    assert fast.provenance["draws"] == full.provenance["draws"]

@@ -35,7 +35,8 @@ DEFAULT_OUTCOMES: dict[str, tuple[str, str, str]] = {
     "alliance_wafer_shortfall": ("alliance", "wafer", "shortfall"),
     "alliance_datacenter_shortfall_mw": ("alliance", "datacenter_capacity", "shortfall"),
 }
-"""Outcome name -> (region, commodity, metric); a region is a bloc or an ISO3 country."""
+"""Outcome name -> (region, commodity, metric); a region is a bloc or an ISO3 country.
+``("rule", <rule id>, "fired" | "firings" | "first_day")`` measures a rule instead."""
 
 
 class ScenarioFunction:
@@ -61,11 +62,26 @@ class ScenarioFunction:
         result = run(self.scenario, seed=self.seed, overrides=overrides, validate=False)
         values: dict[str, float] = {}
         for outcome, (region, commodity, metric) in self.outcomes.items():
+            if region == "rule":
+                values[outcome] = _rule_outcome(result.provenance["rules"], commodity, metric)
+                continue
             by = "bloc" if region in result.blocs else "country"
             table = result.shortfall(by=[by, "commodity"])
             row = table[(table[by] == region) & (table["commodity"] == commodity)]
             values[outcome] = float(row[metric].iloc[0]) if len(row) else 0.0
         return values
+
+
+def _rule_outcome(firings: list[dict[str, Any]], rule: str, metric: str) -> float:
+    """``fired``: 1 if ``rule`` fired; ``firings``: how often; ``first_day``: first day (NaN)."""
+    days = [f["day"] for f in firings if f["rule"] == rule]
+    if metric == "fired":
+        return float(bool(days))
+    if metric == "firings":
+        return float(len(days))
+    if metric == "first_day":
+        return float(min(days)) if days else float("nan")
+    raise ValueError(f"unknown rule outcome {metric!r}; use fired, firings or first_day")
 
 
 def ema_model(

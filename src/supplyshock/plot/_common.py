@@ -102,12 +102,20 @@ def mark_events(ax: Axes, result: RunResult) -> int:
         if first <= pd.Timestamp(date) <= last
     )
     clusters: list[list[tuple[pd.Timestamp, str]]] = []
+    line = 0.013 * span  # days one rotated label line takes up (at the default figure size)
     for when, label in marks:
         ax.axvline(date_num(when), color="0.45", lw=0.8, ls="--", zorder=1)
         if clusters and (when - clusters[-1][-1][0]).days < 0.03 * span:
             clusters[-1].append((when, label))
         else:
             clusters.append([(when, label)])
+    merged: list[list[tuple[pd.Timestamp, str]]] = []
+    for cluster in clusters:  # a block reaches left of its first date by its lines
+        if merged and (cluster[0][0] - merged[-1][0][0]).days < (len(cluster) + 0.5) * line:
+            merged[-1] += cluster
+        else:
+            merged.append(cluster)
+    clusters = merged
     for cluster in clusters:
         at_start = (cluster[-1][0] - first).days < 0.03 * span
         anchor = cluster[-1][0] if at_start else cluster[0][0]

@@ -35,6 +35,8 @@ from supplyshock.model.compile import compile_scenario
 from supplyshock.model.draws import Drawer
 from supplyshock.model.index import ScenarioIndex
 from supplyshock.model.network import Network
+from supplyshock.model.policies import PolicyLinks, timeline
+from supplyshock.model.recompile import POLICY_EVENTS, policy_links, recompile_policies
 from supplyshock.model.rules import RuleContext, compile_rules
 from supplyshock.results import RunResult
 from supplyshock.scenario import schema
@@ -127,6 +129,8 @@ class Simulation(Views):
         """Events put in force during the run (by rules and :meth:`apply`), with their dates."""
         self.firings: list[dict[str, Any]] = []
         """Rules and watches fired: ``{"rule", "day", "date", "n"}`` in order."""
+        self._links: PolicyLinks | None = None
+        self._marks: list[tuple[str, str]] = list(net.extra.get("timeline", []))  # type: ignore[call-overload]
         self._watches: dict[int, simpy.Event] = {}
         self._predicates: list[tuple[Predicate, simpy.Event]] = []
         self._today = 0  # the next day to step
@@ -213,6 +217,8 @@ class Simulation(Views):
                 "<apply>", "start", start.isoformat(), f"is before today ({self.date})"
             )
         self._extend([dated])
+        probe = self.scenario.model_copy(update={"events": [dated]})
+        self._marks += timeline(probe)
         return dated
 
     def step_to_horizon(self) -> int:
@@ -242,6 +248,7 @@ class Simulation(Views):
             events=self._events,
         )
         result.provenance["rules"] = [dict(f) for f in self.firings]
+        result.provenance["timeline"] = sorted(self._marks)
         result.provenance["applied"] = [
             e.model_dump(mode="json", exclude_defaults=True) for e in self.applied
         ]
@@ -291,6 +298,7 @@ class Simulation(Views):
             if r in self._watches:
                 self._watches.pop(r).succeed(t)
                 continue
+            self._marks.append((date.isoformat(), f"rule {self.rules.ids[r]}"))
             start = self.net.start + dt.timedelta(days=t + 1 + int(table.delay[r]))
             actions = table.actions[r]
             for j, action in enumerate(actions):
@@ -327,7 +335,14 @@ class Simulation(Views):
         mine = [p for p in problems if _event_index(p.field) >= n]
         if mine:
             raise ScenarioError(mine)
-        new = compile_scenario(scn, self._param_seq, self._overrides or None)
+        overrides = self._overrides or None
+        new = None
+        if all(isinstance(e, POLICY_EVENTS) for e in events):
+            if self._links is None:
+                self._links = policy_links(self.net)
+            new = recompile_policies(self.net, scn, self._param_seq, overrides, self._links)
+        if new is None:
+            new = compile_scenario(scn, self._param_seq, overrides)
         _same_structure(self.net, new)
         self.scenario = scn
         self.applied += events
