@@ -65,6 +65,12 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
         ["CommoditySelector", "DestinationSelector", "ContentRule"],
     ),
     (
+        "Rules",
+        "Items of the scenario's `rules:` list: policies that act when the run reaches a "
+        'state (see the model page, "Rules"). Actions (`then`) are events without dates.',
+        ["Rule", "Condition", "Hazard"],
+    ),
+    (
         "Uncertain values",
         "Written in place of a number: `{dist: NAME, ...}` with any `scipy.stats` "
         "distribution and its parameters as keys, or `{choice: [...], p: [...]}`.",

@@ -33,7 +33,7 @@ from supplyshock.scenario.events import (
     Tension,
 )
 from supplyshock.scenario.fields import Record
-from supplyshock.scenario.rules import Rule
+from supplyshock.scenario.rules import Condition, Hazard, Rule
 from supplyshock.scenario.tables import (
     BlocMember,
     Commodity,
@@ -55,6 +55,7 @@ __all__ = [
     "CapacityShock",
     "Commodity",
     "CommoditySelector",
+    "Condition",
     "ContentRule",
     "Country",
     "Demand",
@@ -66,6 +67,7 @@ __all__ = [
     "Facility",
     "FacilityKind",
     "GeneralLicence",
+    "Hazard",
     "Lane",
     "NewCapacity",
     "Recipe",
