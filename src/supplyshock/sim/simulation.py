@@ -218,7 +218,7 @@ class Simulation(Views):
             )
         self._extend([dated])
         probe = self.scenario.model_copy(update={"events": [dated]})
-        self._marks += timeline(probe)
+        self._marks += timeline(probe) or [(str(start or self.date), dated.id or dated.type)]
         return dated
 
     def step_to_horizon(self) -> int:
