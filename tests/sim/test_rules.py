@@ -234,6 +234,7 @@ def test_policy_recompile_equals_a_full_compile(monkeypatch: pytest.MonkeyPatch)
     assert len(fast.provenance["rules"]) >= 3
     with monkeypatch.context() as m:
         m.setattr(simulation, "recompile_policies", lambda *args: None)
+        m.setattr(simulation, "add_steps", lambda *args: None)
         full = ss.run(scn, seed=6)
     assert fast.provenance["rules"] == full.provenance["rules"]
     for key in full.cubes:

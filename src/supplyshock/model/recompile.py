@@ -27,7 +27,7 @@ from supplyshock.model.policies import (
 )
 from supplyshock.scenario import schema
 
-__all__ = ["POLICY_EVENTS", "policy_links", "recompile_policies"]
+__all__ = ["POLICY_EVENTS", "STEP_EVENTS", "add_steps", "policy_links", "recompile_policies"]
 
 POLICY_EVENTS = (
     schema.ExportControl,
@@ -39,6 +39,8 @@ POLICY_EVENTS = (
     schema.Tension,
 )
 """Event types that change only a network's policy lists."""
+STEP_EVENTS = (schema.StockpileRelease, schema.Tension)
+"""Event types that only add dated steps (releases, tension changes) and need no draws."""
 
 
 def policy_links(net: Network) -> PolicyLinks:
@@ -116,3 +118,32 @@ def recompile_policies(
         tension_steps=tuple(steps),
         extra={**net.extra, "draws": drawn, "specs": specs, "timeline": timeline(scn)},
     )
+
+
+def add_steps(net: Network, events: list[schema.Event]) -> Network | None:
+    """``net`` with the releases and tension steps of ``events`` (:data:`STEP_EVENTS`) added
+    at the end of its lists, as compiling the scenario with them would; None if one of them
+    needs a full compile (a reserve or tension the network does not have)."""
+    tensions = net.rules.tensions if net.rules is not None else ()
+    reserves: dict[tuple[str, str], int] = {}
+    for r, res in enumerate(net.reserves):
+        reserves.setdefault((net.countries[res.country], net.commodities[res.commodity]), r)
+    releases, steps = list(net.releases), list(net.tension_steps)
+    for e in events:
+        start = (e.start - net.start).days if not isinstance(e, schema.NewCapacity) else 0
+        if isinstance(e, schema.Tension):
+            if e.name not in tensions:
+                return None
+            steps.append((start, tensions.index(e.name), e.change))
+        elif isinstance(e, schema.StockpileRelease):
+            found = reserves.get((e.holder, e.commodity))
+            if found is None:
+                return None
+            if e.share is not None and e.days is not None:
+                releases.append(ReleaseWindow(found, start, start + e.days, 0.0, e.share))
+            else:
+                end = FAR if e.end is None else (e.end - net.start).days
+                releases.append(ReleaseWindow(found, start, end, e.rate_per_day or 0.0))
+        else:
+            return None
+    return dataclasses.replace(net, releases=tuple(releases), tension_steps=tuple(steps))

@@ -30,7 +30,10 @@ def by_rank(rank: IntArray) -> tuple[IntArray, IntArray]:
 class Gates:
     """The controls of one run as allowance entries, cached until policy or masks change."""
 
-    def __init__(self, net: Network) -> None:
+    def __init__(self, net: Network, carry: Gates | None = None) -> None:
+        """Gates of ``net``; with ``carry``, the gates of this run so far (the same network
+        with fewer controls or amendments), whose licence cycles, content masks and unchanged
+        licence curves carry over (entries are rebuilt on the next update)."""
         self.net = net
         n_links, n_controls = net.n_links, len(net.controls)
         # one rule per control with a content rule: the links it reaches through the rule
@@ -44,7 +47,7 @@ class Gates:
             self.content[r] = net.controls[c].content
         self.masks = np.zeros_like(self.content)
         self.active = np.zeros(len(ruled), dtype=bool)  # rules of controls in force
-        self.curves = Curves(net)
+        self.curves: Curves = Curves(net, carry.curves if carry is not None else None)
         self.since = np.full((n_controls, n_links), -1, dtype=np.int64)  # licence cycle start
         self.general = np.zeros((n_controls, n_links), dtype=bool)  # under a general licence
         self.lapses = np.zeros(n_controls, dtype=np.int64)
@@ -61,16 +64,13 @@ class Gates:
         self.rank_links, self.rank_starts = by_rank(self.rank)
         self.quotas: Quotas = []
         self._version = -1
-
-    def carry(self, old: Gates) -> None:
-        """Take over the licence cycles and content masks of ``old`` (the same network with
-        fewer controls), so that a run carries on; entries are rebuilt on the next update."""
-        n_c, n_r = len(old.since), len(old.masks)
-        self.since[:n_c] = old.since
-        self.general[:n_c] = old.general
-        self.lapses[:n_c] = old.lapses
-        self.masks[:n_r] = old.masks
-        self.active[:n_r] = old.active
+        if carry is not None:
+            n_c, n_r = len(carry.since), len(carry.masks)
+            self.since[:n_c] = carry.since
+            self.general[:n_c] = carry.general
+            self.lapses[:n_c] = carry.lapses
+            self.masks[:n_r] = carry.masks
+            self.active[:n_r] = carry.active
 
     def update(self, s: State, share_f: FloatArray, t: int) -> None:
         """Bring the entries, quotas and ranks up to date for day ``t``."""

@@ -93,18 +93,36 @@ class LicenceTerms:
         return cls(approval, pmf_index, table, validity)
 
 
+def _source(net: Network, c: int) -> tuple[object, ...]:
+    """What control ``c``'s licence terms are computed from."""
+    ctrl = net.controls[c]
+    changes = tuple(a for a in net.amendments if a.control == c)
+    return (ctrl.mode, ctrl.approval_probability, ctrl.processing_days, ctrl.validity_days, changes)
+
+
 class Curves:
     """The licensed-share curves of one run: row 0 is 1 every day (a general licence)."""
 
-    def __init__(self, net: Network) -> None:
+    def __init__(self, net: Network, previous: Curves | None = None) -> None:
+        """Curves of ``net``'s licensing controls; with ``previous`` (the curves of this run
+        before controls or amendments were added), the curves of unchanged controls are kept."""
         self.horizon = net.horizon
-        self.terms = {
-            c: LicenceTerms.for_control(net, c)
-            for c, ctrl in enumerate(net.controls)
-            if ctrl.mode == "license"
-        }
         self.table: FloatArray = np.ones((1, net.horizon))
         self._rows: dict[tuple[int, int], int] = {}
+        self._sources = {c: _source(net, c) for c, ctrl in enumerate(net.controls)}
+        self.terms: dict[int, LicenceTerms] = {}
+        same: set[int] = set()
+        if previous is not None:
+            same = {c for c, src in previous._sources.items() if self._sources.get(c) == src}
+            self.table = previous.table
+            self._rows = {key: row for key, row in previous._rows.items() if key[0] in same}
+        for c, ctrl in enumerate(net.controls):
+            if ctrl.mode != "license":
+                continue
+            if c in same:
+                self.terms[c] = previous.terms[c]  # type: ignore[union-attr]
+            else:
+                self.terms[c] = LicenceTerms.for_control(net, c)
 
     def row(self, c: int, start: int) -> int:
         """Row of the curve of control ``c`` for licence cycles starting on day ``start``."""

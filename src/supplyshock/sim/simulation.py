@@ -36,7 +36,13 @@ from supplyshock.model.draws import Drawer
 from supplyshock.model.index import ScenarioIndex
 from supplyshock.model.network import Network
 from supplyshock.model.policies import PolicyLinks, timeline
-from supplyshock.model.recompile import POLICY_EVENTS, policy_links, recompile_policies
+from supplyshock.model.recompile import (
+    POLICY_EVENTS,
+    STEP_EVENTS,
+    add_steps,
+    policy_links,
+    recompile_policies,
+)
 from supplyshock.model.rules import RuleContext, compile_rules
 from supplyshock.results import RunResult
 from supplyshock.scenario import schema
@@ -308,7 +314,7 @@ class Simulation(Views):
                     update["end"] = start + dt.timedelta(days=int(table.duration[r]))
                 events.append(action.model_copy(update=update))
         if events:
-            self._extend(events)
+            self._extend(events, checked=True)
 
     def _check_predicates(self, t: int) -> None:
         waiting = []
@@ -327,20 +333,31 @@ class Simulation(Views):
                 waiting.append((predicate, event))
         self._predicates = waiting
 
-    def _extend(self, events: list[schema.Event]) -> None:
+    def _extend(self, events: list[schema.Event], checked: bool = False) -> None:
         """Compile the scenario with ``events`` added and carry the run over to it."""
         scn = self.scenario.model_copy(update={"events": [*self.scenario.events, *events]})
-        problems = check_events(scn)
-        n = len(self.scenario.events)
-        mine = [p for p in problems if _event_index(p.field) >= n]
-        if mine:
-            raise ScenarioError(mine)
+        if not checked:  # rules' actions were checked with the scenario
+            problems = check_events(scn)
+            n = len(self.scenario.events)
+            mine = [p for p in problems if _event_index(p.field) >= n]
+            if mine:
+                raise ScenarioError(mine)
+        if all(isinstance(e, STEP_EVENTS) for e in events):
+            stepped = add_steps(self.net, events)
+            if stepped is not None:  # no control changes: the gates and the stepper hold
+                self.scenario, self.net = scn, stepped
+                self.applied += events
+                self.policies.adopt(stepped)
+                self.stepper.net = self.recorder.net = stepped
+                return
         overrides = self._overrides or None
         new = None
         if all(isinstance(e, POLICY_EVENTS) for e in events):
             if self._links is None:
                 self._links = policy_links(self.net)
-            new = recompile_policies(self.net, scn, self._param_seq, overrides, self._links)
+            drawn: dict[str, float] = dict(self.net.extra["draws"])  # type: ignore[call-overload]
+            known = {**drawn, **self._overrides}  # the same values, without drawing again
+            new = recompile_policies(self.net, scn, self._param_seq, known, self._links)
         if new is None:
             new = compile_scenario(scn, self._param_seq, overrides)
         _same_structure(self.net, new)

@@ -96,8 +96,8 @@ class Stepper:
         state: State,
         recorder: Recorder,
         *,
-        work: Work | None = None,
         rules: RuleBook | None = None,
+        previous: Stepper | None = None,
     ) -> None:
         self.net = net
         self.rules = rules
@@ -106,16 +106,28 @@ class Stepper:
             raise ValueError("inputs and links must be grouped by facility and buyer, in order")
         buyer_links = np.searchsorted(net.link_buyer, np.arange(net.n_buyers + 1)).astype(np.int64)
         in_comm = net.buyer_commodity[: net.n_inputs]
-        # day-major copies of the schedules: one contiguous row per day
-        capacity = np.ascontiguousarray(net.capacity.T)
-        per_unit = np.ascontiguousarray(net.per_unit.T)
-        demand = np.ascontiguousarray(net.demand.T)
+        # day-major copies of the schedules: one contiguous row per day (kept from a previous
+        # stepper of the run while its network has the same schedules)
+        capacity, per_unit, demand = (
+            previous.schedules
+            if previous is not None
+            and net.capacity is previous.net.capacity
+            and net.per_unit is previous.net.per_unit
+            and net.demand is previous.net.demand
+            else (
+                np.ascontiguousarray(net.capacity.T),
+                np.ascontiguousarray(net.per_unit.T),
+                np.ascontiguousarray(net.demand.T),
+            )
+        )
+        self.schedules: tuple[FloatArray, FloatArray, FloatArray] = (capacity, per_unit, demand)
         makers, first_input = np.unique(in_fac, return_index=True)
         eligible = [r.eligible_buyers for r in net.reserves]
         sizes = np.array([len(e) for e in eligible], dtype=np.int64)
-        self.gates = Gates(net)
+        self.gates: Gates = Gates(net, previous.gates if previous is not None else None)
         self.recorder = recorder
-        self.state, self.work = state, work if work is not None else Work.for_network(net)
+        self.state = state
+        self.work: Work = previous.work if previous is not None else Work.for_network(net)
         if self.rules is None:
             self.rules = RuleBook.idle(net, state, self.work.need)
         self.demand = demand  # day-major: [day, market]
@@ -233,6 +245,4 @@ class Stepper:
     def adopt(self, net: Network) -> Stepper:
         """A stepper for ``net`` (this network with more dated items) that carries on this run:
         the same state, recorder, work arrays and rules, and the gates' licence cycles."""
-        step = Stepper(net, self.state, self.recorder, work=self.work, rules=self.rules)
-        step.gates.carry(self.gates)
-        return step
+        return Stepper(net, self.state, self.recorder, rules=self.rules, previous=self)
