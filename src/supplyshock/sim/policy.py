@@ -1,11 +1,12 @@
 """SimPy processes for everything that happens at a date rather than every day.
 
-Controls open and close, suspensions start and end (with a drawn snapback), terms are amended,
-general licences start and end, alternative suppliers finish qualification, facilities suffer
-random outages, and scheduled stockpile releases switch on and off. (Licence decisions are not
-events: the licensed share of each link follows the licence curves of
-:mod:`supplyshock.sim.licences`.) State changes happen at whole days;
-the daily step runs at half days, so a change dated day ``d`` is in force for day ``d``'s step.
+Each event type starts the processes of its compiled parts through its launch hook
+(:mod:`supplyshock.events`: controls open and close, suspensions start and end with a drawn
+snapback, terms are amended, general licences start and end, scheduled stockpile releases
+switch on and off). Besides, alternative suppliers finish qualification and facilities suffer
+random outages. (Licence decisions are not events: the licensed share of each link follows the
+licence curves of :mod:`supplyshock.sim.licences`.) State changes happen at whole days; the
+daily step runs at half days, so a change dated day ``d`` is in force for day ``d``'s step.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from typing import Any
 import numpy as np
 import simpy
 
-from supplyshock.model.network import Amendment, IntArray, Network
+from supplyshock.events import types
+from supplyshock.model.network import IntArray, Network
 from supplyshock.sim.ahead import OutageDraws, QualificationDraws
 from supplyshock.sim.dice import Dice
 from supplyshock.sim.state import State
@@ -30,97 +32,34 @@ Process = Generator[simpy.Event, Any, None]
 class Policies:
     """Starts and owns the dated processes of one run."""
 
-    def __init__(self, env: simpy.Environment, net: Network, state: State, dice: Dice):
+    def __init__(self, env: simpy.Environment, net: Network, state: State, dice: Dice) -> None:
         self.env, self.net, self.state, self.dice = env, net, state, dice
         self.resumed_at = np.full(len(net.controls), -1, dtype=np.int64)
         self.qualification_draws = QualificationDraws(dice, net)
         self.outage_draws = OutageDraws(dice, net)
 
     def start(self) -> None:
-        env, net = self.env, self.net
-        for c, ctrl in enumerate(net.controls):
-            env.process(self._window(c, ctrl.start, ctrl.end))
-        for spec in net.suspensions:
-            env.process(
-                self._suspension(
-                    spec.control, spec.start, spec.end, spec.snapback, spec.snapback_delay
-                )
-            )
-        for c, day in net.resumes:
-            env.process(self._resume(c, day))
-        for amendment in net.amendments:
-            env.process(self._amend(amendment))
-        for g, licence in enumerate(net.general_licences):
-            env.process(self._general_licence(g, licence.start, licence.end))
+        """Start every type's processes (registration order), then the outages."""
+        for kind in types():
+            if kind.launch is not None:
+                kind.launch(self)
         for f in self.outage_draws.facilities:
-            env.process(self._outages(f))
-        for window in net.releases:
-            env.process(
-                self._release(window.reserve, window.start, window.end, window.rate_per_day)
-            )
+            self.env.process(self._outages(f))
 
-    def _until(self, day: int) -> simpy.Event:
+    def until(self, day: int) -> simpy.Event:
+        """A timeout to whole day ``day`` (now, if it has passed)."""
         return self.env.timeout(max(0.0, day - self.env.now))
 
-    def _set_window(self, c: int, value: bool) -> None:
+    def set_window(self, c: int, value: bool) -> None:
+        """Control ``c`` enters (True) or leaves its window in force."""
         self.state.policy_version += 1
         self.state.in_window[c] = value
-        self._forget_licences(c)
+        self.forget_licences(c)
 
-    def _forget_licences(self, c: int) -> None:
+    def forget_licences(self, c: int) -> None:
         """Licences are granted under a control in force; they lapse when it stops applying."""
         if not self.state.active[c]:
             self.state.lapses[c] += 1
-
-    def _window(self, c: int, start: int, end: int) -> Process:
-        yield self._until(start)
-        self._set_window(c, True)
-        if end < self.net.horizon:
-            yield self._until(end)
-            self._set_window(c, False)
-
-    def _suspension(self, c: int, start: int, end: int, snapback: bool, delay: int) -> Process:
-        yield self._until(start)
-        self.state.policy_version += 1
-        self.state.suspended[c] += 1
-        self._forget_licences(c)
-        if end >= self.net.horizon:
-            return
-        yield self._until(end)
-        if self.resumed_at[c] >= start:
-            return
-        self.state.policy_version += 1
-        if not snapback:
-            self.state.cancelled[c] = True
-        elif delay > 0:
-            yield self.env.timeout(delay)
-        self.state.policy_version += 1
-        self.state.suspended[c] = max(0, self.state.suspended[c] - 1)
-        self._forget_licences(c)
-
-    def _resume(self, c: int, day: int) -> Process:
-        yield self._until(day)
-        self.resumed_at[c] = day
-        self.state.policy_version += 1
-        self.state.suspended[c] = 0
-
-    def _amend(self, amendment: Amendment) -> Process:
-        yield self._until(amendment.start)
-        c, s = amendment.control, self.state
-        s.policy_version += 1
-        if amendment.coverage is not None:
-            s.coverage[c] = amendment.coverage
-        if amendment.licensed_share is not None:
-            s.licensed_share[c] = amendment.licensed_share
-
-    def _general_licence(self, g: int, start: int, end: int) -> Process:
-        yield self._until(start)
-        self.state.policy_version += 1
-        self.state.general_on[g] = True
-        if end < self.net.horizon:
-            yield self._until(end)
-            self.state.policy_version += 1
-            self.state.general_on[g] = False
 
     def _at(self, delay: float, action: Callable[[], None]) -> None:
         """Run ``action`` ``delay`` days from now (a bare timeout: cheaper than a process)."""
@@ -145,10 +84,3 @@ class Policies:
             yield self.env.timeout(duration)
             self.state.outage[f] = False
             n += 1
-
-    def _release(self, r: int, start: int, end: int, rate: float) -> Process:
-        yield self._until(start)
-        self.state.scheduled_release[r] += rate
-        if end < self.net.horizon:
-            yield self._until(end)
-            self.state.scheduled_release[r] -= rate
