@@ -1,13 +1,17 @@
-"""The registry of event types: built-ins and user types from user code."""
+"""The registry of event types: built-ins, user types from user code, workers."""
 
 from __future__ import annotations
 
 import datetime as dt
+import multiprocessing
 import pickle
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pytest
+import simpy
 import yaml
 from pydantic import ValidationError
 
@@ -15,8 +19,16 @@ import supplyshock as ss
 import supplyshock.events as sse
 from supplyshock.errors import EventTypeError, ScenarioError
 from supplyshock.events.registry import REGISTRY
+from supplyshock.model.compile import compile_scenario
 from supplyshock.scenario import schema
-from tests.events.user_types import Strike, check_strike, label_strike
+from supplyshock.sim.dice import Dice
+from supplyshock.sim.engine import _days, simulate
+from supplyshock.sim.policy import Policies
+from supplyshock.sim.recorder import Recorder
+from supplyshock.sim.state import State
+from supplyshock.sim.step import Stepper
+from tests.events import worker
+from tests.events.user_types import Strike, check_strike, label_strike, on_strike
 
 ROOT = Path(__file__).resolve().parents[2]
 TINY_WORLD = ROOT / "tests" / "data" / "tiny" / "world.yaml"
@@ -59,6 +71,20 @@ def _load(tmp_path: Path, events: list[dict[str, Any]]) -> schema.Scenario:
     return ss.load_scenario(_scenario_file(tmp_path, events))
 
 
+class Host:
+    """A stand-in for the engine's host: keeps the calls, with the clock and the number of
+    days stepped at each."""
+
+    def __init__(self, env: simpy.Environment | None = None) -> None:
+        self.env = env
+        self.stepped = 0
+        self.calls: list[tuple[int, sse.EventBase, tuple[float, int] | None]] = []
+
+    def record(self, event: sse.EventBase, day: int) -> None:
+        when = None if self.env is None else (self.env.now, self.stepped)
+        self.calls.append((day, event, when))
+
+
 # ----------------------------------------------------------------------------- registration
 
 
@@ -80,7 +106,7 @@ def test_a_name_clash_with_a_builtin_type_is_an_error() -> None:
     with pytest.raises(EventTypeError, match="'suspend' is built in"):
         sse.register(MySuspend)
     with pytest.raises(EventTypeError, match="built in"):
-        sse.register(sse.EventType(sse.ExportControl, label=lambda event: []))
+        sse.register(sse.EventType(sse.ExportControl, start=lambda host, event, day: None))
     assert sse.lookup("suspend").model is sse.Suspend
 
 
@@ -91,7 +117,7 @@ def test_a_name_taken_by_another_user_type_is_an_error() -> None:
 
     with pytest.raises(EventTypeError, match=r"already registered by tests\.events\.user_types"):
         sse.register(OtherStrike)
-    sse.register(Strike, check=check_strike, label=label_strike)  # the same record: replaced
+    sse.register(Strike, check=check_strike, label=label_strike, start=on_strike)  # replaced
     assert sse.lookup("strike").model is Strike
 
 
@@ -111,7 +137,7 @@ def test_a_name_taken_by_another_user_type_is_an_error() -> None:
             {"compile": lambda cx, key, event: None, "stage": "later"},
             "stage must be one of",
         ),
-        ({"type": (Literal["hooked"], ...), "start": (dt.date, ...)}, {"check": 3}, "function"),
+        ({"type": (Literal["hooked"], ...), "start": (dt.date, ...)}, {"start": 3}, "function"),
     ],
 )
 def test_malformed_types_are_refused(
@@ -208,6 +234,49 @@ def test_the_check_hook_reports_file_field_and_value(tmp_path: Path) -> None:
     assert {Path(p.file).name for p in info.value.problems} == {"scenario.yaml"}
 
 
+# ----------------------------------------------------------------------------- runs
+
+
+def test_the_start_hook_is_called_at_its_whole_day_before_the_step(tmp_path: Path) -> None:
+    scn = _load(tmp_path, [CONTROL, STRIKE, {**STRIKE, "start": "2025-01-01"}])
+    net = compile_scenario(scn, np.random.SeedSequence(1))
+    assert [(day, e.type) for day, e in net.custom_events] == [(100, "strike"), (0, "strike")]
+    env = simpy.Environment()
+    state = State.initial(net)
+    host = Host(env)
+    policies = Policies(env, net, state, Dice(np.random.SeedSequence(2)), host=host)
+    policies.start()
+    stepper = Stepper(net, state, Recorder(net))
+    advance = stepper.advance
+
+    def spy(t: int, stop: int) -> Any:
+        done = advance(t, stop)
+        host.stepped = done[0]  # days before this one are stepped
+        return done
+
+    stepper.advance = spy  # type: ignore[method-assign]
+    env.process(_days(env, net.horizon, stepper, policies))
+    env.run(until=net.horizon)
+    # called at whole days 0 and 100, with days 0-99 stepped and day 100 not yet
+    assert [(day, when) for day, _, when in host.calls] == [(0, (0.0, 0)), (100, (100.0, 100))]
+    assert host.calls[1][1] is scn.events[1]  # the validated record itself
+
+
+def test_user_events_leave_the_results_alone_and_the_network_pickles(tmp_path: Path) -> None:
+    plain = compile_scenario(_load(tmp_path, [CONTROL]), np.random.SeedSequence(1))
+    scn = _load(tmp_path, [CONTROL, STRIKE])
+    net = compile_scenario(scn, np.random.SeedSequence(1))
+    copy = pickle.loads(pickle.dumps(net))
+    assert copy.custom_events == net.custom_events
+    host = Host()
+    rec, _, _ = simulate(net, np.random.SeedSequence(2), host=host)
+    rec_plain, _, _ = simulate(plain, np.random.SeedSequence(2))
+    assert [(day, e) for day, e, _ in host.calls] == [(100, scn.events[1])]
+    for name in ("delivered", "stock", "production", "imports"):
+        np.testing.assert_array_equal(getattr(rec, name), getattr(rec_plain, name))
+    simulate(net, np.random.SeedSequence(2))  # no host: the hook is given None
+
+
 def test_the_label_hook_marks_the_timeline(tmp_path: Path) -> None:
     scn = _load(tmp_path, [CONTROL, STRIKE])
     assert sse.timeline(scn.events) == [
@@ -215,3 +284,15 @@ def test_the_label_hook_marks_the_timeline(tmp_path: Path) -> None:
         ("2025-04-11", "strike at baotou_sep"),
     ]
     assert ss.run(scn, seed=1).provenance["timeline"] == sse.timeline(scn.events)
+
+
+def test_a_worker_process_registers_the_type_when_it_unpickles_the_scenario(
+    tmp_path: Path,
+) -> None:
+    scn = _load(tmp_path, [CONTROL, STRIKE])
+    spawn = multiprocessing.get_context("spawn")  # a fresh interpreter: nothing inherited
+    with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as pool:
+        found, problems, calls = pool.submit(worker.run_with_log, scn).result(timeout=300)
+    assert "strike" in found and found[: len(BUILTINS)] == BUILTINS
+    assert problems == []
+    assert calls == [(100, "strike")]

@@ -1,9 +1,13 @@
-"""An event type defined outside the library, as user code would: registered at import."""
+"""An event type defined outside the library, as user code would: registered at import.
+
+Unpickling a scenario or network that holds a :class:`Strike` imports this module, which
+registers the type again (in a worker process, say).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
 import supplyshock.events as sse
 
@@ -18,7 +22,13 @@ def label_strike(event: Strike) -> list[tuple[dt.date, str]]:
     return [(event.start, f"strike at {event.facility}")]
 
 
-@sse.register(check=check_strike, label=label_strike)
+def on_strike(host: Any, event: Strike, day: int) -> None:
+    """Tell the host (tests give one with a ``record`` method; runs without one pass None)."""
+    if host is not None:
+        host.record(event, day)
+
+
+@sse.register(check=check_strike, label=label_strike, start=on_strike)
 class Strike(sse.EventBase):
     """A strike at one facility (only a test of user-defined event types)."""
 

@@ -11,10 +11,10 @@ own is a subclass of :class:`EventBase` registered with :func:`register`::
 
     import supplyshock.events as sse
 
-    def label_rumour(event):  # dated labels for the timeline of plots
-        return [(event.start, f"rumour: {event.description}")]
+    def on_rumour(host, event, day):  # called at whole day `day` of a run
+        ...
 
-    @sse.register(label=label_rumour)
+    @sse.register(start=on_rumour)
     class Rumour(sse.EventBase):
         type: Literal["rumour"]
         start: dt.date
@@ -33,6 +33,7 @@ from supplyshock.events.base import (
     LabelHook,
     LaunchHook,
     Stage,
+    StartHook,
 )
 from supplyshock.events.checker import EventChecker
 from supplyshock.events.parts import CommoditySelector, ContentRule, DestinationSelector
@@ -84,6 +85,7 @@ __all__ = [
     "Registry",
     "Resume",
     "Stage",
+    "StartHook",
     "StockpileRelease",
     "Suspend",
     "lookup",

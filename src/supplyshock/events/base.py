@@ -1,18 +1,23 @@
 """The base record of every event, the hooks an event type may give, and its registration spec.
 
 An event type is a pydantic record (a subclass of :class:`EventBase` whose ``type`` field is
-``Literal["<name>"]``) plus up to four functions, gathered in an :class:`EventType`:
+``Literal["<name>"]``) plus up to five functions, gathered in an :class:`EventType`:
 
 ``check(ck, event) -> None``
     Cross-checks of one event against the rest of the scenario; ``ck`` is an
     :class:`~supplyshock.events.checker.EventChecker` bound to the event's place in the list.
 ``label(event) -> Iterable[tuple[date, str]]``
     Dated labels of the event for the timelines of plots.
+``start(host, event, day) -> None``
+    Called during a run at whole day ``day`` (the day of the event's ``start``), after the
+    built-in changes dated that day and before that day's step. ``host`` is the object given to
+    :func:`~supplyshock.sim.engine.simulate` (None by default).
 ``compile(cx, key, event) -> None``
     Built-in types: turn the event into parts of the compiled network, at stage ``stage`` of
     :func:`~supplyshock.model.compile.compile_scenario` (``cx`` is the
     :class:`~supplyshock.model.compilation.Compilation` being built, ``key`` the event's
-    parameter key).
+    parameter key). A type with a start hook needs none: its events travel in the network as
+    they are (``Network.custom_events``).
 ``launch(policies) -> None``
     Built-in types: start the SimPy processes of the type's compiled parts of the network at
     the beginning of a run (``policies`` is the run's :class:`~supplyshock.sim.policy.Policies`).
@@ -23,7 +28,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Generic, Literal, TypeVar, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeVar, get_args, get_origin
 
 from supplyshock.errors import EventTypeError
 from supplyshock.scenario.fields import Record
@@ -43,6 +48,7 @@ __all__ = [
     "LabelHook",
     "LaunchHook",
     "Stage",
+    "StartHook",
 ]
 
 
@@ -88,6 +94,8 @@ CheckHook = Callable[["EventChecker", E], None]
 """``check(ck, event)``: report problems of one event through ``ck``."""
 LabelHook = Callable[[E], Iterable[tuple[dt.date, str]]]
 """``label(event)``: dated labels for the timeline."""
+StartHook = Callable[[Any, E, int], None]
+"""``start(host, event, day)``: called during a run at whole day ``day``."""
 CompileHook = Callable[["Compilation", str, E], None]
 """``compile(cx, key, event)``: add the event's compiled parts to ``cx`` (built-in types)."""
 LaunchHook = Callable[["Policies"], None]
@@ -119,12 +127,14 @@ class EventType(Generic[E]):
     """An event type: its record and hooks (see the module docstring for each hook).
 
     The name is the record's ``type`` literal. A record needs a ``start: date`` field (the
-    event's key without an id), unless it overrides :meth:`EventBase.unnamed_key`.
+    day a ``start`` hook is called, and the event's key without an id), unless it overrides
+    :meth:`EventBase.unnamed_key` and has no ``start`` hook.
     """
 
     model: type[E]
     check: CheckHook[E] | None = None
     label: LabelHook[E] | None = None
+    start: StartHook[E] | None = None
     compile: CompileHook[E] | None = None
     stage: Stage | None = None
     launch: LaunchHook | None = None
@@ -133,13 +143,13 @@ class EventType(Generic[E]):
         name = type_name(self.model)
         where = f"event type {name!r} ({self.model.__qualname__})"
         keyed = self.model.unnamed_key is not EventBase.unnamed_key
-        if not _has_start(self.model) and not keyed:
+        if not _has_start(self.model) and (self.start is not None or not keyed):
             raise EventTypeError(f"{where} needs a field `start: datetime.date`")
         if (self.compile is None) != (self.stage is None):
             raise EventTypeError(f"{where}: a compile hook and its stage go together")
         if self.stage is not None and self.stage not in STAGES:
             raise EventTypeError(f"{where}: stage must be one of {', '.join(STAGES)}")
-        for hook in ("check", "label", "compile", "launch"):
+        for hook in ("check", "label", "start", "compile", "launch"):
             value = getattr(self, hook)
             if value is not None and not callable(value):
                 raise EventTypeError(f"{where}: {hook} must be a function, not {value!r}")

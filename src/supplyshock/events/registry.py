@@ -3,7 +3,7 @@
 Everything about events goes through it: ``Scenario.events`` validates each item against the
 registered records (:data:`Event`), the cross-checks call each type's check hook,
 :func:`~supplyshock.model.compile.compile_scenario` its compile hook, a run's
-:class:`~supplyshock.sim.policy.Policies` its launch hook, plots its label hook
+:class:`~supplyshock.sim.policy.Policies` its launch and start hooks, plots its label hook
 (:func:`timeline`), and the scenario format reference lists every registered type.
 
 **Registration.** Importing :mod:`supplyshock.events` registers the built-in types and does
@@ -40,6 +40,7 @@ from supplyshock.events.base import (
     EventBase,
     EventType,
     LabelHook,
+    StartHook,
 )
 
 __all__ = [
@@ -175,6 +176,7 @@ def register(
     *,
     check: CheckHook[E] | None = None,
     label: LabelHook[E] | None = None,
+    start: StartHook[E] | None = None,
 ) -> type[E]: ...
 @overload
 def register(
@@ -183,6 +185,7 @@ def register(
     *,
     check: CheckHook[Any] | None = None,
     label: LabelHook[Any] | None = None,
+    start: StartHook[Any] | None = None,
 ) -> Callable[[type[E]], type[E]]: ...
 def register(
     target: EventType[Any] | type[EventBase] | None = None,
@@ -190,21 +193,22 @@ def register(
     *,
     check: CheckHook[Any] | None = None,
     label: LabelHook[Any] | None = None,
+    start: StartHook[Any] | None = None,
 ) -> Any:
     """Register an event type; usable as a class decorator, with or without hooks.
 
-    ``register(EventType(Record, check=..., label=...))`` registers a spec;
-    ``@register`` or ``@register(check=..., label=...)`` above a subclass of
+    ``register(EventType(Record, check=..., start=...))`` registers a spec;
+    ``@register`` or ``@register(check=..., label=..., start=...)`` above a subclass of
     :class:`EventBase` registers the class with those hooks and returns it unchanged.
     A name taken by a built-in type or by another record is an :class:`EventTypeError`.
     """
     if isinstance(target, EventType):
-        if check is not None or label is not None:
+        if check is not None or label is not None or start is not None:
             raise EventTypeError("give the hooks in the EventType, not to register()")
         return REGISTRY.add(target)
 
     def decorate(model: type[EventBase]) -> type[EventBase]:
-        REGISTRY.add(EventType(model, check=check, label=label))
+        REGISTRY.add(EventType(model, check=check, label=label, start=start))
         return model
 
     return decorate if target is None else decorate(target)

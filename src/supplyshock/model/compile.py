@@ -3,7 +3,8 @@
 Compilation resolves names to integer indices, draws the replication's uncertain values,
 turns calendar dates into day indices and precomputes day-by-day schedules (capacity with
 ramps and shocks, demand with growth and shifts, recipe intensities with thrifting).
-Events compile through their types' hooks (:mod:`supplyshock.events`), stage by stage.
+Events compile through their types' hooks (:mod:`supplyshock.events`), stage by stage; events
+of types with a start hook travel in ``Network.custom_events``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from supplyshock.errors import Problem, ScenarioError
-from supplyshock.events import Stage, timeline, types
+from supplyshock.events import EventBase, Stage, timeline, types
 from supplyshock.model.arrays import stable_key
 from supplyshock.model.compilation import Compilation, PolicyLinks
 from supplyshock.model.draws import Drawer
@@ -38,6 +39,16 @@ def _stage(cx: Compilation, stage: Stage) -> None:
         for j, e in enumerate(events):
             if e.type == kind.name:
                 kind.compile(cx, event_key(events, j), e)
+
+
+def _custom(ix: ScenarioIndex) -> tuple[tuple[int, EventBase], ...]:
+    """Events whose type has a start hook, with the day of their ``start`` (list order)."""
+    hooked = {kind.name for kind in types() if kind.start is not None}
+    found: list[tuple[int, EventBase]] = []
+    for e in ix.scn.events:
+        if e.type in hooked:  # registration made sure the record has a start date
+            found.append((ix.day(e.start, 0), e))  # type: ignore[attr-defined]
+    return tuple(found)
 
 
 def _capacity(cx: Compilation) -> FloatArray:
@@ -288,6 +299,7 @@ def compile_scenario(
         general_licences=tuple(cx.general_licences),
         reserves=tuple(reserves),
         releases=tuple(cx.releases),
+        custom_events=_custom(ix),
         smoothing_days=st.order_smoothing_days,
         switch_after_days=st.switch_after_days,
         switch_fill_share=st.switch_fill_share,

@@ -1,7 +1,8 @@
 """The compiled network: a scenario as integer-indexed numpy arrays, ready to simulate.
 
-Everything here is plain data (numpy arrays, tuples, small frozen dataclasses), picklable so that
-a compiled network can travel to worker processes. Index conventions:
+Everything here is plain data (numpy arrays, tuples, small frozen dataclasses, and the validated
+records of events whose types have start hooks), picklable so that a compiled network can
+travel to worker processes. Index conventions:
 
 - countries ``c``, commodities ``k``, facilities ``f``, days ``t`` (0 = scenario start);
 - buyers ``b``: first one per facility input (``buyer_facility[b] >= 0``), then one per demand
@@ -15,9 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
+
+if TYPE_CHECKING:
+    from supplyshock.events.base import EventBase
 
 __all__ = [
     "Amendment",
@@ -183,6 +188,7 @@ class Network:
     init_signal: FloatArray  # [f] steady daily orders received
     init_buyer_origin: FloatArray  # [b, o] origin value shares
     init_output_origin: FloatArray  # [f, o]
+    custom_events: tuple[tuple[int, EventBase], ...] = ()  # (day, event): types with start hooks
     extra: dict[str, object] = field(default_factory=dict)
 
     @property

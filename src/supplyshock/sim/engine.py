@@ -49,11 +49,16 @@ def _days(
         t = done
 
 
-def simulate(net: Network, seed: np.random.SeedSequence) -> tuple[Recorder, State, int]:
-    """Simulate a compiled network; returns the recorder, final state and SimPy event count."""
+def simulate(
+    net: Network, seed: np.random.SeedSequence, host: object | None = None
+) -> tuple[Recorder, State, int]:
+    """Simulate a compiled network; returns the recorder, final state and SimPy event count.
+
+    ``host`` is passed to the start hooks of event types (``start(host, event, day)``).
+    """
     env = simpy.Environment()
     state = State.initial(net)
-    policies = Policies(env, net, state, Dice(seed))
+    policies = Policies(env, net, state, Dice(seed), host=host)
     policies.start()
     recorder = Recorder(net)
     env.process(_days(env, net.horizon, Stepper(net, state, recorder), policies))

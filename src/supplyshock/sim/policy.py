@@ -3,10 +3,11 @@
 Each event type starts the processes of its compiled parts through its launch hook
 (:mod:`supplyshock.events`: controls open and close, suspensions start and end with a drawn
 snapback, terms are amended, general licences start and end, scheduled stockpile releases
-switch on and off). Besides, alternative suppliers finish qualification and facilities suffer
-random outages. (Licence decisions are not events: the licensed share of each link follows the
-licence curves of :mod:`supplyshock.sim.licences`.) State changes happen at whole days; the
-daily step runs at half days, so a change dated day ``d`` is in force for day ``d``'s step.
+switch on and off); events of types with a start hook have it called on their day. Besides,
+alternative suppliers finish qualification and facilities suffer random outages. (Licence
+decisions are not events: the licensed share of each link follows the licence curves of
+:mod:`supplyshock.sim.licences`.) State changes happen at whole days; the daily step runs at
+half days, so a change dated day ``d`` is in force for day ``d``'s step.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Any
 import numpy as np
 import simpy
 
-from supplyshock.events import types
+from supplyshock.events import lookup, types
 from supplyshock.model.network import IntArray, Network
 from supplyshock.sim.ahead import OutageDraws, QualificationDraws
 from supplyshock.sim.dice import Dice
@@ -30,21 +31,39 @@ Process = Generator[simpy.Event, Any, None]
 
 
 class Policies:
-    """Starts and owns the dated processes of one run."""
+    """Starts and owns the dated processes of one run.
 
-    def __init__(self, env: simpy.Environment, net: Network, state: State, dice: Dice) -> None:
+    ``host`` is handed to the start hooks of event types (see :meth:`start`).
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        net: Network,
+        state: State,
+        dice: Dice,
+        *,
+        host: object | None = None,
+    ) -> None:
         self.env, self.net, self.state, self.dice = env, net, state, dice
+        self.host = host
         self.resumed_at = np.full(len(net.controls), -1, dtype=np.int64)
         self.qualification_draws = QualificationDraws(dice, net)
         self.outage_draws = OutageDraws(dice, net)
 
     def start(self) -> None:
-        """Start every type's processes (registration order), then the outages."""
+        """Start every type's processes (registration order), the outages, and the calls of
+        start hooks: ``start(host, event, day)`` at whole day ``day``, after the built-in
+        changes of that day and before its step."""
         for kind in types():
             if kind.launch is not None:
                 kind.launch(self)
         for f in self.outage_draws.facilities:
             self.env.process(self._outages(f))
+        for day, event in self.net.custom_events:
+            hook = lookup(event.type).start
+            if hook is not None and day < self.net.horizon:
+                self._at(max(0, day) - self.env.now, partial(hook, self.host, event, day))
 
     def until(self, day: int) -> simpy.Event:
         """A timeout to whole day ``day`` (now, if it has passed)."""
