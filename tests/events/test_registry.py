@@ -1,8 +1,9 @@
-"""The registry of event types: built-ins, user types from user code, workers."""
+"""The registry of event types: built-ins, user types from user code, entry points, workers."""
 
 from __future__ import annotations
 
 import datetime as dt
+import importlib.metadata
 import multiprocessing
 import pickle
 from concurrent.futures import ProcessPoolExecutor
@@ -296,3 +297,36 @@ def test_a_worker_process_registers_the_type_when_it_unpickles_the_scenario(
     assert "strike" in found and found[: len(BUILTINS)] == BUILTINS
     assert problems == []
     assert calls == [(100, "strike")]
+
+
+# ----------------------------------------------------------------------------- entry points
+
+
+def test_entry_points_are_loaded_once_on_the_first_lookup(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    group = sse.ENTRY_POINT_GROUP
+    points = [
+        importlib.metadata.EntryPoint("tremor", "tests.events.plugin:Tremor", group),
+        importlib.metadata.EntryPoint("rumour", "tests.events.plugin:RUMOUR", group),
+        importlib.metadata.EntryPoint("broken", "tests.events.no_such_module", group),
+    ]
+    asked: list[str] = []
+
+    def entry_points(**kw: Any) -> list[importlib.metadata.EntryPoint]:
+        asked.append(kw["group"])
+        return points if kw["group"] == group else []
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", entry_points)
+    registry = sse.Registry()
+    registry.add(sse.EventType(sse.Resume), builtin=True)
+    assert asked == []  # registering does not load them
+    with pytest.warns(UserWarning, match="'broken'.*not loaded"):
+        assert registry.names() == ("resume", "tremor", "rumour")
+    assert asked == [group]
+    assert registry.lookup("rumour").label is not None
+    registry.lookup("tremor")
+    registry.types()
+    assert asked == [group]  # once
+    with pytest.raises(EventTypeError, match="unknown event type 'quake'; types are resume"):
+        registry.lookup("quake")

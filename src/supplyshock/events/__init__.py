@@ -19,8 +19,8 @@ own is a subclass of :class:`EventBase` registered with :func:`register`::
         type: Literal["rumour"]
         start: dt.date
 
-See :mod:`supplyshock.events.registry` for how registration and validation work, and
-:mod:`supplyshock.events.base` for the hooks a type may give.
+See :mod:`supplyshock.events.registry` for how registration, validation and entry points work,
+and :mod:`supplyshock.events.base` for the hooks a type may give.
 """
 
 from supplyshock.errors import EventTypeError
@@ -38,6 +38,7 @@ from supplyshock.events.base import (
 from supplyshock.events.checker import EventChecker
 from supplyshock.events.parts import CommoditySelector, ContentRule, DestinationSelector
 from supplyshock.events.registry import (
+    ENTRY_POINT_GROUP,
     Event,
     Registry,
     lookup,
@@ -63,6 +64,7 @@ from supplyshock.events.demand_shift import DemandShift
 # isort: on
 
 __all__ = [
+    "ENTRY_POINT_GROUP",
     "STAGES",
     "Amend",
     "CapacityShock",

@@ -10,7 +10,11 @@ registered records (:data:`Event`), the cross-checks call each type's check hook
 nothing else. A user type is registered with :func:`register`, best as a class decorator at
 the top level of an importable module: a pickled scenario or network holding one of its events
 imports that module when it is unpickled (in a worker process, say), which registers the type
-there too.
+there too. Installed packages may declare types in the entry-point group
+``supplyshock.event_types``; an entry point names an :class:`EventType`, an
+:class:`EventBase` subclass or a module that registers its types when imported. Entry points
+are loaded once, lazily, by the first lookup (:func:`types`, :func:`lookup`, validation); one
+that fails to load gives a warning and is skipped.
 
 **Layering.** This package sits between the scenario records and the scenario containers.
 At run time it imports only the leaves of the scenario layer (field types, table records,
@@ -27,7 +31,10 @@ annotations only.
 
 from __future__ import annotations
 
+import importlib.metadata
+import warnings
 from collections.abc import Callable, Iterable
+from types import ModuleType
 from typing import Annotated, Any, TypeVar, Union, overload
 
 from pydantic import BeforeValidator, Field, GetJsonSchemaHandler, SerializeAsAny, TypeAdapter
@@ -41,9 +48,11 @@ from supplyshock.events.base import (
     EventType,
     LabelHook,
     StartHook,
+    type_name,
 )
 
 __all__ = [
+    "ENTRY_POINT_GROUP",
     "REGISTRY",
     "Event",
     "Registry",
@@ -53,6 +62,9 @@ __all__ = [
     "timeline",
     "types",
 ]
+
+ENTRY_POINT_GROUP = "supplyshock.event_types"
+"""Entry-point group through which installed packages declare event types."""
 
 E = TypeVar("E", bound=EventBase)
 
@@ -67,6 +79,7 @@ class Registry:
     def __init__(self) -> None:
         self._types: dict[str, EventType[Any]] = {}
         self._builtin: set[str] = set()
+        self._entry_points_loaded = False
         self._adapter: TypeAdapter[Any] | None = None
 
     def add(self, spec: EventType[Any], *, builtin: bool = False) -> EventType[Any]:
@@ -95,8 +108,33 @@ class Registry:
         self._adapter = None
         return spec
 
+    def _load_entry_points(self) -> None:
+        if self._entry_points_loaded:
+            return
+        self._entry_points_loaded = True  # first, so that a plugin's own lookups do not recurse
+        for point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+            try:
+                found = point.load()
+                if isinstance(found, EventType):
+                    self.add(found)
+                elif isinstance(found, type) and issubclass(found, EventBase):
+                    known = self._types.get(type_name(found))
+                    if known is None or known.model is not found:
+                        self.add(EventType(found))
+                elif not isinstance(found, ModuleType):
+                    raise EventTypeError(
+                        "names neither an EventType, an EventBase subclass nor a module"
+                    )
+            except Exception as exc:  # a broken plugin must not stop every scenario
+                warnings.warn(
+                    f"event types of entry point {point.name!r} ({point.value}) "
+                    f"were not loaded: {exc}",
+                    stacklevel=3,
+                )
+
     def types(self) -> tuple[EventType[Any], ...]:
         """Every registered type, the built-in ones first."""
+        self._load_entry_points()
         return tuple(self._types.values())
 
     def names(self) -> tuple[str, ...]:
@@ -105,6 +143,7 @@ class Registry:
 
     def get(self, name: str) -> EventType[Any] | None:
         """The type registered as ``name``, or None."""
+        self._load_entry_points()
         return self._types.get(name)
 
     def lookup(self, name: str) -> EventType[Any]:
