@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.metadata
+import importlib.util
 import multiprocessing
 import pickle
 from concurrent.futures import ProcessPoolExecutor
@@ -330,3 +331,18 @@ def test_entry_points_are_loaded_once_on_the_first_lookup(
     assert asked == [group]  # once
     with pytest.raises(EventTypeError, match="unknown event type 'quake'; types are resume"):
         registry.lookup("quake")
+
+
+# ----------------------------------------------------------------------------- docs
+
+
+def test_the_format_reference_lists_every_registered_type() -> None:
+    path = ROOT / "docs" / "scripts" / "make_schema_reference.py"
+    spec = importlib.util.spec_from_file_location("make_schema_reference", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    page = module.render()
+    for kind in sse.types():
+        assert f"### {kind.model.__name__} (`{kind.name}`)" in page
+    assert "| `facility` | string | *required* | Facility on strike. |" in page
