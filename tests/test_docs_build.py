@@ -30,3 +30,4 @@ def test_mkdocs_build_strict(tmp_path: Path) -> None:
     reference = (site / "reference" / "scenario-format" / "index.html").read_text()
     assert "ExportControl" in reference and "capacity_per_year" in reference
     assert (site / "api" / "batch" / "index.html").is_file()
+    assert "register" in (site / "api" / "events" / "index.html").read_text()

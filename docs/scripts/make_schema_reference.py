@@ -1,9 +1,12 @@
 """Render the scenario format reference from the pydantic schema.
 
 Every record of :mod:`supplyshock.scenario.schema` (and the uncertain-value records of
-:mod:`supplyshock.scenario.distributions`) becomes a section with a table of its fields:
-name (the YAML key or CSV column), type with its constraints, default, and description.
-Nothing in the tables is typed by hand, so the page cannot drift from the code.
+:mod:`supplyshock.scenario.distributions`), and the record of every event type registered in
+:mod:`supplyshock.events` (built in, or registered by code imported before the page is made,
+or declared through the ``supplyshock.event_types`` entry points) becomes a section with a
+table of its fields: name (the YAML key or CSV column), type with its constraints, default,
+and description. Nothing in the tables is typed by hand, so the page cannot drift from the
+code.
 
 The file is also an mkdocs hook (``hooks:`` in ``mkdocs.yml``): at build time it adds the
 page ``reference/scenario-format.md`` to the site without writing into ``docs/``. Run it as a
@@ -28,9 +31,9 @@ TRAILING = ("source", "note")  # bookkeeping columns, listed after the fields th
 INTRO = """\
 # Scenario format reference
 
-*This page is generated from the pydantic models in `supplyshock.scenario.schema` by
-`docs/scripts/make_schema_reference.py` each time the documentation is built; do not edit
-it by hand.*
+*This page is generated from the pydantic models in `supplyshock.scenario.schema` and the
+event types registered in `supplyshock.events` by `docs/scripts/make_schema_reference.py`
+each time the documentation is built; do not edit it by hand.*
 
 A **world** file says what exists; a **scenario** file `extends:` a world (or another
 scenario) and adds dated events. Both are YAML with the top-level keys of
@@ -56,8 +59,9 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
     ("Tables", "", []),  # filled from supplyshock.scenario.io.TABLES
     (
         "Events",
-        "Items of the scenario's `events:` list; the `type` key selects the kind of event.",
-        [],  # filled from the discriminator of the event union
+        "Items of the scenario's `events:` list; the `type` key selects the kind of event "
+        "(the name in brackets after each record's name).",
+        [],  # filled from the registry of event types
     ),
     (
         "Parts of events",
@@ -80,13 +84,19 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
 
 
 def _models() -> dict[str, type[BaseModel]]:
+    """Records by class name: the schema's, then those of the event types' modules."""
+    from supplyshock import events
     from supplyshock.scenario import distributions, schema
 
+    modules = [schema, distributions]
+    modules += [sys.modules[kind.model.__module__] for kind in events.types()]
     found: dict[str, type[BaseModel]] = {}
-    for module in (schema, distributions):
+    for module in modules:
         for name, obj in vars(module).items():
             if inspect.isclass(obj) and issubclass(obj, BaseModel):
                 found.setdefault(name, obj)
+    for kind in events.types():
+        found[kind.model.__name__] = kind.model
     return found
 
 
@@ -218,17 +228,14 @@ def render_record(name: str, cls: type[BaseModel], schema: dict[str, Any]) -> st
 
 def render() -> str:
     """The whole reference page as Markdown."""
+    from supplyshock import events
     from supplyshock.scenario.io import TABLES
     from supplyshock.scenario.schema import Scenario
 
     models = _models()
-    full = Scenario.model_json_schema(by_alias=True)
+    full = Scenario.model_json_schema(by_alias=True)  # events: the registered types' union
     defs: dict[str, Any] = full.get("$defs", {})
     defs["Scenario"] = {k: v for k, v in full.items() if k != "$defs"}
-    events = full["properties"]["events"]["items"]
-    event_names = [ref.rsplit("/", 1)[-1] for ref in events["discriminator"]["mapping"].values()]
-    order = [o["$ref"].rsplit("/", 1)[-1] for o in events["oneOf"]]
-    event_names = sorted(event_names, key=order.index)
 
     sections = []
     for heading, intro, names in SECTIONS:
@@ -241,8 +248,10 @@ def render() -> str:
                 (f"{model.__name__} (`{table}`)", model.__name__) for table, model in TABLES.items()
             ]
         elif heading == "Events":
-            names = event_names
-            titled = [(n, n) for n in names]
+            titled = [
+                (f"{kind.model.__name__} (`{kind.name}`)", kind.model.__name__)
+                for kind in events.types()
+            ]
         else:
             titled = [(n, n) for n in names]
         sections.append((heading, intro, titled))

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["Problem", "ScenarioError", "SupplyshockError"]
+__all__ = ["EventTypeError", "Problem", "ScenarioError", "SupplyshockError"]
 
 
 class SupplyshockError(Exception):
@@ -61,3 +61,8 @@ class ScenarioError(SupplyshockError, ValueError):
     def single(cls, file: str, field: str, value: object, message: str) -> ScenarioError:
         """Build an error holding exactly one problem."""
         return cls([Problem(file, field, value, message)])
+
+
+class EventTypeError(SupplyshockError, ValueError):
+    """An event type cannot be registered (a name clash, a record without ``type`` or
+    ``start``, a hook without what it needs), or a name looked up is not registered."""

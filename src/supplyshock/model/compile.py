@@ -3,6 +3,8 @@
 Compilation resolves names to integer indices, draws the replication's uncertain values,
 turns calendar dates into day indices and precomputes day-by-day schedules (capacity with
 ramps and shocks, demand with growth and shifts, recipe intensities with thrifting).
+Events compile through their types' hooks (:mod:`supplyshock.events`), stage by stage; events
+of types with a start hook travel in ``Network.custom_events``.
 """
 
 from __future__ import annotations
@@ -14,66 +16,60 @@ from dataclasses import dataclass
 import numpy as np
 
 from supplyshock.errors import Problem, ScenarioError
+from supplyshock.events import EventBase, Stage, timeline, types
 from supplyshock.model.arrays import stable_key
+from supplyshock.model.compilation import Compilation, PolicyLinks
 from supplyshock.model.draws import Drawer
 from supplyshock.model.index import ScenarioIndex, event_key, ramp
 from supplyshock.model.links import build_links
 from supplyshock.model.network import FloatArray, IntArray, Network
-from supplyshock.model.policies import (
-    PolicyLinks,
-    compile_amendments,
-    compile_controls,
-    compile_general_licences,
-    compile_reserves,
-    compile_suspensions,
-    timeline,
-)
+from supplyshock.model.policies import compile_reserves
 from supplyshock.model.rules import RuleContext, compile_rules, tension_names
 from supplyshock.model.steady import steady_state
 from supplyshock.scenario import schema
 
-__all__ = ["compile_scenario"]
+__all__ = ["compile_scenario", "run_stage"]
 
 
-def _capacity(ix: ScenarioIndex, draws: Drawer) -> tuple[FloatArray, FloatArray]:
-    """Capacity per facility and day with shocks, and day 0 without them (the starting state)."""
-    cap = np.zeros((ix.F, ix.T))
+def run_stage(cx: Compilation, stage: Stage) -> None:
+    """Call the compile hooks of ``stage``: by type in registration order, then list order."""
+    events = cx.ix.scn.events
+    for kind in types():
+        if kind.compile is None or kind.stage != stage:
+            continue
+        for j, e in enumerate(events):
+            if e.type == kind.name:
+                kind.compile(cx, event_key(events, j), e)
+
+
+def _custom(ix: ScenarioIndex) -> tuple[tuple[int, EventBase], ...]:
+    """Events whose type has a start hook, with the day of their ``start`` (list order)."""
+    hooked = {kind.name for kind in types() if kind.start is not None}
+    found: list[tuple[int, EventBase]] = []
+    for e in ix.scn.events:
+        if e.type in hooked:  # registration made sure the record has a start date
+            found.append((ix.day(e.start, 0), e))  # type: ignore[attr-defined]
+    return tuple(found)
+
+
+def _capacity(cx: Compilation) -> FloatArray:
+    """Capacity per facility and day (``cx.capacity``, then the shocks of stage
+    ``capacity``); returns day 0 without the shocks (the starting state)."""
+    ix, cap = cx.ix, cx.capacity
     for i, f in enumerate(ix.facilities):
-        per_year = draws.number(f"facilities[{f.id}].capacity_per_year", f.capacity_per_year)
+        per_year = cx.draws.number(f"facilities[{f.id}].capacity_per_year", f.capacity_per_year)
         cap[i] = per_year / 365.0 * ramp(ix.T, ix.day(f.start, -(10**6)), f.ramp_days)
     unshocked = cap[:, 0].copy()
-    countries = np.array([ix.country[f.country] for f in ix.facilities], dtype=np.int64)
-    outputs = np.array([ix.commodity[f.output] for f in ix.facilities], dtype=np.int64)
-    for j, e in enumerate(ix.scn.events):
-        if not isinstance(e, schema.CapacityShock):
-            continue
-        hit = np.ones(ix.F, dtype=bool)
-        if e.facility is not None:
-            hit &= np.arange(ix.F) == ix.facility[e.facility]
-        if e.country is not None:
-            hit &= countries == ix.country[e.country]
-        if e.output is not None:
-            hit &= outputs == ix.commodity[e.output]
-        lost = draws.number(f"events[{event_key(ix.scn.events, j)}].share_lost", e.share_lost)
-        lo, hi = max(0, ix.day(e.start, 0)), min(ix.T, ix.day(e.end, ix.T))
-        cap[hit, lo:hi] *= 1.0 - lost
-    return cap, unshocked
+    run_stage(cx, "capacity")
+    return unshocked
 
 
-def _shift(ix: ScenarioIndex, e: schema.DemandShift) -> FloatArray:
-    """Multiplier over days: 1 before start, moving linearly to 1 + change over lag_days."""
-    return 1.0 + e.change * ramp(ix.T, ix.day(e.start, 0), e.lag_days)
-
-
-def _shifts(ix: ScenarioIndex, commodity: int, country: int, input_: int | None) -> FloatArray:
+def _shifts(cx: Compilation, commodity: int, country: int, input_: int | None) -> FloatArray:
     """Product of the demand shifts (or, with ``input_``, thrifting) that apply."""
-    factor = np.ones(ix.T)
-    for e in ix.scn.events:
-        if not isinstance(e, schema.DemandShift) or ix.commodity[e.commodity] != commodity:
-            continue
-        shifted_input = None if e.input is None else ix.commodity[e.input]
-        if shifted_input == input_ and ix.places(e.countries, ix.day(e.start, 0))[country]:
-            factor *= _shift(ix, e)
+    factor = np.ones(cx.ix.T)
+    for shift in cx.shifts:
+        if shift.commodity == commodity and shift.input == input_ and shift.countries[country]:
+            factor *= shift.factor
     return factor
 
 
@@ -94,8 +90,10 @@ class Buyers:
     n_inputs: int
 
 
-def _buyers(ix: ScenarioIndex, draws: Drawer, fac_country: IntArray) -> Buyers:
+def _buyers(cx: Compilation) -> Buyers:
     """One buyer per facility input (recipe row), then one per demand row."""
+    ix, draws, fac_country = cx.ix, cx.draws, cx.fac_country
+    run_stage(cx, "demand")
     recipes: dict[str, list[tuple[int, float, float]]] = defaultdict(list)
     for r in ix.scn.recipes:
         recipes[r.recipe].append((ix.commodity[r.input], r.per_unit, r.essential_share))
@@ -112,7 +110,7 @@ def _buyers(ix: ScenarioIndex, draws: Drawer, fac_country: IntArray) -> Buyers:
             labels.append(f"{f.id}<{ix.scn.commodities[k].id}")
             sectors.append(f.kind)
             entities.append(f.id)
-            thrift = _shifts(ix, ix.commodity[f.output], int(fac_country[i]), k)
+            thrift = _shifts(cx, ix.commodity[f.output], int(fac_country[i]), k)
             per_unit.append(amount / f.yield_ * thrift)
     n_inputs = len(rows)
     years = np.arange(ix.T) / 365.0
@@ -121,7 +119,7 @@ def _buyers(ix: ScenarioIndex, draws: Drawer, fac_country: IntArray) -> Buyers:
         c, k = ix.country[d.country], ix.commodity[d.commodity]
         key = f"demand[{d.country}.{d.commodity}.{d.sector or m}].per_year"
         base = draws.number(key, d.per_year) / 365.0 * (1.0 + d.growth) ** years
-        demand[m] = base * _shifts(ix, k, c, None)
+        demand[m] = base * _shifts(cx, k, c, None)
         rows.append((-1, c, k, d.tier))
         labels.append(f"{d.country}:{d.commodity}:{d.sector or m}")
         sectors.append(d.sector)
@@ -185,10 +183,12 @@ def _event_days(ix: ScenarioIndex) -> dict[str, int]:
     """Start day of each event with an id (a new facility's start), for rules' ``after``."""
     days: dict[str, int] = {}
     for e in ix.scn.events:
+        if not e.id:
+            continue
         if isinstance(e, schema.NewCapacity):
-            days[e.id] = ix.day(e.facility.start, 0) if e.id else 0
-        elif e.id:
-            days[e.id] = ix.day(e.start, 0)
+            days[e.id] = ix.day(e.facility.start, 0)
+        else:
+            days[e.id] = ix.day(getattr(e, "start", None), 0)
     return days
 
 
@@ -207,8 +207,10 @@ def compile_scenario(
     st = scn.settings
     fac_country = np.array([ix.country[f.country] for f in ix.facilities], dtype=np.int64)
     fac_output = np.array([ix.commodity[f.output] for f in ix.facilities], dtype=np.int64)
-    capacity, capacity_day0 = _capacity(ix, draws)
-    buyers = _buyers(ix, draws, fac_country)
+    cx = Compilation(ix, draws, fac_country, fac_output)
+    capacity_day0 = _capacity(cx)
+    capacity = cx.capacity
+    buyers = _buyers(cx)
     links = build_links(ix, draws, buyers, (fac_country, fac_output), capacity.max(axis=1))
     link_export = fac_country[links.supplier] != buyers.country[links.buyer]
     tier = buyers.tier[links.buyer]
@@ -219,7 +221,7 @@ def compile_scenario(
     }[st.allocation] * 2
     if st.contracts_first:
         rank = rank + ~links.qualified  # spot buyers after contracted ones
-    policy_links = PolicyLinks(
+    cx.links = PolicyLinks(
         buyer_country=buyers.country[links.buyer],
         supplier_country=fac_country[links.supplier],
         supplier=links.supplier,
@@ -228,10 +230,9 @@ def compile_scenario(
         sector=tuple(buyers.sector[b] for b in links.buyer.tolist()),
         entity=tuple(buyers.entity[b] for b in links.buyer.tolist()),
     )
-    controls, tracers, control_index = compile_controls(ix, policy_links, draws)
-    general_licences = compile_general_licences(ix, policy_links, control_index)
-    suspensions, resumes = compile_suspensions(ix, control_index, draws)
-    amendments = compile_amendments(ix, control_index, draws)
+    cx.tensions = tension_names(scn)
+    run_stage(cx, "policy")
+    tracers = cx.tracers
     cover, out_cover, strategic = _stocks(ix, draws, buyers, fac_output)
     # a facility makes controlled items of a tracer when it is in the origin country and
     # makes one of the tracer's commodities (its whole output then counts as such)
@@ -252,18 +253,18 @@ def compile_scenario(
         price,
         fac_origin,
     )
-    reserves, releases = compile_reserves(
+    reserves, cx.reserve_index = compile_reserves(
         ix, strategic, buyers.country, buyers.commodity, steady.buyer_need, fac_country
     )
-    tensions = tension_names(scn)
+    run_stage(cx, "reserves")
     context = RuleContext(
         buyers.country,
         buyers.commodity,
         buyers.sector,
         buyers.n_inputs,
         tuple(reserves),
-        control_index,
-        tensions,
+        cx.control_index,
+        cx.tensions,
     )
     rules = compile_rules(ix, draws, context, _event_days(ix))
     unknown = sorted(set(draws.overrides) - set(draws.used))
@@ -316,13 +317,14 @@ def compile_scenario(
             ],
             dtype=np.int64,
         ),
-        controls=tuple(controls),
-        suspensions=tuple(suspensions),
-        resumes=tuple(resumes),
-        amendments=tuple(amendments),
-        general_licences=tuple(general_licences),
+        controls=tuple(cx.controls),
+        suspensions=tuple(cx.suspensions),
+        resumes=tuple(cx.resumes),
+        amendments=tuple(cx.amendments),
+        general_licences=tuple(cx.general_licences),
         reserves=tuple(reserves),
-        releases=tuple(releases),
+        releases=tuple(cx.releases),
+        custom_events=_custom(ix),
         smoothing_days=st.order_smoothing_days,
         switch_after_days=st.switch_after_days,
         switch_fill_share=st.switch_fill_share,
@@ -338,11 +340,11 @@ def compile_scenario(
         init_buyer_origin=steady.buyer_origin,
         init_output_origin=steady.output_origin,
         buyer_sector=buyers.sector,
-        tension_steps=tuple(
-            (ix.day(e.start, 0), tensions.index(e.name), e.change)
-            for e in scn.events
-            if isinstance(e, schema.Tension)
-        ),
+        tension_steps=tuple(cx.tension_steps),
         rules=rules,
-        extra={"draws": dict(draws.used), "specs": dict(draws.specs), "timeline": timeline(scn)},
+        extra={
+            "draws": dict(draws.used),
+            "specs": dict(draws.specs),
+            "timeline": timeline(scn.events),
+        },
     )

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from supplyshock.model.network import BoolArray, FloatArray
-from supplyshock.scenario import schema
+
+if TYPE_CHECKING:
+    from supplyshock.events.base import EventBase
+    from supplyshock.events.parts import CommoditySelector, DestinationSelector
+    from supplyshock.scenario import schema
 
 __all__ = ["FAR", "ScenarioIndex", "event_key", "ramp"]
 
@@ -24,14 +29,7 @@ def ramp(n_days: int, start: int, ramp_days: float) -> FloatArray:
     return np.clip((days - start + 1) / ramp_days, 0.0, 1.0)
 
 
-def _unnamed_key(e: schema.Event) -> str:
-    """What an event without an id is called: its type and start date (or new facility)."""
-    if isinstance(e, schema.NewCapacity):
-        return f"new_capacity@{e.facility.id}"
-    return f"{e.type}@{e.start.isoformat()}"
-
-
-def event_key(events: Sequence[schema.Event], j: int) -> str:
+def event_key(events: Sequence[EventBase], j: int) -> str:
     """Key of ``events[j]`` in parameter keys (``events[<key>].<field>``) and control ids.
 
     An event's id if it has one, else ``<type>@<start>`` (``new_capacity@<facility id>``),
@@ -41,8 +39,8 @@ def event_key(events: Sequence[schema.Event], j: int) -> str:
     e = events[j]
     if e.id:
         return e.id
-    base = _unnamed_key(e)
-    same = sum(1 for other in events[:j] if not other.id and _unnamed_key(other) == base)
+    base = e.unnamed_key()
+    same = sum(1 for other in events[:j] if not other.id and other.unnamed_key() == base)
     return f"{base}#{same + 1}" if same else base
 
 
@@ -54,7 +52,7 @@ class ScenarioIndex:
         self.start = scn.start
         self.T = scn.horizon_days
         self.facilities: list[schema.Facility] = list(scn.facilities) + [
-            e.facility for e in scn.events if isinstance(e, schema.NewCapacity)
+            f for e in scn.events for f in e.new_facilities()
         ]
         self.country = {c.iso3: i for i, c in enumerate(scn.countries)}
         self.commodity = {c.id: i for i, c in enumerate(scn.commodities)}
@@ -85,7 +83,7 @@ class ScenarioIndex:
                 mask |= self.blocs[name][:, day]
         return mask
 
-    def places(self, sel: schema.DestinationSelector, day: int) -> BoolArray:
+    def places(self, sel: DestinationSelector, day: int) -> BoolArray:
         """Countries selected by ``sel`` on ``day`` (bloc membership is dated)."""
         day = min(max(day, 0), self.T - 1)
         if sel.all_except is not None:
@@ -96,7 +94,7 @@ class ScenarioIndex:
         """Countries named, or members of a named bloc at any time in the horizon."""
         return self._named(names, None)
 
-    def commodities(self, sel: schema.CommoditySelector) -> BoolArray:
+    def commodities(self, sel: CommoditySelector) -> BoolArray:
         mask = np.zeros(self.K, dtype=bool)
         for c in sel.ids:
             mask[self.commodity[c]] = True

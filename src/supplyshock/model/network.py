@@ -1,7 +1,8 @@
 """The compiled network: a scenario as integer-indexed numpy arrays, ready to simulate.
 
-Everything here is plain data (numpy arrays, tuples, small frozen dataclasses), picklable so that
-a compiled network can travel to worker processes. Index conventions:
+Everything here is plain data (numpy arrays, tuples, small frozen dataclasses, and the validated
+records of events whose types have start hooks), picklable so that a compiled network can
+travel to worker processes. Index conventions:
 
 - countries ``c``, commodities ``k``, facilities ``f``, days ``t`` (0 = scenario start);
 - buyers ``b``: first one per facility input (``buyer_facility[b] >= 0``), then one per demand
@@ -21,6 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 if TYPE_CHECKING:
+    from supplyshock.events.base import EventBase
     from supplyshock.model.rules import RuleTable
 
 __all__ = [
@@ -191,6 +193,7 @@ class Network:
     buyer_sector: tuple[str, ...] = ()  # [b] demand-row sector or the facility's kind
     tension_steps: tuple[tuple[int, int, float], ...] = ()  # (day, tension, change)
     rules: RuleTable | None = None
+    custom_events: tuple[tuple[int, EventBase], ...] = ()  # (day, event): types with start hooks
     extra: dict[str, object] = field(default_factory=dict)
 
     @property

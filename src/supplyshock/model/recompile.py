@@ -14,17 +14,12 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from supplyshock.events import timeline
+from supplyshock.model.compilation import Compilation, PolicyLinks
 from supplyshock.model.draws import Drawer
 from supplyshock.model.index import FAR, ScenarioIndex
 from supplyshock.model.network import Network, ReleaseWindow
-from supplyshock.model.policies import (
-    PolicyLinks,
-    compile_amendments,
-    compile_controls,
-    compile_general_licences,
-    compile_suspensions,
-    timeline,
-)
+from supplyshock.model.rules import tension_names
 from supplyshock.scenario import schema
 
 __all__ = ["POLICY_EVENTS", "STEP_EVENTS", "add_steps", "policy_links", "recompile_policies"]
@@ -57,23 +52,6 @@ def policy_links(net: Network) -> PolicyLinks:
     )
 
 
-def _releases(ix: ScenarioIndex, net: Network) -> list[ReleaseWindow]:
-    lookup: dict[tuple[int, int], int] = {}
-    for r, res in enumerate(net.reserves):
-        lookup.setdefault((res.country, res.commodity), r)
-    out: list[ReleaseWindow] = []
-    for e in ix.scn.events:
-        if not isinstance(e, schema.StockpileRelease):
-            continue
-        r = lookup[(ix.country[e.holder], ix.commodity[e.commodity])]
-        start = ix.day(e.start, 0)
-        if e.share is not None and e.days is not None:
-            out.append(ReleaseWindow(r, start, start + e.days, 0.0, e.share))
-        else:
-            out.append(ReleaseWindow(r, start, ix.day(e.end, FAR), e.rate_per_day or 0.0))
-    return out
-
-
 def recompile_policies(
     net: Network,
     scn: schema.Scenario,
@@ -84,39 +62,37 @@ def recompile_policies(
     """``net`` with the policy lists of ``scn``, or None if ``scn`` needs a full compile.
 
     ``scn`` must be the scenario ``net`` was compiled from with policy events added
-    (:data:`POLICY_EVENTS`); its new controls may use only content tracers ``net`` has.
+    (:data:`POLICY_EVENTS`): the compile hooks of stages ``policy`` and ``reserves`` run again,
+    with the network's links and reserves. New controls may use only content tracers and
+    tensions ``net`` has.
     """
-    ix = ScenarioIndex(scn)
-    draws = Drawer(seed, overrides)
-    controls, tracers, control_index = compile_controls(ix, links, draws)
-    if tuple(t.label for t in tracers) != net.origins:
-        return None
-    suspensions, resumes = compile_suspensions(ix, control_index, draws)
+    from supplyshock.model.compile import run_stage
+
     tensions = net.rules.tensions if net.rules is not None else ()
-    steps = []
-    for e in scn.events:
-        if isinstance(e, schema.Tension):
-            if e.name not in tensions:
-                return None
-            steps.append((ix.day(e.start, 0), tensions.index(e.name), e.change))
-        elif isinstance(e, schema.StockpileRelease):
-            key = (ix.country.get(e.holder, -1), ix.commodity.get(e.commodity, -1))
-            if key not in {(r.country, r.commodity) for r in net.reserves}:
-                return None  # a full compile reports it
+    if tension_names(scn) != tensions:
+        return None
+    cx = Compilation(ScenarioIndex(scn), Drawer(seed, overrides), net.fac_country, net.fac_output)
+    cx.links, cx.tensions = links, tensions
+    run_stage(cx, "policy")
+    if tuple(t.label for t in cx.tracers) != net.origins:
+        return None
+    for r, res in enumerate(net.reserves):
+        cx.reserve_index.setdefault((res.country, res.commodity), r)
+    run_stage(cx, "reserves")
     drawn = dict(net.extra.get("draws", {}))  # type: ignore[call-overload]
-    drawn.update(draws.used)
+    drawn.update(cx.draws.used)
     specs = dict(net.extra.get("specs", {}))  # type: ignore[call-overload]
-    specs.update(draws.specs)
+    specs.update(cx.draws.specs)
     return dataclasses.replace(
         net,
-        controls=tuple(controls),
-        suspensions=tuple(suspensions),
-        resumes=tuple(resumes),
-        amendments=tuple(compile_amendments(ix, control_index, draws)),
-        general_licences=tuple(compile_general_licences(ix, links, control_index)),
-        releases=tuple(_releases(ix, net)),
-        tension_steps=tuple(steps),
-        extra={**net.extra, "draws": drawn, "specs": specs, "timeline": timeline(scn)},
+        controls=tuple(cx.controls),
+        suspensions=tuple(cx.suspensions),
+        resumes=tuple(cx.resumes),
+        amendments=tuple(cx.amendments),
+        general_licences=tuple(cx.general_licences),
+        releases=tuple(cx.releases),
+        tension_steps=tuple(cx.tension_steps),
+        extra={**net.extra, "draws": drawn, "specs": specs, "timeline": timeline(scn.events)},
     )
 
 
@@ -130,7 +106,9 @@ def add_steps(net: Network, events: list[schema.Event]) -> Network | None:
         reserves.setdefault((net.countries[res.country], net.commodities[res.commodity]), r)
     releases, steps = list(net.releases), list(net.tension_steps)
     for e in events:
-        start = (e.start - net.start).days if not isinstance(e, schema.NewCapacity) else 0
+        if not isinstance(e, STEP_EVENTS):
+            return None
+        start = (e.start - net.start).days
         if isinstance(e, schema.Tension):
             if e.name not in tensions:
                 return None

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from supplyshock.errors import Problem
+from supplyshock.events import EventChecker, lookup
 from supplyshock.scenario import schema
 from supplyshock.scenario.distributions import Choice, Distribution
 
@@ -20,7 +21,12 @@ __all__ = ["check", "check_events"]
 Provenance = dict[str, list[tuple[str, str]]]
 
 
-class _Checker:
+class TableChecker:
+    """Checks of table rows: what was found, and ways to report a problem at a row's field.
+
+    Event types' check hooks see it through :class:`~supplyshock.events.EventChecker`.
+    """
+
     def __init__(self, scn: schema.Scenario, provenance: Provenance | None) -> None:
         self.scn = scn
         self.provenance = provenance or {}
@@ -30,7 +36,7 @@ class _Checker:
         self.commodities = {c.id for c in scn.commodities}
         self.categories = {c.category for c in scn.commodities if c.category}
         self.facilities = {f.id for f in scn.facilities} | {
-            e.facility.id for e in scn.events if isinstance(e, schema.NewCapacity)
+            f.id for e in scn.events for f in e.new_facilities()
         }
         self.recipes = {r.recipe for r in scn.recipes}
         self.sectors = {d.sector for d in scn.demand if d.sector} | {f.kind for f in scn.facilities}
@@ -106,8 +112,17 @@ class _Checker:
         if start is not None and end is not None and end <= start:
             self.add(table, i, field, end.isoformat(), f"must be after start {start}")
 
+    def facility(self, table: str, i: int, f: schema.Facility, prefix: str) -> None:
+        """The checks of a facility row (fields named ``prefix + name``)."""
+        self.known(table, i, f"{prefix}country", f.country, self.countries, "country")
+        self.known(table, i, f"{prefix}output", f.output, self.commodities, "commodity")
+        if f.recipe:
+            self.known(table, i, f"{prefix}recipe", f.recipe, self.recipes, "recipe")
+        self.bounded(table, i, f"{prefix}capacity_per_year", f.capacity_per_year, 0.0)
+        self.bounded(table, i, f"{prefix}outage_days", f.outage_days, 0.0)
 
-def _unique(ck: _Checker, table: str, ids: list[str], field: str) -> None:
+
+def _unique(ck: TableChecker, table: str, ids: list[str], field: str) -> None:
     seen: set[str] = set()
     for i, value in enumerate(ids):
         if value in seen:
@@ -115,16 +130,7 @@ def _unique(ck: _Checker, table: str, ids: list[str], field: str) -> None:
         seen.add(value)
 
 
-def _check_facility(ck: _Checker, table: str, i: int, f: schema.Facility, prefix: str) -> None:
-    ck.known(table, i, f"{prefix}country", f.country, ck.countries, "country")
-    ck.known(table, i, f"{prefix}output", f.output, ck.commodities, "commodity")
-    if f.recipe:
-        ck.known(table, i, f"{prefix}recipe", f.recipe, ck.recipes, "recipe")
-    ck.bounded(table, i, f"{prefix}capacity_per_year", f.capacity_per_year, 0.0)
-    ck.bounded(table, i, f"{prefix}outage_days", f.outage_days, 0.0)
-
-
-def _check_world(ck: _Checker) -> None:
+def _check_world(ck: TableChecker) -> None:
     scn = ck.scn
     _unique(ck, "commodities", [c.id for c in scn.commodities], "id")
     _unique(ck, "countries", [c.iso3 for c in scn.countries], "iso3")
@@ -151,14 +157,14 @@ def _check_world(ck: _Checker) -> None:
                     )
                 )
     for i, f in enumerate(scn.facilities):
-        _check_facility(ck, "facilities", i, f, "")
+        ck.facility("facilities", i, f, "")
     for i, c in enumerate(scn.commodities):
         if c.qualification_days is not None:
             ck.bounded("commodities", i, "qualification_days", c.qualification_days, 0.0)
     for i, r in enumerate(scn.recipes):
         ck.known("recipes", i, "input", r.input, ck.commodities, "commodity")
     producers = {f.country for f in scn.facilities}
-    producers |= {e.facility.country for e in scn.events if isinstance(e, schema.NewCapacity)}
+    producers |= {f.country for e in scn.events for f in e.new_facilities()}
     buyers = producers | {d.country for d in scn.demand}
     for i, lane in enumerate(scn.lanes):
         for field, value, users in (
@@ -209,13 +215,13 @@ def _check_world(ck: _Checker) -> None:
     _check_cycles(ck)
 
 
-def _check_cycles(ck: _Checker) -> None:
+def _check_cycles(ck: TableChecker) -> None:
     """A commodity may not, through recipes, be an input to its own production.
 
     Each cycle is reported at the recipe row whose input closes it.
     """
     facilities = [*ck.scn.facilities]
-    facilities += [e.facility for e in ck.scn.events if isinstance(e, schema.NewCapacity)]
+    facilities += [f for e in ck.scn.events for f in e.new_facilities()]
     outputs: dict[str, set[str]] = defaultdict(set)
     for f in facilities:
         if f.recipe:
@@ -246,91 +252,24 @@ def _check_cycles(ck: _Checker) -> None:
                 todo.append(iter(sorted(inputs.get(commodity, ()))))
 
 
-def _check_events(ck: _Checker) -> None:
-    scn = ck.scn
+def _check_events(ck: TableChecker) -> None:
+    """Duplicate ids and start dates of every event, then its type's own checks."""
     seen: set[str] = set()
-    controls = {e.id for e in scn.events if isinstance(e, schema.ExportControl) and e.id}
-    licensing = {
-        e.id for e in scn.events if isinstance(e, schema.ExportControl) and e.mode == "license"
-    }
-    t = "events"
-    for i, e in enumerate(scn.events):
+    for i, e in enumerate(ck.scn.events):
         if e.id and e.id in seen:
-            ck.add(t, i, "id", e.id, "duplicate event id")
+            ck.add("events", i, "id", e.id, "duplicate event id")
         seen.add(e.id)
-        if isinstance(e, schema.NewCapacity):
-            _check_facility(ck, t, i, e.facility, "facility.")
-            if e.facility.start is not None:
-                ck.in_horizon(t, i, "facility.start", e.facility.start)
-            continue
-        ck.in_horizon(t, i, "start", e.start)
-        if isinstance(e, schema.ExportControl):
-            ck.known(t, i, "exporter", e.exporter, ck.countries, "country")
-            for c in e.commodities.ids:
-                ck.known(t, i, "commodities", c, ck.commodities, "commodity")
-            for c in e.commodities.category:
-                ck.known(t, i, "commodities.category", c, ck.categories, "category")
-            ck.places(t, i, "destinations", e.destinations.include)
-            ck.places(t, i, "destinations.all_except", e.destinations.all_except or [])
-            if e.content_rule is not None:
-                ck.known(
-                    t, i, "content_rule.origin", e.content_rule.origin, ck.countries, "country"
-                )
-            ck.bounded(t, i, "approval_probability", e.approval_probability, 0.0, 1.0)
-            ck.bounded(t, i, "coverage", e.coverage, 0.0, 1.0)
-            ck.bounded(t, i, "processing_days", e.processing_days, 0.0)
-            if e.validity_days is not None:
-                ck.positive(t, i, "validity_days", e.validity_days)
-            for sector in e.sectors:
-                ck.known(t, i, "sectors", sector, ck.sectors, "sector (demand sector or kind)")
-            for entity in e.entities:
-                ck.known(t, i, "entities", entity, ck.facilities, "facility")
-            ck.ordered(t, i, e.start, e.end)
-        elif isinstance(e, schema.GeneralLicence):
-            ck.known(t, i, "control", e.control, licensing, "export_control id (license mode)")
-            for exporter in e.exporters:
-                ck.known(t, i, "exporters", exporter, ck.facilities, "facility")
-            for entity in e.entities:
-                ck.known(t, i, "entities", entity, ck.facilities, "facility")
-            ck.places(t, i, "destinations", e.destinations.include)
-            ck.places(t, i, "destinations.all_except", e.destinations.all_except or [])
-            ck.ordered(t, i, e.start, e.end)
-        elif isinstance(e, schema.Suspend | schema.Resume | schema.Amend):
-            ck.known(t, i, "control", e.control, controls, "export_control id")
-            if isinstance(e, schema.Suspend):
-                ck.ordered(t, i, e.start, e.end)
-                ck.bounded(t, i, "snapback_delay_days", e.snapback_delay_days, 0.0)
-            if isinstance(e, schema.Amend):
-                for name in ("approval_probability", "coverage"):
-                    if getattr(e, name) is not None:
-                        ck.bounded(t, i, name, getattr(e, name), 0.0, 1.0)
-                if e.processing_days is not None:
-                    ck.bounded(t, i, "processing_days", e.processing_days, 0.0)
-                if e.validity_days is not None:
-                    ck.positive(t, i, "validity_days", e.validity_days)
-        elif isinstance(e, schema.CapacityShock):
-            if e.facility is not None:
-                ck.known(t, i, "facility", e.facility, ck.facilities, "facility")
-            if e.country is not None:
-                ck.known(t, i, "country", e.country, ck.countries, "country")
-            if e.output is not None:
-                ck.known(t, i, "output", e.output, ck.commodities, "commodity")
-            ck.bounded(t, i, "share_lost", e.share_lost, 0.0, 1.0)
-            ck.ordered(t, i, e.start, e.end)
-        elif isinstance(e, schema.StockpileRelease):
-            ck.known(t, i, "holder", e.holder, ck.countries, "country")
-            ck.known(t, i, "commodity", e.commodity, ck.commodities, "commodity")
-            ck.ordered(t, i, e.start, e.end)
-        elif isinstance(e, schema.DemandShift):
-            ck.known(t, i, "commodity", e.commodity, ck.commodities, "commodity")
-            if e.input is not None:
-                ck.known(t, i, "input", e.input, ck.commodities, "commodity")
-            ck.places(t, i, "countries", e.countries.include)
+        start = getattr(e, "start", None)
+        if isinstance(start, dt.date):
+            ck.in_horizon("events", i, "start", start)
+        hook = lookup(e.type).check
+        if hook is not None:
+            hook(EventChecker(ck, i), e)
 
 
 def check_events(scenario: schema.Scenario, provenance: Provenance | None = None) -> list[Problem]:
     """The problems of ``scenario``'s events only."""
-    ck = _Checker(scenario, provenance)
+    ck = TableChecker(scenario, provenance)
     _check_events(ck)
     return ck.problems
 
@@ -339,7 +278,7 @@ def check(scenario: schema.Scenario, provenance: Provenance | None = None) -> li
     """Every cross-reference, range, date and cycle problem in ``scenario``."""
     from supplyshock.scenario.rule_checks import check_rules
 
-    ck = _Checker(scenario, provenance)
+    ck = TableChecker(scenario, provenance)
     _check_world(ck)
     _check_events(ck)
     return ck.problems + check_rules(scenario, provenance or {})

@@ -18,6 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from supplyshock import events
 from supplyshock.errors import Problem, ScenarioError
 from supplyshock.scenario import schema
 from supplyshock.scenario.bundled import resolve
@@ -47,20 +48,7 @@ TABLE_KEYS: dict[str, tuple[str, ...]] = {
     "stocks": ("holder", "commodity", "kind"),
 }
 """Columns that identify a row: a scenario's row with the same values replaces the world's."""
-_EVENT = TypeAdapter(schema.Event)
-_EVENT_MODELS: dict[str, type[BaseModel]] = {
-    "export_control": schema.ExportControl,
-    "suspend": schema.Suspend,
-    "resume": schema.Resume,
-    "amend": schema.Amend,
-    "capacity_shock": schema.CapacityShock,
-    "new_capacity": schema.NewCapacity,
-    "stockpile_release": schema.StockpileRelease,
-    "demand_shift": schema.DemandShift,
-    "general_licence": schema.GeneralLicence,
-    "tension": schema.Tension,
-}
-_EVENT_TAGS = frozenset(_EVENT_MODELS)
+_EVENT = TypeAdapter(schema.Event)  # any registered event type (supplyshock.events)
 
 
 @dataclass
@@ -193,9 +181,10 @@ def _problems_from(
     errors: list[Any], where: Located, model: type[BaseModel] | None
 ) -> list[Problem]:
     found: dict[str, Problem] = {}
-    event_types = ", ".join(_EVENT_MODELS)
+    tags = events.names()  # validation errors name an event's record by its type's name
+    event_types = ", ".join(tags)
     for err in errors:
-        loc = tuple(x for x in err["loc"] if x not in _EVENT_TAGS)
+        loc = tuple(x for x in err["loc"] if x not in tags)
         name = _path(loc)
         field_path = _join(where.field, name) if name != "<row>" else where.field
         message = err["msg"].removeprefix("Value error, ")
@@ -212,7 +201,7 @@ def _problems_from(
             message += f"; did you mean {close[0]!r}?" if close else ""
         elif err["type"] == "union_tag_invalid":
             value = err["ctx"]["tag"]
-            close = difflib.get_close_matches(str(value), _EVENT_MODELS, n=1)
+            close = difflib.get_close_matches(str(value), tags, n=1)
             hint = f"did you mean {close[0]!r}? " if close else ""
             field_path, message = _join(field_path, "type"), f"unknown event type; {hint}"
             message += f"types are {event_types}"
@@ -226,8 +215,9 @@ def _problems_from(
 def _field_names(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> list[str]:
     """Names a field at ``loc`` could have had, for 'did you mean' hints."""
     if model is None:
-        tag = next((x for x in loc if x in _EVENT_TAGS), None)
-        model = _EVENT_MODELS.get(str(tag)) if tag else None
+        tags = events.names()
+        tag = next((x for x in loc if x in tags), None)
+        model = events.lookup(str(tag)).model if tag else None
         loc = loc[loc.index(tag) + 1 :] if tag else loc
     for part in loc[:-1]:
         if model is None or not isinstance(part, str) or part not in model.model_fields:

@@ -5,8 +5,9 @@ supplier shares, demand, stocks); a :class:`Scenario` is a world plus a timeline
 events. Field names are the column names of the CSV tables and the keys of the YAML files.
 Numbers that may be uncertain accept a plain number, ``{dist: NAME, ...}`` (any scipy.stats
 distribution) or ``{choice: [...], p: [...]}``. The records live in
-:mod:`~supplyshock.scenario.tables` and :mod:`~supplyshock.scenario.events`; this module
-gathers them with the containers.
+:mod:`~supplyshock.scenario.tables` and, for events, in :mod:`supplyshock.events` (one module
+per event type); this module gathers them with the containers. ``Scenario.events`` accepts every
+event type registered in :mod:`supplyshock.events` at the time it is validated.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import datetime as dt
 
 from pydantic import Field
 
-from supplyshock.scenario.events import (
+from supplyshock.events import (
     Amend,
     CapacityShock,
     CommoditySelector,

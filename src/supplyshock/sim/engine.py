@@ -17,9 +17,15 @@ from supplyshock.sim.state import State
 __all__ = ["run", "simulate"]
 
 
-def simulate(net: Network, seed: np.random.SeedSequence) -> tuple[Recorder, State, int]:
-    """Simulate a compiled network; returns the recorder, final state and SimPy event count."""
-    sim = Simulation.from_network(net, seed)
+def simulate(
+    net: Network, seed: np.random.SeedSequence, host: object | None = None
+) -> tuple[Recorder, State, int]:
+    """Simulate a compiled network; returns the recorder, final state and SimPy event count.
+
+    ``host`` is passed to the start hooks of event types (``start(host, event, day)``); by
+    default it is the :class:`~supplyshock.Simulation` running the network.
+    """
+    sim = Simulation.from_network(net, seed, host=host)
     events = sim.step_to_horizon()
     return sim.recorder, sim.state, events
 

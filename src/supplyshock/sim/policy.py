@@ -1,23 +1,26 @@
 """SimPy processes for everything that happens at a date rather than every day.
 
-Controls open and close, suspensions start and end (with a drawn snapback), terms are amended,
-general licences start and end, alternative suppliers finish qualification, facilities suffer
-random outages, and scheduled stockpile releases switch on and off. (Licence decisions are not
-events: the licensed share of each link follows the licence curves of
-:mod:`supplyshock.sim.licences`.) State changes happen at whole days;
-the daily step runs at half days, so a change dated day ``d`` is in force for day ``d``'s step.
+Each event type starts the processes of its compiled parts through its launch hook
+(:mod:`supplyshock.events`: controls open and close, suspensions start and end with a drawn
+snapback, terms are amended, general licences start and end, scheduled stockpile releases
+switch on and off); events of types with a start hook have it called on their day. Besides,
+alternative suppliers finish qualification and facilities suffer random outages. (Licence
+decisions are not events: the licensed share of each link follows the licence curves of
+:mod:`supplyshock.sim.licences`.) State changes happen at whole days; the daily step runs at
+half days, so a change dated day ``d`` is in force for day ``d``'s step.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from functools import partial
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import simpy
 
-from supplyshock.model.network import Amendment, IntArray, Network, ReleaseWindow
+from supplyshock.events import lookup, types
+from supplyshock.model.network import IntArray, Network
 from supplyshock.sim.ahead import OutageDraws, QualificationDraws
 from supplyshock.sim.dice import Dice
 from supplyshock.sim.state import State
@@ -25,131 +28,77 @@ from supplyshock.sim.state import State
 __all__ = ["Policies"]
 
 Process = Generator[simpy.Event, Any, None]
+T = TypeVar("T")
 
 
 class Policies:
-    """Starts and owns the dated processes of one run."""
+    """Starts and owns the dated processes of one run.
 
-    def __init__(self, env: simpy.Environment, net: Network, state: State, dice: Dice):
+    ``host`` is handed to the start hooks of event types (see :meth:`start`).
+    """
+
+    def __init__(
+        self,
+        env: simpy.Environment,
+        net: Network,
+        state: State,
+        dice: Dice,
+        *,
+        host: object | None = None,
+    ) -> None:
         self.env, self.net, self.state, self.dice = env, net, state, dice
+        self.host = host
+        self._launched: dict[str, int] = {}  # items of each network list started so far
         self.resumed_at = np.full(len(net.controls), -1, dtype=np.int64)
         self.qualification_draws = QualificationDraws(dice, net)
         self.outage_draws = OutageDraws(dice, net)
 
-    def counts(self) -> dict[str, int]:
-        """How many of each kind of dated item the network holds (see :meth:`start`)."""
-        net = self.net
-        return {
-            "controls": len(net.controls),
-            "suspensions": len(net.suspensions),
-            "resumes": len(net.resumes),
-            "amendments": len(net.amendments),
-            "general_licences": len(net.general_licences),
-            "releases": len(net.releases),
-            "tension_steps": len(net.tension_steps),
-        }
-
-    def start(self, since: dict[str, int] | None = None) -> None:
-        """Start the processes of the network's dated items (those after ``since`` only)."""
-        env, net = self.env, self.net
-        skip = since or {}
-
-        def first(kind: str) -> int:
-            return skip.get(kind, 0)
-
-        for c, ctrl in enumerate(net.controls[first("controls") :], first("controls")):
-            env.process(self._window(c, ctrl.start, ctrl.end))
-        for spec in net.suspensions[first("suspensions") :]:
-            env.process(
-                self._suspension(
-                    spec.control, spec.start, spec.end, spec.snapback, spec.snapback_delay
-                )
-            )
-        for c, day in net.resumes[first("resumes") :]:
-            env.process(self._resume(c, day))
-        for amendment in net.amendments[first("amendments") :]:
-            env.process(self._amend(amendment))
-        start = first("general_licences")
-        for g, licence in enumerate(net.general_licences[start:], start):
-            env.process(self._general_licence(g, licence.start, licence.end))
-        if since is None:
+    def start(self) -> None:
+        """Start every type's processes (registration order), the outages, and the calls of
+        start hooks: ``start(host, event, day)`` at whole day ``day``, after the built-in
+        changes of that day and before its step. Called again after :meth:`adopt`, it starts
+        only what was added (launch hooks take their items through :meth:`fresh`)."""
+        for kind in types():
+            if kind.launch is not None:
+                kind.launch(self)
+        if not self._launched.get("outages"):
+            self._launched["outages"] = 1
             for f in self.outage_draws.facilities:
-                env.process(self._outages(f))
-        for window in net.releases[first("releases") :]:
-            env.process(self._release(window))
-        for day, k, change in net.tension_steps[first("tension_steps") :]:
-            env.process(self._tension(day, k, change))
+                self.env.process(self._outages(f))
+        for _, (day, event) in self.fresh("custom_events", self.net.custom_events):
+            hook = lookup(event.type).start
+            if hook is not None and day < self.net.horizon:
+                self._at(max(0, day) - self.env.now, partial(hook, self.host, event, day))
+
+    def fresh(self, name: str, items: Sequence[T]) -> list[tuple[int, T]]:
+        """The items of the network's list ``name`` not started yet, with their index (a
+        launch hook starts these; they then count as started)."""
+        first = self._launched.get(name, 0)
+        self._launched[name] = len(items)
+        return list(enumerate(items[first:], first))
 
     def adopt(self, net: Network) -> None:
-        """Take on ``net`` (the same network with more dated items) and start the new items."""
-        since = self.counts()
+        """Take on ``net`` (this run's network with dated items added at the ends of its
+        lists) and start the processes of the new items."""
         self.net = net
         extra = len(net.controls) - len(self.resumed_at)
         self.resumed_at = np.concatenate([self.resumed_at, np.full(extra, -1, dtype=np.int64)])
-        self.start(since)
+        self.start()
 
-    def _until(self, day: int) -> simpy.Event:
+    def until(self, day: int) -> simpy.Event:
+        """A timeout to whole day ``day`` (now, if it has passed)."""
         return self.env.timeout(max(0.0, day - self.env.now))
 
-    def _set_window(self, c: int, value: bool) -> None:
+    def set_window(self, c: int, value: bool) -> None:
+        """Control ``c`` enters (True) or leaves its window in force."""
         self.state.policy_version += 1
         self.state.in_window[c] = value
-        self._forget_licences(c)
+        self.forget_licences(c)
 
-    def _forget_licences(self, c: int) -> None:
+    def forget_licences(self, c: int) -> None:
         """Licences are granted under a control in force; they lapse when it stops applying."""
         if not self.state.active[c]:
             self.state.lapses[c] += 1
-
-    def _window(self, c: int, start: int, end: int) -> Process:
-        yield self._until(start)
-        self._set_window(c, True)
-        if end < self.net.horizon:
-            yield self._until(end)
-            self._set_window(c, False)
-
-    def _suspension(self, c: int, start: int, end: int, snapback: bool, delay: int) -> Process:
-        yield self._until(start)
-        self.state.policy_version += 1
-        self.state.suspended[c] += 1
-        self._forget_licences(c)
-        if end >= self.net.horizon:
-            return
-        yield self._until(end)
-        if self.resumed_at[c] >= start:
-            return
-        self.state.policy_version += 1
-        if not snapback:
-            self.state.cancelled[c] = True
-        elif delay > 0:
-            yield self.env.timeout(delay)
-        self.state.policy_version += 1
-        self.state.suspended[c] = max(0, self.state.suspended[c] - 1)
-        self._forget_licences(c)
-
-    def _resume(self, c: int, day: int) -> Process:
-        yield self._until(day)
-        self.resumed_at[c] = day
-        self.state.policy_version += 1
-        self.state.suspended[c] = 0
-
-    def _amend(self, amendment: Amendment) -> Process:
-        yield self._until(amendment.start)
-        c, s = amendment.control, self.state
-        s.policy_version += 1
-        if amendment.coverage is not None:
-            s.coverage[c] = amendment.coverage
-        if amendment.licensed_share is not None:
-            s.licensed_share[c] = amendment.licensed_share
-
-    def _general_licence(self, g: int, start: int, end: int) -> Process:
-        yield self._until(start)
-        self.state.policy_version += 1
-        self.state.general_on[g] = True
-        if end < self.net.horizon:
-            yield self._until(end)
-            self.state.policy_version += 1
-            self.state.general_on[g] = False
 
     def _at(self, delay: float, action: Callable[[], None]) -> None:
         """Run ``action`` ``delay`` days from now (a bare timeout: cheaper than a process)."""
@@ -174,17 +123,3 @@ class Policies:
             yield self.env.timeout(duration)
             self.state.outage[f] = False
             n += 1
-
-    def _release(self, window: ReleaseWindow) -> Process:
-        yield self._until(window.start)
-        r, rate = window.reserve, window.rate_per_day
-        if window.share > 0:  # a share of the content on the first day, evenly over the days
-            rate = window.share * float(self.state.reserve[r]) / (window.end - window.start)
-        self.state.scheduled_release[r] += rate
-        if window.end < self.net.horizon:
-            yield self._until(window.end)
-            self.state.scheduled_release[r] -= rate
-
-    def _tension(self, day: int, k: int, change: float) -> Process:
-        yield self._until(day)
-        self.state.tension[k] += change

@@ -31,11 +31,12 @@ import simpy
 from pydantic import TypeAdapter, ValidationError
 
 from supplyshock.errors import Problem, ScenarioError
+from supplyshock.events import timeline
+from supplyshock.model.compilation import PolicyLinks
 from supplyshock.model.compile import compile_scenario
 from supplyshock.model.draws import Drawer
 from supplyshock.model.index import ScenarioIndex
 from supplyshock.model.network import Network
-from supplyshock.model.policies import PolicyLinks, timeline
 from supplyshock.model.recompile import (
     POLICY_EVENTS,
     STEP_EVENTS,
@@ -106,18 +107,23 @@ class Simulation(Views):
             self.process(proc)
 
     @classmethod
-    def from_network(cls, net: Network, seed: np.random.SeedSequence) -> Simulation:
+    def from_network(
+        cls, net: Network, seed: np.random.SeedSequence, host: object | None = None
+    ) -> Simulation:
         """A simulation of a network compiled already (``seed``: the in-run stream); it
-        cannot :meth:`apply` events, which need the scenario."""
+        cannot :meth:`apply` events, which need the scenario. ``host`` goes to the start hooks
+        of event types (default: the simulation)."""
         sim = cls.__new__(cls)
         sim.scenario = None  # type: ignore[assignment]
         sim._given_seed, sim._seq = None, seed
         sim._param_seq, sim._overrides = seed, {}
         sim._began = time.perf_counter()
-        sim._build(net, seed)
+        sim._build(net, seed, host)
         return sim
 
-    def _build(self, net: Network, sim_seq: np.random.SeedSequence) -> None:
+    def _build(
+        self, net: Network, sim_seq: np.random.SeedSequence, host: object | None = None
+    ) -> None:
         self.net = net
         self.env = simpy.Environment()
         """The SimPy environment: day ``d`` is stepped at time ``d + 0.5``, after the dated
@@ -126,7 +132,7 @@ class Simulation(Views):
         dice = Dice(sim_seq)
         assert net.rules is not None
         self.rules = RuleBook(net.rules, dice, net.horizon)
-        self.policies = Policies(self.env, net, self.state, dice)
+        self.policies = Policies(self.env, net, self.state, dice, host=host or self)
         self.policies.start()
         self.recorder = Recorder(net)
         self.stepper = Stepper(net, self.state, self.recorder, rules=self.rules)
@@ -217,14 +223,17 @@ class Simulation(Views):
                 raise _error("apply", exc) from None
         else:
             dated = event
-        start = dated.facility.start if isinstance(dated, schema.NewCapacity) else dated.start
+        start: dt.date | None = (
+            dated.facility.start
+            if isinstance(dated, schema.NewCapacity)
+            else getattr(dated, "start", None)
+        )
         if start is not None and start < self.date:
             raise ScenarioError.single(
                 "<apply>", "start", start.isoformat(), f"is before today ({self.date})"
             )
         self._extend([dated])
-        probe = self.scenario.model_copy(update={"events": [dated]})
-        self._marks += timeline(probe) or [(str(start or self.date), dated.id or dated.type)]
+        self._marks += timeline([dated]) or [(str(start or self.date), dated.id or dated.type)]
         return dated
 
     def step_to_horizon(self) -> int:
