@@ -12,9 +12,12 @@ from typing import Any
 
 import matplotlib
 import numpy as np
+import pytest
 import simpy
+import yaml
 
 import supplyshock as ss
+import tests.user_embargo  # noqa: F401 - registers the user type 'embargo'
 
 matplotlib.use("Agg")
 
@@ -67,3 +70,52 @@ def test_user_process_end_to_end(tmp_path: Path) -> None:
     ax = ss.plot.shortfall_timeline(res, bloc="alliance", commodity="ndfeb_magnet")
     labels = " ".join(t.get_text() for t in ax.texts)
     assert "us_cut" in labels
+
+
+def test_user_event_type_end_to_end(tmp_path: Path) -> None:
+    """A user-defined event type (tests/user_embargo.py): validate, run, batch, timeline."""
+    from tests.user_embargo import as_control
+
+    path = tmp_path / "embargo.yaml"
+    embargo = {
+        "type": "embargo",
+        "id": "ga_embargo",
+        "exporter": "CHN",
+        "commodity": "gallium",
+        "destination": "JPN",
+        "days": 200,
+        "start": "2026-02-01",
+    }
+    doc = {"extends": "october_2025_suspended", "name": "embargo", "events": [embargo]}
+    path.write_text(yaml.safe_dump(doc, sort_keys=False))
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(yaml.safe_dump({**doc, "events": [{**embargo, "commodity": "galium"}]}))
+    with pytest.raises(ss.ScenarioError, match=r"events\[0\].commodity"):
+        ss.load_scenario(bad)
+
+    scn = ss.load_scenario(path)
+    res = ss.run(scn, seed=2)
+    assert [e["id"] for e in res.provenance["applied"]] == ["ga_embargo_control"]
+    assert ("2026-02-01", "embargo: CHN gallium to JPN") in res.provenance["timeline"]
+    control = ss.Scenario.model_validate(
+        {**ss.load_scenario("october_2025_suspended").model_dump(by_alias=True), "name": "d"}
+    )
+    from supplyshock.scenario.schema import ExportControl
+
+    dated = control.model_copy(
+        update={
+            "events": [*control.events, ExportControl.model_validate(as_control(scn.events[-1]))]
+        }
+    )
+    plain = ss.run(dated, seed=2)
+    for key in plain.cubes:
+        np.testing.assert_array_equal(res.cubes[key], plain.cubes[key], err_msg=key)
+    without = ss.run(control, seed=2)
+    jpn, ga = res.countries.index("JPN"), res.commodities.index("gallium")
+    imports, before = res.cubes["imports"][:, jpn, ga], without.cubes["imports"][:, jpn, ga]
+    assert imports.sum() < before.sum()  # the embargo bites
+
+    batch = ss.run_batch(scn, n=2, seed=1, out=tmp_path / "b", workers=2, chunk_size=1)
+    assert batch.n_done == 2
+    ax = ss.plot.shortfall_timeline(res, bloc="alliance", commodity="gallium")
+    assert "embargo: CHN gallium to JPN" in " ".join(t.get_text() for t in ax.texts)
