@@ -123,6 +123,9 @@ def _print_summary(result: Any, level: str) -> None:
             f"{result.manifest['scenario']}: {level} shortfall across {result.n_done} replications",
         )
     )
+    rules = result.rule_summary()
+    if len(rules):
+        console.print(_table(rules, "rules: share of replications fired, first day"))
 
 
 def summary(

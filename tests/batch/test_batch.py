@@ -181,3 +181,29 @@ def test_one_replication_is_reproduced_with_run_from_the_batch_folder(tmp_path: 
     assert stored[columns].to_dict("list") == rows(again)[columns].to_dict("list")
     entropy_only = rows(ss.run(scn, seed=prov["seed"], overrides=params))
     assert stored["shortfall"].tolist() != entropy_only["shortfall"].tolist()
+
+
+def test_rule_firings_are_stored_and_summarised(tmp_path: Path) -> None:
+    """escalation_2026: every firing of every replication, and the per-rule summary."""
+    import supplyshock as ss
+
+    batch = ss.run_batch("escalation_2026", n=3, seed=2, out=tmp_path / "e", workers=1)
+    fired = batch.firings()
+    runs = [
+        ss.run(
+            "escalation_2026",
+            seed=np.random.SeedSequence(2, spawn_key=(i,)),
+            overrides=batch.design().iloc[i].to_dict(),
+        )
+        for i in range(3)
+    ]
+    expected = [(i, f["rule"], f["day"]) for i, r in enumerate(runs) for f in r.provenance["rules"]]
+    got = list(fired[["replication", "rule", "day"]].itertuples(index=False, name=None))
+    assert sorted(got) == sorted(expected)
+    summary = batch.rule_summary().set_index("rule")
+    for rule, share in summary["fired_share"].items():
+        assert share == len({i for i, r, _ in expected if r == rule}) / 3
+    first = batch.first_firing("japan_release")
+    assert first.tolist() == [
+        min(d for i, r, d in expected if r == "japan_release" and i == k) for k in range(3)
+    ]

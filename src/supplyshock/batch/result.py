@@ -89,6 +89,32 @@ class BatchResult:
         first = fired[fired["rule"] == rule].groupby("replication")["day"].min()
         return first.reindex(sorted(done)).astype(float).rename(rule)
 
+    def rule_summary(self) -> pd.DataFrame:
+        """Per rule: share of replications in which it fired, mean firings per replication, and
+        the date of its first firing (median, 5% and 95% quantiles among those that fired)."""
+        fired = self.firings()
+        n = self.n_done
+        rows = []
+        for rule, group in fired.groupby("rule", sort=True):
+            first = group.groupby("replication")["day"].min()
+            day0 = pd.Timestamp(group["date"].iloc[0]) - pd.Timedelta(days=group["day"].iloc[0])
+
+            def date(q: float, first: pd.Series = first, day0: pd.Timestamp = day0) -> str:
+                return f"{day0 + pd.Timedelta(days=round(float(first.quantile(q)))):%Y-%m-%d}"
+
+            rows.append(
+                {
+                    "rule": rule,
+                    "fired_share": first.size / n,
+                    "firings_mean": len(group) / n,
+                    "first_q05": date(0.05),
+                    "first_median": date(0.5),
+                    "first_q95": date(0.95),
+                }
+            )
+        columns = ["rule", "fired_share", "firings_mean", "first_q05", "first_median", "first_q95"]
+        return pd.DataFrame(rows, columns=columns)
+
     def design(self) -> pd.DataFrame:
         """The experiment design: one row of parameter values per replication."""
         return pd.read_parquet(self.path / "design.parquet")
