@@ -12,11 +12,17 @@ from supplyshock.sim.kernels.licences import allowances, licensed_share
 from supplyshock.sim.kernels.morning import morning
 from supplyshock.sim.kernels.requests import content_masks, request
 from supplyshock.sim.kernels.stretch import DONE, GATES, QUALIFY, quiet_days
+from supplyshock.sim.kernels.structs import Gate, Net, Rec, St, Wk
 
 __all__ = [
     "DONE",
     "GATES",
     "QUALIFY",
+    "Gate",
+    "Net",
+    "Rec",
+    "St",
+    "Wk",
     "afternoon",
     "allowances",
     "content_masks",
