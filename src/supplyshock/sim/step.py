@@ -3,29 +3,33 @@
 Order within a day: arrivals -> reserve releases -> orders -> policy gates -> production (to
 order, within capacity and inputs) -> allocation under scarcity -> shipments -> supplier
 switching -> final consumption. Quantities move as totals, never as items; origin content
-moves with them as quantity x share. The loops over facilities, buyers and links are compiled
-(:mod:`supplyshock.sim.kernels`); policy gates and quotas, which change rarely, stay in numpy
-here. Days between two dated events run as one compiled stretch while the gates hold.
+moves with them as quantity x share.
+
+The day is computed by compiled kernels (:mod:`supplyshock.sim.kernels`) that take a few named
+structures: the network's constants (:class:`~supplyshock.sim.kernels.Net`), the run state
+(:class:`~supplyshock.sim.kernels.St`, the very arrays of :class:`State`), per-day work arrays
+(:class:`~supplyshock.sim.kernels.Wk`), the recorder's arrays
+(:class:`~supplyshock.sim.kernels.Rec`) and the gates in force
+(:class:`~supplyshock.sim.kernels.Gate`). :class:`Stepper` builds them once per run, except the
+gates, which are rebuilt in Python (:class:`~supplyshock.sim.gates.Gates`) only when a policy or
+a content-rule mask changes. Days between two dated events run as one compiled stretch while
+the gates hold; the SimPy environment of :mod:`supplyshock.sim.engine` drives the days.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from supplyshock.model.network import FloatArray, IntArray, Network
+from supplyshock.model.network import IntArray, Network
 from supplyshock.sim import kernels
 from supplyshock.sim.gates import Gates
+from supplyshock.sim.kernels import Net, Rec, St, Wk
 from supplyshock.sim.recorder import Recorder
 from supplyshock.sim.state import State
 
 __all__ = ["Day", "Stepper"]
-
-Args = tuple[Any, ...]  # the bound arguments of a kernel
-Kernel = Callable[..., Any]
 
 
 @dataclass
@@ -35,54 +39,87 @@ class Day:
     qualify: IntArray  # links whose qualification starts today
 
 
-@dataclass
-class Work:
-    """Per-day arrays, allocated once per run and overwritten every day."""
+def _network_arrays(net: Network) -> Net:
+    """The network's constants, in the order and layout the kernels read them."""
+    n_in = net.n_inputs
+    in_fac = net.buyer_facility[:n_in]
+    if np.any(np.diff(in_fac) < 0) or np.any(np.diff(net.link_buyer) < 0):
+        raise ValueError("inputs and links must be grouped by facility and buyer, in order")
+    in_comm = net.buyer_commodity[:n_in]
+    makers, first_input = np.unique(in_fac, return_index=True)
+    eligible = [r.eligible_buyers for r in net.reserves]
+    sizes = np.array([len(e) for e in eligible], dtype=np.int64)
+    reserve_buyers = np.concatenate(eligible) if eligible else np.zeros(0, np.int64)
+    return Net(
+        n_inputs=int(n_in),
+        smoothing_days=float(net.smoothing_days),
+        switch_after_days=int(net.switch_after_days),
+        switch_fill_share=float(net.switch_fill_share),
+        buyer_links=np.searchsorted(net.link_buyer, np.arange(net.n_buyers + 1)).astype(np.int64),
+        cover_days=net.cover_days,
+        essential=net.essential,
+        in_fac=in_fac,
+        in_comm=in_comm,
+        in_price=net.price[in_comm],
+        market_comm=net.buyer_commodity[n_in:],
+        makers=makers,
+        first_input=first_input.astype(np.int64),
+        out_cover_days=net.out_cover_days,
+        fac_output=net.fac_output,
+        out_price=net.price[net.fac_output],
+        fac_origin=net.fac_origin,
+        link_buyer=net.link_buyer,
+        link_supplier=net.link_supplier,
+        link_lead=net.link_lead,
+        link_weight=net.link_weight,
+        link_export=net.link_export.astype(np.float64),
+        reserve_buyers=reserve_buyers,
+        reserve_starts=(np.cumsum(sizes) - sizes).astype(np.int64),
+        reserve_sizes=sizes,
+        reserve_trigger=np.array([r.trigger_days for r in net.reserves], dtype=float),
+        reserve_rate=np.array([r.rate_per_day for r in net.reserves], dtype=float),
+        # day-major copies of the schedules: one contiguous row per day
+        capacity=np.ascontiguousarray(net.capacity.T),
+        per_unit=np.ascontiguousarray(net.per_unit.T),
+        demand=np.ascontiguousarray(net.demand.T),
+    )
 
-    cap: FloatArray  # [f] capacity after outages
-    need: FloatArray  # [b]
-    target: FloatArray  # [b] cover target
-    share_in: FloatArray  # [i, o] origin shares of input stocks
-    made: FloatArray  # [f, o] origin shares of today's output
-    share_f: FloatArray  # [f, o] origin shares of output stocks
-    pipeline: FloatArray  # [b] on the way before today's shipments
-    order: FloatArray  # [b]
-    weight: FloatArray  # [l]
-    request: FloatArray  # [l] today's (until the morning: yesterday's) requests
-    room: FloatArray  # [l] most a link may carry today
-    allow: FloatArray  # [l] allowance under the controls in force
-    received: FloatArray  # [f] orders received
-    possible: FloatArray  # [f] production possible within capacity
-    production: FloatArray  # [f]
-    use: FloatArray  # [i] inputs used
-    shipped: FloatArray  # [l]
-    qualify: IntArray  # [l] links starting qualification today (first n)
 
-    @classmethod
-    def for_network(cls, net: Network) -> Work:
-        B, F, L = net.n_buyers, len(net.facilities), net.n_links
-        n_in, n_org = net.n_inputs, len(net.origins)
-        z = np.zeros
-        return cls(
-            cap=z(F),
-            need=z(B),
-            target=z(B),
-            share_in=z((n_in, n_org)),
-            made=z((F, n_org)),
-            share_f=z((F, n_org)),
-            pipeline=z(B),
-            order=z(B),
-            weight=z(L),
-            request=z(L),
-            room=z(L),
-            allow=np.ones(L),
-            received=z(F),
-            possible=z(F),
-            production=z(F),
-            use=z(n_in),
-            shipped=z(L),
-            qualify=z(L, dtype=np.int64),
-        )
+def _state_arrays(state: State) -> St:
+    """The run state's own arrays (not copies), field by field of the same name."""
+    return St(**{name: getattr(state, name) for name in St._fields})
+
+
+def _recorder_arrays(recorder: Recorder) -> Rec:
+    """The recorder's own arrays, field by field of the same name."""
+    return Rec(**{name: getattr(recorder, name) for name in Rec._fields})
+
+
+def _work_arrays(net: Network) -> Wk:
+    """Per-day work arrays for ``net``, allocated once per run."""
+    B, F, L = net.n_buyers, len(net.facilities), net.n_links
+    n_in, n_org = net.n_inputs, len(net.origins)
+    z = np.zeros
+    return Wk(
+        cap=z(F),
+        need=z(B),
+        target=z(B),
+        share_in=z((n_in, n_org)),
+        made=z((F, n_org)),
+        share_f=z((F, n_org)),
+        pipeline=z(B),
+        order=z(B),
+        weight=z(L),
+        request=z(L),
+        room=z(L),
+        allow=np.ones(L),
+        received=z(F),
+        possible=z(F),
+        production=z(F),
+        use=z(n_in),
+        shipped=z(L),
+        qualify=z(L, dtype=np.int64),
+    )
 
 
 class Stepper:
@@ -90,58 +127,13 @@ class Stepper:
 
     def __init__(self, net: Network, state: State, recorder: Recorder) -> None:
         self.net = net
-        in_fac = net.buyer_facility[: net.n_inputs]
-        if np.any(np.diff(in_fac) < 0) or np.any(np.diff(net.link_buyer) < 0):
-            raise ValueError("inputs and links must be grouped by facility and buyer, in order")
-        buyer_links = np.searchsorted(net.link_buyer, np.arange(net.n_buyers + 1)).astype(np.int64)
-        in_comm = net.buyer_commodity[: net.n_inputs]
-        # day-major copies of the schedules: one contiguous row per day
-        capacity = np.ascontiguousarray(net.capacity.T)
-        per_unit = np.ascontiguousarray(net.per_unit.T)
-        demand = np.ascontiguousarray(net.demand.T)
-        makers, first_input = np.unique(in_fac, return_index=True)
-        eligible = [r.eligible_buyers for r in net.reserves]
-        sizes = np.array([len(e) for e in eligible], dtype=np.int64)
+        self.state = state
         self.gates = Gates(net)
-        self.state, self.work = state, Work.for_network(net)
-        s, w = state, self.work
-        # arguments of each kernel, bound once: the arrays are updated in place
-        self._morning: Args = (
-            *(buyer_links, in_fac, capacity, per_unit, demand, net.cover_days, s.buyer_lead),
-            *(net.smoothing_days, net.price[in_comm], net.price[net.fac_output], net.fac_origin),
-            np.concatenate(eligible) if eligible else np.zeros(0, np.int64),
-            np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)[: len(sizes)],
-            sizes,
-            np.array([r.trigger_days for r in net.reserves], dtype=float),
-            np.array([r.rate_per_day for r in net.reserves], dtype=float),
-            net.link_lead,
-            *(s.pipe, s.pipe_org, s.pipe_start, s.pipe_pos, s.inv, s.org_b, s.out, s.org_f),
-            *(s.in_transit, s.signal, s.outage, s.scheduled_release, s.reserve, s.reserve_org),
-            w.request,
-            *(w.cap, w.need, w.target, w.share_in, w.made, w.share_f, w.pipeline, w.order),
-        )
-        self._request: Args = (w.order, w.need, buyer_links, net.link_supplier)
-        self._request += (net.link_weight, w.cap, s.qualified)
-        self._request_tail: Args = (w.weight, w.request, w.room, w.received)
-        self._afternoon: Args = (
-            *(net.n_inputs, net.link_buyer, buyer_links, net.link_supplier),
-            *(net.link_lead, net.link_export.astype(np.float64), in_fac, makers),
-            *(first_input, net.essential, net.out_cover_days, net.fac_output, in_comm),
-            *(net.buyer_commodity[net.n_inputs :], net.smoothing_days, net.switch_after_days),
-            net.switch_fill_share,
-            *(capacity, per_unit, demand),
-            *(s.inv, s.org_b, s.out, s.org_f, s.pipe, s.pipe_org, s.pipe_start, s.pipe_pos),
-            *(s.in_transit, s.signal),
-            *(s.qualified, s.qualifying, s.unmet_days, s.produced, s.consumed, s.delivered),
-            s.reserve,
-            *(w.cap, w.order, w.request),
-        )
-        self._afternoon_work: Args = (
-            *(w.share_in, w.made, w.share_f, w.pipeline, w.received, w.possible),
-            *(w.production, w.use, w.shipped, w.qualify),
-            *(recorder.delivered, recorder.stock, recorder.pipeline, recorder.exports),
-            *(recorder.imports, recorder.production, recorder.lost, recorder.reserves),
-        )
+        # the kernels' structures hold references: the arrays are updated in place
+        self.consts = _network_arrays(net)
+        self.st = _state_arrays(state)
+        self.wk = _work_arrays(net)
+        self.rec = _recorder_arrays(recorder)
 
     def advance(self, t: int, stop: int) -> tuple[int, Day]:
         """Step from day ``t`` towards ``stop`` (exclusive), where the next dated event falls.
@@ -149,65 +141,40 @@ class Stepper:
         While the gates are settled, days run in one compiled stretch until ``stop`` or until
         Python must act. Returns the next day to step and the requests of the last day stepped.
         """
-        g, w = self.gates, self.work
-        if not g.settled(self.state):
+        if not self.gates.settled(self.state):
             return t + 1, self(t)
-        rules: Args = (
-            self.net.link_supplier,
-            g.origins,
-            g.thresholds,
-            g.content,
-            g.masks,
-            g.active,
-        )
+        wk = self.wk
         status, day, n_qualify = kernels.quiet_days(
-            t,
-            stop,
-            self._morning,
-            self._request,
-            self._request_tail,
-            self._afternoon,
-            self._afternoon_work,
-            g.entries,
-            w.allow,
-            g.restricted,
-            g.limit,
-            g.rank_links,
-            g.rank_starts,
-            w.share_f,
-            *rules,
+            t, stop, self.consts, self.st, wk, self.gates.arrays(), self.rec
         )
         if status == kernels.DONE:
-            return stop, Day(w.qualify[:0].copy())
+            return stop, Day(wk.qualify[:0].copy())
         if status == kernels.QUALIFY:
-            return day + 1, Day(w.qualify[:n_qualify].copy())
+            return day + 1, Day(wk.qualify[:n_qualify].copy())
         return day + 1, self._rest_of_day(day)  # gates must be rebuilt first
 
     def __call__(self, t: int) -> Day:
         """Step day ``t``: update the state and write the day's row of the recorder."""
-        kernels.morning(t, *self._morning)
+        kernels.morning(t, self.consts, self.st, self.wk)
         return self._rest_of_day(t)
 
     def _rest_of_day(self, t: int) -> Day:
         """Day ``t`` after its morning: gates, requests, quotas, then the afternoon kernel."""
-        s, w, g, net = self.state, self.work, self.gates, self.net
-        g.update(s, w.share_f, t)
-        kernels.allowances(t, *g.entries, w.allow)
-        request: Kernel = kernels.request  # bound arguments are untyped tuples
-        gate = (w.allow, g.restricted, g.limit)
+        consts, st, wk, g = self.consts, self.st, self.wk, self.gates
+        g.update(self.state, wk.share_f, t)
+        gate = g.arrays()
+        kernels.allowances(t, gate, wk.allow)
         if not g.quotas:
-            request(t, *self._request, *gate, *self._request_tail)
+            kernels.request(t, consts, st, wk, gate)
         else:
-            g.limit[:] = np.inf
-            request(t, *self._request, *gate, *self._request_tail)
+            gate.limit[:] = np.inf
+            kernels.request(t, consts, st, wk, gate)
             for c, subject in g.quotas:
-                total = w.request[subject].sum()
-                budget = net.controls[c].quota_per_day
+                total = wk.request[subject].sum()
+                budget = self.net.controls[c].quota_per_day
                 if total > budget:
-                    g.limit[subject] = w.request[subject] * (budget / total)
-            if np.isfinite(g.limit).any():  # route what the quotas hold back
-                request(t, *self._request, *gate, *self._request_tail)
-        afternoon: Kernel = kernels.afternoon
-        ranks = (w.allow, g.rank_links, g.rank_starts)
-        n_qualify = afternoon(t, *self._afternoon, *ranks, *self._afternoon_work)
-        return Day(w.qualify[:n_qualify].copy())
+                    gate.limit[subject] = wk.request[subject] * (budget / total)
+            if np.isfinite(gate.limit).any():  # route what the quotas hold back
+                kernels.request(t, consts, st, wk, gate)
+        n_qualify = kernels.afternoon(t, consts, st, wk, gate, self.rec)
+        return Day(wk.qualify[:n_qualify].copy())

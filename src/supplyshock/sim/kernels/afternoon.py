@@ -4,39 +4,28 @@ from __future__ import annotations
 
 import numpy as np
 
-from supplyshock.model.network import BoolArray, FloatArray, IntArray
+from supplyshock.model.network import FloatArray, IntArray
 from supplyshock.sim.kernels._common import TINY, add_by, jit, share
+from supplyshock.sim.kernels.structs import Gate, Net, Rec, St, Wk
 
 __all__ = ["afternoon"]
 
 
 @jit
-def _produce(
-    n_in: int,
-    cap: FloatArray,
-    out_cover_days: FloatArray,
-    signal: FloatArray,
-    smoothing_days: float,
-    out: FloatArray,
-    inv: FloatArray,
-    per_unit: FloatArray,
-    essential: FloatArray,
-    in_fac: IntArray,
-    makers: IntArray,
-    first_input: IntArray,
-    received: FloatArray,
-    possible: FloatArray,
-    production: FloatArray,
-    use: FloatArray,
-) -> None:
-    """Make today's orders (``received``) plus the output buffer, within capacity and inputs.
+def _produce(t: int, net: Net, st: St, wk: Wk) -> None:
+    """Make today's orders (``wk.received``) plus the output buffer, within capacity and inputs.
 
     A share ``ess`` of a facility's lines needs input ``i`` (at ``per_unit / ess`` per unit);
     the other lines, ``1 - ess`` of capacity, run without it (``Recipe.essential_share``).
     """
+    n_in, per_unit, essential, in_fac = net.n_inputs, net.per_unit[t], net.essential, net.in_fac
+    makers, first_input = net.makers, net.first_input
+    out, inv, signal = st.out, st.inv, st.signal
+    cap, received, possible = wk.cap, wk.received, wk.possible
+    production, use = wk.production, wk.use
     n_fac = out.shape[0]
     for f in range(n_fac):
-        wanted = max(received[f] + out_cover_days[f] * signal[f] - out[f], 0.0)
+        wanted = max(received[f] + net.out_cover_days[f] * signal[f] - out[f], 0.0)
         possible[f] = min(cap[f], wanted)
         production[f] = possible[f]
     n_makers = makers.shape[0]
@@ -56,7 +45,7 @@ def _produce(
         inv[i] -= use[i]
     for f in range(n_fac):
         out[f] += production[f]
-        signal[f] += (received[f] - signal[f]) / smoothing_days
+        signal[f] += (received[f] - signal[f]) / net.smoothing_days
 
 
 @jit
@@ -111,17 +100,9 @@ def _allocate(
 @jit
 def _ship(
     shipped: FloatArray,
-    buyer_links: IntArray,
-    link_supplier: IntArray,
-    link_lead: IntArray,
-    link_export: FloatArray,
-    share_f: FloatArray,
-    org_f: FloatArray,
-    pipe: FloatArray,
-    pipe_org: FloatArray,
-    pipe_start: IntArray,
-    pipe_pos: IntArray,
-    in_transit: FloatArray,
+    net: Net,
+    st: St,
+    wk: Wk,
     got: FloatArray,
     exports: FloatArray,
     imports: FloatArray,
@@ -132,6 +113,10 @@ def _ship(
     comes round again in ``lead`` days. Also sums what each buyer got today and the
     cross-border part by exporter and importer.
     """
+    buyer_links, link_supplier, link_lead = net.buyer_links, net.link_supplier, net.link_lead
+    link_export, share_f, org_f = net.link_export, wk.share_f, st.org_f
+    pipe, pipe_org, pipe_start, pipe_pos = st.pipe, st.pipe_org, st.pipe_start, st.pipe_pos
+    in_transit = st.in_transit
     n_fac, n_org = org_f.shape
     n_links = link_supplier.shape[0]
     place = np.empty(n_links, dtype=np.int64)
@@ -164,26 +149,17 @@ def _ship(
 
 
 @jit
-def _switch(
-    order: FloatArray,
-    got: FloatArray,
-    link_buyer: IntArray,
-    link_supplier: IntArray,
-    allow: FloatArray,
-    cap_today: FloatArray,
-    qualified: BoolArray,
-    qualifying: BoolArray,
-    unmet_days: IntArray,
-    switch_after_days: int,
-    fill_share: float,
-    qualify: IntArray,
-) -> int:
+def _switch(t: int, net: Net, st: St, wk: Wk, got: FloatArray) -> int:
     """Buyers short for ``switch_after_days`` start qualifying open alternative suppliers.
 
-    A day is short when the buyer gets less than ``fill_share`` of its order.
-
-    Writes the links that start qualifying today to ``qualify`` and returns their number.
+    A day is short when the buyer gets less than ``switch_fill_share`` of its order; only
+    links whose supplier has scheduled capacity today are candidates. Writes the links that
+    start qualifying today to ``wk.qualify`` and returns their number.
     """
+    order, allow, qualify, unmet_days = wk.order, wk.allow, wk.qualify, st.unmet_days
+    link_buyer, link_supplier, cap_today = net.link_buyer, net.link_supplier, net.capacity[t]
+    qualified, qualifying = st.qualified, st.qualifying
+    switch_after_days, fill_share = net.switch_after_days, net.switch_fill_share
     any_short = False
     for b in range(order.shape[0]):
         short = order[b] > 1e-9 and got[b] < fill_share * order[b]
@@ -228,100 +204,19 @@ def _serve(
 
 
 @jit
-def afternoon(
-    t: int,
-    n_in: int,
-    # network
-    link_buyer: IntArray,
-    buyer_links: IntArray,
-    link_supplier: IntArray,
-    link_lead: IntArray,
-    link_export: FloatArray,
-    in_fac: IntArray,
-    makers: IntArray,
-    first_input: IntArray,
-    essential: FloatArray,
-    out_cover_days: FloatArray,
-    fac_output: IntArray,
-    in_comm: IntArray,
-    market_comm: IntArray,
-    smoothing_days: float,
-    switch_after_days: int,
-    switch_fill_share: float,
-    capacity: FloatArray,
-    per_unit: FloatArray,
-    demand: FloatArray,
-    # state
-    inv: FloatArray,
-    org_b: FloatArray,
-    out: FloatArray,
-    org_f: FloatArray,
-    pipe: FloatArray,
-    pipe_org: FloatArray,
-    pipe_start: IntArray,
-    pipe_pos: IntArray,
-    in_transit: FloatArray,
-    signal: FloatArray,
-    qualified: BoolArray,
-    qualifying: BoolArray,
-    unmet_days: IntArray,
-    produced: FloatArray,
-    consumed: FloatArray,
-    delivered_total: FloatArray,
-    reserve: FloatArray,
-    # today's inputs, from the morning and the gates
-    cap: FloatArray,
-    order: FloatArray,
-    request: FloatArray,
-    allow: FloatArray,
-    rank_links: IntArray,
-    rank_starts: IntArray,
-    share_in: FloatArray,
-    made: FloatArray,
-    share_f: FloatArray,
-    pipeline: FloatArray,
-    received: FloatArray,
-    # today's work arrays
-    possible: FloatArray,
-    production: FloatArray,
-    use: FloatArray,
-    shipped: FloatArray,
-    qualify: IntArray,
-    # the recorder's [day, ...] arrays, row t written here
-    rec_delivered: FloatArray,
-    rec_stock: FloatArray,
-    rec_pipeline: FloatArray,
-    rec_exports: FloatArray,
-    rec_imports: FloatArray,
-    rec_production: FloatArray,
-    rec_lost: FloatArray,
-    rec_reserves: FloatArray,
-) -> int:
+def afternoon(t: int, net: Net, st: St, wk: Wk, gate: Gate, rec: Rec) -> int:
     """Production, allocation, shipments, supplier switching and final demand for day ``t``.
 
-    Writes day ``t``'s row of each recorder array: deliveries, end-of-day stocks, goods on
-    the way (including today's shipments), cross-border shipments by exporter and importer,
-    production and production lost for want of inputs, reserves. Returns the number of
-    links that start qualifying today (the first entries of ``qualify``).
+    Reads the morning's work arrays, today's requests and allowances, and the allocation ranks
+    of ``gate``. Writes day ``t``'s row of each recorder array: deliveries, end-of-day stocks,
+    goods on the way (including today's shipments), cross-border shipments by exporter and
+    importer, production and production lost for want of inputs, reserves. Returns the
+    number of links that start qualifying today (the first entries of ``wk.qualify``).
     """
-    _produce(
-        n_in,
-        cap,
-        out_cover_days,
-        signal,
-        smoothing_days,
-        out,
-        inv,
-        per_unit[t],
-        essential,
-        in_fac,
-        makers,
-        first_input,
-        received,
-        possible,
-        production,
-        use,
-    )
+    _produce(t, net, st, wk)
+    n_in, inv, org_b, out, org_f = net.n_inputs, st.inv, st.org_b, st.out, st.org_f
+    production, use = wk.production, wk.use
+    made, share_in, share_f = wk.made, wk.share_in, wk.share_f
     n_fac, n_org = out.shape[0], org_f.shape[1]
     for f in range(n_fac):
         for o in range(n_org):
@@ -330,53 +225,32 @@ def afternoon(
     for i in range(n_in):
         for o in range(n_org):
             org_b[i, o] -= use[i] * share_in[i, o]
-    add_by(fac_output, production, produced)
-    add_by(in_comm, use, consumed)
+    add_by(net.fac_output, production, st.produced)
+    add_by(net.in_comm, use, st.consumed)
 
-    sent = _allocate(request, received, link_supplier, rank_links, rank_starts, out, shipped)
+    sent = _allocate(
+        wk.request,
+        wk.received,
+        net.link_supplier,
+        gate.rank_links,
+        gate.rank_starts,
+        out,
+        wk.shipped,
+    )
     got = np.zeros(inv.shape[0])
-    _ship(
-        sent,
-        buyer_links,
-        link_supplier,
-        link_lead,
-        link_export,
-        share_f,
-        org_f,
-        pipe,
-        pipe_org,
-        pipe_start,
-        pipe_pos,
-        in_transit,
-        got,
-        rec_exports[t],
-        rec_imports[t],
-    )
-    n_qualify = _switch(
-        order,
-        got,
-        link_buyer,
-        link_supplier,
-        allow,
-        capacity[t],
-        qualified,
-        qualifying,
-        unmet_days,
-        switch_after_days,
-        switch_fill_share,
-        qualify,
-    )
-    _serve(n_in, demand[t], inv, org_b, market_comm, rec_delivered[t], delivered_total)
+    _ship(sent, net, st, wk, got, rec.exports[t], rec.imports[t])
+    n_qualify = _switch(t, net, st, wk, got)
+    _serve(n_in, net.demand[t], inv, org_b, net.market_comm, rec.delivered[t], st.delivered)
 
-    n_buyers = inv.shape[0]
+    n_buyers, pipeline, reserve = inv.shape[0], wk.pipeline, st.reserve
     for b in range(n_buyers):
-        rec_pipeline[t, b] = pipeline[b] + got[b]
-        rec_stock[t, b] = inv[b]
+        rec.pipeline[t, b] = pipeline[b] + got[b]
+        rec.stock[t, b] = inv[b]
     for f in range(n_fac):
-        rec_production[t, f] = production[f]
-        rec_lost[t, f] = possible[f] - production[f]
-        rec_stock[t, n_buyers + f] = out[f]
+        rec.production[t, f] = production[f]
+        rec.lost[t, f] = wk.possible[f] - production[f]
+        rec.stock[t, n_buyers + f] = out[f]
     for r in range(reserve.shape[0]):
-        rec_stock[t, n_buyers + n_fac + r] = reserve[r]
-        rec_reserves[t, r] = reserve[r]
+        rec.stock[t, n_buyers + n_fac + r] = reserve[r]
+        rec.reserves[t, r] = reserve[r]
     return n_qualify

@@ -4,29 +4,23 @@ from __future__ import annotations
 
 import numpy as np
 
-from supplyshock.model.network import BoolArray, FloatArray, IntArray
+from supplyshock.model.network import FloatArray, IntArray
 from supplyshock.sim.kernels._common import jit, share
+from supplyshock.sim.kernels.structs import Net, St, Wk
 
 __all__ = ["morning"]
 
 
 @jit
-def _arrive(
-    pipe: FloatArray,
-    pipe_org: FloatArray,
-    pipe_start: IntArray,
-    pipe_pos: IntArray,
-    buyer_links: IntArray,
-    inv: FloatArray,
-    org_b: FloatArray,
-    in_transit: FloatArray,
-    pipeline: FloatArray,
-) -> None:
+def _arrive(net: Net, st: St, wk: Wk) -> None:
     """Today's place in each link's ring lands in buyer stocks (with origin content).
 
-    The place is emptied for today's shipment; ``pipeline`` becomes what is still on the way
-    to each buyer. Buyer ``b``'s links are ``buyer_links[b]`` to ``buyer_links[b + 1]``.
+    The place is emptied for today's shipment; ``wk.pipeline`` becomes what is still on the
+    way to each buyer.
     """
+    buyer_links, pipe, pipe_org = net.buyer_links, st.pipe, st.pipe_org
+    pipe_start, pipe_pos, in_transit = st.pipe_start, st.pipe_pos, st.in_transit
+    inv, org_b, pipeline = st.inv, st.org_b, wk.pipeline
     n_buyers, n_org = org_b.shape
     for b in range(n_buyers):
         landed = 0.0
@@ -50,19 +44,11 @@ def _arrive(
 
 
 @jit
-def _needs(
-    cap_today: FloatArray,
-    outage: BoolArray,
-    per_unit: FloatArray,
-    demand: FloatArray,
-    in_fac: IntArray,
-    signal: FloatArray,
-    cover_days: FloatArray,
-    cap: FloatArray,
-    need: FloatArray,
-    target: FloatArray,
-) -> None:
+def _needs(t: int, net: Net, st: St, wk: Wk) -> None:
     """Capacity after outages; each buyer's daily need and its cover target."""
+    cap_today, per_unit, demand = net.capacity[t], net.per_unit[t], net.demand[t]
+    in_fac, signal, outage = net.in_fac, st.signal, st.outage
+    cap, need, target = wk.cap, wk.need, wk.target
     for f in range(cap.shape[0]):
         cap[f] = 0.0 if outage[f] else cap_today[f]
     n_in = in_fac.shape[0]
@@ -72,30 +58,20 @@ def _needs(
     for m in range(demand.shape[0]):
         need[n_in + m] = demand[m]
     for b in range(need.shape[0]):
-        target[b] = cover_days[b] * need[b]
+        target[b] = net.cover_days[b] * need[b]
 
 
 @jit
-def _release(
-    inv: FloatArray,
-    org_b: FloatArray,
-    need: FloatArray,
-    target: FloatArray,
-    buyers: IntArray,
-    starts: IntArray,
-    sizes: IntArray,
-    trigger_days: FloatArray,
-    rate_per_day: FloatArray,
-    scheduled: FloatArray,
-    reserve: FloatArray,
-    reserve_org: FloatArray,
-) -> None:
+def _release(net: Net, st: St, wk: Wk) -> None:
     """Strategic reserves top up eligible buyers towards their cover target.
 
-    A reserve releases at ``rate_per_day`` while its eligible buyers hold less than
-    ``trigger_days`` of their need, plus any scheduled release; never more than it holds or
-    than the buyers' total gap, which it shares in proportion to each buyer's gap.
+    A reserve releases at ``reserve_rate`` while its eligible buyers hold less than
+    ``reserve_trigger`` days of their need, plus any scheduled release; never more than it
+    holds or than the buyers' total gap, which it shares in proportion to each buyer's gap.
     """
+    buyers, starts, sizes = net.reserve_buyers, net.reserve_starts, net.reserve_sizes
+    inv, org_b, reserve, reserve_org = st.inv, st.org_b, st.reserve, st.reserve_org
+    need, target = wk.need, wk.target
     n_org, n_res = org_b.shape[1], sizes.shape[0]
     triggered = np.zeros(n_res, dtype=np.bool_)
     for r in range(n_res):  # all triggers from the stocks before any release
@@ -104,10 +80,10 @@ def _release(
         for j in range(starts[r], starts[r] + sizes[r]):
             stock += inv[buyers[j]]
             use += need[buyers[j]]
-        triggered[r] = use > 0 and stock < trigger_days[r] * use
+        triggered[r] = use > 0 and stock < net.reserve_trigger[r] * use
     for r in range(n_res):
         lo, hi = starts[r], starts[r] + sizes[r]
-        rate = scheduled[r] + (rate_per_day[r] if triggered[r] else 0.0)
+        rate = st.scheduled_release[r] + (net.reserve_rate[r] if triggered[r] else 0.0)
         if sizes[r] == 0 or reserve[r] <= 0 or rate <= 0:
             continue
         gap = np.zeros(hi - lo)
@@ -174,67 +150,35 @@ def _origin(
 
 
 @jit
-def morning(
-    t: int,
-    # network
-    buyer_links: IntArray,
-    in_fac: IntArray,
-    capacity: FloatArray,
-    per_unit: FloatArray,
-    demand: FloatArray,
-    cover_days: FloatArray,
-    buyer_lead: FloatArray,
-    smoothing_days: float,
-    in_price: FloatArray,
-    out_price: FloatArray,
-    fac_origin: FloatArray,
-    reserve_buyers: IntArray,
-    reserve_starts: IntArray,
-    reserve_sizes: IntArray,
-    reserve_trigger: FloatArray,
-    reserve_rate: FloatArray,
-    link_lead: IntArray,
-    # state
-    pipe: FloatArray,
-    pipe_org: FloatArray,
-    pipe_start: IntArray,
-    pipe_pos: IntArray,
-    inv: FloatArray,
-    org_b: FloatArray,
-    out: FloatArray,
-    org_f: FloatArray,
-    in_transit: FloatArray,
-    signal: FloatArray,
-    outage: BoolArray,
-    scheduled: FloatArray,
-    reserve: FloatArray,
-    reserve_org: FloatArray,
-    last_request: FloatArray,
-    # today's outputs
-    cap: FloatArray,
-    need: FloatArray,
-    target: FloatArray,
-    share_in: FloatArray,
-    made: FloatArray,
-    share_f: FloatArray,
-    pipeline: FloatArray,
-    order: FloatArray,
-) -> None:
+def morning(t: int, net: Net, st: St, wk: Wk) -> None:
     """Day ``t`` up to the orders: arrivals, needs, reserve releases, origins, orders.
 
     Each buyer orders its need plus a share (``1 / smoothing_days``) of the gap between its
     target position (cover stock plus need over its lead time ``buyer_lead``) and what it holds
     and has on the way. ``buyer_lead`` follows the suppliers the buyer uses: the lead times of
-    its links weighted by yesterday's requests (``last_request``; kept if it asked for nothing).
+    its links weighted by yesterday's requests (``wk.request`` until the afternoon; kept if it
+    asked for nothing).
     """
-    _arrive(pipe, pipe_org, pipe_start, pipe_pos, buyer_links, inv, org_b, in_transit, pipeline)
-    today = (capacity[t], outage, per_unit[t], demand[t])
-    _needs(*today, in_fac, signal, cover_days, cap, need, target)
-    reserves = (reserve_buyers, reserve_starts, reserve_sizes, reserve_trigger, reserve_rate)
-    _release(inv, org_b, need, target, *reserves, scheduled, reserve, reserve_org)
-    n_in = in_fac.shape[0]
-    prices = (per_unit[t], in_price, in_fac, fac_origin, out_price)
-    _origin(n_in, inv, org_b, out, org_f, *prices, share_in, made, share_f)
+    _arrive(net, st, wk)
+    _needs(t, net, st, wk)
+    _release(net, st, wk)
+    _origin(
+        n_in=net.n_inputs,
+        inv=st.inv,
+        org_b=st.org_b,
+        out=st.out,
+        org_f=st.org_f,
+        per_unit=net.per_unit[t],
+        in_price=net.in_price,
+        in_fac=net.in_fac,
+        fac_origin=net.fac_origin,
+        out_price=net.out_price,
+        share_in=wk.share_in,
+        made=wk.made,
+        share_f=wk.share_f,
+    )
+    buyer_links, link_lead, last_request = net.buyer_links, net.link_lead, wk.request
+    buyer_lead, need, order = st.buyer_lead, wk.need, wk.order
     for b in range(need.shape[0]):
         asked = 0.0
         weighted = 0.0
@@ -243,5 +187,5 @@ def morning(
             weighted += last_request[ln] * link_lead[ln]
         if asked > 0.0:
             buyer_lead[b] = weighted / asked
-        gap = target[b] + need[b] * buyer_lead[b] - inv[b] - pipeline[b]
-        order[b] = max(need[b] + gap / smoothing_days, 0.0)
+        gap = wk.target[b] + need[b] * buyer_lead[b] - st.inv[b] - wk.pipeline[b]
+        order[b] = max(need[b] + gap / net.smoothing_days, 0.0)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from supplyshock.model.network import BoolArray, FloatArray, IntArray
 from supplyshock.sim.kernels._common import jit
 from supplyshock.sim.kernels.afternoon import afternoon
 from supplyshock.sim.kernels.licences import allowances
 from supplyshock.sim.kernels.morning import morning
 from supplyshock.sim.kernels.requests import content_masks, request
+from supplyshock.sim.kernels.structs import Gate, Net, Rec, St, Wk
 
 __all__ = ["DONE", "GATES", "QUALIFY", "quiet_days"]
 
@@ -18,52 +18,34 @@ QUALIFY = 2  # stopped after the returned day: some links start qualifying
 
 @jit
 def quiet_days(
-    t: int,
-    stop: int,
-    morning_args: tuple,  # type: ignore[type-arg]
-    request_head: tuple,  # type: ignore[type-arg]
-    request_tail: tuple,  # type: ignore[type-arg]
-    afternoon_args: tuple,  # type: ignore[type-arg]
-    afternoon_work: tuple,  # type: ignore[type-arg]
-    entries: tuple,  # type: ignore[type-arg]
-    allow: FloatArray,
-    restricted: BoolArray,
-    limit: FloatArray,
-    rank_links: IntArray,
-    rank_starts: IntArray,
-    share_f: FloatArray,
-    link_supplier: IntArray,
-    origins: IntArray,
-    thresholds: FloatArray,
-    content: BoolArray,
-    masks: BoolArray,
-    active: BoolArray,
+    t: int, stop: int, net: Net, st: St, wk: Wk, gate: Gate, rec: Rec
 ) -> tuple[int, int, int]:
     """Step days ``t`` .. ``stop - 1`` with fixed gates, as the day-by-day path would.
 
     The caller guarantees that no dated event falls in the stretch and that the gates are
-    settled (no quota, no policy change since they were built); ``entries`` are the
-    arguments of :func:`allowances` after the day. The stretch stops early,
-    returning ``(status, day, n_qualify)``, when Python has to act: a content-rule share crossed
-    its threshold (``GATES``: the gates must be rebuilt before the rest of ``day``), or links
-    start qualifying (``QUALIFY``: their qualification must be scheduled).
+    settled (no quota, no policy change since ``gate`` was built after the day before). The
+    stretch stops early, returning ``(status, day, n_qualify)``, when Python has to act: a
+    content-rule share crossed its threshold (``GATES``: the gates must be rebuilt before the
+    rest of ``day``), or links start qualifying (``QUALIFY``: their qualification must be
+    scheduled).
     """
     for d in range(t, stop):
-        morning(d, *morning_args)
-        rules = (origins, thresholds, link_supplier, content, masks, active)
-        if content_masks(share_f, *rules, False):
-            return GATES, d, 0
-        # (mypy cannot count arguments unpacked from tuples of unknown length)
-        allowances(d, *entries, allow)  # type: ignore[call-arg]
-        request(d, *request_head, allow, restricted, limit, *request_tail)  # type: ignore[call-arg]
-        n_qualify = afternoon(
-            d,
-            *afternoon_args,
-            allow,
-            rank_links,
-            rank_starts,
-            *afternoon_work,  # type: ignore[call-arg]
+        morning(d, net, st, wk)
+        moved = content_masks(
+            share_f=wk.share_f,
+            origins=gate.origins,
+            thresholds=gate.thresholds,
+            link_supplier=net.link_supplier,
+            content=gate.content,
+            masks=gate.masks,
+            active=gate.active,
+            update=False,
         )
+        if moved:
+            return GATES, d, 0
+        allowances(d, gate, wk.allow)
+        request(d, net, st, wk, gate)
+        n_qualify = afternoon(d, net, st, wk, gate, rec)
         if n_qualify:
             return QUALIFY, d, n_qualify
     return DONE, stop, 0
