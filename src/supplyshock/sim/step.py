@@ -11,9 +11,10 @@ structures: the network's constants (:class:`~supplyshock.sim.kernels.Net`), the
 (:class:`~supplyshock.sim.kernels.Wk`), the recorder's arrays
 (:class:`~supplyshock.sim.kernels.Rec`) and the gates in force
 (:class:`~supplyshock.sim.kernels.Gate`). :class:`Stepper` builds them once per run, except the
-gates, which are rebuilt in Python (:class:`~supplyshock.sim.gates.Gates`) only when a policy or
-a content-rule mask changes. Days between two dated events run as one compiled stretch while
-the gates hold; the SimPy environment of :mod:`supplyshock.sim.engine` drives the days.
+gates' structure, taken afresh after every update of :class:`~supplyshock.sim.gates.Gates`
+(which rebuilds its arrays in Python only when a policy or a content-rule mask changes). Days
+between two dated events run as one compiled stretch while the gates hold; the SimPy
+environment of :mod:`supplyshock.sim.engine` drives the days.
 """
 
 from __future__ import annotations
