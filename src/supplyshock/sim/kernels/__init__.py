@@ -6,7 +6,9 @@ network's constants (:class:`Net`), the run state (:class:`St`), per-day work ar
 They read fields by name and update the arrays in place. :func:`morning` computes a day up to
 the orders, :func:`allowances` and :func:`request` apply the gates and split the orders,
 :func:`afternoon` does the rest of the day; :func:`quiet_days` runs them over many days in one
-call while the gates hold. A few small helpers take explicit arrays, passed field by field.
+call while the gates hold. The helpers inside them take explicit arrays, passed field by field
+(by keyword where there are many): each function compiled on the whole structures costs a good
+fraction of a second to compile, once per install.
 
 The arithmetic follows the order of a plain numpy formulation term by term (per-group sums add
 in index order, as ``numpy.bincount`` does), so results do not depend on how the loops are

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from supplyshock.model.network import FloatArray, IntArray
+from supplyshock.model.network import BoolArray, FloatArray, IntArray
 from supplyshock.sim.kernels._common import TINY, add_by, jit, share
 from supplyshock.sim.kernels.structs import Gate, Net, Rec, St, Wk
 
@@ -12,20 +12,32 @@ __all__ = ["afternoon"]
 
 
 @jit
-def _produce(t: int, net: Net, st: St, wk: Wk) -> None:
-    """Make today's orders (``wk.received``) plus the output buffer, within capacity and inputs.
+def _produce(
+    n_in: int,
+    cap: FloatArray,
+    out_cover_days: FloatArray,
+    signal: FloatArray,
+    smoothing_days: float,
+    out: FloatArray,
+    inv: FloatArray,
+    per_unit: FloatArray,
+    essential: FloatArray,
+    in_fac: IntArray,
+    makers: IntArray,
+    first_input: IntArray,
+    received: FloatArray,
+    possible: FloatArray,
+    production: FloatArray,
+    use: FloatArray,
+) -> None:
+    """Make today's orders (``received``) plus the output buffer, within capacity and inputs.
 
     A share ``ess`` of a facility's lines needs input ``i`` (at ``per_unit / ess`` per unit);
     the other lines, ``1 - ess`` of capacity, run without it (``Recipe.essential_share``).
     """
-    n_in, per_unit, essential, in_fac = net.n_inputs, net.per_unit[t], net.essential, net.in_fac
-    makers, first_input = net.makers, net.first_input
-    out, inv, signal = st.out, st.inv, st.signal
-    cap, received, possible = wk.cap, wk.received, wk.possible
-    production, use = wk.production, wk.use
     n_fac = out.shape[0]
     for f in range(n_fac):
-        wanted = max(received[f] + net.out_cover_days[f] * signal[f] - out[f], 0.0)
+        wanted = max(received[f] + out_cover_days[f] * signal[f] - out[f], 0.0)
         possible[f] = min(cap[f], wanted)
         production[f] = possible[f]
     n_makers = makers.shape[0]
@@ -45,7 +57,7 @@ def _produce(t: int, net: Net, st: St, wk: Wk) -> None:
         inv[i] -= use[i]
     for f in range(n_fac):
         out[f] += production[f]
-        signal[f] += (received[f] - signal[f]) / net.smoothing_days
+        signal[f] += (received[f] - signal[f]) / smoothing_days
 
 
 @jit
@@ -100,9 +112,17 @@ def _allocate(
 @jit
 def _ship(
     shipped: FloatArray,
-    net: Net,
-    st: St,
-    wk: Wk,
+    buyer_links: IntArray,
+    link_supplier: IntArray,
+    link_lead: IntArray,
+    link_export: FloatArray,
+    share_f: FloatArray,
+    org_f: FloatArray,
+    pipe: FloatArray,
+    pipe_org: FloatArray,
+    pipe_start: IntArray,
+    pipe_pos: IntArray,
+    in_transit: FloatArray,
     got: FloatArray,
     exports: FloatArray,
     imports: FloatArray,
@@ -113,10 +133,6 @@ def _ship(
     comes round again in ``lead`` days. Also sums what each buyer got today and the
     cross-border part by exporter and importer.
     """
-    buyer_links, link_supplier, link_lead = net.buyer_links, net.link_supplier, net.link_lead
-    link_export, share_f, org_f = net.link_export, wk.share_f, st.org_f
-    pipe, pipe_org, pipe_start, pipe_pos = st.pipe, st.pipe_org, st.pipe_start, st.pipe_pos
-    in_transit = st.in_transit
     n_fac, n_org = org_f.shape
     n_links = link_supplier.shape[0]
     place = np.empty(n_links, dtype=np.int64)
@@ -149,17 +165,26 @@ def _ship(
 
 
 @jit
-def _switch(t: int, net: Net, st: St, wk: Wk, got: FloatArray) -> int:
+def _switch(
+    order: FloatArray,
+    got: FloatArray,
+    link_buyer: IntArray,
+    link_supplier: IntArray,
+    allow: FloatArray,
+    cap_today: FloatArray,
+    qualified: BoolArray,
+    qualifying: BoolArray,
+    unmet_days: IntArray,
+    switch_after_days: int,
+    fill_share: float,
+    qualify: IntArray,
+) -> int:
     """Buyers short for ``switch_after_days`` start qualifying open alternative suppliers.
 
-    A day is short when the buyer gets less than ``switch_fill_share`` of its order; only
-    links whose supplier has scheduled capacity today are candidates. Writes the links that
-    start qualifying today to ``wk.qualify`` and returns their number.
+    A day is short when the buyer gets less than ``fill_share`` of its order.
+
+    Writes the links that start qualifying today to ``qualify`` and returns their number.
     """
-    order, allow, qualify, unmet_days = wk.order, wk.allow, wk.qualify, st.unmet_days
-    link_buyer, link_supplier, cap_today = net.link_buyer, net.link_supplier, net.capacity[t]
-    qualified, qualifying = st.qualified, st.qualifying
-    switch_after_days, fill_share = net.switch_after_days, net.switch_fill_share
     any_short = False
     for b in range(order.shape[0]):
         short = order[b] > 1e-9 and got[b] < fill_share * order[b]
@@ -213,7 +238,24 @@ def afternoon(t: int, net: Net, st: St, wk: Wk, gate: Gate, rec: Rec) -> int:
     importer, production and production lost for want of inputs, reserves. Returns the
     number of links that start qualifying today (the first entries of ``wk.qualify``).
     """
-    _produce(t, net, st, wk)
+    _produce(
+        n_in=net.n_inputs,
+        cap=wk.cap,
+        out_cover_days=net.out_cover_days,
+        signal=st.signal,
+        smoothing_days=net.smoothing_days,
+        out=st.out,
+        inv=st.inv,
+        per_unit=net.per_unit[t],
+        essential=net.essential,
+        in_fac=net.in_fac,
+        makers=net.makers,
+        first_input=net.first_input,
+        received=wk.received,
+        possible=wk.possible,
+        production=wk.production,
+        use=wk.use,
+    )
     n_in, inv, org_b, out, org_f = net.n_inputs, st.inv, st.org_b, st.out, st.org_f
     production, use = wk.production, wk.use
     made, share_in, share_f = wk.made, wk.share_in, wk.share_f
@@ -238,8 +280,37 @@ def afternoon(t: int, net: Net, st: St, wk: Wk, gate: Gate, rec: Rec) -> int:
         wk.shipped,
     )
     got = np.zeros(inv.shape[0])
-    _ship(sent, net, st, wk, got, rec.exports[t], rec.imports[t])
-    n_qualify = _switch(t, net, st, wk, got)
+    _ship(
+        shipped=sent,
+        buyer_links=net.buyer_links,
+        link_supplier=net.link_supplier,
+        link_lead=net.link_lead,
+        link_export=net.link_export,
+        share_f=share_f,
+        org_f=org_f,
+        pipe=st.pipe,
+        pipe_org=st.pipe_org,
+        pipe_start=st.pipe_start,
+        pipe_pos=st.pipe_pos,
+        in_transit=st.in_transit,
+        got=got,
+        exports=rec.exports[t],
+        imports=rec.imports[t],
+    )
+    n_qualify = _switch(
+        order=wk.order,
+        got=got,
+        link_buyer=net.link_buyer,
+        link_supplier=net.link_supplier,
+        allow=wk.allow,
+        cap_today=net.capacity[t],
+        qualified=st.qualified,
+        qualifying=st.qualifying,
+        unmet_days=st.unmet_days,
+        switch_after_days=net.switch_after_days,
+        fill_share=net.switch_fill_share,
+        qualify=wk.qualify,
+    )
     _serve(n_in, net.demand[t], inv, org_b, net.market_comm, rec.delivered[t], st.delivered)
 
     n_buyers, pipeline, reserve = inv.shape[0], wk.pipeline, st.reserve

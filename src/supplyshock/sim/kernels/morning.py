@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from supplyshock.model.network import FloatArray, IntArray
+from supplyshock.model.network import BoolArray, FloatArray, IntArray
 from supplyshock.sim.kernels._common import jit, share
 from supplyshock.sim.kernels.structs import Net, St, Wk
 
@@ -12,15 +12,22 @@ __all__ = ["morning"]
 
 
 @jit
-def _arrive(net: Net, st: St, wk: Wk) -> None:
+def _arrive(
+    pipe: FloatArray,
+    pipe_org: FloatArray,
+    pipe_start: IntArray,
+    pipe_pos: IntArray,
+    buyer_links: IntArray,
+    inv: FloatArray,
+    org_b: FloatArray,
+    in_transit: FloatArray,
+    pipeline: FloatArray,
+) -> None:
     """Today's place in each link's ring lands in buyer stocks (with origin content).
 
-    The place is emptied for today's shipment; ``wk.pipeline`` becomes what is still on the
-    way to each buyer.
+    The place is emptied for today's shipment; ``pipeline`` becomes what is still on the way
+    to each buyer. Buyer ``b``'s links are ``buyer_links[b]`` to ``buyer_links[b + 1]``.
     """
-    buyer_links, pipe, pipe_org = net.buyer_links, st.pipe, st.pipe_org
-    pipe_start, pipe_pos, in_transit = st.pipe_start, st.pipe_pos, st.in_transit
-    inv, org_b, pipeline = st.inv, st.org_b, wk.pipeline
     n_buyers, n_org = org_b.shape
     for b in range(n_buyers):
         landed = 0.0
@@ -44,11 +51,19 @@ def _arrive(net: Net, st: St, wk: Wk) -> None:
 
 
 @jit
-def _needs(t: int, net: Net, st: St, wk: Wk) -> None:
+def _needs(
+    cap_today: FloatArray,
+    outage: BoolArray,
+    per_unit: FloatArray,
+    demand: FloatArray,
+    in_fac: IntArray,
+    signal: FloatArray,
+    cover_days: FloatArray,
+    cap: FloatArray,
+    need: FloatArray,
+    target: FloatArray,
+) -> None:
     """Capacity after outages; each buyer's daily need and its cover target."""
-    cap_today, per_unit, demand = net.capacity[t], net.per_unit[t], net.demand[t]
-    in_fac, signal, outage = net.in_fac, st.signal, st.outage
-    cap, need, target = wk.cap, wk.need, wk.target
     for f in range(cap.shape[0]):
         cap[f] = 0.0 if outage[f] else cap_today[f]
     n_in = in_fac.shape[0]
@@ -58,20 +73,30 @@ def _needs(t: int, net: Net, st: St, wk: Wk) -> None:
     for m in range(demand.shape[0]):
         need[n_in + m] = demand[m]
     for b in range(need.shape[0]):
-        target[b] = net.cover_days[b] * need[b]
+        target[b] = cover_days[b] * need[b]
 
 
 @jit
-def _release(net: Net, st: St, wk: Wk) -> None:
+def _release(
+    inv: FloatArray,
+    org_b: FloatArray,
+    need: FloatArray,
+    target: FloatArray,
+    buyers: IntArray,
+    starts: IntArray,
+    sizes: IntArray,
+    trigger_days: FloatArray,
+    rate_per_day: FloatArray,
+    scheduled: FloatArray,
+    reserve: FloatArray,
+    reserve_org: FloatArray,
+) -> None:
     """Strategic reserves top up eligible buyers towards their cover target.
 
-    A reserve releases at ``reserve_rate`` while its eligible buyers hold less than
-    ``reserve_trigger`` days of their need, plus any scheduled release; never more than it
-    holds or than the buyers' total gap, which it shares in proportion to each buyer's gap.
+    A reserve releases at ``rate_per_day`` while its eligible buyers hold less than
+    ``trigger_days`` of their need, plus any scheduled release; never more than it holds or
+    than the buyers' total gap, which it shares in proportion to each buyer's gap.
     """
-    buyers, starts, sizes = net.reserve_buyers, net.reserve_starts, net.reserve_sizes
-    inv, org_b, reserve, reserve_org = st.inv, st.org_b, st.reserve, st.reserve_org
-    need, target = wk.need, wk.target
     n_org, n_res = org_b.shape[1], sizes.shape[0]
     triggered = np.zeros(n_res, dtype=np.bool_)
     for r in range(n_res):  # all triggers from the stocks before any release
@@ -80,10 +105,10 @@ def _release(net: Net, st: St, wk: Wk) -> None:
         for j in range(starts[r], starts[r] + sizes[r]):
             stock += inv[buyers[j]]
             use += need[buyers[j]]
-        triggered[r] = use > 0 and stock < net.reserve_trigger[r] * use
+        triggered[r] = use > 0 and stock < trigger_days[r] * use
     for r in range(n_res):
         lo, hi = starts[r], starts[r] + sizes[r]
-        rate = st.scheduled_release[r] + (net.reserve_rate[r] if triggered[r] else 0.0)
+        rate = scheduled[r] + (rate_per_day[r] if triggered[r] else 0.0)
         if sizes[r] == 0 or reserve[r] <= 0 or rate <= 0:
             continue
         gap = np.zeros(hi - lo)
@@ -159,9 +184,43 @@ def morning(t: int, net: Net, st: St, wk: Wk) -> None:
     its links weighted by yesterday's requests (``wk.request`` until the afternoon; kept if it
     asked for nothing).
     """
-    _arrive(net, st, wk)
-    _needs(t, net, st, wk)
-    _release(net, st, wk)
+    _arrive(
+        pipe=st.pipe,
+        pipe_org=st.pipe_org,
+        pipe_start=st.pipe_start,
+        pipe_pos=st.pipe_pos,
+        buyer_links=net.buyer_links,
+        inv=st.inv,
+        org_b=st.org_b,
+        in_transit=st.in_transit,
+        pipeline=wk.pipeline,
+    )
+    _needs(
+        cap_today=net.capacity[t],
+        outage=st.outage,
+        per_unit=net.per_unit[t],
+        demand=net.demand[t],
+        in_fac=net.in_fac,
+        signal=st.signal,
+        cover_days=net.cover_days,
+        cap=wk.cap,
+        need=wk.need,
+        target=wk.target,
+    )
+    _release(
+        inv=st.inv,
+        org_b=st.org_b,
+        need=wk.need,
+        target=wk.target,
+        buyers=net.reserve_buyers,
+        starts=net.reserve_starts,
+        sizes=net.reserve_sizes,
+        trigger_days=net.reserve_trigger,
+        rate_per_day=net.reserve_rate,
+        scheduled=st.scheduled_release,
+        reserve=st.reserve,
+        reserve_org=st.reserve_org,
+    )
     _origin(
         n_in=net.n_inputs,
         inv=st.inv,
