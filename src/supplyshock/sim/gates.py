@@ -51,13 +51,11 @@ class Gates:
         self.since = np.full((n_controls, n_links), -1, dtype=np.int64)  # licence cycle start
         self.general = np.zeros((n_controls, n_links), dtype=bool)  # under a general licence
         self.lapses = np.zeros(n_controls, dtype=np.int64)
-        self.entries: tuple[IntArray, IntArray, FloatArray, FloatArray, FloatArray] = (
-            np.zeros(0, dtype=np.int64),
-            np.zeros(0, dtype=np.int64),
-            np.zeros(0),
-            np.zeros(0),
-            self.curves.table,
-        )
+        # allowance entries: link entry_link[e] x (const[e] + var[e] x curves[row[e], day])
+        self.entry_link: IntArray = np.zeros(0, dtype=np.int64)
+        self.entry_row: IntArray = np.zeros(0, dtype=np.int64)
+        self.entry_const: FloatArray = np.zeros(0)
+        self.entry_var: FloatArray = np.zeros(0)
         self.restricted = np.zeros(n_links, dtype=bool)
         self.limit = np.full(n_links, np.inf)
         self.rank = net.link_rank.copy()
@@ -78,12 +76,41 @@ class Gates:
         if fresh:
             self._version = s.policy_version
             self.active[:] = [bool(s.active[c]) for c in self.rule]
-        rules = (self.origins, self.thresholds, self.net.link_supplier, self.content, self.masks)
         moved = bool(self.active.any()) and kernels.content_masks(
-            share_f, *rules, self.active, True
+            share_f,
+            self.origins,
+            self.thresholds,
+            self.net.link_supplier,
+            self.content,
+            self.masks,
+            self.active,
+            True,
         )
         if fresh or moved:
             self._build(s, t)
+
+    def arrays(self) -> kernels.Gate:
+        """The gates as the compiled step reads them.
+
+        Building replaces the entries and the rank arrays (and the curve table grows), so take
+        a fresh structure after every :meth:`update`; the other arrays change in place.
+        """
+        return kernels.Gate(
+            entry_link=self.entry_link,
+            entry_row=self.entry_row,
+            entry_const=self.entry_const,
+            entry_var=self.entry_var,
+            curves=self.curves.table,
+            restricted=self.restricted,
+            limit=self.limit,
+            rank_links=self.rank_links,
+            rank_starts=self.rank_starts,
+            origins=self.origins,
+            thresholds=self.thresholds,
+            content=self.content,
+            masks=self.masks,
+            active=self.active,
+        )
 
     def settled(self, s: State) -> bool:
         """Whether the entries hold until policy changes (no pending change, no quota)."""
@@ -154,7 +181,7 @@ class Gates:
             link, row, const, var = (np.concatenate(col) for col in zip(*parts, strict=True))
         else:
             link, row, const, var = (np.zeros(0, dtype=np.int64),) * 2 + (np.zeros(0),) * 2
-        self.entries = (link, row, const, var, self.curves.table)
+        self.entry_link, self.entry_row, self.entry_const, self.entry_var = link, row, const, var
         rank = net.link_rank + DOMESTIC_FIRST * home_first
         if not np.array_equal(rank, self.rank):
             self.rank = rank

@@ -381,7 +381,7 @@ class Simulation(Views):
 
     def _bind_rules(self) -> None:
         s = self.stepper
-        self.rules.bind(self.net, self.state, s.work.need, s.demand, self.recorder.delivered)
+        self.rules.bind(self.net, self.state, s.wk.need, s.demand, self.recorder.delivered)
 
     def _compile_rules(self, rules: list[Rule], scn: schema.Scenario) -> Any:
         ix = ScenarioIndex(scn)

@@ -3,30 +3,36 @@
 Order within a day: arrivals -> reserve releases -> orders -> policy gates -> production (to
 order, within capacity and inputs) -> allocation under scarcity -> shipments -> supplier
 switching -> final consumption. Quantities move as totals, never as items; origin content
-moves with them as quantity x share. The loops over facilities, buyers and links are compiled
-(:mod:`supplyshock.sim.kernels`); policy gates and quotas, which change rarely, stay in numpy
-here. Days between two dated events run as one compiled stretch while the gates hold.
+moves with them as quantity x share.
+
+The day is computed by compiled kernels (:mod:`supplyshock.sim.kernels`) that take a few named
+structures: the network's constants (:class:`~supplyshock.sim.kernels.Net`), the run state
+(:class:`~supplyshock.sim.kernels.St`, the very arrays of :class:`State`), per-day work arrays
+(:class:`~supplyshock.sim.kernels.Wk`), the recorder's arrays
+(:class:`~supplyshock.sim.kernels.Rec`) and the gates in force
+(:class:`~supplyshock.sim.kernels.Gate`). :class:`Stepper` builds them once per run, except the
+gates' structure, taken afresh after every update of :class:`~supplyshock.sim.gates.Gates`
+(which rebuilds its arrays in Python only when a policy or a content-rule mask changes). Days
+between two dated events run as one compiled stretch while the gates hold (rules and watches
+are checked at the end of every day inside it, :mod:`supplyshock.sim.kernels.rules`); the
+SimPy environment of :class:`~supplyshock.sim.simulation.Simulation` drives the days.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from supplyshock.model.network import FloatArray, IntArray, Network
 from supplyshock.sim import kernels
 from supplyshock.sim.gates import Gates
+from supplyshock.sim.kernels import Net, Rec, St, Wk
 from supplyshock.sim.recorder import Recorder
 from supplyshock.sim.rulebook import RuleBook
 from supplyshock.sim.state import State
 
 __all__ = ["Day", "Stepper"]
-
-Args = tuple[Any, ...]  # the bound arguments of a kernel
-Kernel = Callable[..., Any]
 
 
 @dataclass
@@ -37,58 +43,118 @@ class Day:
     fired: int = 0  # rules and watches that fired at the end of the day (RuleBook.fired)
 
 
-@dataclass
-class Work:
-    """Per-day arrays, allocated once per run and overwritten every day."""
+def _network_arrays(net: Network) -> Net:
+    """The network's constants, in the order and layout the kernels read them."""
+    n_in = net.n_inputs
+    in_fac = net.buyer_facility[:n_in]
+    if np.any(np.diff(in_fac) < 0) or np.any(np.diff(net.link_buyer) < 0):
+        raise ValueError("inputs and links must be grouped by facility and buyer, in order")
+    in_comm = net.buyer_commodity[:n_in]
+    makers, first_input = np.unique(in_fac, return_index=True)
+    eligible = [r.eligible_buyers for r in net.reserves]
+    sizes = np.array([len(e) for e in eligible], dtype=np.int64)
+    reserve_buyers = np.concatenate(eligible) if eligible else np.zeros(0, np.int64)
+    return Net(
+        n_inputs=int(n_in),
+        smoothing_days=float(net.smoothing_days),
+        switch_after_days=int(net.switch_after_days),
+        switch_fill_share=float(net.switch_fill_share),
+        buyer_links=np.searchsorted(net.link_buyer, np.arange(net.n_buyers + 1)).astype(np.int64),
+        cover_days=net.cover_days,
+        essential=net.essential,
+        in_fac=in_fac,
+        in_comm=in_comm,
+        in_price=net.price[in_comm],
+        market_comm=net.buyer_commodity[n_in:],
+        makers=makers,
+        first_input=first_input.astype(np.int64),
+        out_cover_days=net.out_cover_days,
+        fac_output=net.fac_output,
+        out_price=net.price[net.fac_output],
+        fac_origin=net.fac_origin,
+        link_buyer=net.link_buyer,
+        link_supplier=net.link_supplier,
+        link_lead=net.link_lead,
+        link_weight=net.link_weight,
+        link_export=net.link_export.astype(np.float64),
+        reserve_buyers=reserve_buyers,
+        reserve_starts=(np.cumsum(sizes) - sizes).astype(np.int64),
+        reserve_sizes=sizes,
+        reserve_trigger=np.array([r.trigger_days for r in net.reserves], dtype=float),
+        reserve_rate=np.array([r.rate_per_day for r in net.reserves], dtype=float),
+        # day-major copies of the schedules: one contiguous row per day
+        capacity=np.ascontiguousarray(net.capacity.T),
+        per_unit=np.ascontiguousarray(net.per_unit.T),
+        demand=np.ascontiguousarray(net.demand.T),
+    )
 
-    cap: FloatArray  # [f] capacity after outages
-    need: FloatArray  # [b]
-    target: FloatArray  # [b] cover target
-    share_in: FloatArray  # [i, o] origin shares of input stocks
-    made: FloatArray  # [f, o] origin shares of today's output
-    share_f: FloatArray  # [f, o] origin shares of output stocks
-    pipeline: FloatArray  # [b] on the way before today's shipments
-    order: FloatArray  # [b]
-    weight: FloatArray  # [l]
-    request: FloatArray  # [l] today's (until the morning: yesterday's) requests
-    room: FloatArray  # [l] most a link may carry today
-    allow: FloatArray  # [l] allowance under the controls in force
-    received: FloatArray  # [f] orders received
-    possible: FloatArray  # [f] production possible within capacity
-    production: FloatArray  # [f]
-    use: FloatArray  # [i] inputs used
-    shipped: FloatArray  # [l]
-    qualify: IntArray  # [l] links starting qualification today (first n)
 
-    @classmethod
-    def for_network(cls, net: Network) -> Work:
-        B, F, L = net.n_buyers, len(net.facilities), net.n_links
-        n_in, n_org = net.n_inputs, len(net.origins)
-        z = np.zeros
-        return cls(
-            cap=z(F),
-            need=z(B),
-            target=z(B),
-            share_in=z((n_in, n_org)),
-            made=z((F, n_org)),
-            share_f=z((F, n_org)),
-            pipeline=z(B),
-            order=z(B),
-            weight=z(L),
-            request=z(L),
-            room=z(L),
-            allow=np.ones(L),
-            received=z(F),
-            possible=z(F),
-            production=z(F),
-            use=z(n_in),
-            shipped=z(L),
-            qualify=z(L, dtype=np.int64),
-        )
+def _state_arrays(state: State) -> St:
+    """The run state's own arrays (not copies), field by field of the same name."""
+    return St(**{name: getattr(state, name) for name in St._fields})
+
+
+def _recorder_arrays(recorder: Recorder) -> Rec:
+    """The recorder's own arrays, field by field of the same name."""
+    return Rec(**{name: getattr(recorder, name) for name in Rec._fields})
+
+
+def _work_arrays(net: Network) -> Wk:
+    """Per-day work arrays for ``net``, allocated once per run."""
+    B, F, L = net.n_buyers, len(net.facilities), net.n_links
+    n_in, n_org = net.n_inputs, len(net.origins)
+    z = np.zeros
+    return Wk(
+        cap=z(F),
+        need=z(B),
+        target=z(B),
+        share_in=z((n_in, n_org)),
+        made=z((F, n_org)),
+        share_f=z((F, n_org)),
+        pipeline=z(B),
+        order=z(B),
+        weight=z(L),
+        request=z(L),
+        room=z(L),
+        allow=np.ones(L),
+        received=z(F),
+        possible=z(F),
+        production=z(F),
+        use=z(n_in),
+        shipped=z(L),
+        qualify=z(L, dtype=np.int64),
+    )
+
+
+_CONSTANT_FIELDS = (
+    "capacity",
+    "per_unit",
+    "demand",
+    "cover_days",
+    "essential",
+    "reserves",
+    "price",
+    "fac_origin",
+    "fac_output",
+    "out_cover_days",
+    "buyer_facility",
+    "buyer_commodity",
+    "link_buyer",
+    "link_supplier",
+    "link_lead",
+    "link_weight",
+    "link_export",
+)
+"""Network fields the kernels' constants come from (the same objects: the same constants)."""
 
 
 class Stepper:
-    """The daily update rule of one run, bound to its network, state and recorder."""
+    """The daily update rule of one run, bound to its network, state, recorder and rules.
+
+    ``previous``, the stepper of this run so far, carries the run over to ``net`` (the same
+    network with dated items added): the same work arrays, the gates' licence cycles and
+    curves, and the kernels' constants when ``net`` shares their arrays.
+    """
 
     def __init__(
         self,
@@ -100,75 +166,29 @@ class Stepper:
         previous: Stepper | None = None,
     ) -> None:
         self.net = net
-        self.rules = rules
-        in_fac = net.buyer_facility[: net.n_inputs]
-        if np.any(np.diff(in_fac) < 0) or np.any(np.diff(net.link_buyer) < 0):
-            raise ValueError("inputs and links must be grouped by facility and buyer, in order")
-        buyer_links = np.searchsorted(net.link_buyer, np.arange(net.n_buyers + 1)).astype(np.int64)
-        in_comm = net.buyer_commodity[: net.n_inputs]
-        # day-major copies of the schedules: one contiguous row per day (kept from a previous
-        # stepper of the run while its network has the same schedules)
-        capacity, per_unit, demand = (
-            previous.schedules
-            if previous is not None
-            and net.capacity is previous.net.capacity
-            and net.per_unit is previous.net.per_unit
-            and net.demand is previous.net.demand
-            else (
-                np.ascontiguousarray(net.capacity.T),
-                np.ascontiguousarray(net.per_unit.T),
-                np.ascontiguousarray(net.demand.T),
-            )
-        )
-        self.schedules: tuple[FloatArray, FloatArray, FloatArray] = (capacity, per_unit, demand)
-        makers, first_input = np.unique(in_fac, return_index=True)
-        eligible = [r.eligible_buyers for r in net.reserves]
-        sizes = np.array([len(e) for e in eligible], dtype=np.int64)
-        self.gates: Gates = Gates(net, previous.gates if previous is not None else None)
-        self.recorder = recorder
         self.state = state
-        self.work: Work = previous.work if previous is not None else Work.for_network(net)
-        if self.rules is None:
-            self.rules = RuleBook.idle(net, state, self.work.need)
-        self.demand = demand  # day-major: [day, market]
-        s, w = state, self.work
-        # arguments of each kernel, bound once: the arrays are updated in place
-        self._morning: Args = (
-            *(buyer_links, in_fac, capacity, per_unit, demand, net.cover_days, s.buyer_lead),
-            *(net.smoothing_days, net.price[in_comm], net.price[net.fac_output], net.fac_origin),
-            np.concatenate(eligible) if eligible else np.zeros(0, np.int64),
-            np.concatenate([[0], np.cumsum(sizes)]).astype(np.int64)[: len(sizes)],
-            sizes,
-            np.array([r.trigger_days for r in net.reserves], dtype=float),
-            np.array([r.rate_per_day for r in net.reserves], dtype=float),
-            net.link_lead,
-            *(s.pipe, s.pipe_org, s.pipe_start, s.pipe_pos, s.inv, s.org_b, s.out, s.org_f),
-            *(s.in_transit, s.signal, s.outage, s.scheduled_release, s.reserve, s.reserve_org),
-            w.request,
-            *(w.cap, w.need, w.target, w.share_in, w.made, w.share_f, w.pipeline, w.order),
+        self.recorder = recorder
+        self.gates: Gates = Gates(net, previous.gates if previous is not None else None)
+        # the kernels' structures hold references: the arrays are updated in place
+        same = previous is not None and all(
+            getattr(net, f) is getattr(previous.net, f) for f in _CONSTANT_FIELDS
         )
-        self._request: Args = (w.order, w.need, buyer_links, net.link_supplier)
-        self._request += (net.link_weight, w.cap, s.qualified)
-        self._request_tail: Args = (w.weight, w.request, w.room, w.received)
-        self._afternoon: Args = (
-            *(net.n_inputs, net.link_buyer, buyer_links, net.link_supplier),
-            *(net.link_lead, net.link_export.astype(np.float64), in_fac, makers),
-            *(first_input, net.essential, net.out_cover_days, net.fac_output, in_comm),
-            *(net.buyer_commodity[net.n_inputs :], net.smoothing_days, net.switch_after_days),
-            net.switch_fill_share,
-            *(capacity, per_unit, demand),
-            *(s.inv, s.org_b, s.out, s.org_f, s.pipe, s.pipe_org, s.pipe_start, s.pipe_pos),
-            *(s.in_transit, s.signal),
-            *(s.qualified, s.qualifying, s.unmet_days, s.produced, s.consumed, s.delivered),
-            s.reserve,
-            *(w.cap, w.order, w.request),
+        self.consts: Net = (
+            previous.consts if same and previous is not None else _network_arrays(net)
         )
-        self._afternoon_work: Args = (
-            *(w.share_in, w.made, w.share_f, w.pipeline, w.received, w.possible),
-            *(w.production, w.use, w.shipped, w.qualify),
-            *(recorder.delivered, recorder.stock, recorder.pipeline, recorder.exports),
-            *(recorder.imports, recorder.production, recorder.lost, recorder.reserves),
-        )
+        self.st = _state_arrays(state)
+        self.wk: Wk = previous.wk if previous is not None else _work_arrays(net)
+        self.rec = _recorder_arrays(recorder)
+        self.rules = rules if rules is not None else RuleBook.idle(net, state, self.wk.need)
+
+    @property
+    def demand(self) -> FloatArray:
+        """Final demand, day-major: [day, market]."""
+        return self.consts.demand
+
+    def adopt(self, net: Network) -> Stepper:
+        """A stepper for ``net`` (this run's network with dated items added) carrying on."""
+        return Stepper(net, self.state, self.recorder, rules=self.rules, previous=self)
 
     def advance(self, t: int, stop: int) -> tuple[int, Day]:
         """Step from day ``t`` towards ``stop`` (exclusive), where the next dated event falls.
@@ -176,73 +196,50 @@ class Stepper:
         While the gates are settled, days run in one compiled stretch until ``stop`` or until
         Python must act. Returns the next day to step and the requests of the last day stepped.
         """
-        g, w = self.gates, self.work
-        if not g.settled(self.state):
+        if not self.gates.settled(self.state):
             return t + 1, self(t)
-        book = self.rules
-        assert book is not None and book.inputs is not None
+        wk, book = self.wk, self.rules
+        assert book.inputs is not None
         status, day, n_qualify, n_fired = kernels.quiet_days(
             t,
             stop,
-            self._morning,
-            self._request,
-            self._request_tail,
-            self._afternoon,
-            self._afternoon_work,
-            g.entries,
-            w.allow,
-            g.restricted,
-            g.limit,
-            g.rank_links,
-            g.rank_starts,
-            w.share_f,
-            self.net.link_supplier,
-            g.origins,
-            g.thresholds,
-            g.content,
-            g.masks,
-            g.active,
+            self.consts,
+            self.st,
+            wk,
+            self.gates.arrays(),
+            self.rec,
             book.arrays,
             book.run,
             book.inputs,
         )
         if status == kernels.DONE:
-            return stop, Day(w.qualify[:0].copy())
+            return stop, Day(wk.qualify[:0].copy())
         if status in (kernels.QUALIFY, kernels.RULES):
-            return day + 1, Day(w.qualify[:n_qualify].copy(), n_fired)
+            return day + 1, Day(wk.qualify[:n_qualify].copy(), n_fired)
         return day + 1, self._rest_of_day(day)  # gates must be rebuilt first
 
     def __call__(self, t: int) -> Day:
         """Step day ``t``: update the state and write the day's row of the recorder."""
-        kernels.morning(t, *self._morning)
+        kernels.morning(t, self.consts, self.st, self.wk)
         return self._rest_of_day(t)
 
     def _rest_of_day(self, t: int) -> Day:
         """Day ``t`` after its morning: gates, requests, quotas, then the afternoon kernel."""
-        s, w, g, net = self.state, self.work, self.gates, self.net
-        g.update(s, w.share_f, t)
-        kernels.allowances(t, *g.entries, w.allow)
-        request: Kernel = kernels.request  # bound arguments are untyped tuples
-        gate = (w.allow, g.restricted, g.limit)
+        consts, st, wk, g = self.consts, self.st, self.wk, self.gates
+        g.update(self.state, wk.share_f, t)
+        gate = g.arrays()
+        kernels.allowances(t, gate, wk.allow)
         if not g.quotas:
-            request(t, *self._request, *gate, *self._request_tail)
+            kernels.request(t, consts, st, wk, gate)
         else:
-            g.limit[:] = np.inf
-            request(t, *self._request, *gate, *self._request_tail)
+            gate.limit[:] = np.inf
+            kernels.request(t, consts, st, wk, gate)
             for c, subject in g.quotas:
-                total = w.request[subject].sum()
-                budget = net.controls[c].quota_per_day
+                total = wk.request[subject].sum()
+                budget = self.net.controls[c].quota_per_day
                 if total > budget:
-                    g.limit[subject] = w.request[subject] * (budget / total)
-            if np.isfinite(g.limit).any():  # route what the quotas hold back
-                request(t, *self._request, *gate, *self._request_tail)
-        afternoon: Kernel = kernels.afternoon
-        ranks = (w.allow, g.rank_links, g.rank_starts)
-        n_qualify = afternoon(t, *self._afternoon, *ranks, *self._afternoon_work)
-        fired = self.rules.check(t) if self.rules is not None else 0
-        return Day(w.qualify[:n_qualify].copy(), fired)
-
-    def adopt(self, net: Network) -> Stepper:
-        """A stepper for ``net`` (this network with more dated items) that carries on this run:
-        the same state, recorder, work arrays and rules, and the gates' licence cycles."""
-        return Stepper(net, self.state, self.recorder, rules=self.rules, previous=self)
+                    gate.limit[subject] = wk.request[subject] * (budget / total)
+            if np.isfinite(gate.limit).any():  # route what the quotas hold back
+                kernels.request(t, consts, st, wk, gate)
+        n_qualify = kernels.afternoon(t, consts, st, wk, gate, self.rec)
+        return Day(wk.qualify[:n_qualify].copy(), self.rules.check(t))

@@ -44,7 +44,7 @@ class Views:
         that day's need and the days of cover they make (stock / need)."""
         frame = self._buyers()
         frame["stock"] = self.state.inv
-        frame["need"] = self.stepper.work.need
+        frame["need"] = self.stepper.wk.need
         keys = [*by, "unit"] if "unit" not in by else list(by)
         out = frame.groupby(keys, sort=True, as_index=False)[["stock", "need"]].sum()
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -6,6 +6,7 @@ import numpy as np
 
 from supplyshock.model.network import BoolArray, FloatArray, IntArray
 from supplyshock.sim.kernels._common import TINY, add_by, jit, share
+from supplyshock.sim.kernels.structs import Gate, Net, Rec, St, Wk
 
 __all__ = ["afternoon"]
 
@@ -228,100 +229,36 @@ def _serve(
 
 
 @jit
-def afternoon(
-    t: int,
-    n_in: int,
-    # network
-    link_buyer: IntArray,
-    buyer_links: IntArray,
-    link_supplier: IntArray,
-    link_lead: IntArray,
-    link_export: FloatArray,
-    in_fac: IntArray,
-    makers: IntArray,
-    first_input: IntArray,
-    essential: FloatArray,
-    out_cover_days: FloatArray,
-    fac_output: IntArray,
-    in_comm: IntArray,
-    market_comm: IntArray,
-    smoothing_days: float,
-    switch_after_days: int,
-    switch_fill_share: float,
-    capacity: FloatArray,
-    per_unit: FloatArray,
-    demand: FloatArray,
-    # state
-    inv: FloatArray,
-    org_b: FloatArray,
-    out: FloatArray,
-    org_f: FloatArray,
-    pipe: FloatArray,
-    pipe_org: FloatArray,
-    pipe_start: IntArray,
-    pipe_pos: IntArray,
-    in_transit: FloatArray,
-    signal: FloatArray,
-    qualified: BoolArray,
-    qualifying: BoolArray,
-    unmet_days: IntArray,
-    produced: FloatArray,
-    consumed: FloatArray,
-    delivered_total: FloatArray,
-    reserve: FloatArray,
-    # today's inputs, from the morning and the gates
-    cap: FloatArray,
-    order: FloatArray,
-    request: FloatArray,
-    allow: FloatArray,
-    rank_links: IntArray,
-    rank_starts: IntArray,
-    share_in: FloatArray,
-    made: FloatArray,
-    share_f: FloatArray,
-    pipeline: FloatArray,
-    received: FloatArray,
-    # today's work arrays
-    possible: FloatArray,
-    production: FloatArray,
-    use: FloatArray,
-    shipped: FloatArray,
-    qualify: IntArray,
-    # the recorder's [day, ...] arrays, row t written here
-    rec_delivered: FloatArray,
-    rec_stock: FloatArray,
-    rec_pipeline: FloatArray,
-    rec_exports: FloatArray,
-    rec_imports: FloatArray,
-    rec_production: FloatArray,
-    rec_lost: FloatArray,
-    rec_reserves: FloatArray,
-) -> int:
+def afternoon(t: int, net: Net, st: St, wk: Wk, gate: Gate, rec: Rec) -> int:
     """Production, allocation, shipments, supplier switching and final demand for day ``t``.
 
-    Writes day ``t``'s row of each recorder array: deliveries, end-of-day stocks, goods on
-    the way (including today's shipments), cross-border shipments by exporter and importer,
-    production and production lost for want of inputs, reserves. Returns the number of
-    links that start qualifying today (the first entries of ``qualify``).
+    Reads the morning's work arrays, today's requests and allowances, and the allocation ranks
+    of ``gate``. Writes day ``t``'s row of each recorder array: deliveries, end-of-day stocks,
+    goods on the way (including today's shipments), cross-border shipments by exporter and
+    importer, production and production lost for want of inputs, reserves. Returns the
+    number of links that start qualifying today (the first entries of ``wk.qualify``).
     """
     _produce(
-        n_in,
-        cap,
-        out_cover_days,
-        signal,
-        smoothing_days,
-        out,
-        inv,
-        per_unit[t],
-        essential,
-        in_fac,
-        makers,
-        first_input,
-        received,
-        possible,
-        production,
-        use,
+        n_in=net.n_inputs,
+        cap=wk.cap,
+        out_cover_days=net.out_cover_days,
+        signal=st.signal,
+        smoothing_days=net.smoothing_days,
+        out=st.out,
+        inv=st.inv,
+        per_unit=net.per_unit[t],
+        essential=net.essential,
+        in_fac=net.in_fac,
+        makers=net.makers,
+        first_input=net.first_input,
+        received=wk.received,
+        possible=wk.possible,
+        production=wk.production,
+        use=wk.use,
     )
+    n_in, inv, org_b, out, org_f = net.n_inputs, st.inv, st.org_b, st.out, st.org_f
+    production, use = wk.production, wk.use
+    made, share_in, share_f = wk.made, wk.share_in, wk.share_f
     n_fac, n_org = out.shape[0], org_f.shape[1]
     for f in range(n_fac):
         for o in range(n_org):
@@ -330,53 +267,61 @@ def afternoon(
     for i in range(n_in):
         for o in range(n_org):
             org_b[i, o] -= use[i] * share_in[i, o]
-    add_by(fac_output, production, produced)
-    add_by(in_comm, use, consumed)
+    add_by(net.fac_output, production, st.produced)
+    add_by(net.in_comm, use, st.consumed)
 
-    sent = _allocate(request, received, link_supplier, rank_links, rank_starts, out, shipped)
+    sent = _allocate(
+        wk.request,
+        wk.received,
+        net.link_supplier,
+        gate.rank_links,
+        gate.rank_starts,
+        out,
+        wk.shipped,
+    )
     got = np.zeros(inv.shape[0])
     _ship(
-        sent,
-        buyer_links,
-        link_supplier,
-        link_lead,
-        link_export,
-        share_f,
-        org_f,
-        pipe,
-        pipe_org,
-        pipe_start,
-        pipe_pos,
-        in_transit,
-        got,
-        rec_exports[t],
-        rec_imports[t],
+        shipped=sent,
+        buyer_links=net.buyer_links,
+        link_supplier=net.link_supplier,
+        link_lead=net.link_lead,
+        link_export=net.link_export,
+        share_f=share_f,
+        org_f=org_f,
+        pipe=st.pipe,
+        pipe_org=st.pipe_org,
+        pipe_start=st.pipe_start,
+        pipe_pos=st.pipe_pos,
+        in_transit=st.in_transit,
+        got=got,
+        exports=rec.exports[t],
+        imports=rec.imports[t],
     )
     n_qualify = _switch(
-        order,
-        got,
-        link_buyer,
-        link_supplier,
-        allow,
-        capacity[t],
-        qualified,
-        qualifying,
-        unmet_days,
-        switch_after_days,
-        switch_fill_share,
-        qualify,
+        order=wk.order,
+        got=got,
+        link_buyer=net.link_buyer,
+        link_supplier=net.link_supplier,
+        allow=wk.allow,
+        cap_today=net.capacity[t],
+        qualified=st.qualified,
+        qualifying=st.qualifying,
+        unmet_days=st.unmet_days,
+        switch_after_days=net.switch_after_days,
+        fill_share=net.switch_fill_share,
+        qualify=wk.qualify,
     )
-    _serve(n_in, demand[t], inv, org_b, market_comm, rec_delivered[t], delivered_total)
+    _serve(n_in, net.demand[t], inv, org_b, net.market_comm, rec.delivered[t], st.delivered)
 
-    n_buyers = inv.shape[0]
+    n_buyers, pipeline, reserve = inv.shape[0], wk.pipeline, st.reserve
     for b in range(n_buyers):
-        rec_pipeline[t, b] = pipeline[b] + got[b]
-        rec_stock[t, b] = inv[b]
+        rec.pipeline[t, b] = pipeline[b] + got[b]
+        rec.stock[t, b] = inv[b]
     for f in range(n_fac):
-        rec_production[t, f] = production[f]
-        rec_lost[t, f] = possible[f] - production[f]
-        rec_stock[t, n_buyers + f] = out[f]
+        rec.production[t, f] = production[f]
+        rec.lost[t, f] = wk.possible[f] - production[f]
+        rec.stock[t, n_buyers + f] = out[f]
     for r in range(reserve.shape[0]):
-        rec_stock[t, n_buyers + n_fac + r] = reserve[r]
-        rec_reserves[t, r] = reserve[r]
+        rec.stock[t, n_buyers + n_fac + r] = reserve[r]
+        rec.reserves[t, r] = reserve[r]
     return n_qualify

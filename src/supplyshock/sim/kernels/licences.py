@@ -6,6 +6,7 @@ import numpy as np
 
 from supplyshock.model.network import FloatArray, IntArray
 from supplyshock.sim.kernels._common import jit
+from supplyshock.sim.kernels.structs import Gate
 
 __all__ = ["allowances", "licensed_share"]
 
@@ -64,20 +65,14 @@ def licensed_share(
 
 
 @jit
-def allowances(
-    t: int,
-    entry_link: IntArray,
-    entry_row: IntArray,
-    entry_const: FloatArray,
-    entry_var: FloatArray,
-    curves: FloatArray,
-    allow: FloatArray,
-) -> None:
+def allowances(t: int, gate: Gate, allow: FloatArray) -> None:
     """Each link's allowance on day ``t``: the product of its controls' factors.
 
     Entry ``e`` multiplies link ``entry_link[e]`` by ``entry_const[e] + entry_var[e] *
     curves[entry_row[e], t]`` (a ban has ``entry_var`` 0). Links without entries get 1.
     """
+    link, row, const, var = gate.entry_link, gate.entry_row, gate.entry_const, gate.entry_var
+    curves = gate.curves
     allow[:] = 1.0
-    for e in range(entry_link.shape[0]):
-        allow[entry_link[e]] *= entry_const[e] + entry_var[e] * curves[entry_row[e], t]
+    for e in range(link.shape[0]):
+        allow[link[e]] *= const[e] + var[e] * curves[row[e], t]

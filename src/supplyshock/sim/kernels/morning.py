@@ -6,6 +6,7 @@ import numpy as np
 
 from supplyshock.model.network import BoolArray, FloatArray, IntArray
 from supplyshock.sim.kernels._common import jit, share
+from supplyshock.sim.kernels.structs import Net, St, Wk
 
 __all__ = ["morning"]
 
@@ -174,67 +175,69 @@ def _origin(
 
 
 @jit
-def morning(
-    t: int,
-    # network
-    buyer_links: IntArray,
-    in_fac: IntArray,
-    capacity: FloatArray,
-    per_unit: FloatArray,
-    demand: FloatArray,
-    cover_days: FloatArray,
-    buyer_lead: FloatArray,
-    smoothing_days: float,
-    in_price: FloatArray,
-    out_price: FloatArray,
-    fac_origin: FloatArray,
-    reserve_buyers: IntArray,
-    reserve_starts: IntArray,
-    reserve_sizes: IntArray,
-    reserve_trigger: FloatArray,
-    reserve_rate: FloatArray,
-    link_lead: IntArray,
-    # state
-    pipe: FloatArray,
-    pipe_org: FloatArray,
-    pipe_start: IntArray,
-    pipe_pos: IntArray,
-    inv: FloatArray,
-    org_b: FloatArray,
-    out: FloatArray,
-    org_f: FloatArray,
-    in_transit: FloatArray,
-    signal: FloatArray,
-    outage: BoolArray,
-    scheduled: FloatArray,
-    reserve: FloatArray,
-    reserve_org: FloatArray,
-    last_request: FloatArray,
-    # today's outputs
-    cap: FloatArray,
-    need: FloatArray,
-    target: FloatArray,
-    share_in: FloatArray,
-    made: FloatArray,
-    share_f: FloatArray,
-    pipeline: FloatArray,
-    order: FloatArray,
-) -> None:
+def morning(t: int, net: Net, st: St, wk: Wk) -> None:
     """Day ``t`` up to the orders: arrivals, needs, reserve releases, origins, orders.
 
     Each buyer orders its need plus a share (``1 / smoothing_days``) of the gap between its
     target position (cover stock plus need over its lead time ``buyer_lead``) and what it holds
     and has on the way. ``buyer_lead`` follows the suppliers the buyer uses: the lead times of
-    its links weighted by yesterday's requests (``last_request``; kept if it asked for nothing).
+    its links weighted by yesterday's requests (``wk.request`` until the afternoon; kept if it
+    asked for nothing).
     """
-    _arrive(pipe, pipe_org, pipe_start, pipe_pos, buyer_links, inv, org_b, in_transit, pipeline)
-    today = (capacity[t], outage, per_unit[t], demand[t])
-    _needs(*today, in_fac, signal, cover_days, cap, need, target)
-    reserves = (reserve_buyers, reserve_starts, reserve_sizes, reserve_trigger, reserve_rate)
-    _release(inv, org_b, need, target, *reserves, scheduled, reserve, reserve_org)
-    n_in = in_fac.shape[0]
-    prices = (per_unit[t], in_price, in_fac, fac_origin, out_price)
-    _origin(n_in, inv, org_b, out, org_f, *prices, share_in, made, share_f)
+    _arrive(
+        pipe=st.pipe,
+        pipe_org=st.pipe_org,
+        pipe_start=st.pipe_start,
+        pipe_pos=st.pipe_pos,
+        buyer_links=net.buyer_links,
+        inv=st.inv,
+        org_b=st.org_b,
+        in_transit=st.in_transit,
+        pipeline=wk.pipeline,
+    )
+    _needs(
+        cap_today=net.capacity[t],
+        outage=st.outage,
+        per_unit=net.per_unit[t],
+        demand=net.demand[t],
+        in_fac=net.in_fac,
+        signal=st.signal,
+        cover_days=net.cover_days,
+        cap=wk.cap,
+        need=wk.need,
+        target=wk.target,
+    )
+    _release(
+        inv=st.inv,
+        org_b=st.org_b,
+        need=wk.need,
+        target=wk.target,
+        buyers=net.reserve_buyers,
+        starts=net.reserve_starts,
+        sizes=net.reserve_sizes,
+        trigger_days=net.reserve_trigger,
+        rate_per_day=net.reserve_rate,
+        scheduled=st.scheduled_release,
+        reserve=st.reserve,
+        reserve_org=st.reserve_org,
+    )
+    _origin(
+        n_in=net.n_inputs,
+        inv=st.inv,
+        org_b=st.org_b,
+        out=st.out,
+        org_f=st.org_f,
+        per_unit=net.per_unit[t],
+        in_price=net.in_price,
+        in_fac=net.in_fac,
+        fac_origin=net.fac_origin,
+        out_price=net.out_price,
+        share_in=wk.share_in,
+        made=wk.made,
+        share_f=wk.share_f,
+    )
+    buyer_links, link_lead, last_request = net.buyer_links, net.link_lead, wk.request
+    buyer_lead, need, order = st.buyer_lead, wk.need, wk.order
     for b in range(need.shape[0]):
         asked = 0.0
         weighted = 0.0
@@ -243,5 +246,5 @@ def morning(
             weighted += last_request[ln] * link_lead[ln]
         if asked > 0.0:
             buyer_lead[b] = weighted / asked
-        gap = target[b] + need[b] * buyer_lead[b] - inv[b] - pipeline[b]
-        order[b] = max(need[b] + gap / smoothing_days, 0.0)
+        gap = wk.target[b] + need[b] * buyer_lead[b] - st.inv[b] - wk.pipeline[b]
+        order[b] = max(need[b] + gap / net.smoothing_days, 0.0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from supplyshock.model.network import BoolArray, FloatArray, IntArray
 from supplyshock.sim.kernels._common import TINY, jit
+from supplyshock.sim.kernels.structs import Gate, Net, St, Wk
 
 __all__ = ["content_masks", "request"]
 
@@ -42,35 +43,23 @@ def content_masks(
 
 
 @jit
-def request(
-    t: int,
-    order: FloatArray,
-    need: FloatArray,
-    buyer_links: IntArray,
-    link_supplier: IntArray,
-    link_weight: FloatArray,
-    capacity: FloatArray,
-    qualified: BoolArray,
-    allow: FloatArray,
-    restricted: BoolArray,
-    limit: FloatArray,
-    weight: FloatArray,
-    out: FloatArray,
-    cap: FloatArray,
-    received: FloatArray,
-) -> None:
+def request(t: int, net: Net, st: St, wk: Wk, gate: Gate) -> None:
     """Split day ``t``'s orders over the open suppliers and route what caps hold back.
 
     A link's share of its buyer's order is its weight times the supplier's capacity today
-    (after outages, ``capacity``), among the
-    qualified links whose allowance is above 0. A restricted link asks for at most ``allow x
-    need x split``, any link for at most ``limit`` (a quota's share). What a cap holds back is
-    offered to the buyer's other open links with room, in proportion to their weights, until
-    it is placed or every open link is full (water-filling; each round fills at least one
-    link). ``received`` sums the requests by supplier. Buyer ``b``'s links are
-    ``buyer_links[b]`` to ``buyer_links[b + 1]``.
+    (after outages, ``wk.cap``), among the qualified links whose allowance is above 0. A
+    restricted link asks for at most ``allow x need x split``, any link for at most
+    ``gate.limit`` (a quota's share). What a cap holds back is offered to the buyer's other open
+    links with room, in proportion to their weights, until it is placed or every open link is
+    full (water-filling; each round fills at least one link). Writes the requests to
+    ``wk.request``, each link's cap to ``wk.room``, and their sums by supplier to
+    ``wk.received``.
     """
-    cap_today = capacity
+    order, need, allow, weight = wk.order, wk.need, wk.allow, wk.weight
+    req, room, received = wk.request, wk.room, wk.received
+    buyer_links, link_supplier, link_weight = net.buyer_links, net.link_supplier, net.link_weight
+    cap_today, qualified = wk.cap, st.qualified
+    restricted, limit = gate.restricted, gate.limit
     received[:] = 0.0
     for b in range(order.shape[0]):
         lo, hi = buyer_links[b], buyer_links[b + 1]
@@ -83,31 +72,31 @@ def request(
         for ln in range(lo, hi):
             split = weight[ln] / max(total, TINY)
             asked = order[b] * split
-            room = limit[ln]
+            most = limit[ln]
             if restricted[ln]:
-                room = min(room, allow[ln] * need[b] * split)
-            cap[ln] = room
-            out[ln] = min(asked, room)
-            held += asked - out[ln]
+                most = min(most, allow[ln] * need[b] * split)
+            room[ln] = most
+            req[ln] = min(asked, most)
+            held += asked - req[ln]
         while held > 0.0:
             free = 0.0
             for ln in range(lo, hi):
-                if weight[ln] > 0.0 and out[ln] < cap[ln]:
+                if weight[ln] > 0.0 and req[ln] < room[ln]:
                     free += weight[ln]
             if free <= 0.0:
                 break
             placed = 0.0
             filled = False
             for ln in range(lo, hi):
-                if weight[ln] > 0.0 and out[ln] < cap[ln]:
+                if weight[ln] > 0.0 and req[ln] < room[ln]:
                     add = held * weight[ln] / free
-                    if out[ln] + add >= cap[ln]:
-                        add = cap[ln] - out[ln]
+                    if req[ln] + add >= room[ln]:
+                        add = room[ln] - req[ln]
                         filled = True
-                    out[ln] += add
+                    req[ln] += add
                     placed += add
             held -= placed
             if not filled:
                 break
         for ln in range(lo, hi):
-            received[link_supplier[ln]] += out[ln]
+            received[link_supplier[ln]] += req[ln]
