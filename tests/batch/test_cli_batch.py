@@ -124,3 +124,13 @@ def test_ctrl_c_stops_cleanly_and_keeps_done_chunks(tmp_path: Path, scenario_fil
     assert len(finished) >= 2
     for path in finished:  # every kept chunk is complete and readable
         assert pd.read_parquet(path)["replication"].nunique() == 2
+
+
+def test_escalation_runs_in_the_batch_command(tmp_path: Path) -> None:
+    out = tmp_path / "esc"
+    argv = ["batch", "escalation_2026", "-n", "2", "--out", str(out), "--workers", "1"]
+    result = runner.invoke(app, argv)
+    assert result.exit_code == 0, result.output
+    assert "rules: share of replications fired" in result.output
+    assert "alliance_release" in result.output
+    assert len(pd.read_parquet(out / "chunks" / "firings-00000.parquet")) > 0

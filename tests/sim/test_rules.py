@@ -240,3 +240,18 @@ def test_policy_recompile_equals_a_full_compile(monkeypatch: pytest.MonkeyPatch)
     for key in full.cubes:
         np.testing.assert_array_equal(fast.cubes[key], full.cubes[key], err_msg=key)
     assert fast.provenance["draws"] == full.provenance["draws"]
+
+
+def test_firings_are_marked_on_the_timeline_figure() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    rule = {
+        "id": "release",
+        "when": {"quantity": "stock", "countries": ["USA"], "below": 100},
+        "then": RELEASE_HALF,
+    }
+    res = ss.run(_scenario([rule]), seed=1)
+    assert ("2025-01-26", "rule release") in res.provenance["timeline"]  # day 25
+    ax = ss.plot.shortfall_timeline(res, commodity="magnet")
+    assert "rule release (26 Jan 2025)" in " ".join(t.get_text() for t in ax.texts)

@@ -106,3 +106,23 @@ def test_views_and_bad_input() -> None:
     assert sim.shortfall_so_far()["shortfall"].sum() == pytest.approx(
         float(res.cubes["shortfall"].sum())
     )
+
+
+def test_an_event_that_changes_the_network_cannot_be_applied() -> None:
+    sim = ss.Simulation("october_2025_suspended", seed=1)
+    plant = {
+        "type": "new_capacity",
+        "facility": {
+            "id": "new_magnets",
+            "kind": "magnet_maker",
+            "country": "JPN",
+            "output": "ndfeb_magnet",
+            "capacity_per_year": 1000,
+            "recipe": "ndfeb_sintered",
+        },
+    }
+    with pytest.raises(ss.ScenarioError, match="changes the network"):
+        sim.apply(plant)
+    with pytest.raises(ss.ScenarioError, match="before today"):
+        sim.env.run(until=10)
+        sim.apply({**GA_BAN, "start": "2025-01-02"})

@@ -31,7 +31,7 @@ import simpy
 from pydantic import TypeAdapter, ValidationError
 
 from supplyshock.errors import Problem, ScenarioError
-from supplyshock.events import timeline
+from supplyshock.events import lookup, names, timeline
 from supplyshock.model.compilation import PolicyLinks
 from supplyshock.model.compile import compile_scenario
 from supplyshock.model.draws import Drawer
@@ -216,7 +216,14 @@ class Simulation(Views):
         structure (a new facility, new traced content) cannot be applied during a run.
         """
         if isinstance(event, Mapping):
-            data = {"start": self.date.isoformat(), **event}
+            data = dict(event)
+            kind = data.get("type")
+            if (
+                isinstance(kind, str)
+                and kind in names()
+                and "start" in lookup(kind).model.model_fields
+            ):
+                data.setdefault("start", self.date.isoformat())
             try:
                 dated: schema.Event = _EVENT.validate_python(data)
             except ValidationError as exc:
