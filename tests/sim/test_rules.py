@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 import supplyshock as ss
+from supplyshock.model import recompile
 from supplyshock.model.arrays import stable_key
-from supplyshock.sim import gates, kernels, simulation, step
+from supplyshock.sim import gates, kernels, step
 from supplyshock.sim.dice import Dice
 from supplyshock.sim.rulebook import _HAZARD
 from tests.sim.builder import US_RESERVE, ban, build, chain
@@ -233,8 +234,8 @@ def test_policy_recompile_equals_a_full_compile(monkeypatch: pytest.MonkeyPatch)
     fast = ss.run(scn, seed=6)
     assert len(fast.provenance["rules"]) >= 3
     with monkeypatch.context() as m:
-        m.setattr(simulation, "recompile_policies", lambda *args: None)
-        m.setattr(simulation, "add_steps", lambda *args: None)
+        m.setattr(recompile, "recompile_policies", lambda *args: None)
+        m.setattr(recompile, "add_steps", lambda *args: None)
         full = ss.run(scn, seed=6)
     assert fast.provenance["rules"] == full.provenance["rules"]
     for key in full.cubes:

@@ -60,13 +60,17 @@ def reduce_run(result: RunResult, replication: int) -> tuple[pd.DataFrame, pd.Da
     return metrics, series
 
 
-def firings_frame(result: RunResult, replication: int) -> pd.DataFrame:
-    """The rules (and watches) a replication fired, one row per firing."""
-    rows = result.provenance.get("rules", [])
-    frame = pd.DataFrame(rows, columns=list(FIRING_COLUMNS[1:]))
-    frame.insert(0, "replication", replication)
-    return frame.astype(
-        {"replication": "int64", "rule": str, "day": "int64", "date": str, "n": "int64"}
+def firings_frame(rows: Sequence[tuple[int, str, int, str, int]]) -> pd.DataFrame:
+    """Rule (and watch) firings as a table: one row per firing, columns :data:`FIRING_COLUMNS`."""
+    columns = list(zip(*rows, strict=True)) if rows else [(), (), (), (), ()]
+    return pd.DataFrame(
+        {
+            "replication": np.array(columns[0], dtype=np.int64),
+            "rule": pd.array(columns[1], dtype="string"),
+            "day": np.array(columns[2], dtype=np.int64),
+            "date": pd.array(columns[3], dtype="string"),
+            "n": np.array(columns[4], dtype=np.int64),
+        }
     )
 
 
@@ -85,16 +89,17 @@ def run_chunk(
     runs differ only by their parameter values (common random numbers). ``processes`` are user
     processes added to every replication (they must be picklable, e.g. module-level functions).
     """
-    metrics, series, firings = [], [], []
+    metrics, series = [], []
+    firings: list[tuple[int, str, int, str, int]] = []
     for i, params in zip(replications, overrides, strict=True):
         stream = child_seed(seed, 0 if common_stream else i)
         result = run(scenario, seed=stream, overrides=params, validate=False, processes=processes)
         m, s = reduce_run(result, i)
         metrics.append(m)
         series.append(s)
-        firings.append(firings_frame(result, i))
+        firings += [(i, f["rule"], f["day"], f["date"], f["n"]) for f in result.provenance["rules"]]
     return (
         pd.concat(metrics, ignore_index=True),
         pd.concat(series, ignore_index=True),
-        pd.concat(firings, ignore_index=True),
+        firings_frame(firings),
     )

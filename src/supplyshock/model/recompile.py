@@ -14,6 +14,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from supplyshock.errors import ScenarioError
 from supplyshock.events import timeline
 from supplyshock.model.compilation import Compilation, PolicyLinks
 from supplyshock.model.draws import Drawer
@@ -22,7 +23,15 @@ from supplyshock.model.network import Network, ReleaseWindow
 from supplyshock.model.rules import tension_names
 from supplyshock.scenario import schema
 
-__all__ = ["POLICY_EVENTS", "STEP_EVENTS", "add_steps", "policy_links", "recompile_policies"]
+__all__ = [
+    "POLICY_EVENTS",
+    "STEP_EVENTS",
+    "add_steps",
+    "extend_network",
+    "policy_links",
+    "recompile_policies",
+    "same_structure",
+]
 
 POLICY_EVENTS = (
     schema.ExportControl,
@@ -125,3 +134,54 @@ def add_steps(net: Network, events: list[schema.Event]) -> Network | None:
         else:
             return None
     return dataclasses.replace(net, releases=tuple(releases), tension_steps=tuple(steps))
+
+
+def same_structure(old: Network, new: Network) -> None:
+    """Raise unless ``new`` has ``old``'s facilities, buyers, links, tracers and reserves."""
+    same = (
+        old.facilities == new.facilities
+        and old.n_buyers == new.n_buyers
+        and np.array_equal(old.link_buyer, new.link_buyer)
+        and np.array_equal(old.link_supplier, new.link_supplier)
+        and np.array_equal(old.link_lead, new.link_lead)
+        and old.origins == new.origins
+        and len(old.reserves) == len(new.reserves)
+    )
+    if not same:
+        raise ScenarioError.single(
+            "<apply>",
+            "events",
+            new.name,
+            "the event changes the network (facilities, trade links or traced content); "
+            "declare it in the scenario instead",
+        )
+
+
+def extend_network(
+    net: Network,
+    scn: schema.Scenario,
+    events: list[schema.Event],
+    seed: np.random.SeedSequence | None,
+    overrides: Mapping[str, float],
+) -> tuple[Network, bool]:
+    """The network of ``scn``, which is ``net``'s scenario with ``events`` added, compiled by
+    the cheapest path that gives the same result; and whether only steps (releases, tension
+    changes) were added, so that nothing else about the network changed.
+
+    Raises :class:`ScenarioError` if the events change the network's structure.
+    """
+    if all(isinstance(e, STEP_EVENTS) for e in events):
+        stepped = add_steps(net, events)
+        if stepped is not None:
+            return stepped, True
+    new = None
+    if all(isinstance(e, POLICY_EVENTS) for e in events):
+        drawn: dict[str, float] = dict(net.extra["draws"])  # type: ignore[call-overload]
+        known = {**drawn, **overrides}  # the same values, without drawing them again
+        new = recompile_policies(net, scn, seed, known, policy_links(net))
+    if new is None:
+        from supplyshock.model.compile import compile_scenario
+
+        new = compile_scenario(scn, seed, overrides or None)
+    same_structure(net, new)
+    return new, False

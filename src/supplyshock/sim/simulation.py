@@ -32,18 +32,11 @@ from pydantic import TypeAdapter, ValidationError
 
 from supplyshock.errors import Problem, ScenarioError
 from supplyshock.events import lookup, names, timeline
-from supplyshock.model.compilation import PolicyLinks
 from supplyshock.model.compile import compile_scenario
 from supplyshock.model.draws import Drawer
 from supplyshock.model.index import ScenarioIndex
 from supplyshock.model.network import Network
-from supplyshock.model.recompile import (
-    POLICY_EVENTS,
-    STEP_EVENTS,
-    add_steps,
-    policy_links,
-    recompile_policies,
-)
+from supplyshock.model.recompile import extend_network
 from supplyshock.model.rules import RuleContext, compile_rules
 from supplyshock.results import RunResult
 from supplyshock.scenario import schema
@@ -141,7 +134,6 @@ class Simulation(Views):
         """Events put in force during the run (by rules and :meth:`apply`), with their dates."""
         self.firings: list[dict[str, Any]] = []
         """Rules and watches fired: ``{"rule", "day", "date", "n"}`` in order."""
-        self._links: PolicyLinks | None = None
         self._marks: list[tuple[str, str]] = list(net.extra.get("timeline", []))  # type: ignore[call-overload]
         self._watches: dict[int, simpy.Event] = {}
         self._predicates: list[tuple[Predicate, simpy.Event]] = []
@@ -215,6 +207,8 @@ class Simulation(Views):
         processes start now. Returns the dated event. An event that would change the network's
         structure (a new facility, new traced content) cannot be applied during a run.
         """
+        if self.scenario is None:
+            raise RuntimeError("a simulation made from a compiled network cannot apply events")
         if isinstance(event, Mapping):
             data = dict(event)
             kind = data.get("type")
@@ -358,25 +352,13 @@ class Simulation(Views):
             mine = [p for p in problems if _event_index(p.field) >= n]
             if mine:
                 raise ScenarioError(mine)
-        if all(isinstance(e, STEP_EVENTS) for e in events):
-            stepped = add_steps(self.net, events)
-            if stepped is not None:  # no control changes: the gates and the stepper hold
-                self.scenario, self.net = scn, stepped
-                self.applied += events
-                self.policies.adopt(stepped)
-                self.stepper.net = self.recorder.net = stepped
-                return
-        overrides = self._overrides or None
-        new = None
-        if all(isinstance(e, POLICY_EVENTS) for e in events):
-            if self._links is None:
-                self._links = policy_links(self.net)
-            drawn: dict[str, float] = dict(self.net.extra["draws"])  # type: ignore[call-overload]
-            known = {**drawn, **self._overrides}  # the same values, without drawing again
-            new = recompile_policies(self.net, scn, self._param_seq, known, self._links)
-        if new is None:
-            new = compile_scenario(scn, self._param_seq, overrides)
-        _same_structure(self.net, new)
+        new, steps_only = extend_network(self.net, scn, events, self._param_seq, self._overrides)
+        if steps_only:  # no control or schedule changed: the gates and the stepper hold
+            self.scenario, self.net = scn, new
+            self.applied += events
+            self.policies.adopt(new)
+            self.stepper.net = self.recorder.net = new
+            return
         self.scenario = scn
         self.applied += events
         self.state.extend(new)
@@ -410,26 +392,6 @@ def _event_index(field: str) -> int:
         return -1
     inside = field[7 : field.index("]")]
     return int(inside) if inside.isdigit() else -1
-
-
-def _same_structure(old: Network, new: Network) -> None:
-    same = (
-        old.facilities == new.facilities
-        and old.n_buyers == new.n_buyers
-        and np.array_equal(old.link_buyer, new.link_buyer)
-        and np.array_equal(old.link_supplier, new.link_supplier)
-        and np.array_equal(old.link_lead, new.link_lead)
-        and old.origins == new.origins
-        and len(old.reserves) == len(new.reserves)
-    )
-    if not same:
-        raise ScenarioError.single(
-            "<apply>",
-            "events",
-            new.name,
-            "the event changes the network (facilities, trade links or traced content); "
-            "declare it in the scenario instead",
-        )
 
 
 def _error(where: str, exc: ValidationError) -> ScenarioError:
