@@ -126,3 +126,26 @@ def test_an_event_that_changes_the_network_cannot_be_applied() -> None:
     with pytest.raises(ss.ScenarioError, match="before today"):
         sim.env.run(until=10)
         sim.apply({**GA_BAN, "start": "2025-01-02"})
+
+
+def test_the_stretch_entry_point_matches_the_argument_types_after_a_run() -> None:
+    """The stepper calls the stretch's compiled code directly; the argument types of a run
+    (with rule firings, a watch and applied events) must stay those it was resolved for."""
+    import numba
+
+    from supplyshock.sim import kernels
+
+    sim = ss.Simulation("escalation_2026", seed=3)
+
+    def watcher(sim: ss.Simulation) -> Generator[simpy.Event, Any, None]:
+        yield sim.watch(quantity="reserve_share", countries=["USA"], below=0.9)
+        sim.apply({**GA_BAN, "id": "late_ban"})
+
+    sim.process(watcher)
+    res = sim.run()
+    assert len(res.provenance["rules"]) > 3 and res.provenance["applied"]
+    step, book = sim.stepper, sim.rules
+    args = (0, 0, step.consts, step.st, step.wk, step.gates.arrays(), step.rec)
+    args += (book.arrays, book.run, book.inputs)
+    compiled = kernels.quiet_days.overloads[tuple(numba.typeof(a) for a in args)]
+    assert step._stretch is compiled.entry_point

@@ -155,8 +155,8 @@ class Network:
     buyer_country: IntArray  # [b]
     buyer_commodity: IntArray  # [b]
     buyer_tier: IntArray  # [b]
-    per_unit: FloatArray  # [b, t] input per unit output, incl. yield and thrifting
-    essential: FloatArray  # [b] share of the output that needs the input (1 = all)
+    per_unit: FloatArray  # [i, t] input per unit output (facility inputs), incl. yield, thrifting
+    essential: FloatArray  # [i] share of the output that needs the input (1 = all)
     cover_days: FloatArray  # [b]
     demand: FloatArray  # [m, t] market demand per day, incl. growth and shifts
     n_inputs: int

@@ -64,6 +64,7 @@ class RuleBook:
             np.zeros(table.n, dtype=np.int64),
         )
         self.inputs: RuleInputs | None = None
+        self._version = -1  # policy version of the control status in ``inputs``
 
     @classmethod
     def idle(cls, net: Network, state: State, need: FloatArray) -> RuleBook:
@@ -88,6 +89,7 @@ class RuleBook:
     ) -> None:
         """Point the check at the run's arrays (again after the network changes)."""
         reserve_start = np.array([r.quantity for r in net.reserves], dtype=float)
+        self._version = state.policy_version
         self.inputs = RuleInputs(
             state.inv,
             need,
@@ -102,6 +104,9 @@ class RuleBook:
     def refresh(self, state: State) -> None:
         """Bring the control status up to date (policy changes happen between stretches)."""
         assert self.inputs is not None
+        if state.policy_version == self._version:
+            return
+        self._version = state.policy_version
         active = self.inputs.active
         if len(active) != len(state.active):
             self.inputs = self.inputs._replace(active=state.active.astype(np.float64))

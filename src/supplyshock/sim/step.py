@@ -20,6 +20,7 @@ SimPy environment of :class:`~supplyshock.sim.simulation.Simulation` drives the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +29,7 @@ from supplyshock.model.network import FloatArray, IntArray, Network
 from supplyshock.sim import kernels
 from supplyshock.sim.gates import Gates
 from supplyshock.sim.kernels import Net, Rec, St, Wk
+from supplyshock.sim.kernels._common import entry_point
 from supplyshock.sim.recorder import Recorder
 from supplyshock.sim.rulebook import RuleBook
 from supplyshock.sim.state import State
@@ -180,6 +182,10 @@ class Stepper:
         self.wk: Wk = previous.wk if previous is not None else _work_arrays(net)
         self.rec = _recorder_arrays(recorder)
         self.rules = rules if rules is not None else RuleBook.idle(net, state, self.wk.need)
+        # the stretch kernel's compiled code for this run's argument types (see entry_point)
+        self._stretch: Callable[..., tuple[int, int, int, int]] | None = (
+            previous._stretch if previous is not None else None
+        )
 
     @property
     def demand(self) -> FloatArray:
@@ -200,7 +206,7 @@ class Stepper:
             return t + 1, self(t)
         wk, book = self.wk, self.rules
         assert book.inputs is not None
-        status, day, n_qualify, n_fired = kernels.quiet_days(
+        args = (
             t,
             stop,
             self.consts,
@@ -212,6 +218,11 @@ class Stepper:
             book.run,
             book.inputs,
         )
+        if self._stretch is not None:  # the same argument types on every call of a run
+            status, day, n_qualify, n_fired = self._stretch(*args)
+        else:
+            status, day, n_qualify, n_fired = kernels.quiet_days(*args)
+            self._stretch = entry_point(kernels.quiet_days, args)
         if status == kernels.DONE:
             return stop, Day(wk.qualify[:0].copy())
         if status in (kernels.QUALIFY, kernels.RULES):

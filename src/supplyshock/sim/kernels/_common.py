@@ -11,7 +11,7 @@ import numpy as np
 
 from supplyshock.model.network import FloatArray, IntArray
 
-__all__ = ["EMPTY", "TINY", "add_by", "jit", "share"]
+__all__ = ["EMPTY", "TINY", "add_by", "entry_point", "jit", "share"]
 
 F = TypeVar("F", bound=Callable[..., object])
 TINY = 1e-280  # floor for divisors: keeps ratios finite without changing any real quantity
@@ -89,3 +89,20 @@ def add_by(index: IntArray, values: FloatArray, out: FloatArray) -> None:
 def share(qty: float, org: float) -> float:
     """Origin share of a stock holding ``org`` of ``qty`` (zero for an empty stock)."""
     return org / qty if qty > EMPTY else 0.0
+
+
+def entry_point(kernel: Callable[..., Any], args: tuple[Any, ...]) -> Callable[..., Any] | None:
+    """The compiled code of ``kernel`` for the types of ``args``, callable without dispatch.
+
+    Numba's dispatcher works out the types of every argument on every call; for the named
+    structures of the daily step that costs about 35 µs a call, several times the cost of
+    a short stretch's arguments themselves. Callers that pass arguments of the same types on
+    every call (the structures of one run) resolve the compiled code once with this, after one
+    ordinary call, and call it directly. None if ``kernel`` is not a compiled dispatcher (a
+    test's wrapper) or has no code for these types.
+    """
+    overloads = getattr(kernel, "overloads", None)
+    if overloads is None:
+        return None
+    found = overloads.get(tuple(numba.typeof(a) for a in args))  # type: ignore[no-untyped-call]
+    return None if found is None else cast(Callable[..., Any], found.entry_point)
