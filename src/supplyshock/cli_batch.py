@@ -62,6 +62,9 @@ def batch(
     dask: Annotated[str, typer.Option(help="Dask scheduler address, e.g. tcp://host:8786.")] = "",
     design: Annotated[str, typer.Option(help="random, lhs or sobol.")] = "random",
     chunk_size: Annotated[int, typer.Option(help="Replications per stored chunk.")] = 25,
+    allow_version_change: Annotated[
+        bool, typer.Option(help="Resume a folder written by another supplyshock version.")
+    ] = False,
 ) -> None:
     """Run N replications into OUT as Parquet chunks; rerun the same command to resume."""
     from supplyshock.batch.runner import run_batch
@@ -102,6 +105,7 @@ def batch(
                 chunk_size=chunk_size,
                 method=cast(Method, design),
                 progress=report,
+                allow_version_change=allow_version_change,
             )
         except KeyboardInterrupt:
             raise _die(
@@ -113,6 +117,11 @@ def batch(
     _print_summary(result, "bloc")
 
 
+def _done_of(result: Any) -> str:
+    done, n = result.n_done, result.manifest["n"]
+    return f"{done} replications" if done == n else f"{done} of {n} replications (incomplete)"
+
+
 def _print_summary(result: Any, level: str) -> None:
     table = result.summary(level=level, metrics=["shortfall", "unmet_share"])
     table = table[table["mean"] > 0] if len(table) else table
@@ -120,7 +129,7 @@ def _print_summary(result: Any, level: str) -> None:
     console.print(
         _table(
             shown,
-            f"{result.manifest['scenario']}: {level} shortfall across {result.n_done} replications",
+            f"{result.manifest['scenario']}: {level} shortfall across {_done_of(result)}",
         )
     )
     rules = result.rule_summary()

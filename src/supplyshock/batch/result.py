@@ -45,15 +45,32 @@ class BatchResult:
             f"{self.n_done}/{m['n']} replications, seed {m['seed']})"
         )
 
+    def _chunks(self) -> dict[int, list[int]]:
+        """The complete chunks of this batch (every file there, readable and recording this
+        batch's identity), with their replication ids."""
+        from supplyshock.batch.chunks import KINDS, path_of, read_identity, same_batch
+
+        found: dict[int, list[int]] = {}
+        for path in sorted((self.path / "chunks").glob("metrics-*.parquet")):
+            index = path.stem.rsplit("-", 1)[-1]
+            if not index.isdigit():
+                continue
+            c = int(index)
+            idents = [read_identity(path_of(self.path, kind, c)) for kind in KINDS]
+            if all(i is not None and same_batch(i, self.manifest) for i in idents):
+                found[c] = list(idents[-1]["replications"])  # type: ignore[index]
+        return found
+
     def _files(self, kind: str) -> list[Path]:
-        return sorted((self.path / "chunks").glob(f"{kind}-*.parquet"))
+        from supplyshock.batch.chunks import path_of
+
+        return [path_of(self.path, kind, c) for c in sorted(self._chunks())]
 
     @property
     def n_done(self) -> int:
-        """Replications stored (complete chunks only)."""
-        chunk, n = self.manifest["chunk_size"], self.manifest["n"]
-        done = [int(p.stem.split("-")[1]) for p in self._files("metrics")]
-        return sum(min(chunk, n - c * chunk) for c in done)
+        """Replications stored: the distinct replication ids of complete chunks of this batch
+        (a damaged chunk or a file of another batch does not count)."""
+        return len({r for ids in self._chunks().values() for r in ids})
 
     def _read(self, kind: str, filters: list[tuple[str, str, Any]] | None = None) -> pd.DataFrame:
         import pyarrow.dataset as ds

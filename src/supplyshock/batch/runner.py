@@ -8,9 +8,10 @@ Layout of an output folder::
     chunks/firings-00003.parquet                               (one set per finished chunk)
 
 A chunk is written to a temporary name and renamed when complete, so a crash never leaves a
-partial chunk; rerunning the same call skips finished chunks. Replication ``i`` always uses
-``SeedSequence(seed).spawn(n)[i]`` and design row ``i``, so results do not depend on the
-executor, the number of workers or the chunk size.
+partial chunk; rerunning the same call skips finished chunks of this batch, redoes damaged
+ones and refuses files of another batch (:mod:`supplyshock.batch.chunks`). Replication ``i``
+always uses ``SeedSequence(seed).spawn(n)[i]`` and design row ``i``, so results do not depend
+on the executor, the number of workers or the chunk size.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 
 import pandas as pd
 
+from supplyshock.batch.chunks import KINDS, BatchLock, chunk_state, identity, path_of, write_chunk
 from supplyshock.batch.replicate import run_chunk
 from supplyshock.batch.result import BatchResult
 from supplyshock.batch.sampling import Method, design
@@ -62,42 +64,81 @@ def _manifest(
     }
 
 
-def _prepare(out: Path, manifest: dict[str, Any], plan: pd.DataFrame) -> None:
-    """Create the folder, or check that it holds the same batch."""
+def _prepare(
+    out: Path, manifest: dict[str, Any], plan: pd.DataFrame, allow_version_change: bool
+) -> dict[str, Any]:
+    """Check that a folder's manifest describes this batch; the manifest in force (the new
+    one if the folder has none: :func:`_create` writes it once the chunks are checked)."""
     path = out / "manifest.json"
     if path.exists():
-        old = json.loads(path.read_text())
+        try:
+            old = json.loads(path.read_text())
+        except (OSError, ValueError):
+            raise BatchError(f"{path} is damaged; use another --out folder") from None
         keys = ("scenario_hash", "seed", "n", "chunk_size", "design", "processes")
         changed = [k for k in keys if old.get(k, [] if k == "processes" else None) != manifest[k]]
         if changed:
             detail = ", ".join(f"{k}: {old.get(k)!r} -> {manifest[k]!r}" for k in changed)
             raise BatchError(f"{out} holds a different batch ({detail}); use another --out folder")
-        return
+        if old.get("version") != manifest["version"] and not allow_version_change:
+            raise BatchError(
+                f"{out} was written by supplyshock {old.get('version')}, this is "
+                f"{manifest['version']}; resume with allow_version_change "
+                "(--allow-version-change) to mix them, or use another --out folder"
+            )
+        return {**old, "version": manifest["version"]}
+    return manifest
+
+
+def _create(out: Path, manifest: dict[str, Any], plan: pd.DataFrame) -> None:
+    """Write a new batch's design and manifest (after its folder was found clean)."""
     try:
         (out / "chunks").mkdir(parents=True, exist_ok=True)
         plan.to_parquet(out / "design.parquet")
-        path.write_text(json.dumps(manifest, indent=2) + "\n")
+        _write_manifest(out / "manifest.json", manifest)
     except OSError as exc:
         raise BatchError(f"cannot write to {out}: {exc.strerror or exc}") from None
 
 
-def _write_chunk(
-    out: Path, index: int, metrics: pd.DataFrame, series: pd.DataFrame, firings: pd.DataFrame
+def _write_manifest(path: Path, manifest: dict[str, Any]) -> None:
+    """Write the manifest atomically (a crash leaves the old one or the new one)."""
+    partial = path.with_name(f"manifest.{os.getpid()}.partial")
+    partial.write_text(json.dumps(manifest, indent=2) + "\n")
+    os.replace(partial, path)
+
+
+def _write(
+    out: Path,
+    manifest: dict[str, Any],
+    c: int,
+    replications: list[int],
+    frames: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
 ) -> None:
-    frames = (("series", series), ("firings", firings), ("metrics", metrics))
-    for name, frame in frames:  # metrics last: marks done
-        final = out / "chunks" / f"{name}-{index:05d}.parquet"
-        partial = final.with_suffix(".partial")
-        try:
-            frame.to_parquet(partial, index=False)
-            os.replace(partial, final)
-        except BaseException:  # also Ctrl-C mid-write: leave no half-written file behind
-            partial.unlink(missing_ok=True)
-            raise
+    metrics, series, firings = frames
+    parts = {"metrics": metrics, "series": series, "firings": firings}
+    write_chunk(out, identity(manifest, c, replications), parts)
 
 
-def _done(out: Path, index: int) -> bool:
-    return (out / "chunks" / f"metrics-{index:05d}.parquet").exists()
+def _todo(out: Path, manifest: dict[str, Any], chunks: list[list[int]]) -> list[int]:
+    """Chunks to run: missing or damaged ones (whose files are removed first). A file of
+    another batch is refused, also one of a chunk this batch does not have."""
+    if not (out / "chunks").is_dir():
+        return list(range(len(chunks)))
+    for stray in sorted((out / "chunks").glob("*-*.parquet")):
+        index = stray.stem.rsplit("-", 1)[-1]
+        if not index.isdigit() or int(index) >= len(chunks):
+            raise BatchError(f"{stray} is not part of this batch; remove it or use another --out")
+    todo = []
+    for c, replications in enumerate(chunks):
+        state, path = chunk_state(out, identity(manifest, c, replications))
+        if state == "foreign":
+            raise BatchError(f"{path} belongs to another batch; remove it or use another --out")
+        if state == "damaged":
+            for kind in KINDS:
+                path_of(out, kind, c).unlink(missing_ok=True)
+        if state != "done":
+            todo.append(c)
+    return todo
 
 
 def run_batch(
@@ -114,6 +155,7 @@ def run_batch(
     common_stream: bool = False,
     progress: Callable[[int, int], None] | None = None,
     processes: Sequence[UserProcess] = (),
+    allow_version_change: bool = False,
 ) -> BatchResult:
     """Run ``n`` replications of ``scenario`` and store them under ``out``.
 
@@ -123,7 +165,9 @@ def run_batch(
     design with given parameter values (one row per replication, columns named by parameter
     key), e.g. a SALib sample; with ``common_stream`` all replications share one random stream
     for in-run events, so they differ only by ``plan`` (as sensitivity analysis wants).
-    ``progress(done, total)`` is called after each chunk. ``processes`` are user SimPy
+    ``progress(done, total)`` is called after each chunk. A folder written by another version
+    of supplyshock is refused unless ``allow_version_change``; a second batch writing to the
+    same folder at the same time is refused (:class:`BatchLock`). ``processes`` are user SimPy
     processes added to every replication (see :class:`~supplyshock.Simulation`); with worker
     processes they must be picklable (module-level functions).
     """
@@ -148,10 +192,47 @@ def run_batch(
         label = f"custom:{int(digest) & 0xFFFFFFFFFFFF:x}"
     if common_stream:
         label += "+common-stream"
-    _prepare(out, _manifest(scenario, n, seed, chunk_size, label, processes), plan)
+    with BatchLock(out):
+        return _run(
+            out,
+            scenario,
+            seed,
+            plan,
+            label,
+            chunk_size,
+            common_stream,
+            processes,
+            dict(
+                executor=executor,
+                workers=workers,
+                progress=progress,
+                allow_version_change=allow_version_change,
+            ),
+        )
+
+
+def _run(
+    out: Path,
+    scenario: Scenario,
+    seed: int,
+    plan: pd.DataFrame,
+    label: str,
+    chunk_size: int,
+    common_stream: bool,
+    processes: Sequence[UserProcess],
+    how: dict[str, Any],
+) -> BatchResult:
+    """The chunks of a batch that are not done yet, run and written (the folder is locked)."""
+    executor, workers = how["executor"], how["workers"]
+    progress: Callable[[int, int], None] | None = how["progress"]
+    n = len(plan)
+    fresh = _manifest(scenario, n, seed, chunk_size, label, processes)
+    manifest = _prepare(out, fresh, plan, how["allow_version_change"])
     rows = plan.to_dict("records")
     chunks = [list(range(s, min(s + chunk_size, n))) for s in range(0, n, chunk_size)]
-    todo = [c for c in range(len(chunks)) if not _done(out, c)]
+    todo = _todo(out, manifest, chunks)
+    if not (out / "manifest.json").exists():
+        _create(out, manifest, plan)
     finished = len(chunks) - len(todo)
     if progress is not None:
         progress(finished, len(chunks))
@@ -161,7 +242,7 @@ def run_batch(
 
     if executor is None and (workers == 1 or len(todo) <= 1):
         for c in todo:
-            _write_chunk(out, c, *run_chunk(*args(c)))
+            _write(out, manifest, c, chunks[c], run_chunk(*args(c)))
             finished += 1
             if progress is not None:
                 progress(finished, len(chunks))
@@ -181,7 +262,7 @@ def run_batch(
             done, _ = wait(list(futures), return_when=FIRST_COMPLETED)
             for future in done:
                 c = futures.pop(future)
-                _write_chunk(out, c, *future.result())
+                _write(out, manifest, c, chunks[c], future.result())
                 finished += 1
                 if progress is not None:
                     progress(finished, len(chunks))

@@ -1,0 +1,162 @@
+"""Chunk files of a batch folder: written with their batch identity, verified before trusted.
+
+Each chunk is three Parquet files (``series``, ``firings``, then ``metrics``, whose presence
+marks the chunk done). Every file carries, in its Parquet metadata, the identity of the batch
+and chunk it belongs to: scenario hash, seed, design, chunk size, n, user processes, package
+version, chunk index and replication ids. A chunk counts as done only when all three files
+are there, readable and of this batch; one with a file missing or damaged is redone; a file of
+another batch is refused with a message naming it (it is never overwritten).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+__all__ = [
+    "KINDS",
+    "BatchLock",
+    "ChunkState",
+    "chunk_state",
+    "identity",
+    "path_of",
+    "read_identity",
+    "same_batch",
+    "write_chunk",
+]
+
+KINDS = ("series", "firings", "metrics")
+"""The files of a chunk, in the order they are written (metrics last: it marks the chunk done)."""
+KEY = b"supplyshock.chunk"
+BATCH_FIELDS = ("scenario_hash", "seed", "n", "chunk_size", "design", "processes", "version")
+ChunkState = Literal["done", "missing", "damaged", "foreign"]
+
+
+def identity(manifest: dict[str, Any], index: int, replications: Sequence[int]) -> dict[str, Any]:
+    """What a chunk file records about the batch and chunk it belongs to."""
+    batch = {field: manifest.get(field) for field in BATCH_FIELDS}
+    return {**batch, "chunk": index, "replications": [int(r) for r in replications]}
+
+
+def path_of(out: Path, kind: str, index: int) -> Path:
+    return out / "chunks" / f"{kind}-{index:05d}.parquet"
+
+
+def write_chunk(out: Path, ident: dict[str, Any], frames: dict[str, pd.DataFrame]) -> None:
+    """Write a chunk's files, each with ``ident`` in its metadata, atomically one by one."""
+    meta = json.dumps(ident, sort_keys=True).encode()
+    for kind in KINDS:
+        final = path_of(out, kind, ident["chunk"])
+        partial = final.with_name(f"{final.stem}.{os.getpid()}.partial")
+        table = pa.Table.from_pandas(frames[kind], preserve_index=False)
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), KEY: meta})
+        try:
+            pq.write_table(table, partial)
+            os.replace(partial, final)
+        except BaseException:  # also Ctrl-C mid-write: leave no half-written file behind
+            partial.unlink(missing_ok=True)
+            raise
+
+
+def read_identity(path: Path) -> dict[str, Any] | None:
+    """The identity recorded in a chunk file; None if the file is damaged or has none."""
+    try:
+        meta = pq.read_schema(path).metadata or {}
+        value = json.loads(meta[KEY])
+    except (OSError, KeyError, ValueError, pa.ArrowException):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def chunk_state(out: Path, ident: dict[str, Any]) -> tuple[ChunkState, Path | None]:
+    """Whether chunk ``ident["chunk"]`` is done for this batch; the offending file if not."""
+    present = [path_of(out, kind, ident["chunk"]) for kind in KINDS]
+    if not any(p.exists() for p in present):
+        return "missing", None
+    for path in present:
+        if not path.exists():
+            return "damaged", path
+        found = read_identity(path)
+        if found is None:
+            return "damaged", path
+        if not same_batch(found, ident) or found.get("replications") != ident["replications"]:
+            return "foreign", path
+        if found.get("chunk") != ident["chunk"]:
+            return "foreign", path
+    return "done", None
+
+
+def same_batch(found: dict[str, Any], expected: dict[str, Any]) -> bool:
+    """Whether two identities belong to one batch (the package version aside: the manifest
+    refuses a version change unless the user allows it)."""
+    return all(found.get(f) == expected.get(f) for f in BATCH_FIELDS if f != "version")
+
+
+class BatchLock:
+    """Holds ``out/.lock`` while a batch writes to ``out``; a second writer is refused.
+
+    The lock file names the process holding it; a lock left by a process that no longer
+    exists (killed) is taken over.
+    """
+
+    def __init__(self, out: Path) -> None:
+        self.path = out / ".lock"
+
+    def __enter__(self) -> BatchLock:
+        from supplyshock.batch.runner import BatchError
+
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BatchError(f"cannot write to {self.path.parent}: {exc.strerror or exc}") from None
+        for _ in range(2):
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                holder = _holder(self.path)
+                if holder is not None and _alive(holder):
+                    raise BatchError(
+                        f"another batch (process {holder}) is writing to {self.path.parent}; "
+                        "wait for it or use another --out folder"
+                    ) from None
+                self.path.unlink(missing_ok=True)  # left by a process that is gone
+                continue
+            except OSError as exc:
+                raise BatchError(
+                    f"cannot write to {self.path.parent}: {exc.strerror or exc}"
+                ) from None
+            with os.fdopen(fd, "w") as handle:
+                handle.write(str(os.getpid()))
+            return self
+        raise BatchError(f"cannot take the lock {self.path}; remove it if no batch is running")
+
+    def __exit__(self, *exc: object) -> None:
+        if _holder(self.path) == os.getpid():
+            self.path.unlink(missing_ok=True)
+
+
+def _holder(path: Path) -> int | None:
+    try:
+        text = path.read_text().strip()
+    except OSError:
+        return None
+    return int(text) if text.isdigit() else None
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
