@@ -100,3 +100,9 @@ def test_validate_checks_every_file_given() -> None:
     _assert_clean_exit(result, 2)
     assert "OK" in result.output
     assert "negative_capacity_facilities.csv" in result.output
+
+
+def test_run_refuses_a_negative_seed_in_one_line() -> None:
+    result = CliRunner().invoke(cli.app, ["run", "baseline_2025", "--seed", "-1"])
+    _assert_clean_exit(result, 2)
+    assert "--seed must be between 0" in result.output

@@ -70,6 +70,9 @@ def run(
     from supplyshock import plot
     from supplyshock.sim.engine import run as simulate
 
+    if not 0 <= seed < 2**63:
+        errors.print(f"--seed must be between 0 and 2**63 - 1, got {seed}")
+        raise typer.Exit(code=2)
     scn = _load(scenario)
     if bloc not in scn.blocs:
         errors.print(

@@ -28,6 +28,29 @@ def _die(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code=code)
 
 
+MAX_REPLICATIONS = 1_000_000
+"""Largest -n accepted (the design alone holds n rows of every uncertain parameter)."""
+
+
+def _check_numbers(n: int, seed: int, workers: int, chunk_size: int) -> None:
+    """One-line errors for out-of-range numbers, before anything is loaded or run."""
+    if n <= 0:
+        raise _die(f"-n must be positive, got {n}")
+    if n > MAX_REPLICATIONS:
+        raise _die(f"-n must be at most {MAX_REPLICATIONS:,}, got {n:,}")
+    if not 0 <= seed < 2**63:
+        raise _die(f"--seed must be between 0 and 2**63 - 1, got {seed}")
+    if workers < 0:
+        raise _die(f"--workers must be 0 (all cores) or more, got {workers}")
+    if chunk_size <= 0:
+        raise _die(f"--chunk-size must be positive, got {chunk_size}")
+
+
+def _check_level(level: str) -> None:
+    if level not in ("country", "bloc"):
+        raise _die(f"--level must be country or bloc, got {level!r}")
+
+
 def _table(frame: pd.DataFrame, title: str) -> Table:
     view = Table(title=title)
     for column in frame.columns:
@@ -71,8 +94,7 @@ def batch(
     from supplyshock.batch.sampling import Method
     from supplyshock.scenario.io import load_scenario
 
-    if n <= 0:
-        raise _die(f"-n must be positive, got {n}")
+    _check_numbers(n, seed, workers, chunk_size)
     if design not in {"random", "lhs", "sobol"}:
         raise _die(f"--design must be random, lhs or sobol, got {design!r}")
     try:
@@ -144,6 +166,8 @@ def summary(
     """Quantiles of shortfall metrics across a batch's replications."""
     from supplyshock.batch.result import BatchResult
 
+    _check_level(level)
+
     try:
         _print_summary(BatchResult(folder), level)
     except SupplyshockError as exc:
@@ -158,6 +182,8 @@ def compare(
 ) -> None:
     """Mean difference B - A per region and commodity with 95% bootstrap intervals."""
     from supplyshock.batch.result import BatchResult
+
+    _check_level(level)
 
     try:
         a, b = BatchResult(folder_a), BatchResult(folder_b)
@@ -191,8 +217,7 @@ def sensitivity(
 
     if method not in {"sobol", "morris"}:
         raise _die(f"--method must be sobol or morris, got {method!r}")
-    if n <= 0:
-        raise _die(f"-n must be positive, got {n}")
+    _check_numbers(n, seed, workers, chunk_size)
     level = "country" if len(region) == 3 and region.isupper() else "bloc"
     output = sa.Output(metric=metric, region=region, commodity=commodity, level=level)
     try:

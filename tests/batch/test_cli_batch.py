@@ -75,6 +75,12 @@ def test_batch_summary_compare(tmp_path: Path, scenario_file: Path) -> None:
         (["batch", "{scn}", "-n", "2", "--dask", "tcp://127.0.0.1:9"], "cannot reach Dask"),
         (["batch", "{scn}", "-n", "2", "--design", "grid"], "--design"),
         (["summary", "{tmp}/nothing"], "not a batch folder"),
+        (["batch", "{scn}", "-n", "1000000000000"], "-n must be at most 1,000,000"),
+        (["batch", "{scn}", "-n", "2", "--seed", "-1"], "--seed must be between 0"),
+        (["batch", "{scn}", "-n", "2", "--workers", "-1"], "--workers must be 0"),
+        (["batch", "{scn}", "-n", "2", "--chunk-size", "0"], "--chunk-size must be positive"),
+        (["summary", "{tmp}", "--level", "nonsense"], "--level must be country or bloc"),
+        (["sensitivity", "{scn}", "-n", "2", "--seed", "-5"], "--seed must be between 0"),
     ],
 )
 def test_bad_input_gives_one_line_and_nonzero_exit(
