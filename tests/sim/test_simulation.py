@@ -149,3 +149,15 @@ def test_the_stretch_entry_point_matches_the_argument_types_after_a_run() -> Non
     args += (book.arrays, book.run, book.inputs)
     compiled = kernels.quiet_days.overloads[tuple(numba.typeof(a) for a in args)]
     assert step._stretch is compiled.entry_point
+
+
+def test_results_that_are_not_finite_are_refused_not_reported() -> None:
+    from supplyshock.scenario.io import validate
+    from tests.sim.builder import chain as plain_chain
+
+    with pytest.raises(ss.SupplyshockError, match="not a finite number"), np.errstate(all="ignore"):
+        ss.run(build(plain_chain(market_cover=1e308)), seed=1)
+    data = plain_chain()
+    data["demand"][0]["growth"] = -2  # (1 - 2) ** years is no growth path
+    with pytest.raises(ss.ScenarioError, match=r"demand\[0\]\.growth"):
+        validate(data)

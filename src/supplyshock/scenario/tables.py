@@ -9,7 +9,6 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from supplyshock.scenario.fields import (
-    Finite,
     Fraction,
     NonNegative,
     Positive,
@@ -168,7 +167,7 @@ class Demand(Sourced):
     """Commodity demanded."""
     per_year: Uncertain
     """Demand in units per year at the start of the horizon."""
-    growth: Finite = 0.0
+    growth: Annotated[float, AfterValidator(check_finite), Field(gt=-1)] = 0.0
     """Growth per year as a fraction (0.05 = 5% a year)."""
     tier: int = Field(default=2, ge=1, le=9)
     """Priority under scarcity: 1 is served first (e.g. defence)."""

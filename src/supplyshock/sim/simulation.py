@@ -30,7 +30,7 @@ import numpy as np
 import simpy
 from pydantic import TypeAdapter, ValidationError
 
-from supplyshock.errors import Problem, ScenarioError
+from supplyshock.errors import Problem, ScenarioError, SupplyshockError
 from supplyshock.events import lookup, names, timeline
 from supplyshock.model.compile import compile_scenario
 from supplyshock.model.draws import Drawer
@@ -263,6 +263,7 @@ class Simulation(Views):
             wall_time_s=time.perf_counter() - self._began,
             events=self._events,
         )
+        _check_finite(result)
         result.provenance["rules"] = [dict(f) for f in self.firings]
         result.provenance["timeline"] = sorted(self._marks)
         result.provenance["applied"] = [
@@ -392,6 +393,22 @@ def _event_index(field: str) -> int:
         return -1
     inside = field[7 : field.index("]")]
     return int(inside) if inside.isdigit() else -1
+
+
+def _check_finite(result: RunResult) -> None:
+    """Refuse results that are not finite numbers (values too large for the arithmetic)."""
+    for name, cube in result.cubes.items():
+        bad = np.argwhere(~np.isfinite(cube))
+        if len(bad):
+            day, c, k = (int(i) for i in bad[0])
+            raise SupplyshockError(
+                f"the run's {name} of {result.commodities[k]} in {result.countries[c]} is not "
+                f"a finite number from {result.dates[day]:%Y-%m-%d}; some value in the scenario "
+                "is too large (a capacity, days of cover, a recipe's per_unit or a lead time)"
+            )
+    for name, values in (("production", result.production), ("lost", result.lost)):
+        if not np.isfinite(values).all():
+            raise SupplyshockError(f"the run's facility {name} is not finite; check capacities")
 
 
 def _error(where: str, exc: ValidationError) -> ScenarioError:
