@@ -51,6 +51,10 @@ class RunResult:
     reserve_labels: tuple[tuple[str, str], ...]
     balance: dict[str, np.ndarray]
     provenance: dict[str, Any] = field(default_factory=dict)
+    market_short: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
+    """[day, market] True where a final-demand buyer (a firm of a demand row) was short."""
+    market_labels: tuple[tuple[str, str, str], ...] = ()
+    """(country, commodity, sector) of each final-demand buyer."""
 
     @classmethod
     def from_run(
@@ -69,6 +73,9 @@ class RunResult:
 
         cubes = recorder.cubes()
         dates = pd.date_range(net.start, periods=net.horizon, freq="D")
+        n_in = net.n_inputs
+        demand = net.demand.T
+        short = demand - recorder.delivered > metrics.TOL * np.maximum(demand, 1e-12)
         return cls(
             countries=net.countries,
             commodities=net.commodities,
@@ -107,7 +114,26 @@ class RunResult:
                 "timeline": net.extra.get("timeline", []),
                 "recovery_window_days": net.recovery_window_days,
             },
+            market_short=short,
+            market_labels=tuple(
+                (net.countries[c], net.commodities[k], net.buyer_sector[n_in + m])
+                for m, (c, k) in enumerate(
+                    zip(net.buyer_country[n_in:], net.buyer_commodity[n_in:], strict=True)
+                )
+            ),
         )
+
+    def firms_short(self) -> pd.DataFrame:
+        """Share of each demand row's firms short per day (columns: country, commodity, sector).
+
+        A firm is short on a day when it receives less than its demand (beyond a relative
+        tolerance of 10⁻⁶). A row that is one buyer has share 0 or 1.
+        """
+        columns = pd.MultiIndex.from_tuples(
+            self.market_labels, names=["country", "commodity", "sector"]
+        )
+        frame = pd.DataFrame(self.market_short.astype(float), index=self.dates, columns=columns)
+        return frame.T.groupby(level=[0, 1, 2], sort=False).mean().T
 
     # ------------------------------------------------------------------ membership
 

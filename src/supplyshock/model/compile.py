@@ -9,15 +9,14 @@ of types with a start hook travel in ``Network.custom_events``.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 import numpy as np
 
 from supplyshock.errors import Problem, ScenarioError
 from supplyshock.events import EventBase, Stage, timeline, types
 from supplyshock.model.arrays import stable_key
+from supplyshock.model.buyers import Buyers, compile_buyers
 from supplyshock.model.compilation import Compilation, PolicyLinks
 from supplyshock.model.draws import Drawer
 from supplyshock.model.index import ScenarioIndex, event_key, ramp
@@ -64,82 +63,6 @@ def _capacity(cx: Compilation) -> FloatArray:
     return unshocked
 
 
-def _shifts(cx: Compilation, commodity: int, country: int, input_: int | None) -> FloatArray:
-    """Product of the demand shifts (or, with ``input_``, thrifting) that apply."""
-    factor = np.ones(cx.ix.T)
-    for shift in cx.shifts:
-        if shift.commodity == commodity and shift.input == input_ and shift.countries[country]:
-            factor *= shift.factor
-    return factor
-
-
-@dataclass(frozen=True)
-class Buyers:
-    """One buyer per facility input (recipe row), then one per demand row (markets)."""
-
-    facility: IntArray
-    country: IntArray
-    commodity: IntArray
-    tier: IntArray
-    label: tuple[str, ...]  # stable name of each buyer, for keyed random draws
-    sector: tuple[str, ...]  # demand-row sector, or the facility's kind for its inputs
-    entity: tuple[str, ...]  # the facility id for inputs, "" for final demand
-    per_unit: FloatArray  # [inputs, t]
-    essential: FloatArray  # [inputs] share of output that needs the input
-    demand: FloatArray  # [markets, t]
-    n_inputs: int
-
-
-def _buyers(cx: Compilation) -> Buyers:
-    """One buyer per facility input (recipe row), then one per demand row."""
-    ix, draws, fac_country = cx.ix, cx.draws, cx.fac_country
-    run_stage(cx, "demand")
-    recipes: dict[str, list[tuple[int, float, float]]] = defaultdict(list)
-    for r in ix.scn.recipes:
-        recipes[r.recipe].append((ix.commodity[r.input], r.per_unit, r.essential_share))
-    rows: list[tuple[int, int, int, int]] = []
-    labels: list[str] = []
-    sectors: list[str] = []
-    entities: list[str] = []
-    per_unit = []
-    essential = []
-    for i, f in enumerate(ix.facilities):
-        for k, amount, share in recipes.get(f.recipe, []):
-            essential.append(share)
-            rows.append((i, int(fac_country[i]), k, 2))
-            labels.append(f"{f.id}<{ix.scn.commodities[k].id}")
-            sectors.append(f.kind)
-            entities.append(f.id)
-            thrift = _shifts(cx, ix.commodity[f.output], int(fac_country[i]), k)
-            per_unit.append(amount / f.yield_ * thrift)
-    n_inputs = len(rows)
-    years = np.arange(ix.T) / 365.0
-    demand = np.zeros((len(ix.scn.demand), ix.T))
-    for m, d in enumerate(ix.scn.demand):
-        c, k = ix.country[d.country], ix.commodity[d.commodity]
-        key = f"demand[{d.country}.{d.commodity}.{d.sector or m}].per_year"
-        base = draws.number(key, d.per_year) / 365.0 * (1.0 + d.growth) ** years
-        demand[m] = base * _shifts(cx, k, c, None)
-        rows.append((-1, c, k, d.tier))
-        labels.append(f"{d.country}:{d.commodity}:{d.sector or m}")
-        sectors.append(d.sector)
-        entities.append("")
-    cols = np.array(rows, dtype=np.int64).reshape(-1, 4).T
-    return Buyers(
-        facility=cols[0],
-        country=cols[1],
-        commodity=cols[2],
-        tier=cols[3],
-        label=tuple(labels),
-        sector=tuple(sectors),
-        entity=tuple(entities),
-        per_unit=np.vstack(per_unit) if per_unit else np.zeros((0, ix.T)),
-        essential=np.array(essential, dtype=np.float64),
-        demand=demand,
-        n_inputs=n_inputs,
-    )
-
-
 def _stock_key(stock: schema.Stock) -> str:
     """Key of a stock row's days of cover; a strategic reserve's differs from firm stock's."""
     suffix = ".strategic" if stock.kind == "strategic" else ""
@@ -176,7 +99,7 @@ def _stocks(
         else:
             c = ix.country[stock.holder]
             cover[(buyers.country == c) & (buyers.commodity == k)] = days or 0.0
-    return cover, out_cover, strategic
+    return cover * buyers.cover_factor, out_cover, strategic
 
 
 def _event_days(ix: ScenarioIndex) -> dict[str, int]:
@@ -210,7 +133,8 @@ def compile_scenario(
     cx = Compilation(ix, draws, fac_country, fac_output)
     capacity_day0 = _capacity(cx)
     capacity = cx.capacity
-    buyers = _buyers(cx)
+    run_stage(cx, "demand")
+    buyers = compile_buyers(cx)
     links = build_links(ix, draws, buyers, (fac_country, fac_output), capacity.max(axis=1))
     link_export = fac_country[links.supplier] != buyers.country[links.buyer]
     tier = buyers.tier[links.buyer]
@@ -340,6 +264,8 @@ def compile_scenario(
         init_buyer_origin=steady.buyer_origin,
         init_output_origin=steady.output_origin,
         buyer_sector=buyers.sector,
+        market_row=buyers.market_row,
+        max_delay=buyers.max_delay,
         tension_steps=tuple(cx.tension_steps),
         rules=rules,
         extra={

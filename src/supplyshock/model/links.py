@@ -17,7 +17,7 @@ from supplyshock.model.index import ScenarioIndex
 from supplyshock.model.network import BoolArray, FloatArray, IntArray
 
 if TYPE_CHECKING:
-    from supplyshock.model.compile import Buyers
+    from supplyshock.model.buyers import Buyers
 
 __all__ = ["Links", "build_links"]
 

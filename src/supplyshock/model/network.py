@@ -5,8 +5,8 @@ records of events whose types have start hooks), picklable so that a compiled ne
 travel to worker processes. Index conventions:
 
 - countries ``c``, commodities ``k``, facilities ``f``, days ``t`` (0 = scenario start);
-- buyers ``b``: first one per facility input (``buyer_facility[b] >= 0``), then one per demand
-  row (markets, ``buyer_facility[b] == -1``);
+- buyers ``b``: first one per facility input (``buyer_facility[b] >= 0``), then one per firm
+  of each demand row (markets, ``buyer_facility[b] == -1``; ``market_row`` names the row);
 - links ``l``: a (buyer, supplier facility) pair over a trade lane;
 - tracers ``o``: (origin country, controlled commodities) pairs whose value share is tracked
   for content rules (``origins`` holds their labels).
@@ -191,6 +191,10 @@ class Network:
     init_buyer_origin: FloatArray  # [b, o] origin value shares
     init_output_origin: FloatArray  # [f, o]
     buyer_sector: tuple[str, ...] = ()  # [b] demand-row sector or the facility's kind
+    market_row: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # [m]
+    # demand row of each market (the firms of a row share it)
+    max_delay: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))  # [m]
+    # days deferred demand waits before it expires; -1: not deferrable (lost sales)
     tension_steps: tuple[tuple[int, int, float], ...] = ()  # (day, tension, change)
     rules: RuleTable | None = None
     custom_events: tuple[tuple[int, EventBase], ...] = ()  # (day, event): types with start hooks

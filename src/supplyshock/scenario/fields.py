@@ -16,6 +16,7 @@ __all__ = [
     "NonNegative",
     "Positive",
     "Record",
+    "Spread",
     "StrList",
     "Uncertain",
 ]
@@ -52,7 +53,20 @@ def _choice(value: Any) -> Any:
     return parse_uncertain(value, allow_dist=False)
 
 
+def _non_negative_support(value: Distribution) -> Distribution:
+    """A spread of days of cover must not reach below 0."""
+    low = value.support()[0]
+    if low < 0:
+        raise ValueError(
+            f"{value.dist!r} with {value.params} can go below 0 (support starts at {low:g}); "
+            "use a distribution of non-negative values such as lognorm or gamma"
+        )
+    return value
+
+
 Uncertain = Annotated[Finite | Distribution | Choice, BeforeValidator(_uncertain)]
+Spread = Annotated[Distribution, BeforeValidator(_uncertain), AfterValidator(_non_negative_support)]
+"""A distribution of non-negative multipliers (e.g. of days of cover across a row's firms)."""
 FlagOrChoice = Annotated[bool | Fraction | Choice, BeforeValidator(_choice)]
 
 

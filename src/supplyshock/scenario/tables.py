@@ -13,6 +13,7 @@ from supplyshock.scenario.fields import (
     NonNegative,
     Positive,
     Record,
+    Spread,
     StrList,
     Uncertain,
     check_finite,
@@ -173,6 +174,21 @@ class Demand(Sourced):
     """Priority under scarcity: 1 is served first (e.g. defence)."""
     sector: str = ""
     """Label (EV, wind, defence, ...); also tells rows of one country apart."""
+    firms: int | None = Field(default=None, ge=1, le=1000)
+    """Firms the row is split into, each a buyer of its own; empty: settings.firms."""
+    cover_spread: Spread | None = None
+    """Distribution of the firms' days of cover around the row's (scaled to mean 1);
+    empty: settings.firm_cover_spread."""
+    deferrable: bool = False
+    """True: demand not served waits in a backlog (built late) instead of being lost."""
+    max_delay_days: int | None = Field(default=None, ge=0, le=36500)
+    """Days deferred demand waits before it expires (never built); empty: no limit."""
+
+    @model_validator(mode="after")
+    def _delay_needs_deferral(self) -> Demand:
+        if self.max_delay_days is not None and not self.deferrable:
+            raise ValueError("max_delay_days applies only to a deferrable row (deferrable: true)")
+        return self
 
 
 class Stock(Sourced):
@@ -234,5 +250,10 @@ class Settings(Record):
     """Days to qualify an alternative supplier (drawn per supplier)."""
     recovery_window_days: int = Field(default=30, ge=1)
     """Shortfall-free days needed after the last shortfall to count as recovered."""
+    firms: int = Field(default=1, ge=1, le=1000)
+    """Firms each demand row is split into unless its ``firms`` column says otherwise."""
+    firm_cover_spread: Spread | None = None
+    """Distribution of firms' days of cover around their row's (scaled to mean 1); empty:
+    every firm of a row holds the row's days of cover."""
     max_links_per_buyer: int | None = Field(default=None, ge=1)
     """At most this many suppliers per buyer (qualified first, then largest); for huge worlds."""

@@ -29,6 +29,8 @@ class Recorder:
         self.production = np.zeros((T, F))
         self.lost = np.zeros((T, F))
         self.reserves = np.zeros((T, R))
+        self.backlog = np.zeros((T, M))
+        self.expired = np.zeros((T, M))
 
     def _cells(self, country: IntArray, commodity: IntArray) -> sparse.csr_matrix:
         """Sparse [entity, country * K + commodity] aggregation matrix."""
@@ -55,12 +57,15 @@ class Recorder:
         def cube(raw: FloatArray, matrix: sparse.csr_matrix) -> FloatArray:
             return np.asarray(matrix.T.dot(raw.T).T, dtype=np.float64).reshape(shape)
 
-        demand = cube(net.demand.T, markets)
-        delivered = cube(self.delivered, markets)
+        # shortfall per market before summing: a deferrable market's catch-up day must not
+        # cancel another market's shortfall
+        short = np.maximum(net.demand.T - self.delivered, 0.0)
         return {
-            "demand": demand,
-            "delivered": delivered,
-            "shortfall": np.maximum(demand - delivered, 0.0),
+            "demand": cube(net.demand.T, markets),
+            "delivered": cube(self.delivered, markets),
+            "shortfall": cube(short, markets),
+            "backlog": cube(self.backlog, markets),
+            "expired": cube(self.expired, markets),
             "inventory": cube(self.stock, holders),
             "in_transit": cube(self.pipeline, buyers),
             "exports": cube(self.exports, facilities),

@@ -10,7 +10,7 @@ from supplyshock.model.arrays import sum_by
 from supplyshock.model.network import BoolArray, FloatArray, IntArray, Network
 from supplyshock.model.steady import link_shares
 
-__all__ = ["State"]
+__all__ = ["State", "market_delays"]
 
 
 @dataclass
@@ -49,6 +49,9 @@ class State:
     consumed: FloatArray  # [k] cumulative
     delivered: FloatArray  # [k] cumulative
     initial_stock: FloatArray  # [k] stock + pipelines at the start
+    backlog: FloatArray  # [m] deferred demand waiting
+    waiting: FloatArray  # [deferrable, t] deferred demand waiting, by the day it arose
+    oldest: IntArray  # [deferrable] no demand before this day is waiting
 
     @property
     def active(self) -> BoolArray:
@@ -79,6 +82,8 @@ class State:
             ]
         ).reshape(len(net.reserves), n_org)
         n_comm = len(net.commodities)
+        n_markets = net.n_buyers - net.n_inputs
+        n_deferrable = int((market_delays(net) >= 0).sum())
         state = cls(
             inv=net.init_buyer_stock.copy(),
             org_b=net.init_buyer_stock[:, None] * net.init_buyer_origin,
@@ -115,6 +120,9 @@ class State:
             consumed=np.zeros(n_comm),
             delivered=np.zeros(n_comm),
             initial_stock=np.zeros(n_comm),
+            backlog=np.zeros(n_markets),
+            waiting=np.zeros((n_deferrable, net.horizon)),
+            oldest=np.zeros(n_deferrable, dtype=np.int64),
         )
         state.initial_stock = state.stock_by_commodity(net) + state.transit_by_commodity(net)
         return state
@@ -147,3 +155,11 @@ class State:
 
     def transit_by_commodity(self, net: Network) -> FloatArray:
         return sum_by(net.buyer_commodity[net.link_buyer], self.in_transit, len(net.commodities))
+
+
+def market_delays(net: Network) -> IntArray:
+    """Days each market's deferred demand waits before it expires (-1: lost sales)."""
+    n_markets = net.n_buyers - net.n_inputs
+    if len(net.max_delay) == n_markets:
+        return net.max_delay
+    return np.full(n_markets, -1, dtype=np.int64)  # a network built without deferral data

@@ -32,7 +32,7 @@ from supplyshock.sim.kernels import Net, Rec, St, Wk
 from supplyshock.sim.kernels._common import entry_point
 from supplyshock.sim.recorder import Recorder
 from supplyshock.sim.rulebook import RuleBook
-from supplyshock.sim.state import State
+from supplyshock.sim.state import State, market_delays
 
 __all__ = ["Day", "Stepper"]
 
@@ -56,6 +56,9 @@ def _network_arrays(net: Network) -> Net:
     eligible = [r.eligible_buyers for r in net.reserves]
     sizes = np.array([len(e) for e in eligible], dtype=np.int64)
     reserve_buyers = np.concatenate(eligible) if eligible else np.zeros(0, np.int64)
+    max_delay = market_delays(net)
+    deferrable = max_delay >= 0
+    defer_slot = np.where(deferrable, np.cumsum(deferrable) - 1, -1).astype(np.int64)
     return Net(
         n_inputs=int(n_in),
         smoothing_days=float(net.smoothing_days),
@@ -68,6 +71,8 @@ def _network_arrays(net: Network) -> Net:
         in_comm=in_comm,
         in_price=net.price[in_comm],
         market_comm=net.buyer_commodity[n_in:],
+        max_delay=max_delay,
+        defer_slot=defer_slot,
         makers=makers,
         first_input=first_input.astype(np.int64),
         out_cover_days=net.out_cover_days,

@@ -72,7 +72,8 @@ class Views:
     def shortfall_so_far(
         self, by: tuple[str, ...] | list[str] = ("country", "commodity")
     ) -> pd.DataFrame:
-        """Demand, deliveries and shortfall of final demand summed over the days stepped."""
+        """Demand, deliveries and shortfall of final demand summed over the days stepped, and
+        the deferred demand waiting now."""
         net, days = self.net, self._today
         markets = self._buyers().iloc[net.n_inputs :].reset_index(drop=True)
         demand = net.demand[:, :days].sum(axis=1)
@@ -82,8 +83,9 @@ class Views:
         markets["shortfall"] = np.maximum(
             net.demand[:, :days] - self.recorder.delivered[:days].T, 0
         ).sum(axis=1)
+        markets["backlog"] = self.state.backlog  # deferred demand waiting now
         keys = [*by, "unit"] if "unit" not in by else list(by)
-        cols = ["demand", "delivered", "shortfall"]
+        cols = ["demand", "delivered", "shortfall", "backlog"]
         return markets.groupby(keys, sort=True, as_index=False)[cols].sum()
 
     def policy_status(self) -> pd.DataFrame:

@@ -208,24 +208,74 @@ def _switch(
 
 
 @jit
-def _serve(
-    n_in: int,
-    demand: FloatArray,
-    inv: FloatArray,
-    org_b: FloatArray,
-    market_comm: IntArray,
-    delivered: FloatArray,
-    delivered_total: FloatArray,
-) -> None:
-    """Final demand is served from market stock (origin content leaves with it)."""
+def _defer(
+    t: int,
+    max_delay: int,
+    demand: float,
+    stock: float,
+    waiting: FloatArray,
+    oldest: IntArray,
+    slot: int,
+) -> tuple[float, float, float]:
+    """Serve a deferrable market: expire, then oldest waiting demand first, then today's.
+
+    ``waiting[slot, s]`` is demand of day ``s`` still waiting; demand of days before
+    ``t - max_delay`` expires. Returns what was served, what is still waiting and what expired.
+    """
+    row = waiting[slot]
+    first = oldest[slot]
+    cutoff = min(t - max_delay, t)
+    expired = 0.0
+    while first < cutoff:
+        expired += row[first]
+        row[first] = 0.0
+        first += 1
+    left = stock
+    for s in range(first, t):
+        if left <= 0.0:
+            break
+        take = min(row[s], left)
+        row[s] -= take
+        left -= take
+    today = min(left, demand)
+    row[t] = demand - today
+    left -= today
+    while first < t and row[first] <= 0.0:
+        first += 1
+    oldest[slot] = first
+    waiting_now = 0.0
+    for s in range(first, t + 1):
+        waiting_now += row[s]
+    return stock - left, waiting_now, expired
+
+
+@jit
+def _serve(t: int, net: Net, st: St, rec: Rec) -> None:
+    """Final demand is served from market stock (origin content leaves with it).
+
+    A market that loses sales serves at most today's demand; a deferrable one works off its
+    backlog as well (:func:`_defer`). Records deliveries, the backlog and what expired.
+    """
+    n_in, inv, org_b = net.n_inputs, st.inv, st.org_b
+    demand, delivered = net.demand[t], rec.delivered[t]
     for m in range(demand.shape[0]):
         b = n_in + m
         market = inv[b]
-        delivered[m] = min(market, demand[m])
+        slot = net.defer_slot[m]
+        if slot < 0:
+            delivered[m] = min(market, demand[m])
+        else:
+            served, waiting, expired = _defer(
+                t, net.max_delay[m], demand[m], market, st.waiting, st.oldest, slot
+            )
+            delivered[m] = served
+            st.backlog[m] = waiting
+            rec.backlog[t, m] = waiting
+            rec.expired[t, m] = expired
         for o in range(org_b.shape[1]):
             org_b[b, o] -= delivered[m] * share(market, org_b[b, o])
         inv[b] = market - delivered[m]
-    add_by(market_comm, delivered, delivered_total)
+    add_by(net.market_comm, delivered, st.delivered)
 
 
 @jit
@@ -311,7 +361,7 @@ def afternoon(t: int, net: Net, st: St, wk: Wk, gate: Gate, rec: Rec) -> int:
         fill_share=net.switch_fill_share,
         qualify=wk.qualify,
     )
-    _serve(n_in, net.demand[t], inv, org_b, net.market_comm, rec.delivered[t], st.delivered)
+    _serve(t, net, st, rec)
 
     n_buyers, pipeline, reserve = inv.shape[0], wk.pipeline, st.reserve
     for b in range(n_buyers):

@@ -182,7 +182,7 @@ def morning(t: int, net: Net, st: St, wk: Wk) -> None:
     target position (cover stock plus need over its lead time ``buyer_lead``) and what it holds
     and has on the way. ``buyer_lead`` follows the suppliers the buyer uses: the lead times of
     its links weighted by yesterday's requests (``wk.request`` until the afternoon; kept if it
-    asked for nothing).
+    asked for nothing). A deferrable market's backlog adds to its gap.
     """
     _arrive(
         pipe=st.pipe,
@@ -237,7 +237,7 @@ def morning(t: int, net: Net, st: St, wk: Wk) -> None:
         share_f=wk.share_f,
     )
     buyer_links, link_lead, last_request = net.buyer_links, net.link_lead, wk.request
-    buyer_lead, need, order = st.buyer_lead, wk.need, wk.order
+    buyer_lead, need, order, n_in = st.buyer_lead, wk.need, wk.order, net.n_inputs
     for b in range(need.shape[0]):
         asked = 0.0
         weighted = 0.0
@@ -247,4 +247,6 @@ def morning(t: int, net: Net, st: St, wk: Wk) -> None:
         if asked > 0.0:
             buyer_lead[b] = weighted / asked
         gap = wk.target[b] + need[b] * buyer_lead[b] - st.inv[b] - wk.pipeline[b]
+        if b >= n_in:
+            gap += st.backlog[b - n_in]  # deferred demand waiting (0 unless deferrable)
         order[b] = max(need[b] + gap / net.smoothing_days, 0.0)

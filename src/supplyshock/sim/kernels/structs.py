@@ -39,6 +39,8 @@ class Net(NamedTuple):
     in_comm: IntArray  # [i] commodity of an input
     in_price: FloatArray  # [i] price of an input's commodity
     market_comm: IntArray  # [m] commodity of a market
+    max_delay: IntArray  # [m] days deferred demand waits before it expires; -1: lost sales
+    defer_slot: IntArray  # [m] row of ``St.waiting`` of a deferrable market; -1: none
     # facilities
     makers: IntArray  # [makers] facilities that have inputs, in order
     first_input: IntArray  # [makers] first input of each maker
@@ -91,6 +93,9 @@ class St(NamedTuple):
     produced: FloatArray  # [k] cumulative
     consumed: FloatArray  # [k] cumulative
     delivered: FloatArray  # [k] cumulative, to final demand
+    backlog: FloatArray  # [m] deferred demand waiting (0 for markets that lose sales)
+    waiting: FloatArray  # [deferrable, t] deferred demand still waiting, by the day it arose
+    oldest: IntArray  # [deferrable] no demand before this day is waiting
 
 
 class Wk(NamedTuple):
@@ -127,6 +132,8 @@ class Rec(NamedTuple):
     production: FloatArray  # [t, f]
     lost: FloatArray  # [t, f] production lost for want of inputs
     reserves: FloatArray  # [t, r]
+    backlog: FloatArray  # [t, m] deferred demand waiting at the end of the day
+    expired: FloatArray  # [t, m] deferred demand given up (waited longer than its maximum)
 
 
 class Gate(NamedTuple):

@@ -1,0 +1,131 @@
+"""Buyers: one per facility input, then one per firm of each final-demand row (markets).
+
+A demand row with ``firms: N`` becomes N buyers with the row's demand split evenly and days of
+cover spread by the midpoint quantiles of the row's spread distribution (docs/model.md,
+"Firm populations").
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+
+from supplyshock.model.compilation import Compilation
+from supplyshock.model.network import FloatArray, IntArray
+from supplyshock.scenario.distributions import Distribution
+
+__all__ = ["Buyers", "compile_buyers", "firm_multipliers", "shifts"]
+
+
+def shifts(cx: Compilation, commodity: int, country: int, input_: int | None) -> FloatArray:
+    """Product of the demand shifts (or, with ``input_``, thrifting) that apply."""
+    factor = np.ones(cx.ix.T)
+    for shift in cx.shifts:
+        if shift.commodity == commodity and shift.input == input_ and shift.countries[country]:
+            factor *= shift.factor
+    return factor
+
+
+@dataclass(frozen=True)
+class Buyers:
+    """One buyer per facility input (recipe row), then one per demand row (markets)."""
+
+    facility: IntArray
+    country: IntArray
+    commodity: IntArray
+    tier: IntArray
+    label: tuple[str, ...]  # stable name of each buyer, for keyed random draws
+    sector: tuple[str, ...]  # demand-row sector, or the facility's kind for its inputs
+    entity: tuple[str, ...]  # the facility id for inputs, "" for final demand
+    per_unit: FloatArray  # [inputs, t]
+    essential: FloatArray  # [inputs] share of output that needs the input
+    demand: FloatArray  # [markets, t]
+    n_inputs: int
+    cover_factor: FloatArray  # [b] multiplier of the row's days of cover (a firm's spread)
+    market_row: IntArray  # [markets] demand row of each market (firms of a row share it)
+    max_delay: IntArray  # [markets] days deferred demand waits; -1: not deferrable
+
+
+def compile_buyers(cx: Compilation) -> Buyers:
+    """One buyer per facility input (recipe row), then one per firm of each demand row.
+
+    Call after the ``demand`` stage of the events (their shifts are in ``cx.shifts``).
+    """
+    ix, draws, fac_country = cx.ix, cx.draws, cx.fac_country
+    recipes: dict[str, list[tuple[int, float, float]]] = defaultdict(list)
+    for r in ix.scn.recipes:
+        recipes[r.recipe].append((ix.commodity[r.input], r.per_unit, r.essential_share))
+    rows: list[tuple[int, int, int, int]] = []
+    labels: list[str] = []
+    sectors: list[str] = []
+    entities: list[str] = []
+    per_unit = []
+    essential = []
+    for i, f in enumerate(ix.facilities):
+        for k, amount, share in recipes.get(f.recipe, []):
+            essential.append(share)
+            rows.append((i, int(fac_country[i]), k, 2))
+            labels.append(f"{f.id}<{ix.scn.commodities[k].id}")
+            sectors.append(f.kind)
+            entities.append(f.id)
+            thrift = shifts(cx, ix.commodity[f.output], int(fac_country[i]), k)
+            per_unit.append(amount / f.yield_ * thrift)
+    n_inputs = len(rows)
+    years = np.arange(ix.T) / 365.0
+    demand: list[FloatArray] = []
+    factor = [1.0] * n_inputs
+    market_row: list[int] = []
+    max_delay: list[int] = []
+    settings = ix.scn.settings
+    for m, d in enumerate(ix.scn.demand):
+        c, k = ix.country[d.country], ix.commodity[d.commodity]
+        key = f"demand[{d.country}.{d.commodity}.{d.sector or m}].per_year"
+        base = draws.number(key, d.per_year) / 365.0 * (1.0 + d.growth) ** years
+        row_demand = base * shifts(cx, k, c, None)
+        n_firms = settings.firms if d.firms is None else d.firms
+        spread = settings.firm_cover_spread if d.cover_spread is None else d.cover_spread
+        label = f"{d.country}:{d.commodity}:{d.sector or m}"
+        delay = -1 if not d.deferrable else (ix.T if d.max_delay_days is None else d.max_delay_days)
+        for j, multiplier in enumerate(firm_multipliers(n_firms, spread)):
+            demand.append(row_demand / n_firms)
+            rows.append((-1, c, k, d.tier))
+            labels.append(label if n_firms == 1 else f"{label}#{j}")
+            sectors.append(d.sector)
+            entities.append("")
+            factor.append(multiplier)
+            market_row.append(m)
+            max_delay.append(min(delay, ix.T))
+    cols = np.array(rows, dtype=np.int64).reshape(-1, 4).T
+    return Buyers(
+        facility=cols[0],
+        country=cols[1],
+        commodity=cols[2],
+        tier=cols[3],
+        label=tuple(labels),
+        sector=tuple(sectors),
+        entity=tuple(entities),
+        per_unit=np.vstack(per_unit) if per_unit else np.zeros((0, ix.T)),
+        essential=np.array(essential, dtype=np.float64),
+        demand=np.vstack(demand) if demand else np.zeros((0, ix.T)),
+        n_inputs=n_inputs,
+        cover_factor=np.array(factor, dtype=np.float64),
+        market_row=np.array(market_row, dtype=np.int64),
+        max_delay=np.array(max_delay, dtype=np.int64),
+    )
+
+
+def firm_multipliers(n_firms: int, spread: Distribution | None) -> FloatArray:
+    """Days-of-cover multipliers of a row's firms: midpoint quantiles of ``spread``, mean 1.
+
+    >>> firm_multipliers(3, None)
+    array([1., 1., 1.])
+    """
+    if spread is None or n_firms == 1:
+        return np.ones(n_firms)
+    q = spread.ppf_many((np.arange(n_firms) + 0.5) / n_firms)
+    mean = float(q.mean())
+    if not np.all(np.isfinite(q)) or mean <= 0:
+        return np.ones(n_firms)
+    return np.asarray(q / mean, dtype=np.float64)
