@@ -10,11 +10,22 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["EventTypeError", "Problem", "ScenarioError", "SupplyshockError"]
+__all__ = [
+    "EventTypeError",
+    "Problem",
+    "ScenarioError",
+    "SupplyshockError",
+    "SupplyshockWarning",
+]
 
 
 class SupplyshockError(Exception):
     """Base class of all errors raised by supplyshock."""
+
+
+class SupplyshockWarning(UserWarning):
+    """A scenario that runs but probably does not mean what it says (e.g. a reserve that
+    releases in steady state, an event that selects nothing)."""
 
 
 @dataclass(frozen=True)

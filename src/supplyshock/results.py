@@ -133,7 +133,7 @@ class RunResult:
             self.market_labels, names=["country", "commodity", "sector"]
         )
         frame = pd.DataFrame(self.market_short.astype(float), index=self.dates, columns=columns)
-        return frame.T.groupby(level=[0, 1, 2], sort=False).mean().T
+        return frame.T.groupby(level=[0, 1, 2]).mean().T
 
     # ------------------------------------------------------------------ membership
 

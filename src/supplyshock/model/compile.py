@@ -9,11 +9,12 @@ of types with a start hook travel in ``Network.custom_events``.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
 
-from supplyshock.errors import Problem, ScenarioError
+from supplyshock.errors import Problem, ScenarioError, SupplyshockWarning
 from supplyshock.events import EventBase, Stage, timeline, types
 from supplyshock.model.arrays import stable_key
 from supplyshock.model.buyers import Buyers, compile_buyers
@@ -21,7 +22,7 @@ from supplyshock.model.compilation import Compilation, PolicyLinks
 from supplyshock.model.draws import Drawer
 from supplyshock.model.index import ScenarioIndex, event_key, ramp
 from supplyshock.model.links import build_links
-from supplyshock.model.network import FloatArray, IntArray, Network
+from supplyshock.model.network import FloatArray, IntArray, Network, Reserve
 from supplyshock.model.policies import compile_reserves
 from supplyshock.model.rules import RuleContext, compile_rules, tension_names
 from supplyshock.model.steady import steady_state
@@ -115,6 +116,27 @@ def _event_days(ix: ScenarioIndex) -> dict[str, int]:
     return days
 
 
+def _warn_steady_releases(
+    ix: ScenarioIndex, reserves: list[Reserve], cover: FloatArray, need: FloatArray
+) -> None:
+    """Warn about reserves that trigger at or above their users' normal cover (docs/model.md)."""
+    for r in reserves:
+        users = r.eligible_buyers
+        total = float(need[users].sum())
+        if r.rate_per_day <= 0 or total <= 0:
+            continue
+        normal = float((cover[users] * need[users]).sum()) / total
+        if r.trigger_days >= normal - 1e-9:
+            warnings.warn(
+                f"{ix.scn.name}: the strategic reserve of {list(ix.country)[r.country]} "
+                f"{list(ix.commodity)[r.commodity]} triggers below {r.trigger_days:g} days of "
+                f"cover, but its users normally hold {normal:.3g} days: it will release in "
+                "steady state; set release_trigger_days below their cover",
+                SupplyshockWarning,
+                stacklevel=3,
+            )
+
+
 def compile_scenario(
     scn: schema.Scenario,
     rng: np.random.Generator | np.random.SeedSequence | None = None,
@@ -181,6 +203,7 @@ def compile_scenario(
         ix, strategic, buyers.country, buyers.commodity, steady.buyer_need, fac_country
     )
     run_stage(cx, "reserves")
+    _warn_steady_releases(ix, reserves, cover, steady.buyer_need)
     context = RuleContext(
         buyers.country,
         buyers.commodity,
