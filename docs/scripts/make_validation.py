@@ -42,10 +42,21 @@ def hindcast_chart(table: pd.DataFrame, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
-def alliance_shortfall(seeds: range) -> pd.DataFrame:
-    """Monthly share of magnet demand unmet in the USA, Japan and Germany (mean over seeds)."""
+FIRM_COUNTRIES = ("USA", "JPN", "KOR", "DEU")
+OBSERVED_STOPPAGES = {
+    "USA": "May 2025: Ford Chicago Assembly idled about a week (supplier out of magnets) [S42]",
+    "JPN": "26 May 2025: Suzuki halts Swift production, restarts 13-16 June [S43]",
+    "KOR": "none reported in the sources",
+    "DEU": "by 4 June 2025: several European supplier plants and lines shut (CLEPA) [S44]",
+}
+
+
+def alliance_shortfall(seeds: range) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Monthly share of magnet demand unmet in the USA, Japan and Germany (mean over seeds),
+    and per country with firm populations the first day a firm is short and the share of
+    firms short in July 2025 (one row per seed)."""
     scn = ss.load_scenario("april_2025_heavy_ree")
-    frames = []
+    frames, firsts = [], []
     for seed in seeds:
         res = ss.run(scn, seed=seed)
         k = res.commodities.index("ndfeb_magnet")
@@ -56,8 +67,41 @@ def alliance_shortfall(seeds: range) -> pd.DataFrame:
             short = pd.Series(res.cubes["shortfall"][:, c, k], index=res.dates)
             cols[country] = short.resample("MS").sum() / demand.resample("MS").sum()
         frames.append(pd.DataFrame(cols))
+        firms = res.firms_short()
+        for country in FIRM_COUNTRIES:
+            share = firms[country]["ndfeb_magnet"].mean(axis=1)  # over the sectors' rows
+            days = share.index[share.to_numpy() > 0]
+            firsts.append(
+                {
+                    "seed": seed,
+                    "country": country,
+                    "first": days[0] if len(days) else pd.NaT,
+                    "july": share.loc["2025-07"].mean(),
+                }
+            )
     mean = sum(frames) / len(frames)
-    return mean.loc["2025-04":"2025-12"]
+    return mean.loc["2025-04":"2025-12"], pd.DataFrame(firsts)
+
+
+def stoppage_rows(firsts: pd.DataFrame) -> list[str]:
+    """Markdown rows: model's first firm short (median, 10-90% over seeds) against reports."""
+    rows = [
+        "| country | model: first firm short, median (10–90%) | model: firms short in July "
+        "2025 | observed first stoppage |",
+        "|---|---|---:|---|",
+    ]
+    for country, group in firsts.groupby("country", sort=False):
+        first = group["first"].dropna()
+        if len(first):
+            q = first.quantile([0.1, 0.5, 0.9])
+            when = f"{q[0.5]:%d %b} ({q[0.1]:%d %b} – {q[0.9]:%d %b})"
+        else:
+            when = "no firm short"
+        rows.append(
+            f"| {country} | {when} | {group['july'].mean():.0%} | "
+            f"{OBSERVED_STOPPAGES[str(country)]} |"
+        )
+    return rows
 
 
 def main() -> None:
@@ -71,7 +115,7 @@ def main() -> None:
     figure = ax.get_figure(root=True)
     assert figure is not None
     figure.savefig(DOCS / "figures" / "hindcast.png", dpi=120)
-    short = alliance_shortfall(seeds)
+    short, firsts = alliance_shortfall(seeds)
     q1 = table[table["month"] < "2025-04-01"]
     worst = short.max(axis=1)
     short_months = worst[worst > 0.01]
@@ -101,6 +145,7 @@ def main() -> None:
         may=BANDS["2025-05"],
         july=BANDS["2025-07"],
         shortfall="\n".join(srows),
+        stoppages="\n".join(stoppage_rows(firsts)),
         model_q1=q1["model_t"].mean(),
         observed_q1=q1["observed_t"].mean(),
         q1_gap=q1["model_t"].mean() / q1["observed_t"].mean() - 1,
