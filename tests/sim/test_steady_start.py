@@ -9,7 +9,7 @@ import pytest
 
 import supplyshock as ss
 from supplyshock.scenario.schema import Scenario
-from tests.sim.builder import US_RESERVE, build, chain
+from tests.sim.builder import US_RESERVE, ban, build, chain
 
 
 def _quiet(scn: Scenario, *, growth: bool) -> Scenario:
@@ -63,3 +63,50 @@ def test_bundled_scenarios_hold_no_steady_state_reserve() -> None:
         warnings.simplefilter("error", ss.SupplyshockWarning)
         for name in ("baseline_2025", "alliance_stockpile_release"):
             ss.run(ss.load_scenario(name), seed=0)
+
+
+# ------------------------------------------------------------------ refilling reserves
+
+
+def test_refill_worked_example() -> None:
+    """docs/model.md: 10 t reserve at 9.5 t, 0.05 t/day, buyer at its 30-day target of 1 t/day."""
+    from supplyshock.sim.kernels.morning import _refill
+
+    reserve, reserve_org = np.array([9.5]), np.array([[9.5 * 0.4]])
+    inv, org_b = np.array([30.0]), np.array([[30.0 * 0.8]])
+    need, target, buyers = np.array([1.0]), np.array([30.0]), np.array([0], dtype=np.int64)
+    _refill(0, inv, org_b, need, target, buyers, 0.05, 10.0, reserve, reserve_org)
+    assert reserve[0] == pytest.approx(9.55)
+    assert inv[0] == pytest.approx(29.95)
+    assert reserve_org[0, 0] == pytest.approx(9.5 * 0.4 + 0.05 * 0.8)  # origin moves along
+    for _ in range(12):  # the buyer restocks to its target every day
+        inv[0], org_b[0, 0] = 30.0, 24.0
+        _refill(0, inv, org_b, need, target, buyers, 0.05, 10.0, reserve, reserve_org)
+    assert reserve[0] == 10.0  # full after 10 days, never above
+    inv[0] = 28.5  # a buyer more than a day below target sells nothing
+    _refill(0, inv, org_b, need, target, buyers, 0.05, 10.0, np.array([9.0]), reserve_org)
+    assert inv[0] == 28.5
+
+
+def test_a_reserve_refills_after_a_disruption() -> None:
+    reserve = dict(US_RESERVE, release_trigger_days=15, release_rate_per_day=5.0)
+    data = chain(stocks=[dict(reserve, refill_rate_per_day=2.0)], events=[ban(end="2025-03-31")])
+    res = ss.run(build(data), seed=0)
+    level = res.reserves[:, 0]
+    assert level.min() < 200.0 - 50  # it released
+    assert np.all(np.diff(level)[level[1:] > level[:-1]] <= 2.0 + 1e-12)  # at most the rate
+    assert level[-1] == pytest.approx(200.0, rel=1e-12)  # and is full again
+    assert res.mass_balance()["relative_residual"].max() < 1e-9
+    kept = ss.run(build(chain(stocks=[reserve], events=[ban(end="2025-03-31")])), seed=0)
+    assert kept.reserves[-1, 0] < 200.0 - 50  # without refill it stays drawn down
+
+
+def test_baseline_reserves_end_full(baseline: Scenario) -> None:
+    """Outages draw on reserves now and then; they refill, and nothing drains them."""
+    lowest, ends = [], []
+    for seed in range(20):
+        res = ss.run(baseline, seed=seed)
+        lowest.append((res.reserves.min(axis=0) / res.reserves[0]).min())
+        ends.append((res.reserves[-1] / res.reserves[0]).min())
+    assert min(lowest) < 0.99  # some outage made a reserve release
+    assert min(ends) >= 0.99

@@ -114,6 +114,7 @@ class Reserve:
     trigger_days: float
     rate_per_day: float
     eligible_buyers: IntArray
+    refill_rate_per_day: float = 0.0
 
 
 @dataclass(frozen=True)

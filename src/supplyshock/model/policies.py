@@ -51,6 +51,7 @@ def compile_reserves(
                 trigger_days=stock.release_trigger_days,
                 rate_per_day=stock.release_rate_per_day,
                 eligible_buyers=eligible.astype(np.int64),
+                refill_rate_per_day=stock.refill_rate_per_day,
             )
         )
     return reserves, lookup

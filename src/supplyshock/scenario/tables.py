@@ -214,6 +214,8 @@ class Stock(Sourced):
     """A reserve releases when eligible buyers hold less than this many days."""
     release_rate_per_day: NonNegative = 0.0
     """Units a reserve releases per day while triggered."""
+    refill_rate_per_day: NonNegative = 0.0
+    """Units a reserve below its initial size buys back per day while it releases nothing."""
     may_draw: StrList = Field(default_factory=list)
     """Countries or blocs that may draw on a reserve (default: its own country)."""
 

@@ -89,6 +89,8 @@ def _network_arrays(net: Network) -> Net:
         reserve_sizes=sizes,
         reserve_trigger=np.array([r.trigger_days for r in net.reserves], dtype=float),
         reserve_rate=np.array([r.rate_per_day for r in net.reserves], dtype=float),
+        reserve_refill=np.array([r.refill_rate_per_day for r in net.reserves], dtype=float),
+        reserve_initial=np.array([r.quantity for r in net.reserves], dtype=float),
         # day-major copies of the schedules: one contiguous row per day
         capacity=np.ascontiguousarray(net.capacity.T),
         per_unit=np.ascontiguousarray(net.per_unit.T),

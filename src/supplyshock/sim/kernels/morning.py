@@ -87,15 +87,19 @@ def _release(
     sizes: IntArray,
     trigger_days: FloatArray,
     rate_per_day: FloatArray,
+    refill: FloatArray,
+    initial: FloatArray,
     scheduled: FloatArray,
     reserve: FloatArray,
     reserve_org: FloatArray,
 ) -> None:
-    """Strategic reserves top up eligible buyers towards their cover target.
+    """Strategic reserves top up eligible buyers towards their cover target, or refill.
 
     A reserve releases at ``rate_per_day`` while its eligible buyers hold less than
     ``trigger_days`` of their need, plus any scheduled release; never more than it holds or
-    than the buyers' total gap, which it shares in proportion to each buyer's gap.
+    than the buyers' total gap, which it shares in proportion to each buyer's gap. A reserve
+    that does neither and holds less than ``initial`` buys back up to ``refill`` a day from
+    what its buyers hold above their target less one day of need (:func:`_refill`).
     """
     n_org, n_res = org_b.shape[1], sizes.shape[0]
     triggered = np.zeros(n_res, dtype=np.bool_)
@@ -109,6 +113,20 @@ def _release(
     for r in range(n_res):
         lo, hi = starts[r], starts[r] + sizes[r]
         rate = scheduled[r] + (rate_per_day[r] if triggered[r] else 0.0)
+        if rate <= 0 and refill[r] > 0 and reserve[r] < initial[r]:
+            _refill(
+                r,
+                inv,
+                org_b,
+                need,
+                target,
+                buyers[lo:hi],
+                refill[r],
+                initial[r],
+                reserve,
+                reserve_org,
+            )
+            continue
         if sizes[r] == 0 or reserve[r] <= 0 or rate <= 0:
             continue
         gap = np.zeros(hi - lo)
@@ -128,6 +146,40 @@ def _release(
         reserve[r] -= amount
         for o in range(n_org):
             reserve_org[r, o] -= amount * origin[o]
+
+
+@jit
+def _refill(
+    r: int,
+    inv: FloatArray,
+    org_b: FloatArray,
+    need: FloatArray,
+    target: FloatArray,
+    buyers: IntArray,
+    rate: float,
+    initial: float,
+    reserve: FloatArray,
+    reserve_org: FloatArray,
+) -> None:
+    """Reserve ``r`` buys back from its buyers' stock above their target less a day's need."""
+    spare = np.zeros(buyers.shape[0])
+    total = 0.0
+    for j in range(buyers.shape[0]):
+        b = buyers[j]
+        spare[j] = max(inv[b] - (target[b] - need[b]), 0.0)
+        total += spare[j]
+    amount = min(rate, initial - reserve[r], total)
+    if amount <= 0.0:
+        return
+    for j in range(buyers.shape[0]):
+        b = buyers[j]
+        taken = amount * spare[j] / total
+        for o in range(org_b.shape[1]):
+            moved = taken * share(inv[b], org_b[b, o])
+            org_b[b, o] -= moved
+            reserve_org[r, o] += moved
+        inv[b] -= taken
+    reserve[r] += amount
 
 
 @jit
@@ -217,6 +269,8 @@ def morning(t: int, net: Net, st: St, wk: Wk) -> None:
         sizes=net.reserve_sizes,
         trigger_days=net.reserve_trigger,
         rate_per_day=net.reserve_rate,
+        refill=net.reserve_refill,
+        initial=net.reserve_initial,
         scheduled=st.scheduled_release,
         reserve=st.reserve,
         reserve_org=st.reserve_org,

@@ -60,6 +60,8 @@ class Net(NamedTuple):
     reserve_sizes: IntArray  # [r]
     reserve_trigger: FloatArray  # [r] releases while its buyers hold less days of need
     reserve_rate: FloatArray  # [r] release per day when triggered
+    reserve_refill: FloatArray  # [r] most bought back per day below the initial quantity
+    reserve_initial: FloatArray  # [r] initial quantity
     # schedules, one contiguous row per day
     capacity: FloatArray  # [t, f] capacity before outages
     per_unit: FloatArray  # [t, i] input per unit of output
