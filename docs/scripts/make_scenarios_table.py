@@ -22,22 +22,24 @@ COMMODITIES = {
     "gallium": "gallium (t)",
     "datacenter_capacity": "datacenter (MW)",
 }
+MEMBERSHIP = "dated"
+"""Members count only on the days they belong to the bloc."""
 
 
 def headline(result: ss.RunResult) -> dict[str, float]:
     """Alliance totals of one run: shortfall per commodity, peak weekly magnet unmet share,
     and days from first magnet shortfall to recovery (NaN if not recovered)."""
-    table = result.shortfall(by=["bloc", "commodity"], bloc="alliance").set_index("commodity")
+    table = result.shortfall(by=["bloc", "commodity"], bloc="alliance", membership=MEMBERSHIP)
+    table = table.set_index("commodity")
     row = {label: float(table["shortfall"].get(c, 0.0)) for c, label in COMMODITIES.items()}
-    members = [result.countries.index(c) for c in result.members("alliance")]
-    k = result.commodities.index("ndfeb_magnet")
-    demand = pd.Series(result.cubes["demand"][:, members, k].sum(axis=1), index=result.dates)
-    short = pd.Series(result.cubes["shortfall"][:, members, k].sum(axis=1), index=result.dates)
-    weekly = short.resample("W").sum() / demand.resample("W").sum()
+    daily = result.daily_totals(by=["bloc", "commodity"], bloc="alliance", membership=MEMBERSHIP)
+    magnets = daily[daily["commodity"] == "ndfeb_magnet"].set_index("date")
+    weekly = magnets["shortfall"].resample("W").sum() / magnets["demand"].resample("W").sum()
     row["peak weekly magnet unmet"] = float(weekly.max())
-    magnets = table.loc["ndfeb_magnet"] if "ndfeb_magnet" in table.index else None
     row["magnet recovery (days)"] = (
-        float(magnets["time_to_recovery_days"]) if magnets is not None else 0.0
+        float(table.loc["ndfeb_magnet", "time_to_recovery_days"])
+        if "ndfeb_magnet" in table.index
+        else 0.0
     )
     return row
 

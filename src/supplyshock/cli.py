@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 import typer
 from rich.console import Console
@@ -60,6 +60,13 @@ def run(
     commodity: Annotated[
         str, typer.Option(help="Commodity charted (default: ndfeb_magnet if the world has it).")
     ] = "",
+    membership: Annotated[
+        str,
+        typer.Option(
+            help="Count members only on the days they belong to the bloc (dated) or on every "
+            "day if they ever do (ever)."
+        ),
+    ] = "dated",
 ) -> None:
     """Run one replication, print shortfall per bloc member and write a timeline PNG."""
     import matplotlib
@@ -72,6 +79,9 @@ def run(
 
     if not 0 <= seed < 2**63:
         errors.print(f"--seed must be between 0 and 2**63 - 1, got {seed}")
+        raise typer.Exit(code=2)
+    if membership not in ("dated", "ever"):
+        errors.print(f"--membership must be dated or ever, got {membership!r}")
         raise typer.Exit(code=2)
     scn = _load(scenario)
     if bloc not in scn.blocs:
@@ -87,11 +97,16 @@ def run(
         raise typer.Exit(code=2)
     chart = commodity or ("ndfeb_magnet" if "ndfeb_magnet" in known else None)
     result = simulate(scn, seed=seed)
-    table = result.shortfall(by=["country", "commodity"], bloc=bloc)
+    table = result.shortfall(
+        by=["country", "commodity"], bloc=bloc, membership=cast(Any, membership)
+    )
     shown = table[table["shortfall"] > 0].sort_values(
         ["country", "shortfall"], ascending=[True, False]
     )
-    view = Table(title=f"{scn.name}: shortfall of {bloc} members (seed {seed})")
+    view = Table(
+        title=f"{scn.name}: shortfall of {bloc} members (seed {seed}, membership={membership})",
+        caption=table.attrs["caption"],
+    )
     for name in (
         "country",
         "commodity",

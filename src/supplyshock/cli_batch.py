@@ -1,4 +1,5 @@
-"""Command line for Monte Carlo batches: ``supplyshock batch | summary | compare``."""
+"""Command line for Monte Carlo batches and metrics:
+``supplyshock batch | summary | compare | sensitivity | metrics``."""
 
 from __future__ import annotations
 
@@ -51,8 +52,29 @@ def _check_level(level: str) -> None:
         raise _die(f"--level must be country or bloc, got {level!r}")
 
 
-def _table(frame: pd.DataFrame, title: str) -> Table:
-    view = Table(title=title)
+def _check_metric(name: str) -> None:
+    """A one-line error listing the valid names (with a suggestion) for an unknown metric."""
+    from supplyshock.metrics import UnknownMetricError, get_metric
+
+    try:
+        get_metric(name)
+    except UnknownMetricError as exc:
+        raise _die(str(exc)) from None
+
+
+def _check_membership(membership: str) -> None:
+    if membership not in ("dated", "ever"):
+        raise _die(f"--membership must be dated or ever, got {membership!r}")
+
+
+MEMBERSHIP_HELP = (
+    "How bloc totals count a country: dated (only on the days it is a member) or ever "
+    "(on every day if it is a member at any time in the horizon)."
+)
+
+
+def _table(frame: pd.DataFrame, title: str, caption: str | None = None) -> Table:
+    view = Table(title=title, caption=caption)
     for column in frame.columns:
         view.add_column(
             str(column), justify="right" if frame[column].dtype.kind in "fi" else "left"
@@ -88,6 +110,7 @@ def batch(
     allow_version_change: Annotated[
         bool, typer.Option(help="Resume a folder written by another supplyshock version.")
     ] = False,
+    membership: Annotated[str, typer.Option(help=MEMBERSHIP_HELP)] = "dated",
 ) -> None:
     """Run N replications into OUT as Parquet chunks; rerun the same command to resume."""
     from supplyshock.batch.runner import run_batch
@@ -95,6 +118,7 @@ def batch(
     from supplyshock.scenario.io import load_scenario
 
     _check_numbers(n, seed, workers, chunk_size)
+    _check_membership(membership)
     if design not in {"random", "lhs", "sobol"}:
         raise _die(f"--design must be random, lhs or sobol, got {design!r}")
     try:
@@ -128,6 +152,7 @@ def batch(
                 method=cast(Method, design),
                 progress=report,
                 allow_version_change=allow_version_change,
+                membership=cast(Any, membership),
             )
         except KeyboardInterrupt:
             raise _die(
@@ -136,7 +161,7 @@ def batch(
         except SupplyshockError as exc:
             raise _die(str(exc)) from None
     console.print(f"{result.n_done} replications in {out}")
-    _print_summary(result, "bloc")
+    _print_summary(result, "bloc", ["shortfall", "unmet_share"], by_sector=False)
 
 
 def _done_of(result: Any) -> str:
@@ -144,14 +169,17 @@ def _done_of(result: Any) -> str:
     return f"{done} replications" if done == n else f"{done} of {n} replications (incomplete)"
 
 
-def _print_summary(result: Any, level: str) -> None:
-    table = result.summary(level=level, metrics=["shortfall", "unmet_share"])
+def _print_summary(result: Any, level: str, metrics: list[str], *, by_sector: bool) -> None:
+    table = result.summary(level=level, metrics=metrics, by_sector=by_sector)
     table = table[table["mean"] > 0] if len(table) else table
     shown = table.drop(columns=["q25", "q75"], errors="ignore")
+    per = f"{level} and sector" if by_sector else level
     console.print(
         _table(
             shown,
-            f"{result.manifest['scenario']}: {level} shortfall across {_done_of(result)}",
+            f"{result.manifest['scenario']}: {', '.join(metrics)} per {per} across "
+            f"{_done_of(result)} (membership={result.membership})",
+            table.attrs.get("caption"),
         )
     )
     rules = result.rule_summary()
@@ -162,14 +190,21 @@ def _print_summary(result: Any, level: str) -> None:
 def summary(
     folder: Annotated[Path, typer.Argument(help="Batch folder.")],
     level: Annotated[str, typer.Option(help="country or bloc.")] = "bloc",
+    metric: Annotated[
+        list[str] | None,
+        typer.Option(help="Metric to summarise (repeat; default: shortfall, unmet_share)."),
+    ] = None,
+    sector: Annotated[bool, typer.Option("--sector", help="One row per sector.")] = False,
 ) -> None:
-    """Quantiles of shortfall metrics across a batch's replications."""
+    """Quantiles of metrics across a batch's replications (``supplyshock metrics`` lists them)."""
     from supplyshock.batch.result import BatchResult
 
     _check_level(level)
-
+    metrics = metric or ["shortfall", "unmet_share"]
+    for name in metrics:
+        _check_metric(name)
     try:
-        _print_summary(BatchResult(folder), level)
+        _print_summary(BatchResult(folder), level, metrics, by_sector=sector)
     except SupplyshockError as exc:
         raise _die(str(exc)) from None
 
@@ -177,22 +212,27 @@ def summary(
 def compare(
     folder_a: Annotated[Path, typer.Argument(help="Batch folder A (reference).")],
     folder_b: Annotated[Path, typer.Argument(help="Batch folder B.")],
-    metric: Annotated[str, typer.Option(help="Metric to compare.")] = "shortfall",
+    metric: Annotated[
+        str, typer.Option(help="Metric to compare (supplyshock metrics lists them).")
+    ] = "shortfall",
     level: Annotated[str, typer.Option(help="country or bloc.")] = "bloc",
+    sector: Annotated[bool, typer.Option("--sector", help="One row per sector.")] = False,
 ) -> None:
     """Mean difference B - A per region and commodity with 95% bootstrap intervals."""
     from supplyshock.batch.result import BatchResult
 
     _check_level(level)
-
+    _check_metric(metric)
     try:
         a, b = BatchResult(folder_a), BatchResult(folder_b)
-        table = a.compare(b, metric=metric, level=level)
+        table = a.compare(b, metric=metric, level=level, by_sector=sector)
     except (SupplyshockError, KeyError) as exc:
         raise _die(str(exc)) from None
-    console.print(
-        _table(table, f"{metric}: {b.manifest['scenario']} minus {a.manifest['scenario']}")
+    title = (
+        f"{metric}: {b.manifest['scenario']} minus {a.manifest['scenario']} "
+        f"(membership={a.membership})"
     )
+    console.print(_table(table, title, table.attrs.get("caption")))
 
 
 def sensitivity(
@@ -205,21 +245,32 @@ def sensitivity(
     param: Annotated[
         list[str] | None, typer.Option(help="Parameter key to vary (repeat; default: all).")
     ] = None,
-    metric: Annotated[str, typer.Option(help="Metric of the output.")] = "shortfall",
+    metric: Annotated[
+        str, typer.Option(help="Metric of the output (supplyshock metrics lists them).")
+    ] = "shortfall",
     region: Annotated[str, typer.Option(help="Country or bloc of the output.")] = "alliance",
     commodity: Annotated[str, typer.Option(help="Commodity of the output.")] = "ndfeb_magnet",
     workers: Annotated[int, typer.Option(help="Worker processes (default: all cores).")] = 0,
     chunk_size: Annotated[int, typer.Option(help="Replications per stored chunk.")] = 25,
     out: Annotated[Path, typer.Option(help="Folder for the runs.")] = Path("runs/sensitivity"),
+    membership: Annotated[str, typer.Option(help=MEMBERSHIP_HELP)] = "dated",
 ) -> None:
-    """Sobol' or Morris sensitivity of a shortfall metric to the uncertain parameters."""
+    """Sobol' or Morris sensitivity of a metric to the uncertain parameters."""
     from supplyshock.analysis import sensitivity as sa
 
     if method not in {"sobol", "morris"}:
         raise _die(f"--method must be sobol or morris, got {method!r}")
     _check_numbers(n, seed, workers, chunk_size)
+    _check_metric(metric)
+    _check_membership(membership)
     level = "country" if len(region) == 3 and region.isupper() else "bloc"
-    output = sa.Output(metric=metric, region=region, commodity=commodity, level=level)
+    output = sa.Output(
+        metric=metric,
+        region=region,
+        commodity=commodity,
+        level=level,
+        membership=cast(Any, membership),
+    )
     try:
         table = sa.sensitivity(
             scenario,
@@ -237,14 +288,29 @@ def sensitivity(
         raise typer.Exit(code=2) from None
     except SupplyshockError as exc:
         raise _die(str(exc)) from None
-    console.print(_table(table, f"{method} indices of {metric} ({region}, {commodity})"))
+    where = f"{region}, {commodity}" + (f", membership={membership}" if level == "bloc" else "")
+    console.print(_table(table, f"{method} indices of {metric} ({where})"))
     table.to_csv(out / f"{method}_indices.csv", index=False)
     console.print(f"wrote {out / f'{method}_indices.csv'}")
 
 
+def metrics() -> None:
+    """List every metric: name, unit and what it measures."""
+    from supplyshock.metrics import REGISTRY
+
+    view = Table(title="metrics ({unit}: the commodity's unit)")
+    for column in ("name", "unit", "source", "description"):
+        view.add_column(column)
+    for metric in REGISTRY.values():
+        applies = f" ({metric.commodity_unit} commodities)" if metric.commodity_unit else ""
+        view.add_row(metric.name, metric.unit, metric.source, metric.description + applies)
+    console.print(view)
+
+
 def register(app: typer.Typer) -> None:
-    """Add the batch commands to the main app."""
+    """Add the batch and metrics commands to the main app."""
     app.command()(batch)
     app.command()(summary)
     app.command()(compare)
     app.command()(sensitivity)
+    app.command()(metrics)

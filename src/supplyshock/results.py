@@ -15,6 +15,7 @@ import pandas as pd
 from supplyshock import metrics
 
 if TYPE_CHECKING:
+    from supplyshock.metrics import Membership
     from supplyshock.model.network import Network
     from supplyshock.scenario.schema import Scenario
     from supplyshock.sim.recorder import Recorder
@@ -22,8 +23,19 @@ if TYPE_CHECKING:
 
 __all__ = ["SERIES", "RunResult"]
 
-SERIES = ("demand", "delivered", "shortfall", "inventory", "in_transit", "exports", "imports")
-"""Daily [day, country, commodity] series held by a RunResult (in each commodity's unit)."""
+SERIES = (
+    "demand",
+    "delivered",
+    "shortfall",
+    "backlog",
+    "expired",
+    "inventory",
+    "in_transit",
+    "exports",
+    "imports",
+)
+"""Daily [day, country, commodity] series held by a RunResult (in each commodity's unit);
+``backlog`` is deferred demand waiting, ``expired`` deferred demand given up that day."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +67,21 @@ class RunResult:
     """[day, market] True where a final-demand buyer (a firm of a demand row) was short."""
     market_labels: tuple[tuple[str, str, str], ...] = ()
     """(country, commodity, sector) of each final-demand buyer."""
+    cells: tuple[tuple[str, str, str], ...] = ()
+    """(country, sector, commodity) of each column of :attr:`cell_series`."""
+    cell_series: dict[str, np.ndarray] = field(default_factory=dict)
+    """The :data:`SERIES` as ``[day, cell]`` arrays (see :meth:`Recorder.cells`)."""
+
+    def __post_init__(self) -> None:
+        if self.cells:
+            return
+        # without a sector breakdown, one cell per country and commodity (sector unspecified)
+        n_days = len(self.dates)
+        cells = tuple((c, "", k) for c in self.countries for k in self.commodities)
+        empty = np.zeros_like(self.cubes["demand"])
+        series = {name: self.cubes.get(name, empty).reshape(n_days, -1) for name in SERIES}
+        object.__setattr__(self, "cells", cells)
+        object.__setattr__(self, "cell_series", series)
 
     @classmethod
     def from_run(
@@ -72,6 +99,7 @@ class RunResult:
         from supplyshock import __version__
 
         cubes = recorder.cubes()
+        cells, cell_series = recorder.cells()
         dates = pd.date_range(net.start, periods=net.horizon, freq="D")
         n_in = net.n_inputs
         demand = net.demand.T
@@ -121,6 +149,8 @@ class RunResult:
                     zip(net.buyer_country[n_in:], net.buyer_commodity[n_in:], strict=True)
                 )
             ),
+            cells=cells,
+            cell_series=cell_series,
         )
 
     def firms_short(self) -> pd.DataFrame:
@@ -147,88 +177,105 @@ class RunResult:
     # ------------------------------------------------------------------ tidy views
 
     def daily(self, countries: Sequence[str] | None = None) -> pd.DataFrame:
-        """Tidy daily frame: one row per (date, country, commodity) with any activity."""
-        stack = np.stack([self.cubes[name] for name in SERIES], axis=-1)  # T, C, K, S
-        active = np.abs(stack).sum(axis=(0, 3)) > 0
+        """Tidy daily frame: one row per (date, country, sector, commodity) with any activity.
+
+        ``sector`` is the demand row's sector for final demand (``unspecified`` if it names
+        none), the facility kind for facility inputs, output stocks and exports, and
+        ``strategic_reserve`` for reserves; summing over sectors gives country totals.
+        """
+        stack = np.stack([self.cell_series[name] for name in SERIES], axis=-1)  # T, N, S
+        active = np.abs(stack).sum(axis=(0, 2)) > 0
         if countries is not None:
-            keep = np.isin(np.array(self.countries), list(countries))
-            active &= keep[:, None]
-        cs, ks = np.nonzero(active)
-        values = stack[:, cs, ks, :]  # T, N, S
-        n_days, n_series = len(self.dates), len(cs)
+            active &= np.isin(np.array([c for c, _, _ in self.cells]), list(countries))
+        ns = np.flatnonzero(active)
+        values = stack[:, ns, :]  # T, N, S
+        n_days, n_series = len(self.dates), len(ns)
         frame = pd.DataFrame(values.reshape(n_days * n_series, len(SERIES)), columns=list(SERIES))
+        units = dict(zip(self.commodities, self.units, strict=True))
+        cells = [self.cells[n] for n in ns]
         frame.insert(0, "date", np.repeat(self.dates.to_numpy(), n_series))
-        frame.insert(1, "country", np.tile(np.array(self.countries)[cs], n_days))
-        frame.insert(2, "commodity", np.tile(np.array(self.commodities)[ks], n_days))
-        frame.insert(3, "unit", np.tile(np.array(self.units)[ks], n_days))
+        frame.insert(
+            1, "country", np.tile(np.array([c for c, _, _ in cells], dtype=object), n_days)
+        )
+        sectors = np.array([s or metrics.grouping.UNSPECIFIED for _, s, _ in cells], dtype=object)
+        frame.insert(2, "sector", np.tile(sectors, n_days))
+        frame.insert(3, "commodity", np.tile(np.array([k for _, _, k in cells], object), n_days))
+        frame.insert(4, "unit", np.tile(np.array([units[k] for _, _, k in cells], object), n_days))
         return frame
 
     def shortfall(
-        self, by: str | Sequence[str] = ("country", "commodity"), *, bloc: str | None = None
+        self,
+        by: str | Sequence[str] = ("country", "commodity"),
+        *,
+        bloc: str | None = None,
+        membership: Membership = "dated",
     ) -> pd.DataFrame:
-        """Shortfall metrics grouped by ``by`` (any of country, bloc, commodity).
+        """Shortfall metrics grouped by ``by`` (any of country, bloc, sector, commodity).
 
-        ``bloc`` keeps only that bloc's members. Sums never mix units: ``commodity`` is always
-        part of the grouping. See :mod:`supplyshock.metrics` for the definitions.
+        ``bloc`` keeps only that bloc's members. Bloc totals (and members' rows under
+        ``bloc``) count a country only on the days it is a member (``membership="dated"``)
+        or on every day if it is ever a member (``"ever"``); ``attrs["caption"]`` says which.
+        Sums never mix units: ``commodity`` is always part of the grouping. See
+        :mod:`supplyshock.metrics` for the definitions.
         """
-        keys = [by] if isinstance(by, str) else list(by)
-        unknown = set(keys) - {"country", "bloc", "commodity"}
-        if unknown:
-            raise ValueError(f"cannot group by {sorted(unknown)}; use country, bloc, commodity")
-        labels, masks = self._groups(keys, bloc)
-        membership = np.array(masks, dtype=np.float64).reshape(len(masks), len(self.countries))
-        demand = np.einsum("tck,gc->tgk", self.cubes["demand"], membership)
-        short = np.einsum("tck,gc->tgk", self.cubes["shortfall"], membership)
-        n_days, n_groups, n_comm = demand.shape
-        keep = demand.sum(axis=0).reshape(-1) > 0
-        window = int(self.provenance.get("recovery_window_days", 30))
-        table = metrics.summarize(
-            demand.reshape(n_days, -1)[:, keep],
-            short.reshape(n_days, -1)[:, keep],
-            self.dates,
-            window,
-        )
-        group = np.repeat(np.arange(n_groups), n_comm)[keep]
-        commodity = np.tile(np.arange(n_comm), n_groups)[keep]
-        columns: dict[str, Any] = {
-            k: [labels[g][k] for g in group] for k in keys if k != "commodity"
-        }
-        columns["commodity"] = np.array(self.commodities)[commodity]
-        columns["unit"] = np.array(self.units)[commodity]
-        head = pd.DataFrame(columns, index=table.index)
-        order = [k for k in keys if k != "commodity"] + ["commodity", "unit"]
-        result = pd.concat([head[order], table], axis=1)
-        return result.sort_values(order, ignore_index=True)
+        names = [
+            "shortfall",
+            "peak_daily_shortfall",
+            "unmet_share",
+            "days_in_shortfall",
+            "first_shortfall_day",
+            "time_to_recovery_days",
+        ]
+        table = metrics.metric_table(self, names, by, bloc=bloc, membership=membership)
+        first = metrics.grouping.first_dates(self, table.pop("first_shortfall_day").to_numpy())
+        table.insert(list(table.columns).index("time_to_recovery_days"), "first_shortfall", first)
+        table.attrs["units"].pop("first_shortfall_day", None)
+        return table
 
-    def _groups(
-        self, keys: list[str], bloc: str | None
-    ) -> tuple[list[dict[str, str]], list[np.ndarray]]:
-        """Country groups to sum over: one per country, bloc, or (bloc, member) pair."""
-        names = np.array(self.countries)
-        allowed = (
-            np.isin(names, self.members(bloc)) if bloc is not None else np.ones(len(names), bool)
-        )
-        labels: list[dict[str, str]] = []
-        masks: list[np.ndarray] = []
-        blocs = [bloc] if bloc is not None else list(self.blocs)
-        if "bloc" in keys:
-            for b in blocs:
-                members = np.isin(names, self.members(b)) & allowed
-                if "country" in keys:
-                    for c in np.flatnonzero(members):
-                        labels.append({"bloc": b, "country": self.countries[c]})
-                        masks.append(np.arange(len(names)) == c)
-                else:
-                    labels.append({"bloc": b})
-                    masks.append(members)
-        elif "country" in keys:
-            for c in np.flatnonzero(allowed):
-                labels.append({"country": self.countries[c]})
-                masks.append(np.arange(len(names)) == c)
-        else:
-            labels.append({})
-            masks.append(allowed)
-        return labels, masks
+    def metrics(
+        self,
+        names: Sequence[str] | None = None,
+        by: str | Sequence[str] = ("country", "commodity"),
+        *,
+        bloc: str | None = None,
+        membership: Membership = "dated",
+    ) -> pd.DataFrame:
+        """Registry metrics (default: all) per group of ``by``: a column per metric.
+
+        Groups are as in :meth:`shortfall`; rows hold demand, fab output or a strategic
+        reserve, and a metric that does not apply to a row is NaN. ``unit`` is the
+        commodity's unit; ``attrs["units"]`` holds each metric's unit (``{unit}`` standing for
+        the commodity's) and ``attrs["caption"]`` the bloc membership accounting.
+        """
+        return metrics.metric_table(self, names, by, bloc=bloc, membership=membership)
+
+    def metric(
+        self,
+        name: str,
+        by: str | Sequence[str] = ("country", "commodity"),
+        *,
+        bloc: str | None = None,
+        membership: Membership = "dated",
+    ) -> pd.DataFrame:
+        """One registry metric per group: its value in column ``name`` and its own unit in
+        ``unit`` (e.g. t/day for ``peak_daily_shortfall``); groups where it does not apply are
+        left out."""
+        metric = metrics.get_metric(name)
+        table = metrics.metric_table(self, [name], by, bloc=bloc, membership=membership)
+        table = table.dropna(subset=[name]).drop(columns=["demand"], errors="ignore")
+        table["unit"] = [metric.unit_of(u) for u in table["unit"]]
+        return table.reset_index(drop=True)
+
+    def daily_totals(
+        self,
+        by: str | Sequence[str] = ("bloc", "commodity"),
+        *,
+        bloc: str | None = None,
+        membership: Membership = "dated",
+    ) -> pd.DataFrame:
+        """Daily demand, delivered and shortfall per group of ``by``, summed as the metrics
+        sum them (a bloc's members weighted by ``membership``)."""
+        return metrics.daily_totals(self, by, bloc=bloc, membership=membership)
 
     def fab_output_lost(self) -> pd.DataFrame:
         """Output lost at fabs for want of inputs, per fab country and product."""
@@ -255,11 +302,12 @@ class RunResult:
         """MW-days of datacenter capacity not in service, per country (commodities in MW)."""
         ks = [k for k, unit in enumerate(self.units) if unit == "MW"]
         short = self.cubes["shortfall"][:, :, ks].sum(axis=2)  # T, C
+        undelivered = (self.cubes["demand"] - self.cubes["delivered"])[:, :, ks].sum(axis=2)
         table = pd.DataFrame(
             {
                 "country": self.countries,
                 "mw_short": short.sum(axis=0),
-                "mw_days_lost": metrics.mw_days_lost(short),
+                "mw_days_lost": metrics.mw_days_lost(undelivered),
             }
         )
         return table[table["mw_short"] > 0].reset_index(drop=True)

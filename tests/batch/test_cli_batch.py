@@ -62,8 +62,27 @@ def test_batch_summary_compare(tmp_path: Path, scenario_file: Path) -> None:
     )
     summary = runner.invoke(app, ["summary", str(a)])
     assert summary.exit_code == 0 and "alliance" in summary.output
+    assert "membership=dated" in summary.output
     compared = runner.invoke(app, ["compare", str(a), str(b)])
     assert compared.exit_code == 0 and "alliance" in compared.output
+    assert "only on the days it is a member" in compared.output
+    peak = runner.invoke(
+        app, ["summary", str(a), "--level", "country", "--metric", "peak_daily_shortfall"]
+    )
+    assert peak.exit_code == 0 and "t/day" in peak.output
+    sectors = runner.invoke(app, ["summary", str(a), "--level", "country", "--sector"])
+    assert sectors.exit_code == 0 and "per country and sector" in sectors.output
+    other = runner.invoke(app, ["compare", str(a), str(b), "--metric", "days_in_shortfall"])
+    assert other.exit_code == 0 and "days_in_shortfall" in other.output
+
+
+def test_metrics_command_lists_every_metric() -> None:
+    from supplyshock.metrics import REGISTRY
+
+    result = runner.invoke(app, ["metrics"])
+    assert result.exit_code == 0
+    for name, metric in REGISTRY.items():
+        assert name in result.output and metric.unit in result.output
 
 
 @pytest.mark.parametrize(
@@ -81,6 +100,11 @@ def test_batch_summary_compare(tmp_path: Path, scenario_file: Path) -> None:
         (["batch", "{scn}", "-n", "2", "--chunk-size", "0"], "--chunk-size must be positive"),
         (["summary", "{tmp}", "--level", "nonsense"], "--level must be country or bloc"),
         (["sensitivity", "{scn}", "-n", "2", "--seed", "-5"], "--seed must be between 0"),
+        (["compare", "{tmp}", "{tmp}", "--metric", "shortfal"], "did you mean 'shortfall'"),
+        (["summary", "{tmp}", "--metric", "peak"], "unknown metric 'peak'"),
+        (["sensitivity", "{scn}", "--metric", "unmet"], "Valid metrics: shortfall"),
+        (["batch", "{scn}", "-n", "2", "--membership", "always"], "--membership must be dated"),
+        (["run", "{scn}", "--membership", "always"], "--membership must be dated"),
     ],
 )
 def test_bad_input_gives_one_line_and_nonzero_exit(

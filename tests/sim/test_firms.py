@@ -170,3 +170,24 @@ def test_bad_firm_and_deferral_input(field: str, value: object, where: str) -> N
 def test_max_delay_needs_a_deferrable_row() -> None:
     with pytest.raises(ss.ScenarioError, match="deferrable"):
         validate(chain(demand=_row(max_delay_days=10)), file="bad.yaml")
+
+
+def test_deferred_demand_metrics_by_name_and_sector() -> None:
+    """MW-days delayed = sum of the backlog; never built = sum expired; MW-days not in service
+    = sum over days of (backlog + expired so far), the undelivered demand to date."""
+    row = _row(deferrable=True, max_delay_days=30, sector="datacenter", firms=2)
+    data = chain(demand=row, events=[ban(end="2025-04-11")])
+    data["commodities"][0]["unit"] = "MW"
+    res = ss.run(build(data), seed=0)
+    backlog, expired = _usa(res, "backlog"), _usa(res, "expired")
+    assert expired.sum() > 0 and backlog.sum() > 0
+    table = res.metrics(
+        ["datacenter_mw_days_delayed", "mw_never_built", "datacenter_mw_days_lost"],
+        by=["country", "sector", "commodity"],
+    ).iloc[0]
+    assert table["sector"] == "datacenter"
+    assert table["datacenter_mw_days_delayed"] == pytest.approx(backlog.sum(), rel=1e-12)
+    assert table["mw_never_built"] == pytest.approx(expired.sum(), rel=1e-12)
+    expected = (backlog + np.cumsum(expired)).sum()
+    assert table["datacenter_mw_days_lost"] == pytest.approx(expected, rel=1e-9)
+    assert res.datacenter_mw_days_lost()["mw_days_lost"].iloc[0] == pytest.approx(expected)

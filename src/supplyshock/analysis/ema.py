@@ -19,9 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from supplyshock.batch.sampling import inverse_cdf, uncertain_parameters
 from supplyshock.errors import ScenarioError
+from supplyshock.metrics import Membership, check_membership, get_metric
 from supplyshock.scenario.checks import check
 from supplyshock.scenario.io import load_scenario
 from supplyshock.scenario.schema import Scenario
@@ -35,7 +37,8 @@ DEFAULT_OUTCOMES: dict[str, tuple[str, str, str]] = {
     "alliance_wafer_shortfall": ("alliance", "wafer", "shortfall"),
     "alliance_datacenter_shortfall_mw": ("alliance", "datacenter_capacity", "shortfall"),
 }
-"""Outcome name -> (region, commodity, metric); a region is a bloc or an ISO3 country.
+"""Outcome name -> (region, commodity, metric); a region is a bloc or an ISO3 country and a
+metric any name of :data:`supplyshock.metrics.REGISTRY`.
 ``("rule", <rule id>, "fired" | "firings" | "first_day")`` measures a rule instead."""
 
 
@@ -44,11 +47,19 @@ class ScenarioFunction:
     multiprocessing evaluator can ship it to workers."""
 
     def __init__(
-        self, scenario: Scenario, outcomes: Mapping[str, tuple[str, str, str]], seed: int
+        self,
+        scenario: Scenario,
+        outcomes: Mapping[str, tuple[str, str, str]],
+        seed: int,
+        membership: Membership = "dated",
     ) -> None:
         self.scenario = scenario
         self.outcomes = dict(outcomes)
         self.seed = seed
+        self.membership = check_membership(membership)
+        for region, _, metric in self.outcomes.values():
+            if region != "rule":
+                get_metric(metric)
         problems = check(scenario)
         if problems:
             raise ScenarioError(problems)
@@ -61,14 +72,19 @@ class ScenarioFunction:
         }
         result = run(self.scenario, seed=self.seed, overrides=overrides, validate=False)
         values: dict[str, float] = {}
+        names = sorted({m for r, _, m in self.outcomes.values() if r != "rule"})
+        tables: dict[str, pd.DataFrame] = {}
         for outcome, (region, commodity, metric) in self.outcomes.items():
             if region == "rule":
                 values[outcome] = _rule_outcome(result.provenance["rules"], commodity, metric)
                 continue
             by = "bloc" if region in result.blocs else "country"
-            table = result.shortfall(by=[by, "commodity"])
+            if by not in tables:
+                tables[by] = result.metrics(names, by=[by, "commodity"], membership=self.membership)
+            table = tables[by]
             row = table[(table[by] == region) & (table["commodity"] == commodity)]
-            values[outcome] = float(row[metric].iloc[0]) if len(row) else 0.0
+            value = float(row[metric].iloc[0]) if len(row) else 0.0
+            values[outcome] = 0.0 if value != value else value  # NaN: does not apply
         return values
 
 
@@ -90,19 +106,22 @@ def ema_model(
     outcomes: Mapping[str, tuple[str, str, str]] | None = None,
     seed: int = 0,
     name: str | None = None,
+    membership: Membership = "dated",
 ) -> Any:
     """An ``ema_workbench.Model`` whose uncertainties are the scenario's uncertain parameters.
 
     Each uncertainty is the parameter's quantile in [0, 1]; for a discrete choice the quantile
     picks values in the order they are listed (``{choice: [true, false], p: [0.35, 0.65]}``
     gives ``true`` below 0.35). Outcomes that do not apply to a scenario (no demand for that
-    commodity there) are 0. EMA model names must be alphanumeric, so the default name is the
-    scenario's name without other characters.
+    commodity there, or a metric that does not apply to it) are 0; a metric is any name of
+    :data:`supplyshock.metrics.REGISTRY`. Bloc outcomes count members by ``membership``
+    (``"dated"``: only on the days they are members; ``"ever"``). EMA model names must be
+    alphanumeric, so the default name is the scenario's name without other characters.
     """
     from ema_workbench import Model, RealParameter, ScalarOutcome
 
     scn = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    function = ScenarioFunction(scn, outcomes or DEFAULT_OUTCOMES, seed)
+    function = ScenarioFunction(scn, outcomes or DEFAULT_OUTCOMES, seed, membership)
     label = name or "".join(ch for ch in scn.name if ch.isalnum()) or "supplyshock"
     model = Model(label, function=function)
     model.uncertainties = [RealParameter(key, 1e-6, 1 - 1e-6) for key in function.specs]

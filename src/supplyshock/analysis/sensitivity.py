@@ -1,4 +1,4 @@
-"""Global sensitivity of a shortfall metric to a scenario's uncertain parameters (SALib).
+"""Global sensitivity of a metric to a scenario's uncertain parameters (SALib).
 
 Three pure steps, as in SALib: *sample* a design in the unit hypercube (Saltelli/Sobol' or
 Morris trajectories) and map it through each parameter's inverse CDF, so every scenario
@@ -25,6 +25,7 @@ import pandas as pd
 from supplyshock.batch.runner import run_batch
 from supplyshock.batch.sampling import design, inverse_cdf, uncertain_parameters
 from supplyshock.errors import SupplyshockError
+from supplyshock.metrics import Membership, check_membership, get_metric
 from supplyshock.scenario.distributions import Choice, Distribution
 from supplyshock.scenario.io import load_scenario
 from supplyshock.scenario.schema import Scenario
@@ -119,13 +120,17 @@ def _select(scenario: Scenario, parameters: Sequence[str] | None) -> dict[str, S
 class Output:
     """The scalar a sensitivity study explains: one metric for one region and commodity.
 
-    ``region`` is a bloc (``level="bloc"``) or an ISO3 country (``level="country"``).
+    ``metric`` is any name of :data:`supplyshock.metrics.REGISTRY`; ``region`` is a bloc
+    (``level="bloc"``) or an ISO3 country (``level="country"``). Bloc totals count members
+    by ``membership``: only on the days they are members (``"dated"``) or on every day if
+    they ever are (``"ever"``).
     """
 
     metric: str = "shortfall"
     region: str = "alliance"
     commodity: str = "ndfeb_magnet"
     level: str = "bloc"
+    membership: Membership = "dated"
 
 
 def scenario_metric(
@@ -143,6 +148,8 @@ def scenario_metric(
     same random stream for in-run events, so the output is a deterministic function of the
     studied parameters, as variance-based indices assume.
     """
+    get_metric(output.metric)
+    membership = check_membership(output.membership)
     held = design(scenario, 1, seed).iloc[0]  # parameters not studied: one draw, held fixed
 
     def evaluate(plan: pd.DataFrame) -> np.ndarray:
@@ -159,6 +166,7 @@ def scenario_metric(
             workers=workers,
             chunk_size=chunk_size,
             common_stream=True,
+            membership=membership,
         )
         frame = batch.metrics(output.level)
         chosen = frame[

@@ -2,7 +2,8 @@
 
 Each chunk is three Parquet files (``series``, ``firings``, then ``metrics``, whose presence
 marks the chunk done). Every file carries, in its Parquet metadata, the identity of the batch
-and chunk it belongs to: scenario hash, seed, design, chunk size, n, user processes, package
+and chunk it belongs to: scenario hash, seed, design, chunk size, n, user processes, bloc
+membership accounting, package
 version, chunk index and replication ids. A chunk counts as done only when all three files
 are there, readable and of this batch; one with a file missing or damaged is redone; a file of
 another batch is refused with a message naming it (it is never overwritten).
@@ -35,7 +36,16 @@ __all__ = [
 KINDS = ("series", "firings", "metrics")
 """The files of a chunk, in the order they are written (metrics last: it marks the chunk done)."""
 KEY = b"supplyshock.chunk"
-BATCH_FIELDS = ("scenario_hash", "seed", "n", "chunk_size", "design", "processes", "version")
+BATCH_FIELDS = (
+    "scenario_hash",
+    "seed",
+    "n",
+    "chunk_size",
+    "design",
+    "processes",
+    "membership",
+    "version",
+)
 ChunkState = Literal["done", "missing", "damaged", "foreign"]
 
 

@@ -10,12 +10,20 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from supplyshock.metrics import Membership
 from supplyshock.results import RunResult
 from supplyshock.scenario.schema import Scenario
 from supplyshock.sim.engine import run
 from supplyshock.sim.simulation import UserProcess
 
-__all__ = ["FIRING_COLUMNS", "child_seed", "firings_frame", "reduce_run", "run_chunk"]
+__all__ = [
+    "ALL_SECTORS",
+    "FIRING_COLUMNS",
+    "child_seed",
+    "firings_frame",
+    "reduce_run",
+    "run_chunk",
+]
 
 FIRING_COLUMNS = ("replication", "rule", "day", "date", "n")
 """Columns of the firings table: one row per rule (or watch) firing of a replication."""
@@ -28,17 +36,33 @@ def child_seed(seed: int, replication: int) -> np.random.SeedSequence:
     return np.random.SeedSequence(entropy=seed, spawn_key=(replication,))
 
 
-def reduce_run(result: RunResult, replication: int) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Shortfall metrics per country and bloc, and weekly demand/shortfall per country."""
-    by_country = result.shortfall(by=["country", "commodity"]).rename(columns={"country": "region"})
-    by_country.insert(0, "level", "country")
-    frames = [by_country]
-    if result.blocs:
-        by_bloc = result.shortfall(by=["bloc", "commodity"]).rename(columns={"bloc": "region"})
-        by_bloc.insert(0, "level", "bloc")
-        frames.append(by_bloc)
+ALL_SECTORS = "all"
+"""The ``sector`` of batch metric rows that total all sectors."""
+
+
+def reduce_run(
+    result: RunResult, replication: int, membership: Membership = "dated"
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every registry metric per country and bloc (in total and per sector), and weekly
+    demand/shortfall per country.
+
+    Metric rows have ``level`` (country or bloc), ``region``, ``sector`` (:data:`ALL_SECTORS`
+    for totals), ``commodity``, ``unit`` (the commodity's), ``demand`` and one column per
+    metric. Bloc totals follow ``membership`` (see :mod:`supplyshock.metrics.grouping`).
+    """
+    frames = []
+    levels = ["country", "bloc"] if result.blocs else ["country"]
+    for level in levels:
+        for by_sector in (False, True):
+            by = [level, "sector", "commodity"] if by_sector else [level, "commodity"]
+            table = result.metrics(by=by, membership=membership).rename(columns={level: "region"})
+            if not by_sector:
+                table.insert(1, "sector", ALL_SECTORS)
+            table.insert(0, "level", level)
+            frames.append(table)
     metrics = pd.concat(frames, ignore_index=True)
     metrics.insert(0, "replication", replication)
+    metrics.attrs = {}
 
     demand, short = result.cubes["demand"], result.cubes["shortfall"]
     cs, ks = np.nonzero(demand.sum(axis=0) > 0)
@@ -81,6 +105,7 @@ def run_chunk(
     overrides: Sequence[Mapping[str, float]],
     common_stream: bool = False,
     processes: Sequence[UserProcess] = (),
+    membership: Membership = "dated",
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Run and reduce the given replications (executed on a worker): metrics, weekly series
     and rule firings.
@@ -88,13 +113,14 @@ def run_chunk(
     With ``common_stream`` every replication uses the random stream of replication 0, so that
     runs differ only by their parameter values (common random numbers). ``processes`` are user
     processes added to every replication (they must be picklable, e.g. module-level functions).
+    ``membership`` is the bloc accounting of the metrics (``"dated"`` or ``"ever"``).
     """
     metrics, series = [], []
     firings: list[tuple[int, str, int, str, int]] = []
     for i, params in zip(replications, overrides, strict=True):
         stream = child_seed(seed, 0 if common_stream else i)
         result = run(scenario, seed=stream, overrides=params, validate=False, processes=processes)
-        m, s = reduce_run(result, i)
+        m, s = reduce_run(result, i, membership)
         metrics.append(m)
         series.append(s)
         firings += [(i, f["rule"], f["day"], f["date"], f["n"]) for f in result.provenance["rules"]]

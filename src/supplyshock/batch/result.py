@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 
 from supplyshock.errors import SupplyshockError
+from supplyshock.metrics import REGISTRY, Membership, caption, check_metrics, get_metric
 
-__all__ = ["METRICS", "QUANTILES", "BatchResult"]
+__all__ = ["ALL_SECTORS", "METRICS", "QUANTILES", "BatchResult"]
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 METRICS = (
@@ -22,6 +23,9 @@ METRICS = (
     "days_in_shortfall",
     "time_to_recovery_days",
 )
+"""The shortfall family; every name of :data:`supplyshock.metrics.REGISTRY` is kept per run."""
+ALL_SECTORS = "all"
+"""The ``sector`` of metric rows that total all sectors."""
 
 
 class BatchResult:
@@ -86,10 +90,37 @@ class BatchResult:
         frame: pd.DataFrame = dataset.to_table(filter=expr).to_pandas()
         return frame
 
-    def metrics(self, level: str | None = None) -> pd.DataFrame:
-        """Per-replication metric rows (``level`` = 'country' or 'bloc' to filter)."""
+    @property
+    def membership(self) -> Membership:
+        """How bloc totals were counted: ``"dated"`` or ``"ever"`` (batches written before
+        the choice was recorded counted ``"ever"``)."""
+        value = self.manifest.get("membership", "ever")
+        return "dated" if value == "dated" else "ever"
+
+    def metrics(self, level: str | None = None, *, by_sector: bool = False) -> pd.DataFrame:
+        """Per-replication metric rows (``level`` = 'country' or 'bloc' to filter): totals over
+        sectors, or with ``by_sector`` one row per sector."""
         frame = self._read("metrics", [("level", "==", level)] if level else None)
-        return frame.sort_values(["replication", "level", "region", "commodity"], ignore_index=True)
+        if "sector" not in frame.columns:  # written before metrics were kept per sector
+            frame.insert(list(frame.columns).index("region") + 1, "sector", ALL_SECTORS)
+        totals = frame["sector"] == ALL_SECTORS
+        frame = frame[~totals if by_sector else totals]
+        keys = ["replication", "level", "region", "commodity"]
+        if by_sector:
+            keys.insert(3, "sector")
+        else:
+            frame = frame.drop(columns="sector")
+        frame = frame.sort_values(keys, ignore_index=True)
+        frame.attrs.update(membership=self.membership, caption=caption(self.membership))
+        return frame
+
+    def _metric_column(self, frame: pd.DataFrame, name: str) -> None:
+        get_metric(name)
+        if name not in frame.columns:
+            raise SupplyshockError(
+                f"{self.path} holds no {name!r} (written by supplyshock "
+                f"{self.manifest.get('version')}); rerun the batch to get it"
+            )
 
     def firings(self) -> pd.DataFrame:
         """Every rule (and watch) firing: replication, rule, day, date and its count so far."""
@@ -139,21 +170,41 @@ class BatchResult:
     def summary(
         self,
         level: str = "country",
-        metrics: Sequence[str] = METRICS,
+        metrics: Sequence[str] | None = None,
         quantiles: Sequence[float] = QUANTILES,
+        *,
+        by_sector: bool = False,
     ) -> pd.DataFrame:
-        """Mean and quantiles of each metric per region (country or bloc) and commodity."""
-        frame = self.metrics(level)
-        keys = ["region", "commodity", "unit"]
+        """Mean and quantiles of each metric (default: every registry metric the batch holds)
+        per region (country or bloc), sector (with ``by_sector``) and commodity.
+
+        ``unit`` is the metric's unit (t/day for ``peak_daily_shortfall``, fraction for
+        ``unmet_share``); rows where a metric does not apply are left out. Quantiles skip the
+        replications where a metric is undefined (NaN, e.g. no recovery).
+        ``attrs["caption"]`` says how bloc totals were counted.
+        """
+        frame = self.metrics(level, by_sector=by_sector)
+        names = [n for n in REGISTRY if n in frame.columns] if metrics is None else metrics
+        names = check_metrics(names)
+        keys = ["region", *(["sector"] if by_sector else []), "commodity", "unit"]
         rows = []
-        for metric in metrics:
-            grouped = frame.groupby(keys, observed=True)[metric]
+        for metric in names:
+            self._metric_column(frame, metric)
+            applies = frame.groupby(keys, observed=True)[metric].transform("count") > 0
+            grouped = frame[applies].groupby(keys, observed=True)[metric]
+            if not applies.any():
+                continue
             table = grouped.quantile(np.asarray(quantiles)).unstack()
             table.columns = [f"q{round(100 * q):02d}" for q in quantiles]
             table.insert(0, "mean", grouped.mean())
             table.insert(0, "metric", metric)
-            rows.append(table.reset_index())
-        return pd.concat(rows, ignore_index=True)
+            table = table.reset_index()
+            table["unit"] = [REGISTRY[metric].unit_of(u) for u in table["unit"]]
+            rows.append(table)
+        columns = ["metric", *keys, "mean", *(f"q{round(100 * q):02d}" for q in quantiles)]
+        result = pd.concat(rows, ignore_index=True) if rows else pd.DataFrame(columns=columns)
+        result.attrs.update(membership=self.membership, caption=caption(self.membership))
+        return result
 
     def timeseries_quantiles(
         self,
@@ -186,11 +237,24 @@ class BatchResult:
         n_boot: int = 2000,
         seed: int = 0,
         confidence: float = 0.95,
+        by_sector: bool = False,
     ) -> pd.DataFrame:
-        """Mean of ``metric`` in ``other`` minus in this batch, with bootstrap intervals."""
+        """Mean of ``metric`` in ``other`` minus in this batch, with bootstrap intervals.
+
+        ``unit`` is the metric's unit. Both batches must count bloc totals the same way
+        (:attr:`membership`).
+        """
+        definition = get_metric(metric)
+        if self.membership != other.membership:
+            raise SupplyshockError(
+                f"cannot compare bloc totals counted differently: {self.path} uses membership "
+                f"{self.membership!r}, {other.path} {other.membership!r}"
+            )
         rng = np.random.default_rng(seed)
-        a, b = self.metrics(level), other.metrics(level)
-        keys = ["region", "commodity", "unit"]
+        a, b = self.metrics(level, by_sector=by_sector), other.metrics(level, by_sector=by_sector)
+        self._metric_column(a, metric)
+        other._metric_column(b, metric)
+        keys = ["region", *(["sector"] if by_sector else []), "commodity", "unit"]
         rows = []
         groups_b = dict(list(b.groupby(keys, observed=True)[metric]))
         for key, values_a in a.groupby(keys, observed=True)[metric]:
@@ -206,6 +270,7 @@ class BatchResult:
             rows.append(
                 {
                     **dict(zip(keys, key, strict=True)),
+                    "unit": definition.unit_of(str(key[-1])),
                     "mean_a": xa.mean(),
                     "mean_b": xb.mean(),
                     "difference": xb.mean() - xa.mean(),
@@ -213,4 +278,9 @@ class BatchResult:
                     "ci_high": np.quantile(boot, 1 - tail),
                 }
             )
-        return pd.DataFrame(rows)
+        columns = [*keys, "mean_a", "mean_b", "difference", "ci_low", "ci_high"]
+        table = pd.DataFrame(rows, columns=columns)
+        table.attrs.update(
+            metric=metric, membership=self.membership, caption=caption(self.membership)
+        )
+        return table

@@ -2,7 +2,8 @@
 
 Layout of an output folder::
 
-    manifest.json            scenario hash, seed, n, chunk size, design method, version
+    manifest.json            scenario hash, seed, n, chunk size, design method, bloc
+                             membership accounting, version
     design.parquet           one row per replication: the uncertain parameters it used
     chunks/metrics-00003.parquet, chunks/series-00003.parquet,
     chunks/firings-00003.parquet                               (one set per finished chunk)
@@ -30,6 +31,7 @@ from supplyshock.batch.replicate import run_chunk
 from supplyshock.batch.result import BatchResult
 from supplyshock.batch.sampling import Method, design
 from supplyshock.errors import ScenarioError, SupplyshockError
+from supplyshock.metrics import Membership, check_membership
 from supplyshock.scenario.checks import check
 from supplyshock.scenario.io import load_scenario
 from supplyshock.scenario.schema import Scenario
@@ -49,10 +51,12 @@ def _manifest(
     chunk_size: int,
     method: str,
     processes: Sequence[UserProcess] = (),
+    membership: Membership = "dated",
 ) -> dict[str, Any]:
     from supplyshock import __version__
 
     return {
+        "membership": membership,
         "processes": [f"{p.__module__}.{p.__qualname__}" for p in processes],
         "scenario": scenario.name,
         "scenario_hash": scenario.content_hash(),
@@ -75,8 +79,9 @@ def _prepare(
             old = json.loads(path.read_text())
         except (OSError, ValueError):
             raise BatchError(f"{path} is damaged; use another --out folder") from None
-        keys = ("scenario_hash", "seed", "n", "chunk_size", "design", "processes")
-        changed = [k for k in keys if old.get(k, [] if k == "processes" else None) != manifest[k]]
+        keys = ("scenario_hash", "seed", "n", "chunk_size", "design", "processes", "membership")
+        missing = {"processes": [], "membership": "ever"}  # as written by earlier versions
+        changed = [k for k in keys if old.get(k, missing.get(k)) != manifest[k]]
         if changed:
             detail = ", ".join(f"{k}: {old.get(k)!r} -> {manifest[k]!r}" for k in changed)
             raise BatchError(f"{out} holds a different batch ({detail}); use another --out folder")
@@ -156,6 +161,7 @@ def run_batch(
     progress: Callable[[int, int], None] | None = None,
     processes: Sequence[UserProcess] = (),
     allow_version_change: bool = False,
+    membership: Membership = "dated",
 ) -> BatchResult:
     """Run ``n`` replications of ``scenario`` and store them under ``out``.
 
@@ -169,10 +175,14 @@ def run_batch(
     of supplyshock is refused unless ``allow_version_change``; a second batch writing to the
     same folder at the same time is refused (:class:`BatchLock`). ``processes`` are user SimPy
     processes added to every replication (see :class:`~supplyshock.Simulation`); with worker
-    processes they must be picklable (module-level functions).
+    processes they must be picklable (module-level functions). ``membership`` chooses how
+    bloc totals count a country: only on the days it is a member (``"dated"``) or on every
+    day if it is ever one (``"ever"``); it is recorded in the manifest and every chunk, and a
+    folder holding the other choice is refused.
     """
     if n <= 0:
         raise BatchError(f"n must be positive, got {n}")
+    membership = check_membership(membership)
     if chunk_size <= 0:
         raise BatchError(f"chunk_size must be positive, got {chunk_size}")
     if not isinstance(scenario, Scenario):
@@ -202,6 +212,7 @@ def run_batch(
             chunk_size,
             common_stream,
             processes,
+            membership,
             dict(
                 executor=executor,
                 workers=workers,
@@ -220,13 +231,14 @@ def _run(
     chunk_size: int,
     common_stream: bool,
     processes: Sequence[UserProcess],
+    membership: Membership,
     how: dict[str, Any],
 ) -> BatchResult:
     """The chunks of a batch that are not done yet, run and written (the folder is locked)."""
     executor, workers = how["executor"], how["workers"]
     progress: Callable[[int, int], None] | None = how["progress"]
     n = len(plan)
-    fresh = _manifest(scenario, n, seed, chunk_size, label, processes)
+    fresh = _manifest(scenario, n, seed, chunk_size, label, processes, membership)
     manifest = _prepare(out, fresh, plan, how["allow_version_change"])
     rows = plan.to_dict("records")
     chunks = [list(range(s, min(s + chunk_size, n))) for s in range(0, n, chunk_size)]
@@ -238,7 +250,8 @@ def _run(
         progress(finished, len(chunks))
 
     def args(c: int) -> tuple[Any, ...]:
-        return (scenario, seed, chunks[c], [rows[i] for i in chunks[c]], common_stream, processes)
+        rows_c = [rows[i] for i in chunks[c]]
+        return (scenario, seed, chunks[c], rows_c, common_stream, processes, membership)
 
     if executor is None and (workers == 1 or len(todo) <= 1):
         for c in todo:

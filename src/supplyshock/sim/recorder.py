@@ -71,3 +71,66 @@ class Recorder:
             "exports": cube(self.exports, facilities),
             "imports": cube(self.imports, buyers),
         }
+
+    def cells(self) -> tuple[tuple[tuple[str, str, str], ...], dict[str, FloatArray]]:
+        """Recorded quantities per (country, sector, commodity) cell, as ``[day, cell]`` arrays.
+
+        A buyer's sector is its demand row's sector, or its facility's kind for facility
+        inputs; a facility's output stock and exports have the facility's kind; strategic
+        reserves have the sector ``strategic_reserve``. Demand rows sharing a cell are summed;
+        ``shortfall`` is the sum over demand rows of ``max(demand - delivered, 0)``. Summed
+        over sectors, every series equals its :meth:`cubes` country x commodity total (the
+        shortfall too, unless a row is delivered more than its demand on some day).
+        """
+        net = self.net
+        n_in, n_buyers = net.n_inputs, net.n_buyers
+        kinds = net.facility_kinds
+        buyer_sector = list(net.buyer_sector) or [
+            kinds[f] if f >= 0 else "" for f in net.buyer_facility.tolist()
+        ]
+        country = np.concatenate(
+            [
+                net.buyer_country,
+                net.fac_country,
+                np.array([r.country for r in net.reserves], dtype=np.int64),
+            ]
+        ).astype(np.int64)
+        commodity = np.concatenate(
+            [
+                net.buyer_commodity,
+                net.fac_output,
+                np.array([r.commodity for r in net.reserves], dtype=np.int64),
+            ]
+        ).astype(np.int64)
+        sector = buyer_sector + list(kinds) + ["strategic_reserve"] * len(net.reserves)
+        keys = list(zip(country.tolist(), sector, commodity.tolist(), strict=True))
+        unique = sorted(set(keys))
+        position = {key: i for i, key in enumerate(unique)}
+        index = np.array([position[key] for key in keys], dtype=np.int64)
+        n_cells = len(unique)
+
+        def to_cells(raw: FloatArray, entities: IntArray) -> FloatArray:
+            matrix = sparse.csr_matrix(
+                (np.ones(len(entities)), (np.arange(len(entities)), index[entities])),
+                (len(entities), n_cells),
+            )
+            return np.asarray(matrix.T.dot(raw.T).T, dtype=np.float64)
+
+        buyers = np.arange(n_buyers)
+        markets = buyers[n_in:]
+        n_fac = len(net.facilities)
+        facilities = np.arange(n_buyers, n_buyers + n_fac)
+        demand = net.demand.T
+        series = {
+            "demand": to_cells(demand, markets),
+            "delivered": to_cells(self.delivered, markets),
+            "shortfall": to_cells(np.maximum(demand - self.delivered, 0.0), markets),
+            "backlog": to_cells(self.backlog, markets),
+            "expired": to_cells(self.expired, markets),
+            "inventory": to_cells(self.stock, np.arange(len(keys))),
+            "in_transit": to_cells(self.pipeline, buyers),
+            "exports": to_cells(self.exports, facilities),
+            "imports": to_cells(self.imports, buyers),
+        }
+        labels = tuple((net.countries[c], s, net.commodities[k]) for c, s, k in unique)
+        return labels, series

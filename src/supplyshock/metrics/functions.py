@@ -1,4 +1,4 @@
-"""Shortfall metrics as pure functions of daily series.
+"""Metric building blocks: pure functions of daily series.
 
 Each function takes arrays shaped ``[day, series]`` (or a tidy daily frame) and returns one value
 per series, so the same code serves one run, a bloc total or thousands of replications.
@@ -25,6 +25,7 @@ from supplyshock.model.arrays import safe_divide
 from supplyshock.model.network import FloatArray
 
 __all__ = [
+    "TOL",
     "cumulative",
     "days_in_shortfall",
     "first_shortfall_day",

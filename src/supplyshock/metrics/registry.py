@@ -1,0 +1,307 @@
+"""The metric registry: every metric as a named, documented function with its unit.
+
+A :class:`Metric` reads the daily series of one *source* for a set of groups (countries, blocs,
+sectors; always one commodity per group) and returns one value per group:
+
+- ``demand``: final demand, its deliveries and shortfall (``demand``, ``delivered``,
+  ``shortfall``), and deferred demand (``backlog``: demand waiting on that day; ``expired``:
+  deferred demand dropped that day after its maximum delay; zeros where a run records none);
+- ``fab``: fab output made and lost for want of inputs (``produced``, ``lost``);
+- ``reserve``: strategic reserve levels (``level``) and their level on the first day
+  (``full``), summed over the reserves of the group's holders.
+
+Every array is ``[day, group]``. To add a metric (a price or cost metric, say), build a
+:class:`Metric` and :func:`register` it; a new kind of series needs a new source in
+:mod:`supplyshock.metrics.grouping`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from supplyshock.errors import SupplyshockError
+from supplyshock.metrics import functions as fn
+from supplyshock.model.arrays import safe_divide
+from supplyshock.model.network import FloatArray
+
+__all__ = [
+    "REGISTRY",
+    "Inputs",
+    "Metric",
+    "Source",
+    "UnknownMetricError",
+    "check_metrics",
+    "get_metric",
+    "metric_names",
+    "register",
+]
+
+Source = Literal["demand", "fab", "reserve"]
+OPTIONAL = ("backlog", "expired")
+"""Series a run may not record (no deferrable demand): read as zeros."""
+
+
+class UnknownMetricError(SupplyshockError, KeyError):
+    """A metric name that is not in the registry."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Daily series of the groups a metric is computed for, each ``[day, group]``."""
+
+    series: Mapping[str, FloatArray]
+    window: int = 30
+    """Shortfall-free days that count as recovery."""
+    tol: float = fn.TOL
+    """A day is in shortfall when its shortfall exceeds ``tol`` x that day's demand."""
+
+    def __getitem__(self, name: str) -> FloatArray:
+        if name not in self.series and name in OPTIONAL:
+            shape = next(iter(self.series.values())).shape
+            return np.zeros(shape)
+        return self.series[name]
+
+
+@dataclass(frozen=True)
+class Metric:
+    """One named metric: what it measures, in which unit, computed by ``function``.
+
+    ``unit`` may contain ``{unit}``, the unit of the group's commodity (``"{unit}/day"`` is
+    t/day for magnets). ``commodity_unit`` restricts the metric to commodities in that unit
+    (``"MW"``: datacenter capacity); other groups get NaN. ``by_sector`` is False for metrics
+    whose series are recorded per country and commodity only.
+    """
+
+    name: str
+    unit: str
+    description: str
+    definition: str
+    source: Source
+    function: Callable[[Inputs], FloatArray]
+    commodity_unit: str | None = None
+    by_sector: bool = True
+
+    def unit_of(self, commodity_unit: str) -> str:
+        """The unit of this metric for a commodity measured in ``commodity_unit``."""
+        return self.unit.format(unit=commodity_unit)
+
+    def applies_to(self, commodity_unit: str) -> bool:
+        return self.commodity_unit is None or commodity_unit == self.commodity_unit
+
+
+REGISTRY: dict[str, Metric] = {}
+"""Every metric by name, in the order they are reported."""
+
+
+def register(metric: Metric) -> Metric:
+    """Add ``metric`` to the registry (a name may be registered once)."""
+    if metric.name in REGISTRY:
+        raise SupplyshockError(f"metric {metric.name!r} is already registered")
+    if not metric.name.isidentifier():
+        raise SupplyshockError(f"metric names must be identifiers, not {metric.name!r}")
+    REGISTRY[metric.name] = metric
+    return metric
+
+
+def metric_names(source: Source | None = None) -> list[str]:
+    """Names of the registered metrics (of one source, if given), in registry order."""
+    return [name for name, m in REGISTRY.items() if source is None or m.source == source]
+
+
+def get_metric(name: str) -> Metric:
+    """The metric called ``name``; :class:`UnknownMetricError` (listing the names) if none."""
+    try:
+        return REGISTRY[name]
+    except (KeyError, TypeError):
+        close = difflib.get_close_matches(str(name), list(REGISTRY), n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise UnknownMetricError(
+            f"unknown metric {name!r}{hint} Valid metrics: {', '.join(REGISTRY)}"
+        ) from None
+
+
+def check_metrics(names: Iterable[str] | None) -> list[str]:
+    """The metric names, checked (all of them for None); raises on the first unknown one."""
+    if names is None:
+        return list(REGISTRY)
+    if isinstance(names, str):
+        names = [names]
+    return [get_metric(name).name for name in names]
+
+
+# ---------------------------------------------------------------------------- the metrics
+
+
+def _short(x: Inputs) -> FloatArray:
+    return x["shortfall"]
+
+
+def _first_day(x: Inputs) -> FloatArray:
+    return fn.first_shortfall_day(x["shortfall"], x["demand"], x.tol)
+
+
+def _never_built(x: Inputs) -> FloatArray:
+    return np.asarray(x["expired"].sum(axis=0), dtype=np.float64)
+
+
+def _still_delayed(x: Inputs) -> FloatArray:
+    backlog = x["backlog"]
+    return np.asarray(backlog[-1] if len(backlog) else np.zeros(backlog.shape[1]), np.float64)
+
+
+def _lost_share(x: Inputs) -> FloatArray:
+    lost = x["lost"].sum(axis=0)
+    return safe_divide(lost, x["produced"].sum(axis=0) + lost)
+
+
+def _depletion(x: Inputs) -> FloatArray:
+    used = safe_divide(x["full"] - x["level"], x["full"])
+    return np.asarray(np.clip(used, 0.0, 1.0).max(axis=0, initial=0.0), dtype=np.float64)
+
+
+def _empty_day(x: Inputs) -> FloatArray:
+    full, level = x["full"], x["level"]
+    empty = (full > 0) & (level <= 1e-9 * np.maximum(full, 1.0))
+    day: FloatArray = empty.argmax(axis=0).astype(np.float64)
+    day[~empty.any(axis=0)] = np.nan
+    return day
+
+
+_SHORT = (
+    "the group's shortfall on day t: the sum over its demand rows of max(demand - delivered, 0)"
+)
+
+for _metric in (
+    Metric(
+        "shortfall",
+        "{unit}",
+        "cumulative unmet demand",
+        f"sum over days of {_SHORT}",
+        "demand",
+        lambda x: fn.cumulative(_short(x)),
+    ),
+    Metric(
+        "peak_daily_shortfall",
+        "{unit}/day",
+        "largest one-day shortfall",
+        "max over days of the daily shortfall (0 if never short)",
+        "demand",
+        lambda x: fn.peak(_short(x)),
+    ),
+    Metric(
+        "unmet_share",
+        "fraction",
+        "share of demand not delivered",
+        "cumulative shortfall / cumulative demand (0 to 1)",
+        "demand",
+        lambda x: fn.unmet_share(_short(x), x["demand"]),
+    ),
+    Metric(
+        "days_in_shortfall",
+        "days",
+        "days with a shortfall",
+        "number of days whose shortfall exceeds 1e-6 x that day's demand",
+        "demand",
+        lambda x: fn.days_in_shortfall(_short(x), x["demand"], x.tol),
+    ),
+    Metric(
+        "time_to_recovery_days",
+        "days",
+        "days from the first shortfall to lasting recovery",
+        "days from the first shortfall day to the day after the last one, if at least "
+        "recovery_window_days shortfall-free days follow before the horizon ends; 0 if never "
+        "short; NaN if not recovered",
+        "demand",
+        lambda x: fn.time_to_recovery(_short(x), x["demand"], x.window, x.tol),
+    ),
+    Metric(
+        "first_shortfall_day",
+        "days since start",
+        "first day in shortfall",
+        "index of the first day in shortfall (0 = the run's first day); NaN if never short",
+        "demand",
+        _first_day,
+    ),
+    Metric(
+        "datacenter_mw_days_lost",
+        "{unit}-days",
+        "capacity-days not in service because capacity was not delivered",
+        "for commodities in MW: sum over days t of the demand not delivered up to t (demand "
+        "minus deliveries, summed over days up to t), i.e. every MW counts as not in service "
+        "from its due day until it is delivered (deferrable rows) or to the horizon",
+        "demand",
+        lambda x: fn.mw_days_lost(x["demand"] - x["delivered"]),
+        commodity_unit="MW",
+    ),
+    Metric(
+        "datacenter_mw_days_delayed",
+        "{unit}-days",
+        "capacity-days of deferred builds waiting to be served",
+        "for commodities in MW: sum over days of the deferred demand (backlog) waiting that day",
+        "demand",
+        lambda x: fn.cumulative(x["backlog"]),
+        commodity_unit="MW",
+    ),
+    Metric(
+        "mw_never_built",
+        "{unit}",
+        "deferred capacity dropped after its maximum delay",
+        "for commodities in MW: sum over days of the deferred demand dropped that day because "
+        "it waited longer than its maximum delay",
+        "demand",
+        _never_built,
+        commodity_unit="MW",
+    ),
+    Metric(
+        "mw_still_delayed",
+        "{unit}",
+        "deferred capacity still waiting at the horizon",
+        "for commodities in MW: the backlog on the last day of the run",
+        "demand",
+        _still_delayed,
+        commodity_unit="MW",
+    ),
+    Metric(
+        "fab_output_lost",
+        "{unit}",
+        "fab output not made for want of inputs",
+        "sum over days and fabs of the output a fab could have made with its capacity and "
+        "orders but did not for want of inputs (in the fab output's unit)",
+        "fab",
+        lambda x: fn.cumulative(x["lost"]),
+    ),
+    Metric(
+        "fab_output_lost_share",
+        "fraction",
+        "share of possible fab output lost",
+        "fab output lost / (fab output made + fab output lost)",
+        "fab",
+        _lost_share,
+    ),
+    Metric(
+        "stockpile_depletion",
+        "fraction",
+        "largest share of the strategic reserves used",
+        "max over days t of (full(t) - level(t)) / full(t), where level(t) sums the reserves "
+        "of the group's holders on day t and full(t) their levels on the first day",
+        "reserve",
+        _depletion,
+    ),
+    Metric(
+        "stockpile_empty_day",
+        "days since start",
+        "first day the reserves are empty",
+        "index of the first day with level(t) <= 1e-9 x max(full(t), 1); NaN if never empty",
+        "reserve",
+        _empty_day,
+    ),
+):
+    register(_metric)
