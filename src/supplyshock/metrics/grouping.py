@@ -280,17 +280,20 @@ def metric_table(
         for name, column in values.items():
             columns[name] = np.full(len(rows), np.nan)
             columns[name][at] = column
-    head = list(zip(*rows, strict=True)) if rows else [()] * len(label_columns)
-    table = pd.DataFrame(
-        {c: pd.Series(v, dtype="str") for c, v in zip(label_columns, head, strict=True)}
-    )
     units = dict(zip(result.commodities, result.units, strict=True))
-    table["unit"] = [units[k] for k in table["commodity"]]
+    # rows sorted by their labels (then unit), the table built in one go
+    ordered = sorted(rows.items(), key=lambda item: (*item[0], units[item[0][-1]]))
+    at = np.array([i for _, i in ordered], dtype=np.int64)
+    labels = [label for label, _ in ordered]
+    data: dict[str, Any] = {
+        c: pd.Series([label[j] for label in labels], dtype="str")
+        for j, c in enumerate(label_columns)
+    }
+    data["unit"] = pd.Series([units[label[-1]] for label in labels], dtype="str")
     for name in ["demand", *chosen]:
-        table[name] = columns[name]
-    table = table.sort_values([*label_columns, "unit"], ignore_index=True)
+        data[name] = columns[name][at] if len(at) else np.zeros(0)
     order = [*label_columns[:-1], "commodity", "unit"]
-    table = table[[*order, "demand", *chosen]]
+    table = pd.DataFrame({c: data[c] for c in [*order, "demand", *chosen]})
     table.attrs.update(_attrs(m, chosen))
     return table
 
