@@ -67,6 +67,10 @@ class RunResult:
     """[day, market] True where a final-demand buyer (a firm of a demand row) was short."""
     market_labels: tuple[tuple[str, str, str], ...] = ()
     """(country, commodity, sector) of each final-demand buyer."""
+    flow_pairs: tuple[tuple[str, str, str], ...] = ()
+    """(exporter, importer, commodity) of each column of :attr:`flow_series`."""
+    flow_series: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    """[day, pair] cross-border shipments, recorded on the day they leave."""
     cells: tuple[tuple[str, str, str], ...] = ()
     """(country, sector, commodity) of each column of :attr:`cell_series`."""
     cell_series: dict[str, np.ndarray] = field(default_factory=dict)
@@ -151,7 +155,26 @@ class RunResult:
             ),
             cells=cells,
             cell_series=cell_series,
+            flow_pairs=tuple(
+                (net.countries[e], net.countries[i], net.commodities[k])
+                for e, i, k in recorder.pairs.tolist()
+            ),
+            flow_series=recorder.flows[:, : len(recorder.pairs)].copy(),
         )
+
+    def flows(
+        self,
+        freq: str = "D",
+        *,
+        exporter: str | Sequence[str] | None = None,
+        importer: str | Sequence[str] | None = None,
+        commodity: str | Sequence[str] | None = None,
+    ) -> pd.DataFrame:
+        """Cross-border shipments per period, exporter, importer and commodity (tidy; see
+        :func:`supplyshock.flows.flows_frame`)."""
+        from supplyshock.flows import flows_frame
+
+        return flows_frame(self, freq, exporter=exporter, importer=importer, commodity=commodity)
 
     def firms_short(self) -> pd.DataFrame:
         """Share of each demand row's firms short per day (columns: country, commodity, sector).

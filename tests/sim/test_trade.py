@@ -266,3 +266,25 @@ def test_copies_of_a_loaded_scenario_are_cross_checked_before_running() -> None:
     message = str(info.value)
     assert f"events[{len(events) - 1}].facility" in message
     assert "'no_such_facility'" in message and "unknown facility" in message
+
+
+def test_recorded_flows_add_up_to_exports_and_imports() -> None:
+    res = ss.run("october_2025_controls", seed=2)
+    flows = res.flows()
+    assert (flows["exporter"] != flows["importer"]).all()
+    assert set(flows["unit"]) <= set(res.units)
+    by_exporter = flows.groupby(["exporter", "commodity"])["quantity"].sum()
+    by_importer = flows.groupby(["importer", "commodity"])["quantity"].sum()
+    for (country, commodity), total in by_exporter.items():
+        c, k = res.countries.index(country), res.commodities.index(commodity)
+        assert total == pytest.approx(res.cubes["exports"][:, c, k].sum(), rel=1e-9)
+    for (country, commodity), total in by_importer.items():
+        c, k = res.countries.index(country), res.commodities.index(commodity)
+        assert total == pytest.approx(res.cubes["imports"][:, c, k].sum(), rel=1e-9)
+    assert by_exporter.sum() == pytest.approx(res.cubes["exports"].sum(), rel=1e-9)
+    monthly = res.flows("MS", exporter="CHN", commodity="ndfeb_magnet")
+    daily = flows[(flows.exporter == "CHN") & (flows.commodity == "ndfeb_magnet")]
+    assert monthly["quantity"].sum() == pytest.approx(daily["quantity"].sum(), rel=1e-12)
+    assert monthly["date"].dt.day.eq(1).all()
+    with pytest.raises(ValueError, match="exporter"):
+        res.flows(exporter="XYZ")

@@ -93,6 +93,20 @@ def _bezier(ax: Axes, y0: float, y1: float, width: float, colour: str, alpha: fl
     ax.add_patch(patch)
 
 
+def _pairs(
+    result: RunResult, commodity: str, out_total: np.ndarray, in_total: np.ndarray
+) -> np.ndarray:
+    """[exporter, importer] totals of ``commodity``: recorded, or estimated when not recorded."""
+    if not result.flow_pairs:
+        return estimate_pairs(out_total, in_total)
+    pairs = np.zeros((len(result.countries), len(result.countries)))
+    totals = result.flow_series.sum(axis=0)
+    for (e, i, k), quantity in zip(result.flow_pairs, totals, strict=True):
+        if k == commodity:
+            pairs[result.countries.index(e), result.countries.index(i)] += quantity
+    return pairs
+
+
 def network_flows(
     result: RunResult,
     *,
@@ -104,9 +118,10 @@ def network_flows(
 ) -> Axes:
     """Exporters (left) and importers (right) of ``commodity``, with edges sized by volume.
 
-    Node sizes are each country's total exports or imports over the horizon. The run records
-    trade per country, so the split over pairs is estimated (:func:`estimate_pairs`); edges
-    under 0.5% of all trade are left out. Countries where a control bites are drawn in red,
+    Node sizes are each country's total exports or imports over the horizon; edges are the
+    recorded flows between pairs of countries (:meth:`RunResult.flows`; estimated by
+    :func:`estimate_pairs` for a result that has none); edges under 0.5% of all trade are left
+    out. Countries where a control bites are drawn in red,
     as are the flows into such importers: those whose ``window``-day mean exports or imports
     fell more than ``threshold`` below the ``baseline`` run's on the same days or, without a
     baseline, below their own first ``window`` days (which also catches changes the scenario
@@ -144,7 +159,7 @@ def network_flows(
 
     y_out = dict(zip(senders, spread(len(senders)), strict=True))
     y_in = dict(zip(takers, spread(len(takers)), strict=True))
-    pairs = estimate_pairs(out_total, in_total)
+    pairs = _pairs(result, commodity, out_total, in_total)
     biggest = float(pairs.max())
     for i, j in sorted(
         zip(*np.nonzero(pairs >= MIN_EDGE_SHARE * total), strict=True), key=lambda p: pairs[p]
@@ -186,9 +201,9 @@ def network_flows(
     ax.set_xlim(-0.42, 1.42)
     ax.set_ylim(-0.06, 1.12)
     ax.set_xlabel(
-        f"node size: total exported or imported ({unit}); edge width: estimated flow between "
-        "the pair,\nsplit pro rata from country totals (edges under "
-        f"{100 * MIN_EDGE_SHARE:g}% of trade left out)",
+        f"node size: total exported or imported ({unit}); edge width: "
+        + ("recorded" if result.flow_pairs else "estimated (pro rata from country totals)")
+        + f" flow between the pair\n(edges under {100 * MIN_EDGE_SHARE:g}% of trade left out)",
         fontsize=8,
     )
     from matplotlib.lines import Line2D

@@ -11,7 +11,25 @@ from scipy import sparse
 
 from supplyshock.model.network import FloatArray, IntArray, Network
 
-__all__ = ["Recorder"]
+__all__ = ["Recorder", "trade_pairs"]
+
+
+def trade_pairs(net: Network) -> tuple[IntArray, IntArray]:
+    """Each link's (exporter, importer, commodity) slot, and the slots as rows of three ints.
+
+    Cross-border links share a slot when they join the same exporter and importer countries in
+    the same commodity; domestic links all point at one extra slot (``len(slots)``), which is
+    not reported.
+    """
+    exporter = net.fac_country[net.link_supplier]
+    importer = net.buyer_country[net.link_buyer]
+    commodity = net.fac_output[net.link_supplier]
+    triples = np.stack([exporter, importer, commodity], axis=1).astype(np.int64)
+    crossing = net.link_export.astype(bool)
+    slots, index = np.unique(triples[crossing], axis=0, return_inverse=True)
+    link_pair = np.full(net.n_links, len(slots), dtype=np.int64)
+    link_pair[crossing] = index.reshape(-1)
+    return link_pair, slots.reshape(-1, 3).astype(np.int64)
 
 
 class Recorder:
@@ -30,6 +48,8 @@ class Recorder:
         self.lost = np.zeros((T, F))
         self.reserves = np.zeros((T, R))
         self.backlog = np.zeros((T, M))
+        self.link_pair, self.pairs = trade_pairs(net)
+        self.flows = np.zeros((T, len(self.pairs) + 1))  # the last column: domestic links
         self.expired = np.zeros((T, M))
 
     def _cells(self, country: IntArray, commodity: IntArray) -> sparse.csr_matrix:

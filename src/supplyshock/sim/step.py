@@ -30,7 +30,7 @@ from supplyshock.sim import kernels
 from supplyshock.sim.gates import Gates
 from supplyshock.sim.kernels import Net, Rec, St, Wk
 from supplyshock.sim.kernels._common import entry_point
-from supplyshock.sim.recorder import Recorder
+from supplyshock.sim.recorder import Recorder, trade_pairs
 from supplyshock.sim.rulebook import RuleBook
 from supplyshock.sim.state import State, market_delays
 
@@ -84,6 +84,7 @@ def _network_arrays(net: Network) -> Net:
         link_lead=net.link_lead,
         link_weight=net.link_weight,
         link_export=net.link_export.astype(np.float64),
+        link_pair=trade_pairs(net)[0],
         reserve_buyers=reserve_buyers,
         reserve_starts=(np.cumsum(sizes) - sizes).astype(np.int64),
         reserve_sizes=sizes,

@@ -116,6 +116,7 @@ def _ship(
     link_supplier: IntArray,
     link_lead: IntArray,
     link_export: FloatArray,
+    link_pair: IntArray,
     share_f: FloatArray,
     org_f: FloatArray,
     pipe: FloatArray,
@@ -126,17 +127,20 @@ def _ship(
     got: FloatArray,
     exports: FloatArray,
     imports: FloatArray,
+    flows: FloatArray,
 ) -> None:
     """Put shipments on the way, with their origin content, and move every ring on a day.
 
     A shipment takes today's place in its link's ring (emptied by today's arrival), which
     comes round again in ``lead`` days. Also sums what each buyer got today and the
-    cross-border part by exporter and importer.
+    cross-border part by exporter, by importer and by (exporter, importer, commodity) slot
+    (``link_pair``; domestic links share a last slot).
     """
     n_fac, n_org = org_f.shape
     n_links = link_supplier.shape[0]
     place = np.empty(n_links, dtype=np.int64)
     exports[:] = 0.0
+    flows[:] = 0.0
     for b in range(got.shape[0]):  # per-buyer sums in registers (links are grouped by buyer)
         got_b = 0.0
         crossed_b = 0.0
@@ -149,6 +153,7 @@ def _ship(
             got_b += x
             crossing = x * link_export[ln]  # 0 for domestic links: no branch to mispredict
             exports[link_supplier[ln]] += crossing
+            flows[link_pair[ln]] += x
             crossed_b += crossing
         got[b] = got_b
         imports[b] = crossed_b
@@ -336,6 +341,7 @@ def afternoon(t: int, net: Net, st: St, wk: Wk, gate: Gate, rec: Rec) -> int:
         link_supplier=net.link_supplier,
         link_lead=net.link_lead,
         link_export=net.link_export,
+        link_pair=net.link_pair,
         share_f=share_f,
         org_f=org_f,
         pipe=st.pipe,
@@ -346,6 +352,7 @@ def afternoon(t: int, net: Net, st: St, wk: Wk, gate: Gate, rec: Rec) -> int:
         got=got,
         exports=rec.exports[t],
         imports=rec.imports[t],
+        flows=rec.flows[t],
     )
     n_qualify = _switch(
         order=wk.order,

@@ -54,6 +54,7 @@ class Net(NamedTuple):
     link_lead: IntArray  # [l] days on the way
     link_weight: FloatArray  # [l] weight in the split of its buyer's orders
     link_export: FloatArray  # [l] 1.0 when crossing a border, else 0.0
+    link_pair: IntArray  # [l] (exporter, importer, commodity) slot of ``Rec.flows``
     # reserves: reserve r serves reserve_buyers[reserve_starts[r] :][: reserve_sizes[r]]
     reserve_buyers: IntArray  # [eligible] eligible buyers, reserve by reserve
     reserve_starts: IntArray  # [r]
@@ -131,6 +132,7 @@ class Rec(NamedTuple):
     pipeline: FloatArray  # [t, b] on the way, today's shipments included
     exports: FloatArray  # [t, f] cross-border shipments by exporter
     imports: FloatArray  # [t, b] cross-border shipments by importer
+    flows: FloatArray  # [t, pairs + 1] cross-border shipments by exporter, importer, commodity
     production: FloatArray  # [t, f]
     lost: FloatArray  # [t, f] production lost for want of inputs
     reserves: FloatArray  # [t, r]
