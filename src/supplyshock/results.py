@@ -278,7 +278,8 @@ class RunResult:
         return metrics.daily_totals(self, by, bloc=bloc, membership=membership)
 
     def fab_output_lost(self) -> pd.DataFrame:
-        """Output lost at fabs for want of inputs, per fab country and product."""
+        """Output lost at fabs for want of inputs, per fab country and product (round-off below
+        10⁻⁹ of the possible output is shown as exactly 0)."""
         return self._lost_by_kind("fab")
 
     def _lost_by_kind(self, kind: str) -> pd.DataFrame:
@@ -292,6 +293,9 @@ class RunResult:
             }
         )
         table = frame.groupby(["country", "output"], as_index=False)[["produced", "lost"]].sum()
+        table["lost"] = metrics.functions.clip_round_off(
+            table["lost"].to_numpy(), (table["produced"] + table["lost"]).to_numpy()
+        )
         possible = table["produced"] + table["lost"]
         table["lost_share"] = np.where(
             possible > 0, table["lost"] / possible.where(possible > 0, 1), 0.0
