@@ -54,6 +54,11 @@ class BatchResult:
             f"{self.n_done}/{m['n']} replications, seed {m['seed']})"
         )
 
+    def _repr_html_(self) -> str:
+        from supplyshock import reprs
+
+        return reprs.html_table("BatchResult", reprs.batch_lines(self))
+
     def _chunks(self) -> dict[int, list[int]]:
         """The complete chunks of this batch (every file there, readable and recording this
         batch's identity), with their replication ids."""
