@@ -1,4 +1,6 @@
-"""Command line: ``supplyshock run | validate | list``. Presentation only: no metrics here."""
+"""Command line: ``supplyshock run | validate | list`` and ``--version``; the batch commands
+are in :mod:`supplyshock.cli_batch`, ``params`` and ``metrics`` in :mod:`supplyshock.cli_info`.
+Presentation only: no metrics here."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ from rich.table import Table
 
 from supplyshock.cli_batch import register
 from supplyshock.cli_format import sig
+from supplyshock.cli_info import compile_notice, version_callback
+from supplyshock.cli_info import register as register_info
 from supplyshock.errors import ScenarioError
 from supplyshock.scenario.bundled import DEFAULT_SCENARIO, bundled_scenarios
 
@@ -96,6 +100,7 @@ def run(
         )
         raise typer.Exit(code=2)
     chart = commodity or ("ndfeb_magnet" if "ndfeb_magnet" in known else None)
+    compile_notice()
     result = simulate(scn, seed=seed)
     table = result.shortfall(
         by=["country", "commodity"], bloc=bloc, membership=cast(Any, membership)
@@ -188,7 +193,20 @@ def list_scenarios() -> None:
     console.print(view)
 
 
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=version_callback, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """Simulate geopolitical supply disruptions from rare-earth mines to AI datacenters."""
+
+
 register(app)
+register_info(app)
 
 
 if __name__ == "__main__":

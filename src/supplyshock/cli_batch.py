@@ -1,11 +1,10 @@
-"""Command line for Monte Carlo batches and metrics:
-``supplyshock batch | summary | compare | sensitivity | metrics``."""
+"""Command line for Monte Carlo batches: ``supplyshock batch | summary | compare |
+sensitivity``."""
 
 from __future__ import annotations
 
 import sys
-import time
-from collections.abc import Callable
+import warnings
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any, cast
@@ -13,12 +12,11 @@ from typing import Annotated, Any, cast
 import pandas as pd
 import typer
 from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from supplyshock.cli_format import frame_table, write_frame
-from supplyshock.errors import ScenarioError, SupplyshockError
+from supplyshock.cli_format import frame_table, progress_reporter, write_frame
+from supplyshock.cli_info import compile_notice
+from supplyshock.errors import ScenarioError, SupplyshockError, SupplyshockWarning
 
 __all__ = ["register"]
 
@@ -153,9 +151,10 @@ def batch(
     except ScenarioError as exc:
         errors.print(str(exc), highlight=False, markup=False)
         raise typer.Exit(code=2) from None
+    compile_notice()
     with ExitStack() as stack:
         executor = _dask_executor(dask, stack) if dask else None
-        report = _progress(stack, f"{scn.name} x {n}")
+        report = progress_reporter(stack, errors, f"{scn.name} x {n}")
         try:
             result = run_batch(
                 scn,
@@ -178,36 +177,6 @@ def batch(
             raise _die(str(exc)) from None
     console.print(f"{result.n_done} replications in {out}", markup=False)
     _print_summary(result, "bloc", ["shortfall", "unmet_share"], by_sector=False)
-
-
-def _progress(stack: ExitStack, label: str) -> Callable[[int, int], None]:
-    """A progress callback ``(done, total)`` in replications: a bar on a terminal, else plain
-    lines on stderr (at the start, every tenth of the batch and at the end)."""
-    if errors.is_terminal:
-        columns = (
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-        )
-        bar = stack.enter_context(Progress(*columns, console=errors, transient=False))
-        task = bar.add_task(escape(label), total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        return update
-    start, shown = time.monotonic(), [-1]
-
-    def line(done: int, total: int) -> None:
-        step = max(total // 10, 1)
-        if done // step == shown[0] // step and done != total:
-            return
-        shown[0] = done
-        elapsed = time.monotonic() - start
-        typer.echo(f"{label}: {done}/{total} replications, {elapsed:.0f} s", err=True)
-
-    return line
 
 
 def _done_of(result: Any) -> str:
@@ -351,17 +320,34 @@ def sensitivity(
         membership=cast(Any, membership),
     )
     try:
-        table = sa.sensitivity(
-            scenario,
-            n,
-            seed,
-            method=cast(Any, method),
-            out=out,
-            parameters=param or None,
-            output=output,
-            workers=workers or None,
-            chunk_size=chunk_size,
-        )
+        from supplyshock.batch.sampling import uncertain_parameters
+        from supplyshock.scenario.io import load_scenario
+
+        scn = load_scenario(scenario)
+        d = len(param) if param else len(uncertain_parameters(scn))
+        runs = sa.design_runs(method, n, d)
+        least = sa.MIN_SOBOL_N if method == "sobol" else sa.MIN_MORRIS_N
+        typer.echo(f"{method} with n={n} over {d} parameters: {runs:,} runs", err=True)
+        if n < least:
+            typer.echo(
+                f"warning: n={n} is small for {method} (estimates are unreliable below "
+                f"n={least}; check the *_conf columns)",
+                err=True,
+            )
+        compile_notice()
+        with warnings.catch_warnings():  # said above, once
+            warnings.simplefilter("ignore", SupplyshockWarning)
+            table = sa.sensitivity(
+                scn,
+                n,
+                seed,
+                method=cast(Any, method),
+                out=out,
+                parameters=param or None,
+                output=output,
+                workers=workers or None,
+                chunk_size=chunk_size,
+            )
     except ScenarioError as exc:
         errors.print(str(exc), highlight=False, markup=False)
         raise typer.Exit(code=2) from None
@@ -373,26 +359,9 @@ def sensitivity(
     console.print(f"wrote {out / f'{method}_indices.csv'}", markup=False)
 
 
-def metrics() -> None:
-    """List every metric: name, unit and what it measures."""
-    from supplyshock.metrics import REGISTRY
-
-    view = Table(title=escape("metrics ({unit}: the commodity's unit)"))
-    for column in ("name", "unit", "source", "description"):
-        view.add_column(column)
-    for metric in REGISTRY.values():
-        applies = f" ({metric.commodity_unit} commodities)" if metric.commodity_unit else ""
-        view.add_row(
-            *(escape(t) for t in (metric.name, metric.unit, metric.source)),
-            escape(metric.description + applies),
-        )
-    console.print(view)
-
-
 def register(app: typer.Typer) -> None:
-    """Add the batch and metrics commands to the main app."""
+    """Add the batch commands to the main app."""
     app.command()(batch)
     app.command()(summary)
     app.command()(compare)
     app.command()(sensitivity)
-    app.command()(metrics)

@@ -6,16 +6,28 @@ from __future__ import annotations
 import json
 import math
 import sys
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from rich.console import Console
 from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
 from supplyshock.metrics.functions import ROUND_OFF
 
-__all__ = ["DIGITS", "clip_column", "frame_table", "sig", "write_frame"]
+__all__ = [
+    "DIGITS",
+    "clip_column",
+    "frame_table",
+    "progress_reporter",
+    "sig",
+    "write_frame",
+]
 
 DIGITS = 3
 """Significant figures shown in command-line tables (CSV and JSON keep every digit)."""
@@ -77,3 +89,33 @@ def write_frame(frame: pd.DataFrame, form: str, title: str) -> None:
     rows = json.loads(frame.to_json(orient="records", date_format="iso"))
     attrs = {k: v for k, v in frame.attrs.items() if isinstance(v, str | int | float | bool)}
     sys.stdout.write(json.dumps({"title": title, **attrs, "rows": rows}, indent=2) + "\n")
+
+
+def progress_reporter(stack: ExitStack, errors: Console, label: str) -> Callable[[int, int], None]:
+    """A progress callback ``(done, total)`` in replications: a bar on a terminal, else plain
+    lines on stderr (at the start, every tenth of the batch and at the end)."""
+    if errors.is_terminal:
+        columns = (
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeRemainingColumn(),
+        )
+        bar = stack.enter_context(Progress(*columns, console=errors, transient=False))
+        task = bar.add_task(escape(label), total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        return update
+    start, shown = time.monotonic(), [-1]
+
+    def line(done: int, total: int) -> None:
+        step = max(total // 10, 1)
+        if done // step == shown[0] // step and done != total:
+            return
+        shown[0] = done
+        elapsed = time.monotonic() - start
+        print(f"{label}: {done}/{total} replications, {elapsed:.0f} s", file=sys.stderr, flush=True)
+
+    return line
