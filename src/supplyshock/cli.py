@@ -1,4 +1,6 @@
-"""Command line: ``supplyshock run | validate | list``. Presentation only: no metrics here."""
+"""Command line: ``supplyshock run | validate | list`` and ``--version``; the batch commands
+are in :mod:`supplyshock.cli_batch`, ``params`` and ``metrics`` in :mod:`supplyshock.cli_info`.
+Presentation only: no metrics here."""
 
 from __future__ import annotations
 
@@ -8,9 +10,13 @@ from typing import Annotated, Any, cast
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from supplyshock.cli_batch import register
+from supplyshock.cli_format import sig
+from supplyshock.cli_info import compile_notice, version_callback
+from supplyshock.cli_info import register as register_info
 from supplyshock.errors import ScenarioError
 from supplyshock.scenario.bundled import DEFAULT_SCENARIO, bundled_scenarios
 
@@ -43,12 +49,6 @@ def _load(source: str):  # type: ignore[no-untyped-def]
         raise _fail(exc) from None
 
 
-def _fmt(value: Any) -> str:
-    if value != value:  # NaN
-        return "-"
-    return f"{value:,.1f}" if abs(value) < 1e6 else f"{value:,.3g}"
-
-
 @app.command()
 def run(
     scenario: Annotated[
@@ -75,6 +75,8 @@ def run(
     import matplotlib.pyplot as plt
 
     from supplyshock import plot
+    from supplyshock.metrics import REGISTRY
+    from supplyshock.metrics.functions import ROUND_OFF
     from supplyshock.sim.engine import run as simulate
 
     if not 0 <= seed < 2**63:
@@ -86,54 +88,53 @@ def run(
     scn = _load(scenario)
     if bloc not in scn.blocs:
         errors.print(
-            f"unknown bloc {bloc!r}; the scenario defines: {', '.join(scn.blocs) or 'none'}"
+            f"unknown bloc {bloc!r}; the scenario defines: {', '.join(scn.blocs) or 'none'}",
+            markup=False,
         )
         raise typer.Exit(code=2)
     known = {c.id for c in scn.commodities}
     if commodity and commodity not in known:
         errors.print(
-            f"unknown commodity {commodity!r}; the scenario has: {', '.join(sorted(known))}"
+            f"unknown commodity {commodity!r}; the scenario has: {', '.join(sorted(known))}",
+            markup=False,
         )
         raise typer.Exit(code=2)
     chart = commodity or ("ndfeb_magnet" if "ndfeb_magnet" in known else None)
+    compile_notice()
     result = simulate(scn, seed=seed)
     table = result.shortfall(
         by=["country", "commodity"], bloc=bloc, membership=cast(Any, membership)
     )
-    shown = table[table["shortfall"] > 0].sort_values(
+    # rows with a real shortfall (not round-off of summed flows: 1e-9 of demand)
+    shown = table[table["unmet_share"] > ROUND_OFF].sort_values(
         ["country", "shortfall"], ascending=[True, False]
     )
     view = Table(
-        title=f"{scn.name}: shortfall of {bloc} members (seed {seed}, membership={membership})",
-        caption=table.attrs["caption"],
+        title=escape(f"{scn.name}: shortfall of {bloc} members (seed {seed}, {membership=!s})"),
+        caption=escape(table.attrs["caption"]),
     )
-    for name in (
-        "country",
-        "commodity",
-        "unit",
-        "shortfall",
-        "peak/day",
-        "unmet %",
-        "days short",
-        "recovery days",
-    ):
-        view.add_column(
-            name, justify="left" if name in {"country", "commodity", "unit"} else "right"
-        )
+    for name in ("country", "commodity", "shortfall", "peak", "unmet", "days short", "recovery"):
+        view.add_column(name, justify="left" if name in {"country", "commodity"} else "right")
+
+    def cell(row: dict[Any, Any], metric: str, scale: float = 1.0, unit: str = "") -> str:
+        value = row[metric] * scale
+        if value != value:  # NaN: not recovered within the horizon
+            return "-"
+        return escape(f"{sig(value)} {unit or REGISTRY[metric].unit_of(row['unit'])}")
+
     for row in shown.to_dict("records"):
         view.add_row(
-            str(row["country"]),
-            str(row["commodity"]),
-            str(row["unit"]),
-            _fmt(row["shortfall"]),
-            _fmt(row["peak_daily_shortfall"]),
-            f"{100 * row['unmet_share']:.2f}",
-            str(int(row["days_in_shortfall"])),
-            _fmt(row["time_to_recovery_days"]),
+            escape(str(row["country"])),
+            escape(str(row["commodity"])),
+            cell(row, "shortfall"),
+            cell(row, "peak_daily_shortfall"),
+            cell(row, "unmet_share", 100.0, "%"),
+            cell(row, "days_in_shortfall"),
+            cell(row, "time_to_recovery_days"),
         )
     console.print(view)
     if shown.empty:
-        console.print(f"No shortfall for any {bloc} member over the horizon.")
+        console.print(f"No shortfall for any {bloc} member over the horizon.", markup=False)
     prov = result.provenance
     console.print(f"{prov['simpy_events']:,} SimPy events, {prov['wall_time_s']:.3f} s wall time")
     out.mkdir(parents=True, exist_ok=True)
@@ -145,7 +146,7 @@ def run(
     plt.close(figure)
     csv = out / f"{scn.name}_shortfall.csv"
     table.to_csv(csv, index=False)
-    console.print(f"wrote {png} and {csv}")
+    console.print(f"wrote {png} and {csv}", markup=False)
 
 
 @app.command()
@@ -161,12 +162,13 @@ def validate(
             scn = load_scenario(source)
         except ScenarioError as exc:
             failed = True
-            errors.print(f"[red]{source}[/red]: {len(exc.problems)} problem(s)")
+            errors.print(f"[red]{escape(source)}[/red]: {len(exc.problems)} problem(s)")
             for problem in exc.problems:
                 typer.echo(f"  {problem}", err=True)
             continue
         console.print(
-            f"OK {source}: {scn.name}, {len(scn.facilities)} facilities, {len(scn.events)} events"
+            f"OK {source}: {scn.name}, {len(scn.facilities)} facilities, {len(scn.events)} events",
+            markup=False,
         )
     if failed:
         raise typer.Exit(code=2)
@@ -187,11 +189,24 @@ def list_scenarios() -> None:
             data = {}
         text = str(data.get("description", "")).strip().splitlines()
         marker = " (default)" if name == DEFAULT_SCENARIO else ""
-        view.add_row(name + marker, text[0] if text else "")
+        view.add_row(escape(name + marker), escape(text[0] if text else ""))
     console.print(view)
 
 
+@app.callback()
+def main(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=version_callback, is_eager=True, help="Print the version."
+        ),
+    ] = False,
+) -> None:
+    """Simulate geopolitical supply disruptions from rare-earth mines to AI datacenters."""
+
+
 register(app)
+register_info(app)
 
 
 if __name__ == "__main__":

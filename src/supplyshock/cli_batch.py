@@ -1,9 +1,10 @@
-"""Command line for Monte Carlo batches and metrics:
-``supplyshock batch | summary | compare | sensitivity | metrics``."""
+"""Command line for Monte Carlo batches: ``supplyshock batch | summary | compare |
+sensitivity``."""
 
 from __future__ import annotations
 
 import sys
+import warnings
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated, Any, cast
@@ -11,10 +12,11 @@ from typing import Annotated, Any, cast
 import pandas as pd
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from supplyshock.errors import ScenarioError, SupplyshockError
+from supplyshock.cli_format import frame_table, progress_reporter, write_frame
+from supplyshock.cli_info import compile_notice
+from supplyshock.errors import ScenarioError, SupplyshockError, SupplyshockWarning
 
 __all__ = ["register"]
 
@@ -74,14 +76,37 @@ MEMBERSHIP_HELP = (
 
 
 def _table(frame: pd.DataFrame, title: str, caption: str | None = None) -> Table:
-    view = Table(title=title, caption=caption)
-    for column in frame.columns:
-        view.add_column(
-            str(column), justify="right" if frame[column].dtype.kind in "fi" else "left"
-        )
-    for row in frame.itertuples(index=False):
-        view.add_row(*[f"{v:,.4g}" if isinstance(v, float) else str(v) for v in row])
-    return view
+    return frame_table(frame, title, caption)
+
+
+def _output_form(csv: bool, json: bool) -> str | None:
+    if csv and json:
+        raise _die("choose one of --csv and --json")
+    return "csv" if csv else "json" if json else None
+
+
+def _only_bloc(frame: pd.DataFrame, result: Any, bloc: str, level: str) -> pd.DataFrame:
+    """Rows of ``bloc`` (bloc level) or of its members (country level)."""
+    blocs = result.manifest.get("blocs")
+    if blocs is None:  # batches written before the members were recorded
+        known = sorted(result.metrics("bloc")["region"].unique()) if level == "bloc" else None
+        if level == "country":
+            raise _die(
+                f"{result.path} does not record bloc members (written by supplyshock "
+                f"{result.manifest.get('version')}); use --level bloc --bloc {bloc}"
+            )
+    else:
+        known = sorted(blocs)
+    if bloc not in (known or []):
+        raise _die(f"unknown bloc {bloc!r}; the batch has: {', '.join(known or []) or 'none'}")
+    if level == "bloc":
+        return frame[frame["region"] == bloc].reset_index(drop=True)
+    return frame[frame["region"].isin(blocs[bloc])].reset_index(drop=True)
+
+
+CSV_HELP = "Print the table as CSV (every digit) instead of a formatted table."
+JSON_HELP = "Print the table as JSON (title, method and caption, rows) instead."
+BLOC_HELP = "Only this bloc (--level bloc) or its members (--level country)."
 
 
 def _dask_executor(address: str, stack: ExitStack) -> Any:
@@ -124,22 +149,12 @@ def batch(
     try:
         scn = load_scenario(scenario)
     except ScenarioError as exc:
-        errors.print(str(exc), highlight=False)
+        errors.print(str(exc), highlight=False, markup=False)
         raise typer.Exit(code=2) from None
-    columns = (
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-    )
+    compile_notice()
     with ExitStack() as stack:
         executor = _dask_executor(dask, stack) if dask else None
-        progress = stack.enter_context(Progress(*columns, console=errors, transient=False))
-        task = progress.add_task(f"{scn.name} x {n}", total=None)
-
-        def report(done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total)
-
+        report = progress_reporter(stack, errors, f"{scn.name} x {n}")
         try:
             result = run_batch(
                 scn,
@@ -160,7 +175,7 @@ def batch(
             ) from None
         except SupplyshockError as exc:
             raise _die(str(exc)) from None
-    console.print(f"{result.n_done} replications in {out}")
+    console.print(f"{result.n_done} replications in {out}", markup=False)
     _print_summary(result, "bloc", ["shortfall", "unmet_share"], by_sector=False)
 
 
@@ -169,19 +184,29 @@ def _done_of(result: Any) -> str:
     return f"{done} replications" if done == n else f"{done} of {n} replications (incomplete)"
 
 
-def _print_summary(result: Any, level: str, metrics: list[str], *, by_sector: bool) -> None:
+def _print_summary(
+    result: Any,
+    level: str,
+    metrics: list[str],
+    *,
+    by_sector: bool,
+    bloc: str = "",
+    form: str | None = None,
+) -> None:
     table = result.summary(level=level, metrics=metrics, by_sector=by_sector)
+    if bloc:
+        table = _only_bloc(table, result, bloc, level)
+    per = f"{level} and sector" if by_sector else level
+    title = (
+        f"{result.manifest['scenario']}: {', '.join(metrics)} per {per} across "
+        f"{_done_of(result)} (membership={result.membership})"
+    )
+    if form is not None:
+        write_frame(table, form, title)
+        return
     table = table[table["mean"] > 0] if len(table) else table
     shown = table.drop(columns=["q25", "q75"], errors="ignore")
-    per = f"{level} and sector" if by_sector else level
-    console.print(
-        _table(
-            shown,
-            f"{result.manifest['scenario']}: {', '.join(metrics)} per {per} across "
-            f"{_done_of(result)} (membership={result.membership})",
-            table.attrs.get("caption"),
-        )
-    )
+    console.print(_table(shown, title, table.attrs.get("caption")))
     rules = result.rule_summary()
     if len(rules):
         console.print(_table(rules, "rules: share of replications fired, first day"))
@@ -195,16 +220,21 @@ def summary(
         typer.Option(help="Metric to summarise (repeat; default: shortfall, unmet_share)."),
     ] = None,
     sector: Annotated[bool, typer.Option("--sector", help="One row per sector.")] = False,
+    bloc: Annotated[str, typer.Option(help=BLOC_HELP)] = "",
+    csv: Annotated[bool, typer.Option("--csv", help=CSV_HELP)] = False,
+    json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> None:
     """Quantiles of metrics across a batch's replications (``supplyshock metrics`` lists them)."""
     from supplyshock.batch.result import BatchResult
 
     _check_level(level)
+    form = _output_form(csv, json)
     metrics = metric or ["shortfall", "unmet_share"]
     for name in metrics:
         _check_metric(name)
     try:
-        _print_summary(BatchResult(folder), level, metrics, by_sector=sector)
+        result = BatchResult(folder)
+        _print_summary(result, level, metrics, by_sector=sector, bloc=bloc, form=form)
     except SupplyshockError as exc:
         raise _die(str(exc)) from None
 
@@ -217,21 +247,39 @@ def compare(
     ] = "shortfall",
     level: Annotated[str, typer.Option(help="country or bloc.")] = "bloc",
     sector: Annotated[bool, typer.Option("--sector", help="One row per sector.")] = False,
+    method: Annotated[
+        str,
+        typer.Option(
+            help="auto (paired when both batches share seed and replications), paired or unpaired."
+        ),
+    ] = "auto",
+    bloc: Annotated[str, typer.Option(help=BLOC_HELP)] = "",
+    csv: Annotated[bool, typer.Option("--csv", help=CSV_HELP)] = False,
+    json: Annotated[bool, typer.Option("--json", help=JSON_HELP)] = False,
 ) -> None:
-    """Mean difference B - A per region and commodity with 95% bootstrap intervals."""
+    """Mean difference B - A per region and commodity with 95% bootstrap intervals, paired by
+    replication when both batches share their draws."""
     from supplyshock.batch.result import BatchResult
 
     _check_level(level)
     _check_metric(metric)
+    form = _output_form(csv, json)
+    if method not in ("auto", "paired", "unpaired"):
+        raise _die(f"--method must be auto, paired or unpaired, got {method!r}")
     try:
         a, b = BatchResult(folder_a), BatchResult(folder_b)
-        table = a.compare(b, metric=metric, level=level, by_sector=sector)
+        table = a.compare(b, metric=metric, level=level, by_sector=sector, method=cast(Any, method))
+        if bloc:
+            table = _only_bloc(table, a, bloc, level)
     except (SupplyshockError, KeyError) as exc:
         raise _die(str(exc)) from None
     title = (
         f"{metric}: {b.manifest['scenario']} minus {a.manifest['scenario']} "
-        f"(membership={a.membership})"
+        f"({table.attrs['method']}, membership={a.membership})"
     )
+    if form is not None:
+        write_frame(table, form, title)
+        return
     console.print(_table(table, title, table.attrs.get("caption")))
 
 
@@ -272,45 +320,48 @@ def sensitivity(
         membership=cast(Any, membership),
     )
     try:
-        table = sa.sensitivity(
-            scenario,
-            n,
-            seed,
-            method=cast(Any, method),
-            out=out,
-            parameters=param or None,
-            output=output,
-            workers=workers or None,
-            chunk_size=chunk_size,
-        )
+        from supplyshock.batch.sampling import uncertain_parameters
+        from supplyshock.scenario.io import load_scenario
+
+        scn = load_scenario(scenario)
+        d = len(param) if param else len(uncertain_parameters(scn))
+        runs = sa.design_runs(method, n, d)
+        least = sa.MIN_SOBOL_N if method == "sobol" else sa.MIN_MORRIS_N
+        typer.echo(f"{method} with n={n} over {d} parameters: {runs:,} runs", err=True)
+        if n < least:
+            typer.echo(
+                f"warning: n={n} is small for {method} (estimates are unreliable below "
+                f"n={least}; check the *_conf columns)",
+                err=True,
+            )
+        compile_notice()
+        with warnings.catch_warnings():  # said above, once
+            warnings.simplefilter("ignore", SupplyshockWarning)
+            table = sa.sensitivity(
+                scn,
+                n,
+                seed,
+                method=cast(Any, method),
+                out=out,
+                parameters=param or None,
+                output=output,
+                workers=workers or None,
+                chunk_size=chunk_size,
+            )
     except ScenarioError as exc:
-        errors.print(str(exc), highlight=False)
+        errors.print(str(exc), highlight=False, markup=False)
         raise typer.Exit(code=2) from None
     except SupplyshockError as exc:
         raise _die(str(exc)) from None
     where = f"{region}, {commodity}" + (f", membership={membership}" if level == "bloc" else "")
     console.print(_table(table, f"{method} indices of {metric} ({where})"))
     table.to_csv(out / f"{method}_indices.csv", index=False)
-    console.print(f"wrote {out / f'{method}_indices.csv'}")
-
-
-def metrics() -> None:
-    """List every metric: name, unit and what it measures."""
-    from supplyshock.metrics import REGISTRY
-
-    view = Table(title="metrics ({unit}: the commodity's unit)")
-    for column in ("name", "unit", "source", "description"):
-        view.add_column(column)
-    for metric in REGISTRY.values():
-        applies = f" ({metric.commodity_unit} commodities)" if metric.commodity_unit else ""
-        view.add_row(metric.name, metric.unit, metric.source, metric.description + applies)
-    console.print(view)
+    console.print(f"wrote {out / f'{method}_indices.csv'}", markup=False)
 
 
 def register(app: typer.Typer) -> None:
-    """Add the batch and metrics commands to the main app."""
+    """Add the batch commands to the main app."""
     app.command()(batch)
     app.command()(summary)
     app.command()(compare)
     app.command()(sensitivity)
-    app.command()(metrics)

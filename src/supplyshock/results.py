@@ -15,6 +15,8 @@ import pandas as pd
 from supplyshock import metrics
 
 if TYPE_CHECKING:
+    import xarray as xr
+
     from supplyshock.metrics import Membership
     from supplyshock.model.network import Network
     from supplyshock.scenario.schema import Scenario
@@ -38,7 +40,7 @@ SERIES = (
 ``backlog`` is deferred demand waiting, ``expired`` deferred demand given up that day."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class RunResult:
     """One replication: daily arrays with named axes, a mass balance and provenance.
 
@@ -176,6 +178,16 @@ class RunResult:
 
         return flows_frame(self, freq, exporter=exporter, importer=importer, commodity=commodity)
 
+    def __repr__(self) -> str:
+        from supplyshock import reprs
+
+        return reprs.text("RunResult", reprs.run_lines(self))
+
+    def _repr_html_(self) -> str:
+        from supplyshock import reprs
+
+        return reprs.html_table("RunResult", reprs.run_lines(self))
+
     def firms_short(self) -> pd.DataFrame:
         """Share of each demand row's firms short per day (columns: country, commodity, sector).
 
@@ -301,7 +313,8 @@ class RunResult:
         return metrics.daily_totals(self, by, bloc=bloc, membership=membership)
 
     def fab_output_lost(self) -> pd.DataFrame:
-        """Output lost at fabs for want of inputs, per fab country and product."""
+        """Output lost at fabs for want of inputs, per fab country and product (round-off below
+        10⁻⁹ of the possible output is shown as exactly 0)."""
         return self._lost_by_kind("fab")
 
     def _lost_by_kind(self, kind: str) -> pd.DataFrame:
@@ -315,6 +328,9 @@ class RunResult:
             }
         )
         table = frame.groupby(["country", "output"], as_index=False)[["produced", "lost"]].sum()
+        table["lost"] = metrics.functions.clip_round_off(
+            table["lost"].to_numpy(), (table["produced"] + table["lost"]).to_numpy()
+        )
         possible = table["produced"] + table["lost"]
         table["lost_share"] = np.where(
             possible > 0, table["lost"] / possible.where(possible > 0, 1), 0.0
@@ -377,3 +393,25 @@ class RunResult:
         meta[b"supplyshock"] = json.dumps(self.provenance, default=str).encode()
         pq.write_table(table.replace_schema_metadata(meta), path)
         return path
+
+    def to_xarray(self) -> xr.Dataset:
+        """The run as an xarray Dataset (dims date, country, commodity, facility, ...; each
+        variable with ``units``; provenance as JSON-string attributes): see
+        :mod:`supplyshock.export`."""
+        from supplyshock.export import to_xarray
+
+        return to_xarray(self)
+
+    def to_netcdf(self, path: str | Path) -> Path:
+        """Write the whole run to a netCDF file; :meth:`load` reads it back."""
+        from supplyshock.export import to_netcdf
+
+        return to_netcdf(self, path)
+
+    @classmethod
+    def load(cls, path: str | Path) -> RunResult:
+        """A run written by :meth:`to_netcdf`: equal values, units and provenance (in its JSON
+        form)."""
+        from supplyshock.export import load_result
+
+        return load_result(path)

@@ -88,8 +88,8 @@ KILLER = textwrap.dedent(
     from supplyshock.batch import run_batch
     from tests.batch.test_batch import uncertain_scenario
 
-    def progress(done, total):
-        if done >= 3:
+    def progress(done, total):  # replications done: 6 is three chunks of 2
+        if done >= 6:
             os.kill(os.getpid(), signal.SIGKILL)
 
     run_batch(uncertain_scenario(), 20, seed=9, out={out!r}, workers=1, chunk_size=2,

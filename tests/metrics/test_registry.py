@@ -94,6 +94,29 @@ def test_known_values_by_hand(result: ss.RunResult) -> None:
         assert row.loc[(country, output), "fab_output_lost"] == pytest.approx(r["lost"])
 
 
+def test_round_off_in_fab_output_lost_is_exact_zero(result: ss.RunResult) -> None:
+    import dataclasses
+
+    from supplyshock.metrics.functions import clip_round_off
+
+    clipped = clip_round_off(np.array([1.6e-10, 0.5, -1e-12]), np.array([1e3, 1e3, 1.0]))
+    assert list(clipped) == [0.0, 0.5, 0.0]
+    fabs = [i for i, kind in enumerate(result.facility_kinds) if kind == "fab"]
+    lost = result.lost.copy()
+    lost[:, fabs] = 0.0
+    lost[3, fabs[0]] = 1.6e-10  # a residue of summing flows
+    lost[3, fabs[-1]] = 2.5  # a real loss
+    changed = dataclasses.replace(result, lost=lost)
+    table = changed.fab_output_lost().set_index("country")
+    residue, real = result.facility_country[fabs[0]], result.facility_country[fabs[-1]]
+    assert residue != real
+    assert table.loc[residue, "lost"] == 0.0 and table.loc[residue, "lost_share"] == 0.0
+    assert table.loc[real, "lost"] == 2.5
+    by_metric = changed.metrics(["fab_output_lost"], by="country").set_index("country")
+    assert by_metric.loc[residue, "fab_output_lost"].max() == 0.0
+    assert by_metric.loc[real, "fab_output_lost"].max() == 2.5
+
+
 def test_every_metric_from_a_batch_summary_and_compare(
     scenario: ss.Scenario, tmp_path: Path
 ) -> None:

@@ -30,7 +30,48 @@ from supplyshock.scenario.distributions import Choice, Distribution
 from supplyshock.scenario.io import load_scenario
 from supplyshock.scenario.schema import Scenario
 
-__all__ = ["Output", "morris_indices", "sensitivity", "sobol_indices"]
+__all__ = [
+    "MIN_MORRIS_N",
+    "MIN_SOBOL_N",
+    "Output",
+    "design_runs",
+    "morris_indices",
+    "sensitivity",
+    "sobol_indices",
+]
+
+MIN_SOBOL_N = 128
+"""Smallest base sample for Sobol' indices without a warning: below it the estimates are noisy
+enough that first-order indices often come out negative (S1 = -0.28 with n = 8)."""
+MIN_MORRIS_N = 10
+"""Smallest number of Morris trajectories without a warning (10 to 20 are usual)."""
+
+
+def design_runs(method: str, n: int, parameters: int) -> int:
+    """Runs a design takes: ``n * (d + 2)`` for Sobol' (first and total order), ``n * (d + 1)``
+    for Morris, with ``d`` parameters."""
+    if method == "sobol":
+        return n * (parameters + 2)
+    if method == "morris":
+        return n * (parameters + 1)
+    raise ValueError(f"method must be 'sobol' or 'morris', not {method!r}")
+
+
+def _warn_small(method: str, n: int) -> None:
+    import warnings
+
+    from supplyshock.errors import SupplyshockWarning
+
+    least = MIN_SOBOL_N if method == "sobol" else MIN_MORRIS_N
+    if n < least:
+        what = "Sobol' indices (S1 may even be negative)" if method == "sobol" else "Morris"
+        warnings.warn(
+            f"n={n} is small for {what}: estimates are unreliable below n={least}; "
+            "check the *_conf columns",
+            SupplyshockWarning,
+            stacklevel=3,
+        )
+
 
 Spec = Distribution | Choice
 Evaluate = Callable[[pd.DataFrame], np.ndarray]
@@ -60,12 +101,14 @@ def sobol_indices(
     """First-order and total Sobol' indices of ``evaluate`` over ``specs``.
 
     ``evaluate`` maps a design (one column per parameter) to one output per row. Uses
-    ``n * (d + 2)`` evaluations (``n`` a power of two). Returns columns ``parameter``, ``S1``,
+    ``n * (d + 2)`` evaluations (``n`` a power of two); warns (:class:`SupplyshockWarning`)
+    below :data:`MIN_SOBOL_N`. Returns columns ``parameter``, ``S1``,
     ``S1_conf``, ``ST``, ``ST_conf``.
     """
     from SALib.analyze import sobol as analyze
     from SALib.sample import sobol as sample
 
+    _warn_small("sobol", n)
     problem = _problem(specs)
     unit = sample.sample(problem, n, calc_second_order=second_order, seed=seed)
     y = np.asarray(evaluate(_values(unit, specs)), dtype=float)
@@ -85,10 +128,11 @@ def morris_indices(
     specs: Mapping[str, Spec], evaluate: Evaluate, n: int, seed: int = 0, *, levels: int = 4
 ) -> pd.DataFrame:
     """Morris elementary effects (``mu``, ``mu_star``, ``sigma``, ``mu_star_conf``) with ``n``
-    trajectories, i.e. ``n * (d + 1)`` evaluations."""
+    trajectories, i.e. ``n * (d + 1)`` evaluations; warns below :data:`MIN_MORRIS_N`."""
     from SALib.analyze import morris as analyze
     from SALib.sample import morris as sample
 
+    _warn_small("morris", n)
     problem = _problem(specs)
     unit = sample.sample(problem, n, num_levels=levels, seed=seed)
     y = np.asarray(evaluate(_values(unit, specs)), dtype=float)

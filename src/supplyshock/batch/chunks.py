@@ -3,10 +3,11 @@
 Each chunk is three Parquet files (``series``, ``firings``, then ``metrics``, whose presence
 marks the chunk done). Every file carries, in its Parquet metadata, the identity of the batch
 and chunk it belongs to: scenario hash, seed, design, chunk size, n, user processes, bloc
-membership accounting, package
-version, chunk index and replication ids. A chunk counts as done only when all three files
-are there, readable and of this batch; one with a file missing or damaged is redone; a file of
-another batch is refused with a message naming it (it is never overwritten).
+membership accounting, package version, chunk index and replication ids (n matters only for
+designs whose rows depend on it: a random or sobol batch may be extended). A chunk counts as
+done only when all three files are there, readable and of this batch; one with a file missing
+or damaged is redone; a file of another batch is refused with a message naming it (it is never
+overwritten).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ __all__ = [
     "BatchLock",
     "ChunkState",
     "chunk_state",
+    "extendable",
     "identity",
     "path_of",
     "read_identity",
@@ -103,10 +105,19 @@ def chunk_state(out: Path, ident: dict[str, Any]) -> tuple[ChunkState, Path | No
     return "done", None
 
 
+def extendable(design: str) -> bool:
+    """Whether a design's first rows do not depend on n (``random`` and ``sobol``, also with
+    a common stream), so that a batch using it can grow: its chunks stay valid for a larger n."""
+    return design.split("+", 1)[0] in ("random", "sobol")
+
+
 def same_batch(found: dict[str, Any], expected: dict[str, Any]) -> bool:
     """Whether two identities belong to one batch (the package version aside: the manifest
-    refuses a version change unless the user allows it)."""
-    return all(found.get(f) == expected.get(f) for f in BATCH_FIELDS if f != "version")
+    refuses a version change unless the user allows it). ``n`` counts only for designs that
+    are not :func:`extendable`: replication *i* of a random or sobol design is the same in a
+    batch of any size."""
+    ignored = {"version", *(["n"] if extendable(str(expected.get("design"))) else [])}
+    return all(found.get(f) == expected.get(f) for f in BATCH_FIELDS if f not in ignored)
 
 
 class BatchLock:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -13,7 +13,10 @@ import pandas as pd
 from supplyshock.errors import SupplyshockError
 from supplyshock.metrics import REGISTRY, Membership, caption, check_metrics, get_metric
 
-__all__ = ["ALL_SECTORS", "METRICS", "QUANTILES", "BatchResult"]
+if TYPE_CHECKING:
+    from supplyshock.batch.compare import CompareMethod
+
+__all__ = ["ALL_SECTORS", "LEVELS", "METRICS", "QUANTILES", "BatchResult"]
 
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 METRICS = (
@@ -25,6 +28,8 @@ METRICS = (
 )
 """The shortfall family; every name of :data:`supplyshock.metrics.REGISTRY` is kept per run."""
 ALL_SECTORS = "all"
+LEVELS = ("country", "bloc")
+"""The levels of metric rows: per country, and per bloc (totals of its members)."""
 """The ``sector`` of metric rows that total all sectors."""
 
 
@@ -48,6 +53,11 @@ class BatchResult:
             f"BatchResult({str(self.path)!r}: {m['scenario']}, "
             f"{self.n_done}/{m['n']} replications, seed {m['seed']})"
         )
+
+    def _repr_html_(self) -> str:
+        from supplyshock import reprs
+
+        return reprs.html_table("BatchResult", reprs.batch_lines(self))
 
     def _chunks(self) -> dict[int, list[int]]:
         """The complete chunks of this batch (every file there, readable and recording this
@@ -100,6 +110,8 @@ class BatchResult:
     def metrics(self, level: str | None = None, *, by_sector: bool = False) -> pd.DataFrame:
         """Per-replication metric rows (``level`` = 'country' or 'bloc' to filter): totals over
         sectors, or with ``by_sector`` one row per sector."""
+        if level not in (None, *LEVELS):
+            raise SupplyshockError(f"level must be 'country' or 'bloc', not {level!r}")
         frame = self._read("metrics", [("level", "==", level)] if level else None)
         if "sector" not in frame.columns:  # written before metrics were kept per sector
             frame.insert(list(frame.columns).index("region") + 1, "sector", ALL_SECTORS)
@@ -238,49 +250,26 @@ class BatchResult:
         seed: int = 0,
         confidence: float = 0.95,
         by_sector: bool = False,
+        method: CompareMethod = "auto",
     ) -> pd.DataFrame:
-        """Mean of ``metric`` in ``other`` minus in this batch, with bootstrap intervals.
+        """Mean of ``metric`` in ``other`` minus in this batch, with bootstrap intervals:
+        paired by replication when both batches share their draws (same seed and replication
+        ids), unpaired otherwise; see :func:`supplyshock.batch.compare.compare_batches`.
 
-        ``unit`` is the metric's unit. Both batches must count bloc totals the same way
+        ``unit`` is the metric's unit; ``method`` (a column and ``attrs["method"]``) says
+        which estimator was used. Both batches must count bloc totals the same way
         (:attr:`membership`).
         """
-        definition = get_metric(metric)
-        if self.membership != other.membership:
-            raise SupplyshockError(
-                f"cannot compare bloc totals counted differently: {self.path} uses membership "
-                f"{self.membership!r}, {other.path} {other.membership!r}"
-            )
-        rng = np.random.default_rng(seed)
-        a, b = self.metrics(level, by_sector=by_sector), other.metrics(level, by_sector=by_sector)
-        self._metric_column(a, metric)
-        other._metric_column(b, metric)
-        keys = ["region", *(["sector"] if by_sector else []), "commodity", "unit"]
-        rows = []
-        groups_b = dict(list(b.groupby(keys, observed=True)[metric]))
-        for key, values_a in a.groupby(keys, observed=True)[metric]:
-            if key not in groups_b:
-                continue
-            xa, xb = values_a.dropna().to_numpy(), groups_b[key].dropna().to_numpy()
-            if len(xa) == 0 or len(xb) == 0:
-                continue
-            boot = rng.choice(xb, (n_boot, len(xb))).mean(axis=1) - rng.choice(
-                xa, (n_boot, len(xa))
-            ).mean(axis=1)
-            tail = (1 - confidence) / 2
-            rows.append(
-                {
-                    **dict(zip(keys, key, strict=True)),
-                    "unit": definition.unit_of(str(key[-1])),
-                    "mean_a": xa.mean(),
-                    "mean_b": xb.mean(),
-                    "difference": xb.mean() - xa.mean(),
-                    "ci_low": np.quantile(boot, tail),
-                    "ci_high": np.quantile(boot, 1 - tail),
-                }
-            )
-        columns = [*keys, "mean_a", "mean_b", "difference", "ci_low", "ci_high"]
-        table = pd.DataFrame(rows, columns=columns)
-        table.attrs.update(
-            metric=metric, membership=self.membership, caption=caption(self.membership)
+        from supplyshock.batch.compare import compare_batches
+
+        return compare_batches(
+            self,
+            other,
+            metric=metric,
+            level=level,
+            n_boot=n_boot,
+            seed=seed,
+            confidence=confidence,
+            by_sector=by_sector,
+            method=method,
         )
-        return table

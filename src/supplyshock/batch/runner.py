@@ -3,12 +3,14 @@
 Layout of an output folder::
 
     manifest.json            scenario hash, seed, n, chunk size, design method, bloc
-                             membership accounting, version
+                             membership accounting, bloc members, version
     design.parquet           one row per replication: the uncertain parameters it used
     chunks/metrics-00003.parquet, chunks/series-00003.parquet,
     chunks/firings-00003.parquet                               (one set per finished chunk)
 
-A chunk is written to a temporary name and renamed when complete, so a crash never leaves a
+Rerunning with a larger n extends a random or sobol batch (new chunks start at the old n; the
+manifest lists the earlier sizes in ``extended_from``). A chunk is written to a temporary name
+and renamed when complete, so a crash never leaves a
 partial chunk; rerunning the same call skips finished chunks of this batch, redoes damaged
 ones and refuses files of another batch (:mod:`supplyshock.batch.chunks`). Replication ``i``
 always uses ``SeedSequence(seed).spawn(n)[i]`` and design row ``i``, so results do not depend
@@ -17,6 +19,7 @@ on the executor, the number of workers or the chunk size.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 from collections.abc import Callable, Sequence
@@ -24,9 +27,18 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from supplyshock.batch.chunks import KINDS, BatchLock, chunk_state, identity, path_of, write_chunk
+from supplyshock.batch.chunks import (
+    KINDS,
+    BatchLock,
+    chunk_state,
+    extendable,
+    identity,
+    path_of,
+    write_chunk,
+)
 from supplyshock.batch.replicate import run_chunk
 from supplyshock.batch.result import BatchResult
 from supplyshock.batch.sampling import Method, design
@@ -37,7 +49,11 @@ from supplyshock.scenario.io import load_scenario
 from supplyshock.scenario.schema import Scenario
 from supplyshock.sim.simulation import UserProcess
 
-__all__ = ["BatchError", "run_batch"]
+__all__ = ["BatchError", "layout", "run_batch"]
+
+
+Frames = tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]
+"""What a worker returns for its replications: metrics, weekly series and rule firings."""
 
 
 class BatchError(SupplyshockError):
@@ -56,6 +72,7 @@ def _manifest(
     from supplyshock import __version__
 
     return {
+        "blocs": _members(scenario),
         "membership": membership,
         "processes": [f"{p.__module__}.{p.__qualname__}" for p in processes],
         "scenario": scenario.name,
@@ -65,6 +82,21 @@ def _manifest(
         "chunk_size": chunk_size,
         "design": method,
         "version": __version__,
+    }
+
+
+def _members(scenario: Scenario) -> dict[str, list[str]]:
+    """Each bloc's members at any time in the horizon (recorded for ``--bloc`` filters)."""
+    start, end = scenario.start, scenario.end
+    return {
+        name: sorted(
+            {
+                m.country
+                for m in members
+                if (m.since is None or m.since < end) and (m.until is None or m.until > start)
+            }
+        )
+        for name, members in scenario.blocs.items()
     }
 
 
@@ -79,7 +111,7 @@ def _prepare(
             old = json.loads(path.read_text())
         except (OSError, ValueError):
             raise BatchError(f"{path} is damaged; use another --out folder") from None
-        keys = ("scenario_hash", "seed", "n", "chunk_size", "design", "processes", "membership")
+        keys = ("scenario_hash", "seed", "chunk_size", "design", "processes", "membership")
         missing = {"processes": [], "membership": "ever"}  # as written by earlier versions
         changed = [k for k in keys if old.get(k, missing.get(k)) != manifest[k]]
         if changed:
@@ -91,8 +123,49 @@ def _prepare(
                 f"{manifest['version']}; resume with allow_version_change "
                 "(--allow-version-change) to mix them, or use another --out folder"
             )
-        return {**old, "version": manifest["version"]}
+        kept = {**old, "version": manifest["version"]}
+        if old.get("n") != manifest["n"]:
+            kept = _extension(out, old, manifest, plan) | {"version": manifest["version"]}
+        return kept
     return manifest
+
+
+def _extension(
+    out: Path, old: dict[str, Any], manifest: dict[str, Any], plan: pd.DataFrame
+) -> dict[str, Any]:
+    """The manifest of ``old`` extended to ``manifest["n"]`` replications, if it can be: a
+    larger n with a design whose first rows do not depend on n (random, sobol)."""
+    before, n = int(old["n"]), int(manifest["n"])
+    if n < before:
+        raise BatchError(
+            f"{out} holds a batch of {before} replications; n={n} is smaller (a batch is never "
+            f"shrunk): rerun with n={before} to resume, or use another --out folder"
+        )
+    if not extendable(str(old.get("design"))):
+        raise BatchError(
+            f"{out} holds a batch of {before} replications with design {old.get('design')!r}, "
+            "whose rows depend on n; only random and sobol designs can be extended: use "
+            "another --out folder"
+        )
+    try:
+        stored = pd.read_parquet(out / "design.parquet")
+    except (OSError, ValueError):
+        raise BatchError(f"{out / 'design.parquet'} is missing or damaged; cannot extend") from None
+    head = plan.iloc[:before]
+    if not (stored.columns.equals(head.columns) and np.array_equal(stored.values, head.values)):
+        raise BatchError(f"the first {before} design rows differ from {out}'s; cannot extend")
+    return {**old, "n": n, "extended_from": [*old.get("extended_from", []), before]}
+
+
+def layout(n: int, chunk_size: int, extended_from: Sequence[int] = ()) -> list[list[int]]:
+    """Replication ids of each chunk: ``chunk_size`` at a time, starting a new chunk where
+    the batch was extended (the chunks of a batch of 50 stay as they were when it grows)."""
+    bounds = [0, *extended_from, n]
+    return [
+        list(range(s, min(s + chunk_size, hi)))
+        for lo, hi in itertools.pairwise(bounds)
+        for s in range(lo, hi, chunk_size)
+    ]
 
 
 def _create(out: Path, manifest: dict[str, Any], plan: pd.DataFrame) -> None:
@@ -171,7 +244,13 @@ def run_batch(
     design with given parameter values (one row per replication, columns named by parameter
     key), e.g. a SALib sample; with ``common_stream`` all replications share one random stream
     for in-run events, so they differ only by ``plan`` (as sensitivity analysis wants).
-    ``progress(done, total)`` is called after each chunk. A folder written by another version
+    ``progress(done, total)`` is called with the number of replications done (and ``n``)
+    at the start and after each replication; the replications of a chunk are separate tasks
+    on the executor, and a chunk is written when all of them are done. Rerunning with a larger
+    ``n`` in a folder holding a random or sobol batch *extends* it: its chunks are kept as
+    they are and replications ``n_old .. n - 1`` added in new chunks, so the folder then holds
+    exactly what a fresh batch of ``n`` would (a smaller ``n``, or extending a Latin hypercube
+    or a custom plan, is refused). A folder written by another version
     of supplyshock is refused unless ``allow_version_change``; a second batch writing to the
     same folder at the same time is refused (:class:`BatchLock`). ``processes`` are user SimPy
     processes added to every replication (see :class:`~supplyshock.Simulation`); with worker
@@ -241,44 +320,51 @@ def _run(
     fresh = _manifest(scenario, n, seed, chunk_size, label, processes, membership)
     manifest = _prepare(out, fresh, plan, how["allow_version_change"])
     rows = plan.to_dict("records")
-    chunks = [list(range(s, min(s + chunk_size, n))) for s in range(0, n, chunk_size)]
+    chunks = layout(n, chunk_size, manifest.get("extended_from", []))
     todo = _todo(out, manifest, chunks)
-    if not (out / "manifest.json").exists():
-        _create(out, manifest, plan)
-    finished = len(chunks) - len(todo)
+    on_disk = out / "manifest.json"
+    if not on_disk.exists() or json.loads(on_disk.read_text()).get("n") != n:
+        _create(out, manifest, plan)  # new, or extended (the old design rows are unchanged)
+    done = n - sum(len(chunks[c]) for c in todo)
     if progress is not None:
-        progress(finished, len(chunks))
+        progress(done, n)
 
-    def args(c: int) -> tuple[Any, ...]:
-        rows_c = [rows[i] for i in chunks[c]]
-        return (scenario, seed, chunks[c], rows_c, common_stream, processes, membership)
+    def args(i: int) -> tuple[Any, ...]:
+        return (scenario, seed, [i], [rows[i]], common_stream, processes, membership)
 
-    if executor is None and (workers == 1 or len(todo) <= 1):
-        for c in todo:
-            _write(out, manifest, c, chunks[c], run_chunk(*args(c)))
-            finished += 1
-            if progress is not None:
-                progress(finished, len(chunks))
+    parts: dict[int, dict[int, Frames]] = {c: {} for c in todo}
+    owner = {i: c for c in todo for i in chunks[c]}
+
+    def finish(i: int, frames: Frames) -> None:
+        nonlocal done
+        c = owner[i]
+        parts[c][i] = frames
+        done += 1
+        if len(parts[c]) == len(chunks[c]):
+            ready = parts.pop(c)
+            _write(out, manifest, c, chunks[c], _merge([ready[r] for r in chunks[c]]))
+        if progress is not None:
+            progress(done, n)
+
+    pending = [i for c in todo for i in chunks[c]]
+    if executor is None and (workers == 1 or len(pending) <= 1):
+        for i in pending:
+            finish(i, run_chunk(*args(i)))
         return BatchResult(out)
     own = executor is None
     pool = executor if executor is not None else ProcessPoolExecutor(max_workers=workers)
-    futures: dict[Future[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]], int] = {}
+    futures: dict[Future[Frames], int] = {}
     try:
         from concurrent.futures import FIRST_COMPLETED, wait
 
-        pending = list(todo)
         limit = 2 * max(workers or os.cpu_count() or 1, 1)
         while pending or futures:
             while pending and len(futures) < limit:
-                c = pending.pop(0)
-                futures[pool.submit(run_chunk, *args(c))] = c
-            done, _ = wait(list(futures), return_when=FIRST_COMPLETED)
-            for future in done:
-                c = futures.pop(future)
-                _write(out, manifest, c, chunks[c], future.result())
-                finished += 1
-                if progress is not None:
-                    progress(finished, len(chunks))
+                i = pending.pop(0)
+                futures[pool.submit(run_chunk, *args(i))] = i
+            finished, _ = wait(list(futures), return_when=FIRST_COMPLETED)
+            for future in finished:
+                finish(futures.pop(future), future.result())
     except BaseException:
         for future in futures:
             future.cancel()
@@ -287,3 +373,11 @@ def _run(
         if own:
             pool.shutdown(wait=True, cancel_futures=True)
     return BatchResult(out)
+
+
+def _merge(parts: Sequence[Frames]) -> Frames:
+    """One chunk's metrics, series and firings from those of its replications, in order."""
+    metrics, series, firings = (
+        pd.concat([p[k] for p in parts], ignore_index=True) for k in range(3)
+    )
+    return metrics, series, firings

@@ -25,7 +25,9 @@ from supplyshock.model.arrays import safe_divide
 from supplyshock.model.network import FloatArray
 
 __all__ = [
+    "ROUND_OFF",
     "TOL",
+    "clip_round_off",
     "cumulative",
     "days_in_shortfall",
     "first_shortfall_day",
@@ -38,6 +40,15 @@ __all__ = [
 ]
 
 TOL = 1e-6
+ROUND_OFF = 1e-9
+"""Totals below this share of their scale are floating-point round-off, shown as exact 0."""
+
+
+def clip_round_off(values: FloatArray, scale: FloatArray, rel: float = ROUND_OFF) -> FloatArray:
+    """``values`` with entries of magnitude at most ``rel`` x ``scale`` set to exactly 0 (sums
+    of many flows leave residues such as 1e-10 t where nothing was lost)."""
+    values = np.asarray(values, dtype=np.float64)
+    return np.where(np.abs(values) <= rel * np.abs(scale), 0.0, values)
 
 
 def _short(shortfall: FloatArray, demand: FloatArray, tol: float) -> np.ndarray:

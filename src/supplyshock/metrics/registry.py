@@ -157,8 +157,13 @@ def _still_delayed(x: Inputs) -> FloatArray:
     return np.asarray(backlog[-1] if len(backlog) else np.zeros(backlog.shape[1]), np.float64)
 
 
+def _lost(x: Inputs) -> FloatArray:
+    lost = fn.cumulative(x["lost"])
+    return fn.clip_round_off(lost, x["produced"].sum(axis=0) + lost)
+
+
 def _lost_share(x: Inputs) -> FloatArray:
-    lost = x["lost"].sum(axis=0)
+    lost = _lost(x)
     return safe_divide(lost, x["produced"].sum(axis=0) + lost)
 
 
@@ -274,9 +279,10 @@ for _metric in (
         "{unit}",
         "fab output not made for want of inputs",
         "sum over days and fabs of the output a fab could have made with its capacity and "
-        "orders but did not for want of inputs (in the fab output's unit)",
+        "orders but did not for want of inputs (in the fab output's unit); totals below "
+        "1e-9 x (made + lost) are round-off and count as 0",
         "fab",
-        lambda x: fn.cumulative(x["lost"]),
+        _lost,
     ),
     Metric(
         "fab_output_lost_share",

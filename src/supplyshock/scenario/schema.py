@@ -118,6 +118,19 @@ class World(Record):
     stocks: list[Stock] = Field(default_factory=list)
     """Firm stocks and strategic reserves table."""
 
+    def __repr__(self) -> str:
+        from supplyshock import reprs
+
+        return reprs.text(type(self).__name__, reprs.scenario_lines(self))
+
+    def __str__(self) -> str:
+        return repr(self)
+
+    def _repr_html_(self) -> str:
+        from supplyshock import reprs
+
+        return reprs.html_table(type(self).__name__, reprs.scenario_lines(self))
+
     @property
     def end(self) -> dt.date:
         """The day after the last simulated day."""
