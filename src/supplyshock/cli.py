@@ -44,9 +44,10 @@ def _load(source: str):  # type: ignore[no-untyped-def]
 
 
 def _fmt(value: Any) -> str:
-    if value != value:  # NaN
-        return "-"
-    return f"{value:,.1f}" if abs(value) < 1e6 else f"{value:,.3g}"
+    """Three significant figures: ``0.00412`` t next to ``141`` days, never ``0.0``."""
+    from supplyshock.plot.labels import significant
+
+    return significant(float(value))
 
 
 @app.command()
@@ -127,7 +128,7 @@ def run(
             str(row["unit"]),
             _fmt(row["shortfall"]),
             _fmt(row["peak_daily_shortfall"]),
-            f"{100 * row['unmet_share']:.2f}",
+            _fmt(100 * row["unmet_share"]),
             str(int(row["days_in_shortfall"])),
             _fmt(row["time_to_recovery_days"]),
         )
