@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from supplyshock.cli_batch import register
+from supplyshock.cli_report import register as register_report
 from supplyshock.errors import ScenarioError
 from supplyshock.scenario.bundled import DEFAULT_SCENARIO, bundled_scenarios
 
@@ -193,6 +194,7 @@ def list_scenarios() -> None:
 
 
 register(app)
+register_report(app)
 
 
 if __name__ == "__main__":

@@ -73,7 +73,8 @@ def parameter_label(key: str) -> str:
 
 def significant(value: float, digits: int = 3) -> str:
     """``value`` to ``digits`` significant figures (at least the units digit of large
-    numbers, with thousands separators): ``0.0123``, ``141``, ``123,456``; ``-`` for NaN."""
+    numbers, with thousands separators): ``0.0123``, ``141``, ``123,456``, ``3.10e-12``;
+    ``-`` for NaN."""
     if value != value:  # NaN
         return "-"
     if value == 0:
@@ -81,6 +82,8 @@ def significant(value: float, digits: int = 3) -> str:
     if not math.isfinite(value):
         return "inf" if value > 0 else "-inf"
     magnitude = math.floor(math.log10(abs(value)))
+    if magnitude < -4:
+        return f"{value:.{digits - 1}e}"
     decimals = max(digits - 1 - magnitude, 0)
     rounded = round(value, decimals)
     if decimals and abs(rounded) >= 10 ** (magnitude + 1):  # 99.96 -> 100.0 -> 100

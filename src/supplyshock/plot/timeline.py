@@ -110,7 +110,7 @@ def shortfall_timeline(
             zorder=2,
             label=f"no shortfall: {listed}",
         )
-    if total and cols:
+    if total and len(cols) > 1:  # one member: its line is the total
         weights = membership_weights(result, bloc, "dated")  # [country, day]
         share = _rolling_share(
             (demand * weights.T).sum(axis=1), (short * weights.T).sum(axis=1), smooth_days

@@ -128,9 +128,9 @@ def fan_chart(
     unit = _unit(fans[0][1], region, commodity)
     what = label(commodity, labels)
     scale, ylabel = (
-        (100.0, f"{what}: demand unmet (% of the week's demand)")
+        (100.0, "demand unmet (% of the week's demand)")
         if measure == "unmet_share"
-        else (1.0, f"{what}: shortfall ({unit} per week)")
+        else (1.0, f"shortfall ({unit} per week)")
     )
     ax = new_axes(ax)
     top, first, last = 0.0, None, None
