@@ -83,13 +83,16 @@ def _fans(
 def _unit(batch: BatchResult, region: str, commodity: str) -> str:
     """The commodity's unit (checking that ``region`` and ``commodity`` are in the batch)."""
     try:
-        rows = batch.metrics()
+        here = batch._read("metrics", [("region", "==", region), ("commodity", "==", commodity)])
+        if len(here):
+            return str(here["unit"].iloc[0])
+        rows = batch.metrics()  # only to name what the batch holds
     except SupplyshockError as exc:
         raise ValueError(str(exc)) from exc
     known("country or bloc", region, sorted(rows["region"].unique()))
     here = rows[rows["region"] == region]
     known(f"commodity for {region}", commodity, sorted(here["commodity"].unique()))
-    return str(here.loc[here["commodity"] == commodity, "unit"].iloc[0])
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def fan_chart(

@@ -52,9 +52,15 @@ def _cell(row: pd.Series, percent: bool) -> str:
 def _headline(batch: BatchResult, names: dict[str, str]) -> tuple[str, str, pd.DataFrame]:
     """One row per bloc (or country if the batch has no bloc) and commodity with any
     shortfall: the median and 5–95% range of each headline metric, with its unit."""
-    metrics = [m for m in HEADLINE if m in batch.metrics("country").columns]
-    level = "bloc" if len(batch.metrics("bloc")) else "country"
+    import pyarrow.parquet as pq
+
+    held = pq.read_schema(batch._files("metrics")[0]).names
+    metrics = [m for m in HEADLINE if m in held]
+    level = "bloc"
     summary = batch.summary(level=level, metrics=metrics)
+    if summary.empty:
+        level = "country"
+        summary = batch.summary(level=level, metrics=metrics)
     short = summary[summary["metric"] == "shortfall"].set_index(["region", "commodity"])
     keep = short.index[short["q95"] > NOISE]
     rows = []
@@ -112,7 +118,7 @@ def _comparison(batch: BatchResult, other: BatchResult, names: dict[str, str]) -
     """The mean difference other - batch by bloc and commodity, as a table and a figure."""
     from supplyshock.plot import scenario_comparison
 
-    level = "bloc" if len(batch.metrics("bloc")) else "country"
+    level = "bloc" if len(batch.summary("bloc", ["shortfall"])) else "country"
     diff = batch.compare(other, metric="shortfall", level=level)
     diff = diff[(diff[["mean_a", "mean_b"]].abs() > NOISE).any(axis=1)]
     a, b = _name(batch, "A"), _name(other, "B")
