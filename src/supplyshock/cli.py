@@ -17,6 +17,7 @@ from supplyshock.cli_batch import register
 from supplyshock.cli_format import sig
 from supplyshock.cli_info import compile_notice, version_callback
 from supplyshock.cli_info import register as register_info
+from supplyshock.cli_report import register as register_report
 from supplyshock.errors import ScenarioError
 from supplyshock.scenario.bundled import DEFAULT_SCENARIO, bundled_scenarios
 
@@ -207,6 +208,7 @@ def main(
 
 register(app)
 register_info(app)
+register_report(app)
 
 
 if __name__ == "__main__":

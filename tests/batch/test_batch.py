@@ -37,7 +37,7 @@ def uncertain_scenario() -> Scenario:
 
 def _frames(path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     batch = BatchResult(path)
-    series = batch._read("series").sort_values(["replication", "week", "country", "commodity"])
+    series = batch.series().sort_values(["replication", "week", "level", "region", "commodity"])
     return batch.metrics(), series.reset_index(drop=True)
 
 

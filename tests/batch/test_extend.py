@@ -19,7 +19,9 @@ CHUNK = 4
 
 
 def _content(batch: BatchResult) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    series = batch._read("series").sort_values(["replication", "week", "country", "commodity"])
+    series = batch._read("series").sort_values(
+        ["replication", "week", "level", "region", "commodity"]
+    )
     return batch.metrics(), series.reset_index(drop=True), batch.design()
 
 

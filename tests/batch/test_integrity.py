@@ -24,7 +24,7 @@ def _run(out: Path, **kw: object) -> BatchResult:
 def _content(batch: BatchResult) -> dict[str, pd.DataFrame]:
     return {
         "metrics": batch.metrics(),
-        "series": batch._read("series").sort_values(["replication", "week", "country"]),
+        "series": batch._read("series").sort_values(["replication", "week", "level", "region"]),
     }
 
 

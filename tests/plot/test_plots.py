@@ -148,7 +148,7 @@ def test_stockpile_marks_depletion(shocked: ss.RunResult) -> None:
     assert any(t.get_text() == f"empty {day:%d %b %Y}" for t in ax.texts)
     legend = ax.get_legend()
     assert legend is not None
-    assert [t.get_text() for t in legend.get_texts()] == ["USA magnet (200 t)"]
+    assert [t.get_text() for t in legend.get_texts()] == ["USA: magnet (200 t)"]
 
 
 def test_heatmap_cells_show_unmet_percent(shocked: ss.RunResult) -> None:
@@ -241,7 +241,7 @@ def test_importing_the_plots_does_not_import_matplotlib() -> None:
         (lambda d: plot.network_flows(d["shocked"], threshold=2), "threshold"),
         (
             lambda d: plot.fan_chart(d["batches"][1], country="ATL", commodity="magnet"),
-            "unknown country 'ATL'",
+            "unknown country or bloc 'ATL'",
         ),
         (
             lambda d: plot.fan_chart(d["batches"][1], country="USA", commodity="unobtainium"),

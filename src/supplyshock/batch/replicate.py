@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from supplyshock.metrics import Membership
+from supplyshock.metrics.grouping import membership_weights
 from supplyshock.results import RunResult
 from supplyshock.scenario.schema import Scenario
 from supplyshock.sim.engine import run
@@ -19,12 +20,25 @@ from supplyshock.sim.simulation import UserProcess
 __all__ = [
     "ALL_SECTORS",
     "FIRING_COLUMNS",
+    "SERIES_COLUMNS",
     "child_seed",
     "firings_frame",
     "reduce_run",
     "run_chunk",
+    "weekly_series",
 ]
 
+SERIES_COLUMNS = (
+    "replication",
+    "week",
+    "week_start",
+    "level",
+    "region",
+    "commodity",
+    "demand",
+    "shortfall",
+)
+"""Columns of the weekly series table: one row per replication, week, region and commodity."""
 FIRING_COLUMNS = ("replication", "rule", "day", "date", "n")
 """Columns of the firings table: one row per rule (or watch) firing of a replication."""
 
@@ -44,7 +58,7 @@ def reduce_run(
     result: RunResult, replication: int, membership: Membership = "dated"
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every registry metric per country and bloc (in total and per sector), and weekly
-    demand/shortfall per country.
+    demand/shortfall per country and bloc (:func:`weekly_series`).
 
     Metric rows have ``level`` (country or bloc), ``region``, ``sector`` (:data:`ALL_SECTORS`
     for totals), ``commodity``, ``unit`` (the commodity's), ``demand`` and one column per
@@ -64,24 +78,45 @@ def reduce_run(
     metrics.insert(0, "replication", replication)
     metrics.attrs = {}
 
+    return metrics, weekly_series(result, replication, membership)
+
+
+def weekly_series(
+    result: RunResult, replication: int, membership: Membership = "dated"
+) -> pd.DataFrame:
+    """Weekly demand and shortfall per country and per bloc (:data:`SERIES_COLUMNS`).
+
+    Rows have ``level`` (country or bloc) and ``region``; a bloc's row is the sum of its
+    members' daily demand and shortfall, each country counted on the days it is a member
+    (``membership="dated"``) or on every day if it ever is one (``"ever"``). Only groups with
+    demand are kept; a last partial week is left out.
+    """
     demand, short = result.cubes["demand"], result.cubes["shortfall"]
-    cs, ks = np.nonzero(demand.sum(axis=0) > 0)
     weeks = demand.shape[0] // WEEK
     cut = weeks * WEEK
-    d = demand[:cut, cs, ks].reshape(weeks, WEEK, len(cs)).sum(axis=1)
-    s = short[:cut, cs, ks].reshape(weeks, WEEK, len(cs)).sum(axis=1)
-    series = pd.DataFrame(
+    regions: list[tuple[str, str]] = [("country", c) for c in result.countries]
+    daily_d, daily_s = [demand[:cut]], [short[:cut]]  # [day, region, commodity]
+    for bloc in sorted(result.blocs):
+        weights = membership_weights(result, bloc, membership)[:, :cut].T[:, :, None]
+        daily_d.append((demand[:cut] * weights).sum(axis=1, keepdims=True))
+        daily_s.append((short[:cut] * weights).sum(axis=1, keepdims=True))
+        regions.append(("bloc", bloc))
+    d_all, s_all = np.concatenate(daily_d, axis=1), np.concatenate(daily_s, axis=1)
+    rs, ks = np.nonzero(d_all.sum(axis=0) > 0)
+    d = d_all[:, rs, ks].reshape(weeks, WEEK, len(rs)).sum(axis=1)
+    s = s_all[:, rs, ks].reshape(weeks, WEEK, len(rs)).sum(axis=1)
+    return pd.DataFrame(
         {
             "replication": replication,
-            "week": np.repeat(np.arange(weeks), len(cs)),
-            "week_start": np.repeat(result.dates[:cut:WEEK].to_numpy(), len(cs)),
-            "country": np.tile(np.array(result.countries)[cs], weeks),
+            "week": np.repeat(np.arange(weeks), len(rs)),
+            "week_start": np.repeat(result.dates[:cut:WEEK].to_numpy(), len(rs)),
+            "level": np.tile(np.array([regions[r][0] for r in rs], dtype=object), weeks),
+            "region": np.tile(np.array([regions[r][1] for r in rs], dtype=object), weeks),
             "commodity": np.tile(np.array(result.commodities)[ks], weeks),
             "demand": d.reshape(-1),
             "shortfall": s.reshape(-1),
         }
     )
-    return metrics, series
 
 
 def firings_frame(rows: Sequence[tuple[int, str, int, str, int]]) -> pd.DataFrame:

@@ -218,26 +218,64 @@ class BatchResult:
         result.attrs.update(membership=self.membership, caption=caption(self.membership))
         return result
 
+    def series(
+        self,
+        region: str | None = None,
+        commodity: str | None = None,
+        *,
+        level: str | None = None,
+    ) -> pd.DataFrame:
+        """Weekly demand and shortfall per replication, region (``level`` country or bloc)
+        and commodity; bloc rows sum their members as counted by :attr:`membership`."""
+        from supplyshock.batch.series import read_series
+
+        if level not in (None, "country", "bloc"):
+            raise SupplyshockError(f"level must be 'country' or 'bloc', not {level!r}")
+        files = self._files("series")
+        if not files:
+            raise SupplyshockError(f"{self.path} holds no finished chunks yet")
+        frame = read_series(files, level=level, region=region, commodity=commodity)
+        frame.attrs.update(membership=self.membership, caption=caption(self.membership))
+        return frame
+
     def timeseries_quantiles(
         self,
-        country: str,
+        region: str,
         commodity: str,
         *,
         measure: str = "unmet_share",
         quantiles: Sequence[float] = QUANTILES,
+        replications: Sequence[int] | None = None,
     ) -> pd.DataFrame:
-        """Weekly quantiles across replications of ``shortfall`` or ``unmet_share``."""
-        if measure not in {"shortfall", "unmet_share"}:
+        """Weekly mean and quantiles across replications of ``shortfall`` or ``unmet_share``
+        of a country or a bloc (members summed as counted by :attr:`membership`).
+
+        ``replications`` keeps only those replication ids (e.g. the runs where a drawn
+        parameter took some value, from :meth:`design`); ``attrs["n"]`` is how many were used.
+        """
+        from supplyshock.batch.series import MEASURES, weekly_quantiles
+
+        if measure not in MEASURES:
             raise ValueError(f"measure must be 'shortfall' or 'unmet_share', not {measure!r}")
-        frame = self._read("series", [("country", "==", country), ("commodity", "==", commodity)])
+        frame = self.series(region, commodity)
         if frame.empty:
-            raise SupplyshockError(f"no demand for {commodity} in {country} in this batch")
-        if measure == "unmet_share":
-            frame[measure] = frame["shortfall"] / frame["demand"].where(frame["demand"] > 0)
-        wide = frame.pivot_table(index="week_start", columns="replication", values=measure)
-        table = wide.quantile(list(quantiles), axis=1).T
-        table.columns = [f"q{round(100 * q):02d}" for q in quantiles]
-        table.insert(0, "mean", wide.mean(axis=1))
+            known = self.metrics()
+            here = known[(known["region"] == region) & (known["commodity"] == commodity)]
+            if len(here) and (here["level"] == "bloc").all():
+                raise SupplyshockError(
+                    f"{self.path} holds no weekly series of bloc {region!r} (written by "
+                    f"supplyshock {self.manifest.get('version')}); rerun the batch to get it"
+                )
+            raise SupplyshockError(f"no demand for {commodity} in {region} in this batch")
+        if replications is not None:
+            wanted = {int(r) for r in replications}
+            frame = frame[frame["replication"].isin(wanted)]
+            if frame.empty:
+                raise SupplyshockError(
+                    f"none of the replications {sorted(wanted)[:10]} is stored in {self.path}"
+                )
+        table = weekly_quantiles(frame, measure=measure, quantiles=quantiles)
+        table.attrs.update(membership=self.membership, region=region, commodity=commodity)
         return table
 
     def compare(

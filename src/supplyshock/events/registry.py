@@ -31,6 +31,7 @@ annotations only.
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.metadata
 import warnings
 from collections.abc import Callable, Iterable
@@ -269,10 +270,15 @@ def lookup(name: str) -> EventType[Any]:
 
 
 def timeline(events: Iterable[EventBase]) -> list[tuple[str, str]]:
-    """Dated labels (ISO date, text) of ``events`` from their types' label hooks, for plots."""
+    """Dated labels (ISO date, text) of ``events`` from their types' label hooks, for plots;
+    an event of a type without one is marked at its ``start`` with its id (or its type)."""
     marks: list[tuple[str, str]] = []
     for event in events:
         label = REGISTRY.lookup(event.type).label
         if label is not None:
             marks += [(day.isoformat(), text) for day, text in label(event)]
+            continue
+        start = getattr(event, "start", None)
+        if isinstance(start, dt.date):
+            marks.append((start.isoformat(), getattr(event, "id", None) or event.type))
     return marks

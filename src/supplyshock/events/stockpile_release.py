@@ -80,8 +80,9 @@ def compile_release(cx: Compilation, key: str, e: StockpileRelease) -> None:
 
 
 def label(e: StockpileRelease) -> list[tuple[dt.date, str]]:
-    """Named releases are marked (unnamed ones are routine and would crowd the timeline)."""
-    return [(e.start, f"{e.id}: {e.holder} releases {e.commodity}")] if e.id else []
+    """Every release is marked (named ones with their id)."""
+    head = f"{e.id}: " if e.id else ""
+    return [(e.start, f"{head}{e.holder} releases {e.commodity}")]
 
 
 def _release(p: Policies, window: ReleaseWindow) -> Generator[simpy.Event, Any, None]:

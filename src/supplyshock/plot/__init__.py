@@ -15,22 +15,29 @@ matplotlib itself is imported only when a figure is drawn.
 ``stockpile_depletion``    strategic reserve levels over time and depletion dates
 ``unmet_heatmap``          member x commodity share unmet, from a run or a table
 ``network_flows``          exporters -> importers of one commodity, where controls bite
-``fan_chart``              weekly quantile bands across a batch's replications
+``fan_chart``              weekly quantile bands of a country or bloc: several batches,
+                           or runs split by a drawn parameter
 ``tornado``                Sobol or Morris sensitivity indices, most influential on top
 ``scenario_comparison``    scenarios side by side (a compare table or several runs)
 =========================  ===========================================================
+
+Ids are printed as readable labels (``NdFeB magnets``): pass ``labels=labels_from(scenario)``
+to name countries from the scenario's countries table.
 """
 
 from __future__ import annotations
 
 from supplyshock.plot.comparison import scenario_comparison
 from supplyshock.plot.heatmap import unmet_heatmap
+from supplyshock.plot.labels import label, labels_from
 from supplyshock.plot.network import network_flows
 from supplyshock.plot.timeline import shortfall_timeline, stockpile_depletion
 from supplyshock.plot.uncertainty import fan_chart, tornado
 
 __all__ = [
     "fan_chart",
+    "label",
+    "labels_from",
     "network_flows",
     "scenario_comparison",
     "shortfall_timeline",

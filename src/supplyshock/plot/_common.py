@@ -139,3 +139,27 @@ def mark_events(ax: Axes, result: RunResult) -> int:
 def outside_legend(ax: Axes, **kw: object) -> None:
     """A legend to the right of the axes, where it cannot cover data."""
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize=8, **kw)
+
+
+def inside_legend(ax: Axes, **kw: object) -> None:
+    """A legend inside the axes, where it covers the least data: it never reaches over a
+    neighbouring panel."""
+    ax.legend(loc="best", fontsize=8, title_fontsize=8, framealpha=0.9, **kw)
+
+
+def legend_below(ax: Axes, **kw: object) -> None:
+    """A legend in columns under the axes (below the x-axis label): it never covers data and,
+    with a constrained layout, never reaches over a neighbouring panel."""
+    handles, names = ax.get_legend_handles_labels()
+    columns = min(len(names), 4) or 1
+    ax.legend(
+        handles,
+        names,
+        loc="upper center",
+        bbox_to_anchor=(0.5, -0.14),
+        ncols=columns,
+        fontsize=8,
+        title_fontsize=8,
+        frameon=False,
+        **kw,
+    )

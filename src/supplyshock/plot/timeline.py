@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from supplyshock.metrics.grouping import membership_weights
 from supplyshock.plot._common import (
     bloc_members,
     commodity_index,
     compact,
     date_axis,
     date_num,
+    legend_below,
     mark_events,
     new_axes,
-    outside_legend,
     scenario_name,
 )
+from supplyshock.plot.labels import label
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -35,6 +38,14 @@ def _default_commodity(result: RunResult, countries: list[str]) -> str:
     return "ndfeb_magnet" if "ndfeb_magnet" in result.commodities else result.commodities[0]
 
 
+def _rolling_share(demand: np.ndarray, short: np.ndarray, days: int) -> np.ndarray:
+    """Share of demand unmet over a trailing window of ``days`` (NaN without demand)."""
+    d = pd.Series(demand).rolling(days, min_periods=1).sum().to_numpy()
+    s = pd.Series(short).rolling(days, min_periods=1).sum().to_numpy()
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(d > 0, s / np.where(d > 0, d, 1.0), np.nan)
+
+
 def shortfall_timeline(
     result: RunResult,
     *,
@@ -42,13 +53,20 @@ def shortfall_timeline(
     commodity: str | None = None,
     smooth_days: int = 7,
     events: bool = True,
+    top: int = 5,
+    total: bool = True,
+    labels: Mapping[str, str] | None = None,
     ax: Axes | None = None,
 ) -> Axes:
-    """Share of demand unmet per day for each member of ``bloc``, with policy events marked.
+    """Share of demand unmet per day for members of ``bloc``, with policy events marked.
 
     ``commodity`` defaults to the one with the largest cumulative shortfall among members.
-    Members that have demand but never fall short share one grey line at zero. Policy events
+    The ``top`` members by cumulative shortfall get a line each; the other members that fall
+    short share one line ("others": their combined shortfall over their combined demand), and
+    members that never fall short one grey line at zero. With ``total`` the bloc's total
+    (members counted on the days they belong) is a thick black line. Policy events
     (``result.provenance["timeline"]``) are dashed vertical lines labelled with their date.
+    ``labels`` maps ids to readable names (:func:`supplyshock.plot.labels_from`).
 
     >>> ax = shortfall_timeline(res, bloc="alliance", commodity="ndfeb_magnet")  # doctest: +SKIP
     """
@@ -57,44 +75,70 @@ def shortfall_timeline(
     k = commodity_index(result, commodity)
     if smooth_days < 1:
         raise ValueError(f"smooth_days must be at least 1, got {smooth_days}")
+    if top < 0:
+        raise ValueError(f"top must be 0 or more, got {top}")
     ax = new_axes(ax)
-    drawn, calm = 0, []
-    for country in members:
-        c = result.countries.index(country)
-        demand = pd.Series(result.cubes["demand"][:, c, k], index=result.dates)
-        if demand.sum() <= 0:
-            continue
-        short = pd.Series(result.cubes["shortfall"][:, c, k], index=result.dates)
-        if short.sum() <= 0:
-            calm.append(country)
-            continue
-        window = demand.rolling(smooth_days, min_periods=1).sum()
-        share = short.rolling(smooth_days, min_periods=1).sum() / window.where(window > 0)
-        ax.plot(share.index, 100 * share.to_numpy(), label=country, lw=1.6, zorder=3)
-        drawn += 1
+    demand, short = result.cubes["demand"][:, :, k], result.cubes["shortfall"][:, :, k]
+    cols = [result.countries.index(c) for c in members]
+    cols = [c for c in cols if demand[:, c].sum() > 0]
+    hit = sorted((c for c in cols if short[:, c].sum() > 0), key=lambda c: -short[:, c].sum())
+    calm = [result.countries[c] for c in cols if c not in hit]
+    shown, rest = hit[:top], hit[top:]
+    for c in shown:
+        share = _rolling_share(demand[:, c], short[:, c], smooth_days)
+        name = label(result.countries[c], labels)
+        ax.plot(result.dates, 100 * share, label=name, lw=1.5, zorder=3)
+    if rest:
+        share = _rolling_share(demand[:, rest].sum(axis=1), short[:, rest].sum(axis=1), smooth_days)
+        ax.plot(
+            result.dates,
+            100 * share,
+            color="0.45",
+            lw=1.3,
+            ls="-.",
+            zorder=3,
+            label=f"{len(rest)} other members",
+        )
     if calm:
-        listed = ", ".join(calm[:8]) + (f" +{len(calm) - 8}" if len(calm) > 8 else "")
+        names = [label(c, labels) for c in calm]
+        listed = ", ".join(names[:4]) + (f" +{len(names) - 4}" if len(names) > 4 else "")
         ax.plot(
             result.dates,
             np.zeros(len(result.dates)),
-            color="0.6",
+            color="0.7",
             lw=1.2,
             zorder=2,
             label=f"no shortfall: {listed}",
         )
+    if total and len(cols) > 1:  # one member: its line is the total
+        weights = membership_weights(result, bloc, "dated")  # [country, day]
+        share = _rolling_share(
+            (demand * weights.T).sum(axis=1), (short * weights.T).sum(axis=1), smooth_days
+        )
+        ax.plot(
+            result.dates,
+            100 * share,
+            color="black",
+            lw=2.4,
+            zorder=4,
+            label=f"{label(bloc, labels)} total",
+        )
     if events:
         mark_events(ax, result)
-    ax.set_ylim(bottom=0, top=max(5.0, float(np.ceil(ax.get_ylim()[1]))))
-    ax.set_ylabel(f"{commodity} demand unmet (%, {smooth_days}-day rolling)")
+    ax.set_ylim(bottom=0, top=max(5.0, float(np.ceil(ax.get_ylim()[1] * 1.05))))
+    what = label(commodity, labels)
+    ax.set_ylabel(f"{what}: demand unmet (%, {smooth_days}-day rolling)")
     date_axis(ax, result.dates[0], result.dates[-1])
-    ax.set_title(f"{scenario_name(result)}: {commodity} shortfall, {bloc} members")
-    if drawn or calm:
-        outside_legend(ax, title=f"{bloc} member")
+    ax.set_title(
+        f"{scenario_name(result)}: {what} shortfall, {label(bloc, labels)} members", fontsize=10
+    )
+    if cols:
+        legend_below(ax, title=f"{label(bloc, labels)} member")
     else:
         ax.text(
             0.5,
             0.5,
-            f"no {commodity} demand among {bloc} members",
+            f"no {what} demand among {label(bloc, labels)} members",
             transform=ax.transAxes,
             ha="center",
         )
@@ -102,7 +146,13 @@ def shortfall_timeline(
     return ax
 
 
-def stockpile_depletion(result: RunResult, *, events: bool = True, ax: Axes | None = None) -> Axes:
+def stockpile_depletion(
+    result: RunResult,
+    *,
+    events: bool = True,
+    labels: Mapping[str, str] | None = None,
+    ax: Axes | None = None,
+) -> Axes:
     """Each strategic reserve's level as a share of its initial level, and the day it ran dry.
 
     A reserve that empties is marked with a cross at its depletion date (as in
@@ -125,7 +175,8 @@ def stockpile_depletion(result: RunResult, *, events: bool = True, ax: Axes | No
             share,
             lw=1.8,
             zorder=3,
-            label=f"{country} {commodity} ({compact(initial, unit)})",
+            label=f"{label(country, labels)}: {label(commodity, labels)} "
+            f"({compact(initial, unit)})",
         )
         drawn += 1
         if pd.notna(row["depleted_on"]):
@@ -158,7 +209,7 @@ def stockpile_depletion(result: RunResult, *, events: bool = True, ax: Axes | No
     date_axis(ax, result.dates[0], result.dates[-1])
     ax.set_title(f"{scenario_name(result)}: strategic reserves (× = depleted)")
     if drawn:
-        outside_legend(ax, title="reserve (initial)")
+        legend_below(ax, title="reserve (initial)")
     if empty:
         ax.text(
             0.01,
