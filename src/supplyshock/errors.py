@@ -7,10 +7,45 @@ field path and the offending value, so that all problems in a scenario are repor
 
 from __future__ import annotations
 
+import itertools
+import reprlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["EventTypeError", "Problem", "ScenarioError", "SupplyshockError"]
+__all__ = ["EventTypeError", "Problem", "ScenarioError", "SupplyshockError", "short_repr"]
+
+
+class _Repr(reprlib.Repr):
+    """Like :class:`reprlib.Repr`, keeping the order of a mapping's keys."""
+
+    def repr_dict(self, x: dict[object, object], level: int) -> str:
+        if not x:
+            return "{}"
+        if level <= 0:
+            return "{...}"
+        pairs = [
+            f"{self.repr1(k, level - 1)}: {self.repr1(v, level - 1)}"
+            for k, v in itertools.islice(x.items(), self.maxdict)
+        ]
+        more = ", ..." if len(x) > self.maxdict else ""
+        return "{" + ", ".join(pairs) + more + "}"
+
+
+_REPR = _Repr()
+_REPR.maxlevel = 3
+_REPR.maxdict = _REPR.maxlist = _REPR.maxtuple = _REPR.maxset = 6
+_REPR.maxstring = _REPR.maxother = 90
+
+
+def short_repr(value: object, limit: int = 80) -> str:
+    """``repr(value)`` cut to ``limit`` characters, built without ever rendering a huge or
+    deeply nested value in full; control characters are escaped as by :func:`repr`.
+
+    >>> short_repr(list(range(100)))
+    '[0, 1, 2, 3, 4, 5, ...]'
+    """
+    text = _REPR.repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class SupplyshockError(Exception):
@@ -27,9 +62,7 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        value = repr(self.value)
-        if len(value) > 80:
-            value = value[:77] + "..."
+        value = short_repr(self.value)
         return f"{self.file}: {self.field}: {self.message} (got {value})"
 
 

@@ -122,19 +122,42 @@ class TableChecker:
         self.bounded(table, i, f"{prefix}outage_days", f.outage_days, 0.0)
 
 
-def _unique(ck: TableChecker, table: str, ids: list[str], field: str) -> None:
-    seen: set[str] = set()
-    for i, value in enumerate(ids):
-        if value in seen:
-            ck.add(table, i, field, value, "duplicate id")
-        seen.add(value)
+ROW_KEYS: dict[str, tuple[str, ...]] = {
+    "commodities": ("id",),
+    "countries": ("iso3",),
+    "facilities": ("id",),
+    "recipes": ("recipe", "input"),
+    "lanes": ("origin", "destination"),
+    "supplier_shares": ("buyer", "commodity", "supplier"),
+    "demand": ("country", "commodity", "sector"),
+    "stocks": ("holder", "commodity", "kind"),
+}
+"""Columns that identify a row. A scenario's row replaces the world's row with the same key
+(see :mod:`supplyshock.scenario.io`), so two rows with one key come from one file: an error."""
+
+
+def _unique_rows(ck: TableChecker) -> None:
+    """Report each row whose key an earlier row of its table already has."""
+    for table, columns in ROW_KEYS.items():
+        first: dict[tuple[str, ...], int] = {}
+        for i, row in enumerate(getattr(ck.scn, table)):
+            key = tuple(str(getattr(row, column)) for column in columns)
+            if key not in first:
+                first[key] = i
+                continue
+            file, where = ck.where(table, first[key])
+            same = f" as {where}" if file == ck.where(table, i)[0] else f" as {file}: {where}"
+            if len(columns) == 1:
+                ck.add(table, i, columns[0], key[0], "duplicate id" + same)
+            else:
+                field = columns[-1] if key[-1] else columns[0]
+                names = ", ".join(columns)
+                ck.add(table, i, field, "/".join(key), f"duplicate row: same {names}{same}")
 
 
 def _check_world(ck: TableChecker) -> None:
     scn = ck.scn
-    _unique(ck, "commodities", [c.id for c in scn.commodities], "id")
-    _unique(ck, "countries", [c.iso3 for c in scn.countries], "iso3")
-    _unique(ck, "facilities", [f.id for f in scn.facilities], "id")
+    _unique_rows(ck)
     for name, members in scn.blocs.items():
         if name in ck.countries:
             ck.problems.append(

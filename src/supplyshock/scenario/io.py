@@ -22,6 +22,7 @@ from supplyshock import events
 from supplyshock.errors import Problem, ScenarioError
 from supplyshock.scenario import schema
 from supplyshock.scenario.bundled import resolve
+from supplyshock.scenario.checks import ROW_KEYS as TABLE_KEYS
 from supplyshock.scenario.files import Located, open_failure, read_csv, read_yaml
 
 __all__ = ["TABLES", "Located", "load_scenario", "read_raw", "validate", "validate_raw"]
@@ -36,18 +37,6 @@ TABLES: dict[str, type[BaseModel]] = {
     "demand": schema.Demand,
     "stocks": schema.Stock,
 }
-# Rows with the same key replace each other when a scenario extends a world.
-TABLE_KEYS: dict[str, tuple[str, ...]] = {
-    "commodities": ("id",),
-    "countries": ("iso3",),
-    "facilities": ("id",),
-    "recipes": ("recipe", "input"),
-    "lanes": ("origin", "destination"),
-    "supplier_shares": ("buyer", "commodity", "supplier"),
-    "demand": ("country", "commodity", "sector"),
-    "stocks": ("holder", "commodity", "kind"),
-}
-"""Columns that identify a row: a scenario's row with the same values replaces the world's."""
 _EVENT = TypeAdapter(schema.Event)  # any registered event type (supplyshock.events)
 
 

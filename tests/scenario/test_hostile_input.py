@@ -1,0 +1,169 @@
+"""Hostile or careless input: duplicate keys and rows, alias bombs, deep nesting, huge or
+special files. Each gives a ScenarioError naming the file, the place and a short value."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+import supplyshock as ss
+from supplyshock.errors import ScenarioError
+from supplyshock.scenario import files
+
+TINY = Path(__file__).resolve().parent.parent / "data" / "tiny"
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Path:
+    """A copy of the tiny world in a temporary folder."""
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder)
+    return folder
+
+
+def _load(folder: Path, text: str, name: str = "s.yaml") -> ScenarioError:
+    path = folder / name
+    path.write_text(text)
+    with pytest.raises(ScenarioError) as info:
+        ss.load_scenario(path)
+    return info.value
+
+
+def _one(err: ScenarioError, field: str, message: str) -> None:
+    hits = [p for p in err.problems if p.field == field and message in p.message]
+    assert hits, str(err)
+
+
+def test_duplicate_top_level_key_names_its_line(world: Path) -> None:
+    text = "extends: world\nname: x\nhorizon_days: 100\nhorizon_days: 200\n"
+    err = _load(world, text)
+    _one(err, "line 4", "duplicate key 'horizon_days' (first on line 3)")
+
+
+def test_duplicate_key_inside_an_event(world: Path) -> None:
+    text = (
+        "extends: world\nname: x\nevents:\n  - type: capacity_shock\n    country: CHN\n"
+        "    share_lost: 0.5\n    start: 2025-02-01\n    start: 2025-03-01\n"
+    )
+    _one(_load(world, text), "line 8", "duplicate key 'start'")
+
+
+def test_two_events_blocks_are_refused(world: Path) -> None:
+    text = "extends: world\nname: x\nevents: []\nevents: []\n"
+    _one(_load(world, text), "line 4", "duplicate key 'events'")
+
+
+def test_merge_keys_may_be_overridden(world: Path) -> None:
+    text = (
+        "extends: world\nname: x\nsettings:\n  <<: {qualification_days: 10}\n"
+        "  qualification_days: 20\n"
+    )
+    (world / "s.yaml").write_text(text)
+    assert ss.load_scenario(world / "s.yaml").settings.qualification_days == 20
+
+
+def test_duplicate_lane_rows_in_one_csv(world: Path) -> None:
+    with (world / "lanes.csv").open("a") as handle:
+        handle.write("CHN,USA,40,made up again\n")
+    with pytest.raises(ScenarioError) as info:
+        ss.load_scenario(world / "world.yaml")
+    _one(info.value, "line 5: destination", "duplicate row: same origin, destination as line 3")
+    assert any(p.value == "CHN/USA" for p in info.value.problems)
+
+
+@pytest.mark.parametrize(
+    ("table", "rows", "message"),
+    [
+        (
+            "recipes",
+            "[{recipe: magnet, input: ndpr_oxide, per_unit: 1}]",
+            "same recipe, input",
+        ),
+        (
+            "demand",
+            "[{country: USA, commodity: ndfeb_magnet, per_year: 1, sector: wind}]",
+            "same country, commodity, sector",
+        ),
+        ("lanes", "[{origin: JPN, destination: USA, lead_time_days: 3}]", "same origin"),
+    ],
+)
+def test_duplicate_rows_within_a_scenario_file(
+    world: Path, table: str, rows: str, message: str
+) -> None:
+    """A scenario row replaces the world's row with its key; twice in one file is an error."""
+    one = f"extends: world\nname: x\n{table}: {rows}\n"
+    (world / "one.yaml").write_text(one)
+    ss.load_scenario(world / "one.yaml")  # replacing the world's row is fine
+    doubled = rows[:-1] + ", " + rows[1:]
+    err = _load(world, f"extends: world\nname: x\n{table}: {doubled}\n")
+    hits = [p for p in err.problems if p.field.startswith(f"{table}[1]") and message in p.message]
+    assert hits, str(err)
+
+
+def test_new_capacity_reusing_a_facility_id(world: Path) -> None:
+    facility = (world / "facilities.csv").read_text().splitlines()[1].split(",")[0]
+    text = (
+        "extends: world\nname: x\nevents:\n  - type: new_capacity\n"
+        f"    facility: {{id: {facility}, kind: mine, country: CHN, output: ndpr_oxide,"
+        " capacity_per_year: 5}\n"
+    )
+    _one(_load(world, text), "events[0].facility.id", "already exists")
+
+
+def test_alias_bomb_is_refused_quickly_and_briefly(world: Path) -> None:
+    lines = ["extends: world", "name: x", "a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    for i in range(1, 10):
+        refs = ", ".join([f"*a{i - 1}"] * 9)
+        lines.append(f"a{i}: &a{i} [{refs}]")
+    lines.append("description: *a9")
+    err = _load(world, "\n".join(lines) + "\n")
+    assert any("values once aliases are expanded" in p.message for p in err.problems), str(err)
+    assert len(str(err)) < 1000
+
+
+def test_deep_nesting_is_refused(world: Path) -> None:
+    text = "extends: world\nname: x\ndescription: " + "[" * 500 + "]" * 500 + "\n"
+    err = _load(world, text)
+    assert any("levels deep" in p.message for p in err.problems), str(err)
+
+
+def test_a_value_containing_itself_is_refused(world: Path) -> None:
+    err = _load(world, "extends: world\nname: x\ndescription: &d [*d]\n")
+    assert any("levels deep" in p.message for p in err.problems), str(err)
+
+
+def test_large_yaml_is_refused_before_parsing(world: Path) -> None:
+    text = "extends: world\nname: x\ndescription: '" + "x" * (files.MAX_YAML_BYTES + 1) + "'\n"
+    err = _load(world, text)
+    _one(err, "<file>", "larger than the limit of 5 MB")
+
+
+def test_long_values_are_cut_in_messages(world: Path) -> None:
+    err = _load(world, "extends: world\nname: x\nhorizon_days: '" + "9" * 10_000 + "'\n")
+    assert len(str(err)) < 500
+
+
+def test_too_many_csv_rows(world: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(files, "MAX_CSV_ROWS", 2)
+    with (world / "lanes.csv").open("a") as handle:
+        handle.write("USA,JPN,3,x\n")
+    with pytest.raises(ScenarioError) as info:
+        ss.load_scenario(world / "world.yaml")
+    assert any("more than 2 rows" in p.message for p in info.value.problems), str(info.value)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_table_is_refused_without_hanging(world: Path) -> None:
+    os.mkfifo(world / "fifo.csv")
+    text = (world / "world.yaml").read_text().replace("lanes: lanes.csv", "lanes: fifo.csv")
+    err = _load(world, text, "world.yaml")
+    _one(err, "lanes", "not a regular file")
+
+
+def test_a_folder_as_extends_is_refused(world: Path) -> None:
+    (world / "sub.yaml").mkdir()
+    err = _load(world, "extends: sub.yaml\nname: x\n")
+    assert any(p.field == "extends" for p in err.problems), str(err)
