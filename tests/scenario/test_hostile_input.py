@@ -167,3 +167,66 @@ def test_a_folder_as_extends_is_refused(world: Path) -> None:
     (world / "sub.yaml").mkdir()
     err = _load(world, "extends: sub.yaml\nname: x\n")
     assert any(p.field == "extends" for p in err.problems), str(err)
+
+
+@pytest.mark.parametrize("value", ["''", "' '", "[world]", "5"])
+def test_extends_must_name_something(world: Path, value: str) -> None:
+    err = _load(world, f"extends: {value}\nname: x\n")
+    _one(err, "extends", "must be a scenario or world name")
+
+
+def test_long_extends_chains_are_refused(world: Path) -> None:
+    for i in range(30):
+        parent = "world" if i == 0 else f"c{i - 1}"
+        (world / f"c{i}.yaml").write_text(f"extends: {parent}\nname: c{i}\n")
+    (world / "c10.yaml").write_text("extends: c9\nname: c10\n")
+    ss.load_scenario(world / "c10.yaml")  # 11 files: fine
+    with pytest.raises(ScenarioError) as info:
+        ss.load_scenario(world / "c29.yaml")
+    assert any("more than 20 files extend" in p.message for p in info.value.problems)
+
+
+SNAPBACK = "snapback: {choice: [true, false], p: [0.35, 0.65]}"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field", "message"),
+    [
+        (SNAPBACK, "snapback: {choice: [maybe, never]}", "events[1].snapback", "true and false"),
+        (SNAPBACK, "snapback: [2, 3]", "events[1].snapback", "a probability"),
+        (SNAPBACK, "snapback: [.nan]", "events[1].snapback", "a probability"),
+        (SNAPBACK, "snapback: 'no idea'", "events[1].snapback", "a probability"),
+        (
+            SNAPBACK,
+            "snapback: {choice: [true, false], p: [true, false]}",
+            "events[1].snapback",
+            "must be a number, not true",
+        ),
+        ("name: tiny_controls", "name: x\nhorizon_days: true", "horizon_days", "not true"),
+        (
+            "name: tiny_controls",
+            "name: x\nfacilities: [{id: m2, kind: mine, country: CHN, output: ree_concentrate,"
+            " capacity_per_year: {choice: [true, false]}}]",
+            "facilities[0].capacity_per_year",
+            "choices must be numbers",
+        ),
+        (
+            "name: tiny_controls",
+            "name: x\nsettings: {switch_after_days: false}",
+            "settings.switch_after_days",
+            "not false",
+        ),
+    ],
+)
+def test_no_bools_strings_or_lists_as_numbers(
+    world: Path, old: str, new: str, field: str, message: str
+) -> None:
+    text = (world / "scenario.yaml").read_text()
+    assert old in text
+    _one(_load(world, text.replace(old, new)), field, message)
+
+
+def test_whole_numbers_still_do_for_fractions(world: Path) -> None:
+    text = (world / "scenario.yaml").read_text().replace(SNAPBACK, "snapback: 1")
+    (world / "s.yaml").write_text(text)
+    assert ss.load_scenario(world / "s.yaml").events[1].snapback == 1.0

@@ -11,7 +11,7 @@ from supplyshock.events.base import EventBase, EventType
 from supplyshock.events.parts import DestinationSelector
 from supplyshock.events.registry import REGISTRY
 from supplyshock.model.compilation import Shift
-from supplyshock.scenario.fields import NonNegative, check_finite
+from supplyshock.scenario.fields import NonNegative, NotBool, check_finite
 
 if TYPE_CHECKING:
     from supplyshock.events.checker import EventChecker
@@ -29,7 +29,7 @@ class DemandShift(EventBase):
     """Commodity whose demand (or whose makers' recipe) changes."""
     input: str | None = None
     """If set, this input's use per unit of commodity changes instead of demand."""
-    change: Annotated[float, AfterValidator(check_finite), Field(gt=-1)]
+    change: Annotated[float, NotBool, AfterValidator(check_finite), Field(gt=-1)]
     """Relative change once fully phased in (-0.3 = 30% less)."""
     start: dt.date
     """First day of the change."""

@@ -12,7 +12,7 @@ from supplyshock.errors import ScenarioError
 from supplyshock.events.base import EventBase, EventType
 from supplyshock.events.registry import REGISTRY
 from supplyshock.model.network import ReleaseWindow
-from supplyshock.scenario.fields import Fraction, NonNegative
+from supplyshock.scenario.fields import Count, Fraction, NonNegative
 
 if TYPE_CHECKING:
     import simpy
@@ -37,7 +37,7 @@ class StockpileRelease(EventBase):
     """Units released per day, on top of any triggered release (or give share and days)."""
     share: Fraction | None = None
     """Share of the reserve's content on the first day to release, evenly over ``days``."""
-    days: int | None = Field(default=None, gt=0)
+    days: Count | None = Field(default=None, gt=0)
     """Days over which ``share`` is released (the release then ends by itself)."""
     start: dt.date
     """First day of the release."""

@@ -7,13 +7,15 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from supplyshock.scenario.distributions import Choice, Distribution, parse_uncertain
+from supplyshock.scenario.distributions import Choice, Distribution, not_bool, parse_uncertain
 
 __all__ = [
+    "Count",
     "Finite",
     "FlagOrChoice",
     "Fraction",
     "NonNegative",
+    "NotBool",
     "Positive",
     "Record",
     "StrList",
@@ -35,21 +37,37 @@ def _split_list(value: Any) -> Any:
     return value
 
 
-Finite = Annotated[float, AfterValidator(check_finite)]
-NonNegative = Annotated[float, AfterValidator(check_finite), Field(ge=0)]
-Positive = Annotated[float, AfterValidator(check_finite), Field(gt=0)]
-Fraction = Annotated[float, AfterValidator(check_finite), Field(ge=0, le=1)]
+NotBool = BeforeValidator(not_bool)
+"""Refuses ``true``/``false`` for a number."""
+Count = Annotated[int, NotBool]
+"""A whole number (days, tiers); ``true`` is not 1."""
+Finite = Annotated[float, NotBool, AfterValidator(check_finite)]
+NonNegative = Annotated[float, NotBool, AfterValidator(check_finite), Field(ge=0)]
+Positive = Annotated[float, NotBool, AfterValidator(check_finite), Field(gt=0)]
+Fraction = Annotated[float, NotBool, AfterValidator(check_finite), Field(ge=0, le=1)]
 StrList = Annotated[list[str], BeforeValidator(_split_list)]
 
 
 def _uncertain(value: Any) -> Any:
-    """Dispatch a mapping to Distribution or Choice so that errors name the bad key and value."""
-    return parse_uncertain(value)
+    """Dispatch a mapping to Distribution or Choice so that errors name the bad key and value;
+    a choice must be among numbers."""
+    parsed = parse_uncertain(value)
+    if isinstance(parsed, Choice):
+        bad = [c for c in parsed.choice if isinstance(c, bool | str)]
+        if bad:
+            raise ValueError(f"choices must be numbers, not {bad[0]!r}")
+    return parsed
 
 
 def _choice(value: Any) -> Any:
-    """Like :func:`_uncertain`, for fields that take a choice but no distribution."""
-    return parse_uncertain(value, allow_dist=False)
+    """A yes/no value: ``true``/``false``, a probability of yes, or a choice among true and
+    false. Lists, strings and NaN are refused rather than read as a probability."""
+    if isinstance(value, list | str):
+        raise ValueError("must be true, false, a probability or {choice: [true, false], p: ...}")
+    parsed = parse_uncertain(value, allow_dist=False)
+    if isinstance(parsed, Choice) and not all(isinstance(c, bool) for c in parsed.choice):
+        raise ValueError("a yes/no choice must choose among true and false")
+    return parsed
 
 
 Uncertain = Annotated[Finite | Distribution | Choice, BeforeValidator(_uncertain)]

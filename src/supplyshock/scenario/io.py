@@ -37,6 +37,8 @@ TABLES: dict[str, type[BaseModel]] = {
     "demand": schema.Demand,
     "stocks": schema.Stock,
 }
+MAX_EXTENDS = 20
+"""Longest chain of ``extends`` (a scenario extending a world extending ...)."""
 _EVENT = TypeAdapter(schema.Event)  # any registered event type (supplyshock.events)
 
 
@@ -96,6 +98,21 @@ def _merge_rows(name: str, base: list[Located], extra: list[Located]) -> list[Lo
     return [r for r in base if _row_key(r, key) not in replaced] + extra
 
 
+def _parent(path: Path, name: object, depth: int, problems: list[Problem]) -> Path | None:
+    """The file ``extends: name`` in ``path`` refers to, or None after noting why not."""
+    if not isinstance(name, str) or not name.strip():
+        problems.append(Problem(str(path), "extends", name, "must be a scenario or world name"))
+        return None
+    if depth >= MAX_EXTENDS:
+        message = f"more than {MAX_EXTENDS} files extend each other"
+        problems.append(Problem(str(path), "extends", name, message))
+        return None
+    found = resolve(name, relative_to=path.parent)
+    if found is None:
+        problems.append(Problem(str(path), "extends", name, "no such scenario or world"))
+    return found
+
+
 def read_raw(path: Path, _seen: tuple[Path, ...] = ()) -> RawScenario:
     """Read a scenario file and the chain it extends into a :class:`RawScenario`."""
     path = path.resolve()
@@ -111,11 +128,8 @@ def read_raw(path: Path, _seen: tuple[Path, ...] = ()) -> RawScenario:
         return raw
     parent_name = data.pop("extends", None)
     if parent_name is not None:
-        parent_path = resolve(str(parent_name), relative_to=path.parent)
+        parent_path = _parent(path, parent_name, len(_seen), raw.problems)
         if parent_path is None:
-            raw.problems.append(
-                Problem(str(path), "extends", parent_name, "no such scenario or world")
-            )
             raw.incomplete = True
         else:
             parent = read_raw(parent_path, (*_seen, path))

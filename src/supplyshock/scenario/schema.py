@@ -33,7 +33,7 @@ from supplyshock.events import (
     Suspend,
     Tension,
 )
-from supplyshock.scenario.fields import Record
+from supplyshock.scenario.fields import Count, Record
 from supplyshock.scenario.rules import Condition, Hazard, Rule
 from supplyshock.scenario.tables import (
     BlocMember,
@@ -95,7 +95,7 @@ class World(Record):
     """One line shown by `supplyshock list`, then detail."""
     start: dt.date
     """Calendar date of day 0."""
-    horizon_days: int = Field(gt=0, le=36500)
+    horizon_days: Count = Field(gt=0, le=36500)
     """Number of simulated days."""
     settings: Settings = Settings()
     """Behaviour settings (allocation, stocks, switching)."""

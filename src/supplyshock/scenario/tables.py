@@ -9,8 +9,10 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from supplyshock.scenario.fields import (
+    Count,
     Fraction,
     NonNegative,
+    NotBool,
     Positive,
     Record,
     StrList,
@@ -136,7 +138,9 @@ class Recipe(Sourced):
     """Input commodity."""
     per_unit: Positive
     """Units of input per unit of output (before yield)."""
-    essential_share: Annotated[float, AfterValidator(check_finite), Field(gt=0, le=1)] = 1.0
+    essential_share: Annotated[float, NotBool, AfterValidator(check_finite), Field(gt=0, le=1)] = (
+        1.0
+    )
     """Share of output that needs this input (1: all of it)."""
 
 
@@ -167,9 +171,9 @@ class Demand(Sourced):
     """Commodity demanded."""
     per_year: Uncertain
     """Demand in units per year at the start of the horizon."""
-    growth: Annotated[float, AfterValidator(check_finite), Field(gt=-1)] = 0.0
+    growth: Annotated[float, NotBool, AfterValidator(check_finite), Field(gt=-1)] = 0.0
     """Growth per year as a fraction (0.05 = 5% a year)."""
-    tier: int = Field(default=2, ge=1, le=9)
+    tier: Count = Field(default=2, ge=1, le=9)
     """Priority under scarcity: 1 is served first (e.g. defence)."""
     sector: str = ""
     """Label (EV, wind, defence, ...); also tells rows of one country apart."""
@@ -223,16 +227,18 @@ class Settings(Record):
     """Default target stock of final-demand buyers, in days of demand."""
     output_days_of_cover: NonNegative = 7.0
     """Default output buffer of facilities, in days of orders."""
-    switch_after_days: int = Field(default=14, ge=1)
+    switch_after_days: Count = Field(default=14, ge=1)
     """Days of unfilled orders before a buyer starts qualifying alternatives."""
-    switch_fill_share: Annotated[float, AfterValidator(check_finite), Field(gt=0, le=1)] = 0.95
+    switch_fill_share: Annotated[
+        float, NotBool, AfterValidator(check_finite), Field(gt=0, le=1)
+    ] = 0.95
     """A day counts as unfilled when the buyer receives less than this share of its order."""
     contracts_first: bool = True
     """Under scarcity, buyers with a supply contract (a supplier qualified at the start) are
     served before spot buyers (suppliers qualified by switching)."""
     qualification_days: Uncertain = 90.0
     """Days to qualify an alternative supplier (drawn per supplier)."""
-    recovery_window_days: int = Field(default=30, ge=1)
+    recovery_window_days: Count = Field(default=30, ge=1)
     """Shortfall-free days needed after the last shortfall to count as recovered."""
-    max_links_per_buyer: int | None = Field(default=None, ge=1)
+    max_links_per_buyer: Count | None = Field(default=None, ge=1)
     """At most this many suppliers per buyer (qualified first, then largest); for huge worlds."""
