@@ -230,3 +230,75 @@ def test_whole_numbers_still_do_for_fractions(world: Path) -> None:
     text = (world / "scenario.yaml").read_text().replace(SNAPBACK, "snapback: 1")
     (world / "s.yaml").write_text(text)
     assert ss.load_scenario(world / "s.yaml").events[1].snapback == 1.0
+
+
+BASE = "extends: world\nname: x\nhorizon_days: 60\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "field", "message"),
+    [
+        (
+            BASE + "recipes: []\nfacilities: [{id: m2, kind: refiner, country: CHN, output:"
+            " ndpr_oxide, recipe: sep_ndpr, capacity_per_year: 5, yield: 0}]\n",
+            "facilities[0].yield",
+            "greater than 0",
+        ),
+        (
+            BASE + "events: [{type: demand_shift, countries: {all_except: [XYZ]},"
+            " commodity: ndfeb_magnet, change: 0.1, start: 2025-01-10}]\n",
+            "events[0].countries.all_except",
+            "unknown country",
+        ),
+        (
+            BASE + "events: [{type: stockpile_release, holder: USA, commodity: ndpr_oxide,"
+            " rate_per_day: 1, start: 2025-01-10}]\n",
+            "events[0].holder",
+            "no strategic stock of ndpr_oxide held by USA",
+        ),
+        (
+            BASE + "lanes: [{origin: CHN, destination: USA, lead_time_days: 1e9}]\n",
+            "lanes[0].lead_time_days",
+            "between 0 and 3650",
+        ),
+        (
+            BASE + "lanes: [{origin: CHN, destination: USA, lead_time_days:"
+            " {dist: expon, scale: 1e307}}]\n",
+            "lanes[0].lead_time_days",
+            "0.999 quantile",
+        ),
+        (
+            BASE + "lanes: [{origin: CHN, destination: USA, lead_time_days: {choice: [.inf]}}]\n",
+            "lanes[0].lead_time_days",
+            "between 0 and 3650",
+        ),
+        (BASE + "settings: {switch_after_days: 100000000000000000000000}\n", "settings", "3650"),
+        ("extends: world\nname: x\nstart: 9999-12-01\n", "start", "between 1990-01-01"),
+        ("extends: world\nname: x\nhorizon_days: 8000\n", "horizon_days", "7305"),
+        (
+            BASE + "recipes: [{recipe: magnet, input: ndpr_oxide, per_unit: 1e308}]\n",
+            "recipes[0].per_unit",
+            "less than or equal to 1000000000000",
+        ),
+        (
+            BASE + "stocks: [{holder: USA, commodity: ndfeb_magnet, days_of_cover: 1e308}]\n",
+            "stocks[0].days_of_cover",
+            "between 0 and 3650",
+        ),
+    ],
+)
+def test_what_would_crash_a_run_is_refused_by_validation(
+    world: Path, text: str, field: str, message: str
+) -> None:
+    err = _load(world, text)
+    assert any(p.field.startswith(field) and message in p.message for p in err.problems), str(err)
+
+
+def test_a_long_tailed_lead_time_within_bounds_runs(world: Path) -> None:
+    text = (
+        BASE
+        + "lanes: [{origin: CHN, destination: USA, lead_time_days: {dist: expon, scale: 30}}]\n"
+    )
+    (world / "s.yaml").write_text(text)
+    result = ss.run(ss.load_scenario(world / "s.yaml"), seed=1)
+    assert result.daily()["shortfall"].notna().all()

@@ -129,13 +129,13 @@ EXPECTED: dict[str, Expected] = {
         "negative_capacity_facilities.csv",
         "line 2: capacity_per_year",
         "-500",
-        "must be non-negative",
+        "must be between 0 and 1e+12",
     ),
     "negative_capacity_new": Expected(
         "negative_capacity_new.yaml",
         "events[0].facility.capacity_per_year",
         "-1200",
-        "must be non-negative",
+        "must be between 0 and 1e+12",
     ),
     "negative_horizon": Expected("negative_horizon.yaml", "horizon_days", "-30", "greater than 0"),
     "recipe_cycle": Expected(

@@ -65,6 +65,11 @@ class EventChecker:
         """A number, a distribution's support or a choice's values must lie in [lo, hi]."""
         self._rows.bounded("events", self.index, field, value, lo, hi)
 
+    def days(self, field: str, value: object) -> None:
+        """A number of days from 0 to the longest allowed (ten years); for a distribution, its
+        support must start at 0 or later and its 0.999 quantile lie within the bound."""
+        self._rows.days("events", self.index, field, value)
+
     def positive(self, field: str, value: object) -> None:
         """Like :meth:`bounded` with a strict lower bound of 0."""
         self._rows.positive("events", self.index, field, value)

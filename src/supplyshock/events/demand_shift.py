@@ -11,7 +11,7 @@ from supplyshock.events.base import EventBase, EventType
 from supplyshock.events.parts import DestinationSelector
 from supplyshock.events.registry import REGISTRY
 from supplyshock.model.compilation import Shift
-from supplyshock.scenario.fields import NonNegative, NotBool, check_finite
+from supplyshock.scenario.fields import Days, NotBool, check_finite
 
 if TYPE_CHECKING:
     from supplyshock.events.checker import EventChecker
@@ -33,7 +33,7 @@ class DemandShift(EventBase):
     """Relative change once fully phased in (-0.3 = 30% less)."""
     start: dt.date
     """First day of the change."""
-    lag_days: NonNegative = 0.0
+    lag_days: Days = 0.0
     """Days over which the change phases in linearly."""
 
 
@@ -42,6 +42,7 @@ def check(ck: EventChecker, e: DemandShift) -> None:
     if e.input is not None:
         ck.known("input", e.input, ck.commodities, "commodity")
     ck.places("countries", e.countries.include)
+    ck.places("countries.all_except", e.countries.all_except or [])
 
 
 def compile_shift(cx: Compilation, key: str, e: DemandShift) -> None:

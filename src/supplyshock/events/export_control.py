@@ -90,9 +90,10 @@ def check(ck: EventChecker, e: ExportControl) -> None:
         ck.known("content_rule.origin", e.content_rule.origin, ck.countries, "country")
     ck.bounded("approval_probability", e.approval_probability, 0.0, 1.0)
     ck.bounded("coverage", e.coverage, 0.0, 1.0)
-    ck.bounded("processing_days", e.processing_days, 0.0)
+    ck.days("processing_days", e.processing_days)
     if e.validity_days is not None:
         ck.positive("validity_days", e.validity_days)
+        ck.days("validity_days", e.validity_days)
     for sector in e.sectors:
         ck.known("sectors", sector, ck.sectors, "sector (demand sector or kind)")
     for entity in e.entities:

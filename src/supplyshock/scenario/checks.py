@@ -15,6 +15,7 @@ from supplyshock.errors import Problem
 from supplyshock.events import EventChecker, lookup
 from supplyshock.scenario import schema
 from supplyshock.scenario.distributions import Choice, Distribution
+from supplyshock.scenario.fields import MAX_AMOUNT, MAX_DAYS
 
 __all__ = ["check", "check_events"]
 
@@ -81,6 +82,22 @@ class TableChecker:
         elif isinstance(value, int | float) and not lo <= value <= hi:
             self.add(table, i, field, value, f"must be {allowed}")
 
+    def days(self, table: str, i: int, field: str, value: object) -> None:
+        """A number of days: from 0 to :data:`MAX_DAYS`; a distribution's support must start
+        at 0 or later and its 0.999 quantile be at most :data:`MAX_DAYS` (draws beyond it are
+        taken as :data:`MAX_DAYS`)."""
+        if not isinstance(value, Distribution):
+            self.bounded(table, i, field, value, 0.0, MAX_DAYS)
+            return
+        low = value.support()[0]
+        high = value.ppf(0.999)
+        if low < 0 or not high <= MAX_DAYS:
+            message = (
+                f"values must be between 0 and {MAX_DAYS} days, but the support starts at "
+                f"{low:g} and the 0.999 quantile is {high:g}"
+            )
+            self.add(table, i, field, value.model_dump(), message)
+
     def positive(self, table: str, i: int, field: str, value: object) -> None:
         """Like :meth:`bounded` with a strict lower bound of 0."""
         low: float
@@ -118,8 +135,8 @@ class TableChecker:
         self.known(table, i, f"{prefix}output", f.output, self.commodities, "commodity")
         if f.recipe:
             self.known(table, i, f"{prefix}recipe", f.recipe, self.recipes, "recipe")
-        self.bounded(table, i, f"{prefix}capacity_per_year", f.capacity_per_year, 0.0)
-        self.bounded(table, i, f"{prefix}outage_days", f.outage_days, 0.0)
+        self.bounded(table, i, f"{prefix}capacity_per_year", f.capacity_per_year, 0.0, MAX_AMOUNT)
+        self.days(table, i, f"{prefix}outage_days", f.outage_days)
 
 
 ROW_KEYS: dict[str, tuple[str, ...]] = {
@@ -183,7 +200,7 @@ def _check_world(ck: TableChecker) -> None:
         ck.facility("facilities", i, f, "")
     for i, c in enumerate(scn.commodities):
         if c.qualification_days is not None:
-            ck.bounded("commodities", i, "qualification_days", c.qualification_days, 0.0)
+            ck.days("commodities", i, "qualification_days", c.qualification_days)
     for i, r in enumerate(scn.recipes):
         ck.known("recipes", i, "input", r.input, ck.commodities, "commodity")
     producers = {f.country for f in scn.facilities}
@@ -200,7 +217,7 @@ def _check_world(ck: TableChecker) -> None:
                 ck.add("lanes", i, field, value, "unknown country")
             elif value not in users:
                 ck.add("lanes", i, field, value, "lane has no facility or demand at this end")
-        ck.bounded("lanes", i, "lead_time_days", lane.lead_time_days, 0.0)
+        ck.days("lanes", i, "lead_time_days", lane.lead_time_days)
     totals: dict[tuple[str, str], float] = defaultdict(float)
     first: dict[tuple[str, str], int] = {}
     for i, share in enumerate(scn.supplier_shares):
@@ -221,7 +238,7 @@ def _check_world(ck: TableChecker) -> None:
     for i, d in enumerate(scn.demand):
         ck.known("demand", i, "country", d.country, ck.countries, "country")
         ck.known("demand", i, "commodity", d.commodity, ck.commodities, "commodity")
-        ck.bounded("demand", i, "per_year", d.per_year, 0.0)
+        ck.bounded("demand", i, "per_year", d.per_year, 0.0, MAX_AMOUNT)
     for i, s in enumerate(scn.stocks):
         ck.known(
             "stocks", i, "holder", s.holder, ck.countries | ck.facilities, "country or facility"
@@ -229,12 +246,12 @@ def _check_world(ck: TableChecker) -> None:
         ck.known("stocks", i, "commodity", s.commodity, ck.commodities, "commodity")
         ck.places("stocks", i, "may_draw", s.may_draw)
         if s.days_of_cover is not None:
-            ck.bounded("stocks", i, "days_of_cover", s.days_of_cover, 0.0)
+            ck.days("stocks", i, "days_of_cover", s.days_of_cover)
     settings = scn.settings
     for field in ("domestic_lead_time_days", "qualification_days", "default_lead_time_days"):
         value = getattr(settings, field)
         if value is not None:
-            ck.bounded("settings", 0, field, value, 0.0)
+            ck.days("settings", 0, field, value)
     _check_cycles(ck)
 
 

@@ -10,7 +10,11 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from supplyshock.scenario.distributions import Choice, Distribution, not_bool, parse_uncertain
 
 __all__ = [
+    "MAX_AMOUNT",
+    "MAX_DAYS",
     "Count",
+    "DayCount",
+    "Days",
     "Finite",
     "FlagOrChoice",
     "Fraction",
@@ -37,6 +41,12 @@ def _split_list(value: Any) -> Any:
     return value
 
 
+MAX_DAYS = 3650
+"""Longest lead time, delay, processing time or cover, in days (ten years); it bounds the memory
+a run needs. For a distribution, its 0.999 quantile must lie within it."""
+MAX_AMOUNT = 1e12
+"""Largest capacity, demand, stock or recipe amount."""
+
 NotBool = BeforeValidator(not_bool)
 """Refuses ``true``/``false`` for a number."""
 Count = Annotated[int, NotBool]
@@ -45,6 +55,10 @@ Finite = Annotated[float, NotBool, AfterValidator(check_finite)]
 NonNegative = Annotated[float, NotBool, AfterValidator(check_finite), Field(ge=0)]
 Positive = Annotated[float, NotBool, AfterValidator(check_finite), Field(gt=0)]
 Fraction = Annotated[float, NotBool, AfterValidator(check_finite), Field(ge=0, le=1)]
+Days = Annotated[float, NotBool, AfterValidator(check_finite), Field(ge=0, le=MAX_DAYS)]
+"""A number of days from 0 to :data:`MAX_DAYS`."""
+DayCount = Annotated[int, NotBool, Field(le=MAX_DAYS)]
+"""A whole number of days up to :data:`MAX_DAYS` (lower bounds where it is used)."""
 StrList = Annotated[list[str], BeforeValidator(_split_list)]
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from supplyshock.events import (
     Amend,
@@ -86,6 +86,14 @@ __all__ = [
 ]
 
 
+MAX_HORIZON_DAYS = 7305
+"""Longest horizon: twenty years."""
+EARLIEST_START = dt.date(1990, 1, 1)
+"""Earliest start date of a scenario."""
+LATEST_START = dt.date(2100, 12, 31)
+"""Latest start date of a scenario."""
+
+
 class World(Record):
     """What exists: the tables of a world, its blocs and settings, over a dated horizon."""
 
@@ -95,7 +103,7 @@ class World(Record):
     """One line shown by `supplyshock list`, then detail."""
     start: dt.date
     """Calendar date of day 0."""
-    horizon_days: Count = Field(gt=0, le=36500)
+    horizon_days: Count = Field(gt=0, le=MAX_HORIZON_DAYS)
     """Number of simulated days."""
     settings: Settings = Settings()
     """Behaviour settings (allocation, stocks, switching)."""
@@ -117,6 +125,13 @@ class World(Record):
     """Final demand table."""
     stocks: list[Stock] = Field(default_factory=list)
     """Firm stocks and strategic reserves table."""
+
+    @field_validator("start")
+    @classmethod
+    def _sane_start(cls, value: dt.date) -> dt.date:
+        if not EARLIEST_START <= value <= LATEST_START:
+            raise ValueError(f"must lie between {EARLIEST_START} and {LATEST_START}")
+        return value
 
     @property
     def end(self) -> dt.date:

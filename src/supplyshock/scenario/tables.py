@@ -9,7 +9,10 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from supplyshock.scenario.fields import (
+    MAX_AMOUNT,
     Count,
+    DayCount,
+    Days,
     Fraction,
     NonNegative,
     NotBool,
@@ -110,17 +113,17 @@ class Facility(Sourced):
     """Output capacity in units of its commodity per year."""
     recipe: str = ""
     """Recipe name in the recipes table; empty: no inputs (mines, recyclers)."""
-    yield_: Fraction = Field(default=1.0, alias="yield")
+    yield_: Annotated[Fraction, Field(gt=0)] = Field(default=1.0, alias="yield")
     """Output per unit of recipe inputs; inputs used are per_unit / yield."""
     start: dt.date | None = None
     """Commissioning date; empty: operating before the horizon."""
-    ramp_days: NonNegative = 0.0
+    ramp_days: Days = 0.0
     """Days from start to full capacity (linear ramp)."""
     outage_rate_per_year: NonNegative = 0.0
     """Expected number of random outages per year."""
     outage_days: Uncertain = 0.0
     """Length of each outage in days (a distribution is drawn per outage)."""
-    output_days_of_cover: NonNegative | None = None
+    output_days_of_cover: Days | None = None
     """Output buffer in days of orders; empty: settings.output_days_of_cover."""
 
 
@@ -136,7 +139,7 @@ class Recipe(Sourced):
     """Recipe name that facilities refer to."""
     input: str
     """Input commodity."""
-    per_unit: Positive
+    per_unit: Annotated[Positive, Field(le=MAX_AMOUNT)]
     """Units of input per unit of output (before yield)."""
     essential_share: Annotated[float, NotBool, AfterValidator(check_finite), Field(gt=0, le=1)] = (
         1.0
@@ -196,11 +199,11 @@ class Stock(Sourced):
     """firm: safety stock of buyers; strategic: a government reserve."""
     days_of_cover: Uncertain | None = None
     """Size in days of the holder's use (give this or quantity)."""
-    quantity: NonNegative | None = None
+    quantity: Annotated[NonNegative, Field(le=MAX_AMOUNT)] | None = None
     """Size in units (strategic reserves; give this or days_of_cover)."""
-    release_trigger_days: NonNegative = 0.0
+    release_trigger_days: Days = 0.0
     """A reserve releases when eligible buyers hold less than this many days."""
-    release_rate_per_day: NonNegative = 0.0
+    release_rate_per_day: Annotated[NonNegative, Field(le=MAX_AMOUNT)] = 0.0
     """Units a reserve releases per day while triggered."""
     may_draw: StrList = Field(default_factory=list)
     """Countries or blocs that may draw on a reserve (default: its own country)."""
@@ -215,19 +218,19 @@ class Stock(Sourced):
 class Settings(Record):
     allocation: Literal["priority", "pro_rata", "domestic_first"] = "priority"
     """How a short supplier shares out: by tier then pro rata, pro rata, or home buyers first."""
-    order_smoothing_days: Positive = 7.0
+    order_smoothing_days: Annotated[Days, Field(gt=0)] = 7.0
     """Days over which buyers close the gap between target and actual stock."""
     domestic_lead_time_days: Uncertain = 2.0
     """Lead time of trade within a country."""
     default_lead_time_days: Uncertain | None = None
     """Lead time where no lane matches; empty: no trade without a lane."""
-    input_days_of_cover: NonNegative = 30.0
+    input_days_of_cover: Days = 30.0
     """Default target stock of facility inputs, in days of use."""
-    market_days_of_cover: NonNegative = 30.0
+    market_days_of_cover: Days = 30.0
     """Default target stock of final-demand buyers, in days of demand."""
-    output_days_of_cover: NonNegative = 7.0
+    output_days_of_cover: Days = 7.0
     """Default output buffer of facilities, in days of orders."""
-    switch_after_days: Count = Field(default=14, ge=1)
+    switch_after_days: DayCount = Field(default=14, ge=1)
     """Days of unfilled orders before a buyer starts qualifying alternatives."""
     switch_fill_share: Annotated[
         float, NotBool, AfterValidator(check_finite), Field(gt=0, le=1)
@@ -238,7 +241,7 @@ class Settings(Record):
     served before spot buyers (suppliers qualified by switching)."""
     qualification_days: Uncertain = 90.0
     """Days to qualify an alternative supplier (drawn per supplier)."""
-    recovery_window_days: Count = Field(default=30, ge=1)
+    recovery_window_days: DayCount = Field(default=30, ge=1)
     """Shortfall-free days needed after the last shortfall to count as recovered."""
     max_links_per_buyer: Count | None = Field(default=None, ge=1)
     """At most this many suppliers per buyer (qualified first, then largest); for huge worlds."""
