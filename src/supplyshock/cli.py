@@ -11,7 +11,8 @@ from rich.console import Console
 from rich.table import Table
 
 from supplyshock.cli_batch import register
-from supplyshock.errors import ScenarioError
+from supplyshock.cli_text import file_stem, markup, plain
+from supplyshock.errors import ScenarioError, SupplyshockError
 from supplyshock.scenario.bundled import DEFAULT_SCENARIO, bundled_scenarios
 
 app = typer.Typer(
@@ -30,7 +31,7 @@ __all__ = ["app"]
 def _fail(exc: ScenarioError) -> typer.Exit:
     errors.print(f"[bold red]{len(exc.problems)} problem(s)[/bold red]")
     for problem in exc.problems:
-        typer.echo(f"  {problem}", err=True)
+        typer.echo(f"  {plain(problem)}", err=True)
     return typer.Exit(code=2)
 
 
@@ -75,23 +76,25 @@ def run(
         raise typer.Exit(code=2)
     scn = _load(scenario)
     if bloc not in scn.blocs:
-        errors.print(
-            f"unknown bloc {bloc!r}; the scenario defines: {', '.join(scn.blocs) or 'none'}"
-        )
+        defined = ", ".join(scn.blocs) or "none"
+        typer.echo(plain(f"unknown bloc {bloc!r}; the scenario defines: {defined}"), err=True)
         raise typer.Exit(code=2)
     known = {c.id for c in scn.commodities}
     if commodity and commodity not in known:
-        errors.print(
-            f"unknown commodity {commodity!r}; the scenario has: {', '.join(sorted(known))}"
-        )
+        has = ", ".join(sorted(known))
+        typer.echo(plain(f"unknown commodity {commodity!r}; the scenario has: {has}"), err=True)
         raise typer.Exit(code=2)
     chart = commodity or ("ndfeb_magnet" if "ndfeb_magnet" in known else None)
-    result = simulate(scn, seed=seed)
+    try:
+        result = simulate(scn, seed=seed)
+    except SupplyshockError as exc:
+        typer.echo(plain(f"error: {exc}"), err=True)
+        raise typer.Exit(code=2) from None
     table = result.shortfall(by=["country", "commodity"], bloc=bloc)
     shown = table[table["shortfall"] > 0].sort_values(
         ["country", "shortfall"], ascending=[True, False]
     )
-    view = Table(title=f"{scn.name}: shortfall of {bloc} members (seed {seed})")
+    view = Table(title=markup(f"{scn.name}: shortfall of {bloc} members (seed {seed})"))
     for name in (
         "country",
         "commodity",
@@ -107,9 +110,9 @@ def run(
         )
     for row in shown.to_dict("records"):
         view.add_row(
-            str(row["country"]),
-            str(row["commodity"]),
-            str(row["unit"]),
+            markup(row["country"]),
+            markup(row["commodity"]),
+            markup(row["unit"]),
             _fmt(row["shortfall"]),
             _fmt(row["peak_daily_shortfall"]),
             f"{100 * row['unmet_share']:.2f}",
@@ -118,19 +121,24 @@ def run(
         )
     console.print(view)
     if shown.empty:
-        console.print(f"No shortfall for any {bloc} member over the horizon.")
+        console.print(markup(f"No shortfall for any {bloc} member over the horizon."))
     prov = result.provenance
     console.print(f"{prov['simpy_events']:,} SimPy events, {prov['wall_time_s']:.3f} s wall time")
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        typer.echo(plain(f"error: cannot write to {out}: {exc.strerror}"), err=True)
+        raise typer.Exit(code=2) from None
+    stem = file_stem(scn.name)  # never a path: always inside out
     ax = plot.shortfall_timeline(result, bloc=bloc, commodity=chart)
-    png = out / f"{scn.name}_shortfall.png"
+    png = out / f"{stem}_shortfall.png"
     figure = ax.get_figure(root=True)
     assert figure is not None
     figure.savefig(png, dpi=120)
     plt.close(figure)
-    csv = out / f"{scn.name}_shortfall.csv"
+    csv = out / f"{stem}_shortfall.csv"
     table.to_csv(csv, index=False)
-    console.print(f"wrote {png} and {csv}")
+    console.print(markup(f"wrote {png} and {csv}"))
 
 
 @app.command()
@@ -146,13 +154,12 @@ def validate(
             scn = load_scenario(source)
         except ScenarioError as exc:
             failed = True
-            errors.print(f"[red]{source}[/red]: {len(exc.problems)} problem(s)")
+            errors.print(f"[red]{markup(source)}[/red]: {len(exc.problems)} problem(s)")
             for problem in exc.problems:
-                typer.echo(f"  {problem}", err=True)
+                typer.echo(f"  {plain(problem)}", err=True)
             continue
-        console.print(
-            f"OK {source}: {scn.name}, {len(scn.facilities)} facilities, {len(scn.events)} events"
-        )
+        counts = f"{len(scn.facilities)} facilities, {len(scn.events)} events"
+        console.print(markup(f"OK {source}: {scn.name}, {counts}"))
     if failed:
         raise typer.Exit(code=2)
 
@@ -172,7 +179,7 @@ def list_scenarios() -> None:
             data = {}
         text = str(data.get("description", "")).strip().splitlines()
         marker = " (default)" if name == DEFAULT_SCENARIO else ""
-        view.add_row(name + marker, text[0] if text else "")
+        view.add_row(markup(name + marker), markup(text[0]) if text else "")
     console.print(view)
 
 

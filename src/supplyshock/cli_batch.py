@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from supplyshock.cli_text import markup, plain, plain_lines
 from supplyshock.errors import ScenarioError, SupplyshockError
 
 __all__ = ["register"]
@@ -24,7 +25,7 @@ errors = Console(stderr=True)
 
 def _die(message: str, code: int = 2) -> typer.Exit:
     """Print a one-line error (never wrapped) and return the exit to raise."""
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(plain(f"error: {message}"), err=True)
     return typer.Exit(code=code)
 
 
@@ -52,13 +53,13 @@ def _check_level(level: str) -> None:
 
 
 def _table(frame: pd.DataFrame, title: str) -> Table:
-    view = Table(title=title)
+    view = Table(title=markup(title))
     for column in frame.columns:
         view.add_column(
-            str(column), justify="right" if frame[column].dtype.kind in "fi" else "left"
+            markup(column), justify="right" if frame[column].dtype.kind in "fi" else "left"
         )
     for row in frame.itertuples(index=False):
-        view.add_row(*[f"{v:,.4g}" if isinstance(v, float) else str(v) for v in row])
+        view.add_row(*[f"{v:,.4g}" if isinstance(v, float) else markup(v) for v in row])
     return view
 
 
@@ -100,7 +101,7 @@ def batch(
     try:
         scn = load_scenario(scenario)
     except ScenarioError as exc:
-        errors.print(str(exc), highlight=False)
+        typer.echo(plain_lines(exc), err=True)
         raise typer.Exit(code=2) from None
     columns = (
         TextColumn("{task.description}"),
@@ -111,7 +112,7 @@ def batch(
     with ExitStack() as stack:
         executor = _dask_executor(dask, stack) if dask else None
         progress = stack.enter_context(Progress(*columns, console=errors, transient=False))
-        task = progress.add_task(f"{scn.name} x {n}", total=None)
+        task = progress.add_task(markup(f"{scn.name} x {n}"), total=None)
 
         def report(done: int, total: int) -> None:
             progress.update(task, completed=done, total=total)
@@ -135,7 +136,9 @@ def batch(
             ) from None
         except SupplyshockError as exc:
             raise _die(str(exc)) from None
-    console.print(f"{result.n_done} replications in {out}")
+        except OSError as exc:
+            raise _die(f"cannot write to {out}: {exc.strerror or exc}") from None
+    console.print(markup(f"{result.n_done} replications in {out}"))
     _print_summary(result, "bloc")
 
 
@@ -233,13 +236,13 @@ def sensitivity(
             chunk_size=chunk_size,
         )
     except ScenarioError as exc:
-        errors.print(str(exc), highlight=False)
+        typer.echo(plain_lines(exc), err=True)
         raise typer.Exit(code=2) from None
     except SupplyshockError as exc:
         raise _die(str(exc)) from None
     console.print(_table(table, f"{method} indices of {metric} ({region}, {commodity})"))
     table.to_csv(out / f"{method}_indices.csv", index=False)
-    console.print(f"wrote {out / f'{method}_indices.csv'}")
+    console.print(markup(f"wrote {out / f'{method}_indices.csv'}"))
 
 
 def register(app: typer.Typer) -> None:

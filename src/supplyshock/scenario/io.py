@@ -162,13 +162,24 @@ def read_raw(path: Path, _seen: tuple[Path, ...] = ()) -> RawScenario:
     return raw
 
 
+_UNION_MEMBER = re.compile(r"^[a-z][a-z-]*\[.*\]$")
+"""How pydantic names a member of a union in an error's location (``list[str]``)."""
+
+
 def _path(loc: tuple[str | int, ...]) -> str:
     parts: list[str] = []
     for item in loc:
         if isinstance(item, int):
             parts.append(f"[{item}]")
             continue
-        if "[" in item or item in {"float", "int", "bool", "str", "Distribution", "Choice"}:
+        if _UNION_MEMBER.match(item) or item in {
+            "float",
+            "int",
+            "bool",
+            "str",
+            "Distribution",
+            "Choice",
+        }:
             continue
         parts.append(("." if parts else "") + item)
     return "".join(parts) or "<row>"

@@ -1,0 +1,60 @@
+"""Text from scenario data that the command line prints or uses as a file name, made safe.
+
+Names and values come from files a user may not have written: a control character could
+rewrite the terminal, ``[/]`` would be read as rich markup, and ``../x`` or ``/tmp/x`` as a
+scenario name would write outside the output folder.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from rich.markup import escape
+
+__all__ = ["file_stem", "markup", "plain", "plain_lines"]
+
+MAX_STEM = 100
+"""Longest file-name stem made from a scenario name."""
+
+
+def plain(text: object) -> str:
+    """``str(text)`` with control and format characters (escape sequences, NUL, newlines,
+    right-to-left overrides) written as ``\\xNN`` / ``\\uNNNN``.
+
+    >>> plain("ok\\x1b[31m red")
+    'ok\\\\x1b[31m red'
+    """
+    out = []
+    for char in str(text):
+        if unicodedata.category(char) in ("Cc", "Cf") and char != "\t":
+            code = ord(char)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def plain_lines(text: object) -> str:
+    """:func:`plain` line by line: a multi-line message keeps its lines."""
+    return "\n".join(plain(line) for line in str(text).split("\n"))
+
+
+def markup(text: object) -> str:
+    """:func:`plain`, then escaped for rich markup (``[`` is shown, not interpreted)."""
+    return escape(plain(text))
+
+
+def file_stem(name: str) -> str:
+    """A file-name stem from a scenario name: only ``A-Z a-z 0-9 . _ -``, no leading dot,
+    at most :data:`MAX_STEM` characters, never empty, so that ``out / f"{stem}.csv"`` stays
+    in ``out``.
+
+    >>> file_stem("../../etc/passwd")
+    'etc_passwd'
+    >>> file_stem("october_2025")
+    'october_2025'
+    """
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", name)
+    stem = stem.lstrip("._")[:MAX_STEM].rstrip("_")
+    return stem or "scenario"
