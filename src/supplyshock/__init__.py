@@ -15,7 +15,7 @@ from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
-from supplyshock.errors import Problem, ScenarioError, SupplyshockError
+from supplyshock.errors import Problem, ScenarioError, SupplyshockError, SupplyshockWarning
 from supplyshock.scenario import Scenario, World, bundled_scenarios, load_scenario
 
 try:
@@ -31,6 +31,7 @@ __all__ = [
     "ScenarioError",
     "Simulation",
     "SupplyshockError",
+    "SupplyshockWarning",
     "World",
     "__version__",
     "bundled_scenarios",

@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from supplyshock.cli_batch import register
-from supplyshock.cli_text import file_stem, markup, plain
+from supplyshock.cli_text import file_stem, load_noting_warnings, markup, plain
 from supplyshock.errors import ScenarioError, SupplyshockError
 from supplyshock.scenario.bundled import DEFAULT_SCENARIO, bundled_scenarios
 
@@ -36,10 +36,8 @@ def _fail(exc: ScenarioError) -> typer.Exit:
 
 
 def _load(source: str):  # type: ignore[no-untyped-def]
-    from supplyshock.scenario.io import load_scenario
-
     try:
-        return load_scenario(source)
+        return load_noting_warnings(source)
     except ScenarioError as exc:
         raise _fail(exc) from None
 
@@ -146,12 +144,10 @@ def validate(
     files: Annotated[list[str], typer.Argument(help="Scenario files or bundled names.")],
 ) -> None:
     """Check scenario files; list every problem (exit code 2 if any)."""
-    from supplyshock.scenario.io import load_scenario
-
     failed = False
     for source in files:
         try:
-            scn = load_scenario(source)
+            scn = load_noting_warnings(source)
         except ScenarioError as exc:
             failed = True
             errors.print(f"[red]{markup(source)}[/red]: {len(exc.problems)} problem(s)")

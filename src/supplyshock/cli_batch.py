@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from supplyshock.cli_text import markup, plain, plain_lines
+from supplyshock.cli_text import load_noting_warnings, markup, plain, plain_lines
 from supplyshock.errors import ScenarioError, SupplyshockError
 
 __all__ = ["register"]
@@ -93,13 +93,12 @@ def batch(
     """Run N replications into OUT as Parquet chunks; rerun the same command to resume."""
     from supplyshock.batch.runner import run_batch
     from supplyshock.batch.sampling import Method
-    from supplyshock.scenario.io import load_scenario
 
     _check_numbers(n, seed, workers, chunk_size)
     if design not in {"random", "lhs", "sobol"}:
         raise _die(f"--design must be random, lhs or sobol, got {design!r}")
     try:
-        scn = load_scenario(scenario)
+        scn = load_noting_warnings(scenario)
     except ScenarioError as exc:
         typer.echo(plain_lines(exc), err=True)
         raise typer.Exit(code=2) from None

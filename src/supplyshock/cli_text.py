@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import warnings
+from typing import TYPE_CHECKING
 
 from rich.markup import escape
 
-__all__ = ["file_stem", "markup", "plain", "plain_lines"]
+if TYPE_CHECKING:
+    from supplyshock.scenario.schema import Scenario
+
+__all__ = ["file_stem", "load_noting_warnings", "markup", "plain", "plain_lines"]
 
 MAX_STEM = 100
 """Longest file-name stem made from a scenario name."""
@@ -58,3 +63,23 @@ def file_stem(name: str) -> str:
     stem = re.sub(r"[^A-Za-z0-9._-]+", "_", name)
     stem = stem.lstrip("._")[:MAX_STEM].rstrip("_")
     return stem or "scenario"
+
+
+def load_noting_warnings(source: str) -> Scenario:
+    """:func:`~supplyshock.load_scenario`, printing each
+    :class:`~supplyshock.errors.SupplyshockWarning` as one ``warning:`` line on stderr."""
+    import typer
+
+    from supplyshock.errors import SupplyshockWarning
+    from supplyshock.scenario.io import load_scenario
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", SupplyshockWarning)
+        try:
+            return load_scenario(source)
+        finally:
+            for item in caught:
+                if issubclass(item.category, SupplyshockWarning):
+                    typer.echo(f"warning: {plain(item.message)}", err=True)
+                else:
+                    warnings.warn_explicit(item.message, item.category, item.filename, item.lineno)

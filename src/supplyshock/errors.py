@@ -12,7 +12,14 @@ import reprlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-__all__ = ["EventTypeError", "Problem", "ScenarioError", "SupplyshockError", "short_repr"]
+__all__ = [
+    "EventTypeError",
+    "Problem",
+    "ScenarioError",
+    "SupplyshockError",
+    "SupplyshockWarning",
+    "short_repr",
+]
 
 
 class _Repr(reprlib.Repr):
@@ -94,6 +101,12 @@ class ScenarioError(SupplyshockError, ValueError):
     def single(cls, file: str, field: str, value: object, message: str) -> ScenarioError:
         """Build an error holding exactly one problem."""
         return cls([Problem(file, field, value, message)])
+
+
+class SupplyshockWarning(UserWarning):
+    """A scenario that is valid but probably not what was meant, e.g. an event that selects
+    nothing (a capacity shock that hits no facility). The message names the file, the event's
+    field path and the value, like a :class:`Problem`."""
 
 
 class EventTypeError(SupplyshockError, ValueError):

@@ -302,3 +302,63 @@ def test_a_long_tailed_lead_time_within_bounds_runs(world: Path) -> None:
     (world / "s.yaml").write_text(text)
     result = ss.run(ss.load_scenario(world / "s.yaml"), seed=1)
     assert result.daily()["shortfall"].notna().all()
+
+
+@pytest.mark.parametrize(
+    ("event", "field", "message"),
+    [
+        (
+            "{id: flood, type: capacity_shock, country: USA, share_lost: 0.5, start: 2025-01-10}",
+            "events[0].country",
+            "hits no facility",
+        ),
+        (
+            "{id: thrift, type: demand_shift, commodity: ndfeb_magnet, input: ree_concentrate,"
+            " change: -0.2, start: 2025-01-10}",
+            "events[0].input",
+            "no facility making ndfeb_magnet uses ree_concentrate",
+        ),
+        (
+            "{id: boom, type: demand_shift, commodity: ree_concentrate, change: 0.2,"
+            " start: 2025-01-10}",
+            "events[0].commodity",
+            "no final demand",
+        ),
+        (
+            "{id: ban, type: export_control, exporter: USA, commodities: [ndpr_oxide],"
+            " mode: ban, start: 2025-01-10}",
+            "events[0].exporter",
+            "makes none of the commodities",
+        ),
+    ],
+)
+def test_events_that_select_nothing_warn(
+    world: Path, event: str, field: str, message: str
+) -> None:
+    path = world / "s.yaml"
+    path.write_text(BASE + f"events: [{event}]\n")
+    with pytest.warns(ss.SupplyshockWarning) as caught:
+        ss.load_scenario(path)
+    texts = [str(w.message) for w in caught]
+    assert any(f"{field}:" in t and message in t for t in texts), texts
+    from typer.testing import CliRunner
+
+    from supplyshock.cli import app
+
+    result = CliRunner().invoke(app, ["validate", str(path)])
+    assert result.exit_code == 0 and "warning:" in result.output and message in result.output
+
+
+def test_events_that_select_something_do_not_warn(world: Path) -> None:
+    import warnings
+
+    path = world / "s.yaml"
+    path.write_text(
+        BASE + "events: [{type: capacity_shock, country: CHN, share_lost: 0.5,"
+        " start: 2025-01-10}, {type: demand_shift, commodity: ndfeb_magnet, input: ndpr_oxide,"
+        " change: -0.2, start: 2025-01-10}]\n"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", ss.SupplyshockWarning)
+        ss.load_scenario(path)
+        ss.load_scenario(TINY / "scenario.yaml")

@@ -53,6 +53,11 @@ class EventChecker:
         """Report that ``field`` holds ``value``, which is wrong because of ``message``."""
         self._rows.add("events", self.index, field, value, message)
 
+    def warn(self, field: str, value: object, message: str) -> None:
+        """Note that ``field`` holds ``value``, which is valid but probably not meant (the
+        event selects nothing); issued as a :class:`~supplyshock.errors.SupplyshockWarning`."""
+        self._rows.warn("events", self.index, field, value, message)
+
     def known(self, field: str, value: str, allowed: set[str], what: str) -> None:
         """Report ``value`` as an unknown ``what`` unless it is in ``allowed``."""
         self._rows.known("events", self.index, field, value, allowed, what)

@@ -43,6 +43,16 @@ def check(ck: EventChecker, e: DemandShift) -> None:
         ck.known("input", e.input, ck.commodities, "commodity")
     ck.places("countries", e.countries.include)
     ck.places("countries.all_except", e.countries.all_except or [])
+    scn = ck.scenario
+    if e.input is None:
+        if not any(d.commodity == e.commodity for d in scn.demand):
+            ck.warn("commodity", e.commodity, "no final demand for this commodity to shift")
+        return
+    facilities = [*scn.facilities, *(f for ev in scn.events for f in ev.new_facilities())]
+    recipes = {f.recipe for f in facilities if f.output == e.commodity and f.recipe}
+    if not any(r.recipe in recipes and r.input == e.input for r in scn.recipes):
+        message = f"no facility making {e.commodity} uses {e.input} in its recipe"
+        ck.warn("input", e.input, message)
 
 
 def compile_shift(cx: Compilation, key: str, e: DemandShift) -> None:

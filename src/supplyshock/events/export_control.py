@@ -98,6 +98,22 @@ def check(ck: EventChecker, e: ExportControl) -> None:
         ck.known("sectors", sector, ck.sectors, "sector (demand sector or kind)")
     for entity in e.entities:
         ck.known("entities", entity, ck.facilities, "facility")
+    _warn_if_empty(ck, e)
+
+
+def _warn_if_empty(ck: EventChecker, e: ExportControl) -> None:
+    """A control on commodities that the exporter does not make (and no content rule)."""
+    scn = ck.scenario
+    wanted = set(e.commodities.ids) | {
+        c.id for c in scn.commodities if c.category and c.category in e.commodities.category
+    }
+    if not wanted:
+        ck.warn("commodities", e.commodities.model_dump(), "selects no commodity")
+        return
+    facilities = [*scn.facilities, *(f for ev in scn.events for f in ev.new_facilities())]
+    made = {f.output for f in facilities if f.country == e.exporter}
+    if e.content_rule is None and e.exporter in ck.countries and not wanted & made:
+        ck.warn("exporter", e.exporter, "the exporter makes none of the commodities covered")
     ck.ordered(e.start, e.end)
 
 

@@ -11,13 +11,13 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 
-from supplyshock.errors import Problem
+from supplyshock.errors import Problem, SupplyshockWarning
 from supplyshock.events import EventChecker, lookup
 from supplyshock.scenario import schema
 from supplyshock.scenario.distributions import Choice, Distribution
 from supplyshock.scenario.fields import MAX_AMOUNT, MAX_DAYS
 
-__all__ = ["check", "check_events"]
+__all__ = ["check", "check_events", "emit_warnings"]
 
 Provenance = dict[str, list[tuple[str, str]]]
 
@@ -32,6 +32,8 @@ class TableChecker:
         self.scn = scn
         self.provenance = provenance or {}
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
+        """Things that are valid but probably not meant (events that select nothing)."""
         self.countries = {c.iso3 for c in scn.countries}
         self.blocs = set(scn.blocs)
         self.commodities = {c.id for c in scn.commodities}
@@ -52,6 +54,12 @@ class TableChecker:
         file, row = self.where(table, index)
         sep = ": " if row.startswith("line") else "."
         self.problems.append(Problem(file, f"{row}{sep}{field}", value, message))
+
+    def warn(self, table: str, index: int, field: str, value: object, message: str) -> None:
+        """Note something valid but probably not meant, at a row's field."""
+        file, row = self.where(table, index)
+        sep = ": " if row.startswith("line") else "."
+        self.warnings.append(Problem(file, f"{row}{sep}{field}", value, message))
 
     def known(
         self, table: str, i: int, field: str, value: str, allowed: set[str], what: str
@@ -314,11 +322,26 @@ def check_events(scenario: schema.Scenario, provenance: Provenance | None = None
     return ck.problems
 
 
-def check(scenario: schema.Scenario, provenance: Provenance | None = None) -> list[Problem]:
-    """Every cross-reference, range, date and cycle problem in ``scenario``."""
+def check(
+    scenario: schema.Scenario,
+    provenance: Provenance | None = None,
+    warnings: list[Problem] | None = None,
+) -> list[Problem]:
+    """Every cross-reference, range, date and cycle problem in ``scenario``; what is valid but
+    probably not meant (events that select nothing) is added to ``warnings`` if given."""
     from supplyshock.scenario.rule_checks import check_rules
 
     ck = TableChecker(scenario, provenance)
     _check_world(ck)
     _check_events(ck)
+    if warnings is not None:
+        warnings += ck.warnings
     return ck.problems + check_rules(scenario, provenance or {})
+
+
+def emit_warnings(found: list[Problem]) -> None:
+    """Issue each of ``found`` as a :class:`~supplyshock.errors.SupplyshockWarning`."""
+    import warnings
+
+    for problem in found:
+        warnings.warn(str(problem), SupplyshockWarning, stacklevel=3)

@@ -355,18 +355,19 @@ def load_scenario(source: str | Path) -> schema.Scenario:
     >>> scn.name
     'october_2025_suspended'
     """
-    from supplyshock.scenario.checks import check
+    from supplyshock.scenario.checks import check, emit_warnings
 
     path = resolve(source)
     if path is None:
         raise ScenarioError.single(str(source), "<file>", str(source), "no such file or scenario")
     result = _validate(read_raw(path), str(path))
-    problems = result.problems
+    problems, doubts = result.problems, list[Problem]()
     if result.scenario is not None:
-        found = check(result.scenario, result.provenance)
+        found = check(result.scenario, result.provenance, doubts)
         problems += [p for p in found if not _follows_from_dropped(p, result.dropped)]
     if problems or result.scenario is None:
         raise ScenarioError(problems)
+    emit_warnings(doubts)
     return result.scenario
 
 
@@ -380,14 +381,16 @@ def validate(data: Mapping[str, Any], file: str = "<python>") -> schema.Scenario
     supplyshock.errors.ScenarioError: ... problems in scenario:
     ...
     """
-    from supplyshock.scenario.checks import check
+    from supplyshock.scenario.checks import check, emit_warnings
 
     try:
         scenario = schema.Scenario.model_validate({**data, "origin_file": file})
     except ValidationError as exc:
         where = Located(None, file, "")
         raise ScenarioError(_problems_from(exc.errors(), where, schema.Scenario)) from None
-    problems = check(scenario)
+    doubts: list[Problem] = []
+    problems = check(scenario, warnings=doubts)
     if problems:
         raise ScenarioError(problems)
+    emit_warnings(doubts)
     return scenario
