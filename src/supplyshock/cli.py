@@ -11,7 +11,14 @@ from rich.console import Console
 from rich.table import Table
 
 from supplyshock.cli_batch import register
-from supplyshock.cli_text import file_stem, load_noting_warnings, markup, plain
+from supplyshock.cli_text import (
+    AllowOutside,
+    AllowPath,
+    file_stem,
+    load_noting_warnings,
+    markup,
+    plain,
+)
 from supplyshock.errors import ScenarioError, SupplyshockError
 from supplyshock.scenario.bundled import DEFAULT_SCENARIO, bundled_scenarios
 
@@ -35,9 +42,9 @@ def _fail(exc: ScenarioError) -> typer.Exit:
     return typer.Exit(code=2)
 
 
-def _load(source: str):  # type: ignore[no-untyped-def]
+def _load(source: str, roots: list[Path] | None, allow_outside: bool):  # type: ignore[no-untyped-def]
     try:
-        return load_noting_warnings(source)
+        return load_noting_warnings(source, roots, allow_outside)
     except ScenarioError as exc:
         raise _fail(exc) from None
 
@@ -59,6 +66,8 @@ def run(
     commodity: Annotated[
         str, typer.Option(help="Commodity charted (default: ndfeb_magnet if the world has it).")
     ] = "",
+    allow_path: AllowPath = None,
+    allow_outside_paths: AllowOutside = False,
 ) -> None:
     """Run one replication, print shortfall per bloc member and write a timeline PNG."""
     import matplotlib
@@ -72,7 +81,7 @@ def run(
     if not 0 <= seed < 2**63:
         errors.print(f"--seed must be between 0 and 2**63 - 1, got {seed}")
         raise typer.Exit(code=2)
-    scn = _load(scenario)
+    scn = _load(scenario, allow_path, allow_outside_paths)
     if bloc not in scn.blocs:
         defined = ", ".join(scn.blocs) or "none"
         typer.echo(plain(f"unknown bloc {bloc!r}; the scenario defines: {defined}"), err=True)
@@ -142,12 +151,14 @@ def run(
 @app.command()
 def validate(
     files: Annotated[list[str], typer.Argument(help="Scenario files or bundled names.")],
+    allow_path: AllowPath = None,
+    allow_outside_paths: AllowOutside = False,
 ) -> None:
     """Check scenario files; list every problem (exit code 2 if any)."""
     failed = False
     for source in files:
         try:
-            scn = load_noting_warnings(source)
+            scn = load_noting_warnings(source, allow_path, allow_outside_paths)
         except ScenarioError as exc:
             failed = True
             errors.print(f"[red]{markup(source)}[/red]: {len(exc.problems)} problem(s)")

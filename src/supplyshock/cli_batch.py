@@ -13,7 +13,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from supplyshock.cli_text import load_noting_warnings, markup, plain, plain_lines
+from supplyshock.cli_text import (
+    AllowOutside,
+    AllowPath,
+    load_noting_warnings,
+    markup,
+    plain,
+    plain_lines,
+)
 from supplyshock.errors import ScenarioError, SupplyshockError
 
 __all__ = ["register"]
@@ -89,6 +96,8 @@ def batch(
     allow_version_change: Annotated[
         bool, typer.Option(help="Resume a folder written by another supplyshock version.")
     ] = False,
+    allow_path: AllowPath = None,
+    allow_outside_paths: AllowOutside = False,
 ) -> None:
     """Run N replications into OUT as Parquet chunks; rerun the same command to resume."""
     from supplyshock.batch.runner import run_batch
@@ -98,7 +107,7 @@ def batch(
     if design not in {"random", "lhs", "sobol"}:
         raise _die(f"--design must be random, lhs or sobol, got {design!r}")
     try:
-        scn = load_noting_warnings(scenario)
+        scn = load_noting_warnings(scenario, allow_path, allow_outside_paths)
     except ScenarioError as exc:
         typer.echo(plain_lines(exc), err=True)
         raise typer.Exit(code=2) from None
@@ -213,6 +222,8 @@ def sensitivity(
     workers: Annotated[int, typer.Option(help="Worker processes (default: all cores).")] = 0,
     chunk_size: Annotated[int, typer.Option(help="Replications per stored chunk.")] = 25,
     out: Annotated[Path, typer.Option(help="Folder for the runs.")] = Path("runs/sensitivity"),
+    allow_path: AllowPath = None,
+    allow_outside_paths: AllowOutside = False,
 ) -> None:
     """Sobol' or Morris sensitivity of a shortfall metric to the uncertain parameters."""
     from supplyshock.analysis import sensitivity as sa
@@ -224,7 +235,7 @@ def sensitivity(
     output = sa.Output(metric=metric, region=region, commodity=commodity, level=level)
     try:
         table = sa.sensitivity(
-            scenario,
+            load_noting_warnings(scenario, allow_path, allow_outside_paths),
             n,
             seed,
             method=cast(Any, method),

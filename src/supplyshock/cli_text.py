@@ -10,14 +10,37 @@ from __future__ import annotations
 import re
 import unicodedata
 import warnings
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
 
+import typer
 from rich.markup import escape
 
 if TYPE_CHECKING:
     from supplyshock.scenario.schema import Scenario
 
-__all__ = ["file_stem", "load_noting_warnings", "markup", "plain", "plain_lines"]
+__all__ = [
+    "AllowOutside",
+    "AllowPath",
+    "file_stem",
+    "load_noting_warnings",
+    "markup",
+    "plain",
+    "plain_lines",
+]
+
+AllowPath = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--allow-path",
+        help="Folder whose files extends and table paths may read (repeat); the scenario's "
+        "folder and the bundled scenarios always may.",
+    ),
+]
+AllowOutside = Annotated[
+    bool,
+    typer.Option("--allow-outside-paths", help="Let extends and table paths read files anywhere."),
+]
 
 MAX_STEM = 100
 """Longest file-name stem made from a scenario name."""
@@ -65,18 +88,18 @@ def file_stem(name: str) -> str:
     return stem or "scenario"
 
 
-def load_noting_warnings(source: str) -> Scenario:
+def load_noting_warnings(
+    source: str, roots: list[Path] | None = None, allow_outside: bool = False
+) -> Scenario:
     """:func:`~supplyshock.load_scenario`, printing each
     :class:`~supplyshock.errors.SupplyshockWarning` as one ``warning:`` line on stderr."""
-    import typer
-
     from supplyshock.errors import SupplyshockWarning
     from supplyshock.scenario.io import load_scenario
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", SupplyshockWarning)
         try:
-            return load_scenario(source)
+            return load_scenario(source, roots=roots or (), allow_outside=allow_outside)
         finally:
             for item in caught:
                 if issubclass(item.category, SupplyshockWarning):

@@ -332,9 +332,7 @@ def test_a_long_tailed_lead_time_within_bounds_runs(world: Path) -> None:
         ),
     ],
 )
-def test_events_that_select_nothing_warn(
-    world: Path, event: str, field: str, message: str
-) -> None:
+def test_events_that_select_nothing_warn(world: Path, event: str, field: str, message: str) -> None:
     path = world / "s.yaml"
     path.write_text(BASE + f"events: [{event}]\n")
     with pytest.warns(ss.SupplyshockWarning) as caught:
@@ -362,3 +360,60 @@ def test_events_that_select_something_do_not_warn(world: Path) -> None:
         warnings.simplefilter("error", ss.SupplyshockWarning)
         ss.load_scenario(path)
         ss.load_scenario(TINY / "scenario.yaml")
+
+
+SECRET = "API_TOKEN=hunter2-secret"
+
+
+@pytest.mark.parametrize("kind", ["extends", "table"])
+def test_files_outside_the_scenario_folder_are_refused(tmp_path: Path, kind: str) -> None:
+    inside = tmp_path / "project"
+    shutil.copytree(TINY, inside)
+    (tmp_path / "world.yaml").write_text((TINY / "world.yaml").read_text())
+    (tmp_path / ".env").write_text(SECRET + "\n")
+    if kind == "extends":
+        text = "extends: ../world.yaml\nname: x\n"
+    else:
+        text = "extends: world\nname: x\ncountries: ../.env\n"
+    err = _load(inside, text)
+    assert any("outside the scenario's folder" in p.message for p in err.problems), str(err)
+    assert "hunter2" not in str(err)
+    (inside / "s.yaml").write_text(text)
+    with pytest.raises(ScenarioError) as info:  # allowed, but the .env is still not quoted
+        ss.load_scenario(inside / "s.yaml", allow_outside=True)
+        raise ScenarioError([])
+    assert "hunter2" not in str(info.value)
+
+
+def test_a_named_root_and_allow_outside_open_the_door(tmp_path: Path) -> None:
+    world = tmp_path / "worlds" / "tiny"
+    shutil.copytree(TINY, world)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "s.yaml").write_text(f"extends: {world / 'world.yaml'}\nname: x\n")
+    with pytest.raises(ScenarioError):
+        ss.load_scenario(mine / "s.yaml")
+    assert ss.load_scenario(mine / "s.yaml", roots=[tmp_path / "worlds"]).name == "x"
+    assert ss.load_scenario(mine / "s.yaml", allow_outside=True).name == "x"
+
+
+def test_a_symlink_out_of_the_folder_is_outside(world: Path, tmp_path: Path) -> None:
+    (tmp_path / "secret.csv").write_text("iso3,name\nXXX," + SECRET + "\n")
+    (world / "link.csv").symlink_to(tmp_path / "secret.csv")
+    err = _load(world, "extends: world\nname: x\ncountries: link.csv\n")
+    assert any("outside" in p.message for p in err.problems), str(err)
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="needs /proc")
+def test_proc_environ_is_never_quoted(world: Path) -> None:
+    err = _load(world, "extends: world\nname: x\ncountries: /proc/self/environ\n")
+    assert "outside" in str(err)
+    path = world / "s.yaml"
+    with pytest.raises(ScenarioError) as info:
+        ss.load_scenario(path, allow_outside=True)
+    assert "=" not in "".join(str(p.value) for p in info.value.problems)
+
+
+def test_bundled_worlds_stay_reachable_from_anywhere(tmp_path: Path) -> None:
+    (tmp_path / "s.yaml").write_text("extends: world_2025\nname: x\n")
+    assert ss.load_scenario(tmp_path / "s.yaml").name == "x"

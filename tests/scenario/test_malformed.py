@@ -232,7 +232,7 @@ FIXTURES = sorted(path.stem for path in MALFORMED.glob("*.yaml"))
 
 def _load_error(name: str) -> ScenarioError:
     with pytest.raises(ScenarioError) as info:
-        ss.load_scenario(MALFORMED / f"{name}.yaml")
+        ss.load_scenario(MALFORMED / f"{name}.yaml", roots=[DATA])
     return info.value
 
 
@@ -276,7 +276,7 @@ def test_scenario_error_is_a_value_error() -> None:
     assert isinstance(err, ValueError)
     assert isinstance(err, SupplyshockError)
     with pytest.raises(ValueError, match="capacity_per_year"):
-        ss.load_scenario(MALFORMED / "negative_capacity.yaml")
+        ss.load_scenario(MALFORMED / "negative_capacity.yaml", roots=[DATA])
 
 
 def test_multiple_errors_are_all_reported() -> None:

@@ -164,6 +164,18 @@ def _short(value: object, limit: int = 80) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+SCENARIO_SUFFIXES = (".yaml", ".yml", ".csv")
+"""Files whose content may be echoed in a message; others (``/proc/self/environ``, ``.env``)
+are only ever named, never quoted."""
+
+
+def _shown(path: Path, text: object) -> object:
+    """``text`` if ``path`` is a scenario file (by its suffix), else a placeholder."""
+    if path.suffix.lower() in SCENARIO_SUFFIXES:
+        return text
+    return "<not shown: not a .yaml or .csv file>"
+
+
 def _load(text: str) -> Any:
     return yaml.load(text, Loader=_Loader)  # _Loader is a SafeLoader
 
@@ -204,7 +216,10 @@ def _decode(path: Path, problems: list[Problem], limit: int = MAX_YAML_BYTES) ->
         text = data.split(b"\n")[line - 1].decode("utf-8", errors="replace").strip()
         problems.append(
             Problem(
-                str(path), f"line {line}", text, f"not UTF-8 text ({exc.reason}); save as UTF-8"
+                str(path),
+                f"line {line}",
+                _shown(path, text),
+                f"not UTF-8 text ({exc.reason}); save as UTF-8",
             )
         )
         return None
@@ -215,8 +230,8 @@ def _yaml_problem(path: Path, text: str, exc: yaml.YAMLError) -> Problem:
         return Problem(str(path), "<file>", "", f"invalid YAML: {exc}")
     line = exc.problem_mark.line
     lines = text.splitlines()
-    value = lines[line].strip() if line < len(lines) else ""
-    message = f"invalid YAML: {exc.problem}"
+    value = _shown(path, lines[line].strip() if line < len(lines) else "")
+    message = f"invalid YAML: {_shown(path, exc.problem)}"
     if exc.context and exc.context_mark is not None:
         message += f" ({exc.context} on line {exc.context_mark.line + 1})"
     return Problem(str(path), f"line {line + 1}", value, message)
@@ -242,7 +257,9 @@ def read_yaml(path: Path, problems: list[Problem]) -> dict[str, Any] | None:
         problems.append(Problem(str(path), "<file>", "", "file is empty"))
         return None
     if not isinstance(data, dict):
-        problems.append(Problem(str(path), "<file>", data, "top level must be a mapping"))
+        problems.append(
+            Problem(str(path), "<file>", _shown(path, data), "top level must be a mapping")
+        )
         return None
     return data
 
@@ -273,7 +290,7 @@ def _columns(model: type[BaseModel]) -> tuple[list[str], list[str]]:
 def _header_problems(
     path: Path, header: list[str], model: type[BaseModel], has_data: set[int]
 ) -> list[Problem]:
-    file, shown = str(path), ",".join(header)
+    file, shown = str(path), str(_shown(path, ",".join(header)))
     names, required = _columns(model)
     if not set(header) & set(names):
         return [
@@ -328,10 +345,15 @@ def read_csv(path: Path, model: type[BaseModel], problems: list[Problem]) -> lis
         return []
     (_, header), body = records[0], records[1:]
     if not body:
-        problems.append(Problem(str(path), "<file>", ",".join(header), "table has no rows"))
+        shown = _shown(path, ",".join(header))
+        problems.append(Problem(str(path), "<file>", shown, "table has no rows"))
         return []
     has_data = {i for _, cells in body for i, cell in enumerate(cells) if cell}
     header_problems = _header_problems(path, header, model, has_data)
+    if header_problems and _shown(path, "") != "":  # not a scenario file: quote nothing
+        names = ",".join(_columns(model)[1])
+        message = f"the first line must be a header naming columns such as {names}"
+        header_problems = [Problem(str(path), "line 1", _shown(path, ""), message)]
     if header_problems:
         problems += header_problems
         return []
