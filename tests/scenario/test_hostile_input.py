@@ -417,3 +417,25 @@ def test_proc_environ_is_never_quoted(world: Path) -> None:
 def test_bundled_worlds_stay_reachable_from_anywhere(tmp_path: Path) -> None:
     (tmp_path / "s.yaml").write_text("extends: world_2025\nname: x\n")
     assert ss.load_scenario(tmp_path / "s.yaml").name == "x"
+
+
+def test_a_set_of_sources_hashes_the_same_in_every_process(world: Path) -> None:
+    import subprocess
+    import sys
+
+    path = world / "s.yaml"
+    path.write_text(
+        "extends: world\nname: x\nsources: !!set {Smith 2020: null, Jones 2021: null, b: null,"
+        " a: null, Lee 2019: null, Wu 2024: null}\n"
+    )
+    code = "import sys, supplyshock as ss; print(ss.load_scenario(sys.argv[1]).content_hash())"
+    hashes = set()
+    for salt in ("1", "2", "3", "4"):
+        env = {**os.environ, "PYTHONHASHSEED": salt}
+        done = subprocess.run(
+            [sys.executable, "-c", code, str(path)], env=env, capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        hashes.add(done.stdout.strip())
+    assert len(hashes) == 1
+    assert ss.load_scenario(path).sources == sorted(ss.load_scenario(path).sources, key=repr)

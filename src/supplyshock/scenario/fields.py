@@ -23,6 +23,7 @@ __all__ = [
     "Positive",
     "Record",
     "StrList",
+    "Texts",
     "Uncertain",
 ]
 
@@ -35,9 +36,17 @@ def check_finite(value: float) -> float:
 
 
 def _split_list(value: Any) -> Any:
-    """CSV cells hold lists as ``A;B;C``."""
+    """CSV cells hold lists as ``A;B;C``; a set becomes a sorted list (a set's order differs
+    between processes, a scenario's content hash must not)."""
     if isinstance(value, str):
         return [part.strip() for part in value.split(";") if part.strip()]
+    return _sorted_set(value)
+
+
+def _sorted_set(value: Any) -> Any:
+    """A set as a list sorted by ``repr``; other values unchanged."""
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=repr)
     return value
 
 
@@ -60,6 +69,8 @@ Days = Annotated[float, NotBool, AfterValidator(check_finite), Field(ge=0, le=MA
 DayCount = Annotated[int, NotBool, Field(le=MAX_DAYS)]
 """A whole number of days up to :data:`MAX_DAYS` (lower bounds where it is used)."""
 StrList = Annotated[list[str], BeforeValidator(_split_list)]
+Texts = Annotated[list[str], BeforeValidator(_sorted_set)]
+"""A list of texts; a set is sorted, so that its order is the same in every process."""
 
 
 def _uncertain(value: Any) -> Any:

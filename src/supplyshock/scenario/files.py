@@ -103,6 +103,11 @@ class _Loader(yaml.SafeLoader):
             seen[key] = key_node.start_mark.line
         return super().construct_mapping(node, deep=deep)
 
+    def construct_sorted_set(self, node: yaml.MappingNode) -> Any:
+        """A ``!!set`` as a list sorted by text: a set's order differs between processes
+        (string hashing is salted), a scenario's content hash must not."""
+        return sorted(self.construct_mapping(node), key=repr)
+
     def construct_yaml_timestamp(self, node: yaml.ScalarNode) -> Any:
         try:
             return super().construct_yaml_timestamp(node)
@@ -111,6 +116,7 @@ class _Loader(yaml.SafeLoader):
 
 
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+_Loader.add_constructor("tag:yaml.org,2002:set", _Loader.construct_sorted_set)
 
 
 def _count_nodes(node: yaml.Node, seen: dict[int, tuple[int, int]], depth: int = 1) -> int:

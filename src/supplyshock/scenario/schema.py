@@ -33,7 +33,7 @@ from supplyshock.events import (
     Suspend,
     Tension,
 )
-from supplyshock.scenario.fields import Count, Record
+from supplyshock.scenario.fields import Count, Record, Texts
 from supplyshock.scenario.rules import Condition, Hazard, Rule
 from supplyshock.scenario.tables import (
     BlocMember,
@@ -146,7 +146,7 @@ class Scenario(World):
     """Policy events, in any order (each is dated)."""
     rules: list[Rule] = Field(default_factory=list)
     """Policies that act when the run reaches a state (conditions, hazard, actions)."""
-    sources: list[str] = Field(default_factory=list)
+    sources: Texts = Field(default_factory=list)
     """Full references for the source labels used in the scenario."""
     origin_file: str = Field(default="<python>", exclude=True)
     """File the scenario was loaded from (set by the loader)."""
