@@ -26,6 +26,7 @@ from typing import Any
 import pandas as pd
 
 from supplyshock.batch.chunks import KINDS, BatchLock, chunk_state, identity, path_of, write_chunk
+from supplyshock.batch.orphans import watch_parent
 from supplyshock.batch.replicate import run_chunk
 from supplyshock.batch.result import BatchResult
 from supplyshock.batch.sampling import Method, design
@@ -248,7 +249,11 @@ def _run(
                 progress(finished, len(chunks))
         return BatchResult(out)
     own = executor is None
-    pool = executor if executor is not None else ProcessPoolExecutor(max_workers=workers)
+    pool = executor
+    if pool is None:  # workers end with this process, even if it is killed
+        pool = ProcessPoolExecutor(
+            max_workers=workers, initializer=watch_parent, initargs=(os.getpid(),)
+        )
     futures: dict[Future[tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]], int] = {}
     try:
         from concurrent.futures import FIRST_COMPLETED, wait
