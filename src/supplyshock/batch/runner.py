@@ -194,6 +194,7 @@ def run_batch(
     if common_stream:
         label += "+common-stream"
     with BatchLock(out):
+        _remove_partials(out)
         return _run(
             out,
             scenario,
@@ -210,6 +211,12 @@ def run_batch(
                 allow_version_change=allow_version_change,
             ),
         )
+
+
+def _remove_partials(out: Path) -> None:
+    """Delete half-written files a killed writer left (the lock says none is writing now)."""
+    for partial in [*out.glob("*.partial"), *out.glob("chunks/*.partial")]:
+        partial.unlink(missing_ok=True)
 
 
 def _run(
