@@ -250,6 +250,8 @@ def sensitivity(
         raise typer.Exit(code=2) from None
     except SupplyshockError as exc:
         raise _die(str(exc)) from None
+    except OSError as exc:
+        raise _die(f"cannot write to {out}: {exc.strerror or exc}") from None
     console.print(_table(table, f"{method} indices of {metric} ({region}, {commodity})"))
     table.to_csv(out / f"{method}_indices.csv", index=False)
     console.print(markup(f"wrote {out / f'{method}_indices.csv'}"))

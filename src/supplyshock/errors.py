@@ -70,7 +70,8 @@ class Problem:
 
     def __str__(self) -> str:
         value = short_repr(self.value)
-        return f"{self.file}: {self.field}: {self.message} (got {value})"
+        field = self.field if len(self.field) <= 120 else self.field[:117] + "..."
+        return f"{self.file}: {field}: {self.message} (got {value})"
 
 
 class ScenarioError(SupplyshockError, ValueError):

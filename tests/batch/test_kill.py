@@ -88,3 +88,25 @@ def test_concurrent_batches_on_one_folder_do_not_crash(tmp_path: Path) -> None:
     assert final.wait(120) == 0
     assert BatchResult(out).n_done == 8
     assert not list((out / "chunks").glob("*.partial"))
+
+
+def _die_in_worker(sim: object):  # type: ignore[no-untyped-def]
+    """A user process that kills the worker running it."""
+    os._exit(3)
+    yield  # pragma: no cover - a generator function, never resumed
+
+
+def test_a_worker_that_dies_is_a_batch_error(tmp_path: Path) -> None:
+    from supplyshock.batch import BatchError, run_batch
+    from tests.batch.test_batch import uncertain_scenario
+
+    with pytest.raises(BatchError, match=r"a worker process died.*rerun to resume"):
+        run_batch(
+            uncertain_scenario(),
+            4,
+            1,
+            out=tmp_path / "b",
+            workers=2,
+            chunk_size=1,
+            processes=[_die_in_worker],
+        )

@@ -439,3 +439,9 @@ def test_a_set_of_sources_hashes_the_same_in_every_process(world: Path) -> None:
         hashes.add(done.stdout.strip())
     assert len(hashes) == 1
     assert ss.load_scenario(path).sources == sorted(ss.load_scenario(path).sources, key=repr)
+
+
+def test_huge_unknown_keys_are_cut_in_messages(world: Path) -> None:
+    err = _load(world, "extends: world\nname: x\n? " + "k" * 100_000 + "\n: 1\n")
+    assert any("unknown field" in p.message for p in err.problems), str(err)[:300]
+    assert len(str(err)) < 1000

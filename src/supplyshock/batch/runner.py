@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -278,6 +278,12 @@ def _run(
                 finished += 1
                 if progress is not None:
                     progress(finished, len(chunks))
+    except BrokenExecutor as exc:  # a worker was killed (out of memory, a signal)
+        for future in futures:
+            future.cancel()
+        raise BatchError(
+            f"a worker process died ({exc}); finished chunks are kept in {out}, rerun to resume"
+        ) from exc
     except BaseException:
         for future in futures:
             future.cancel()
