@@ -96,3 +96,16 @@ def test_unforeseen_run_failures_are_supplyshock_errors() -> None:
 def test_plain_and_markup() -> None:
     assert plain("a\x00b\u202ec\nd") == "a\\x00b\\u202ec\\x0ad"
     assert markup("[bold]x[/]") == "\\[bold]x\\[/]"
+
+
+def test_batch_and_summary_show_markup_in_names_as_text(tmp_path: Path) -> None:
+    path = _scenario(tmp_path, '"x[/]y\\e[2J"')
+    out = tmp_path / "b"
+    result = runner.invoke(
+        app, ["batch", str(path), "-n", "2", "--workers", "1", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    summary = runner.invoke(app, ["summary", str(out)])
+    assert summary.exit_code == 0, summary.output
+    for text in (result.output, summary.output):
+        assert "x[/]y\\x1b[2J" in text and "\x1b" not in text
