@@ -11,6 +11,8 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 
+import numpy as np
+
 from supplyshock.errors import Problem, SupplyshockWarning
 from supplyshock.events import EventChecker, lookup
 from supplyshock.scenario import schema
@@ -98,7 +100,7 @@ class TableChecker:
             self.bounded(table, i, field, value, 0.0, MAX_DAYS)
             return
         low = value.support()[0]
-        high = value.ppf(0.999)
+        high = float(value.ppf_many(_TAIL)[0])
         if low < 0 or not high <= MAX_DAYS:
             message = (
                 f"values must be between 0 and {MAX_DAYS} days, but the support starts at "
@@ -146,6 +148,9 @@ class TableChecker:
         self.bounded(table, i, f"{prefix}capacity_per_year", f.capacity_per_year, 0.0, MAX_AMOUNT)
         self.days(table, i, f"{prefix}outage_days", f.outage_days)
 
+
+_TAIL = np.array([0.999])
+"""The quantile of a distribution of days that must lie within :data:`MAX_DAYS`."""
 
 ROW_KEYS: dict[str, tuple[str, ...]] = {
     "commodities": ("id",),
