@@ -6,6 +6,7 @@ Layout of an output folder::
     design.parquet           one row per replication: the uncertain parameters it used
     chunks/metrics-00003.parquet, chunks/series-00003.parquet,
     chunks/firings-00003.parquet                               (one set per finished chunk)
+    chunks/metrics-00003.parquet.sha256, ...                   (the digest of each file)
 
 A chunk is written to a temporary name and renamed when complete, so a crash never leaves a
 partial chunk; rerunning the same call skips finished chunks of this batch, redoes damaged
