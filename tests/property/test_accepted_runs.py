@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 import supplyshock as ss
@@ -80,6 +80,10 @@ def _set(data: dict[str, Any], place: tuple[Any, ...], value: Any) -> None:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
+@example(  # once accepted: billions of outages to draw
+    changes=[(("facilities", 1, "outage_rate_per_year"), 2755109792.0)], seed=0
+)
+@example(changes=[(("stocks", 1, "release_rate_per_day"), 1e12)], seed=1)
 @given(
     changes=st.lists(st.tuples(st.sampled_from(PLACES), VALUES), min_size=1, max_size=4),
     seed=st.integers(0, 2**32),

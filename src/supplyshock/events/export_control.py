@@ -13,7 +13,7 @@ from supplyshock.events.base import EventBase, EventType
 from supplyshock.events.parts import CommoditySelector, ContentRule, DestinationSelector
 from supplyshock.events.registry import REGISTRY
 from supplyshock.model.network import Control
-from supplyshock.scenario.fields import Fraction, NonNegative, StrList, Uncertain
+from supplyshock.scenario.fields import Amount, Fraction, StrList, Uncertain
 
 if TYPE_CHECKING:
     import simpy
@@ -52,7 +52,7 @@ class ExportControl(EventBase):
     """Share of the covered flow that a granted licence lets through."""
     coverage: Uncertain = 1.0
     """Share of each flow a ban or licence applies to (e.g. only Dy/Tb-bearing magnets)."""
-    quota_per_year: NonNegative | None = None
+    quota_per_year: Amount | None = None
     """Export cap in units per year (quota mode)."""
     content_rule: ContentRule | None = None
     """Extend the control to foreign-made goods with at least this share of controlled

@@ -12,7 +12,7 @@ from supplyshock.errors import ScenarioError
 from supplyshock.events.base import EventBase, EventType
 from supplyshock.events.registry import REGISTRY
 from supplyshock.model.network import ReleaseWindow
-from supplyshock.scenario.fields import DayCount, Fraction, NonNegative
+from supplyshock.scenario.fields import Amount, DayCount, Fraction
 
 if TYPE_CHECKING:
     import simpy
@@ -33,7 +33,7 @@ class StockpileRelease(EventBase):
     """Country holding the strategic reserve (ISO3)."""
     commodity: str
     """Commodity released."""
-    rate_per_day: NonNegative | None = None
+    rate_per_day: Amount | None = None
     """Units released per day, on top of any triggered release (or give share and days)."""
     share: Fraction | None = None
     """Share of the reserve's content on the first day to release, evenly over ``days``."""

@@ -12,6 +12,7 @@ from supplyshock.scenario.distributions import Choice, Distribution, not_bool, p
 __all__ = [
     "MAX_AMOUNT",
     "MAX_DAYS",
+    "Amount",
     "Count",
     "DayCount",
     "Days",
@@ -68,6 +69,8 @@ Days = Annotated[float, NotBool, AfterValidator(check_finite), Field(ge=0, le=MA
 """A number of days from 0 to :data:`MAX_DAYS`."""
 DayCount = Annotated[int, NotBool, Field(le=MAX_DAYS)]
 """A whole number of days up to :data:`MAX_DAYS` (lower bounds where it is used)."""
+Amount = Annotated[float, NotBool, AfterValidator(check_finite), Field(ge=0, le=MAX_AMOUNT)]
+"""A quantity or rate from 0 to :data:`MAX_AMOUNT`."""
 StrList = Annotated[list[str], BeforeValidator(_split_list)]
 Texts = Annotated[list[str], BeforeValidator(_sorted_set)]
 """A list of texts; a set is sorted, so that its order is the same in every process."""

@@ -56,7 +56,7 @@ class Commodity(Sourced):
     """Identifier used in every other table."""
     unit: str = "t"
     """Unit of quantities (t, MW, unit, ...); results report it beside each number."""
-    usd_per_unit: Positive
+    usd_per_unit: Annotated[Positive, Field(le=MAX_AMOUNT)]
     """Value per unit in US$; weights origin shares for content rules."""
     category: str = ""
     """Group that controls can name (e.g. heavy_ree, ree_magnet)."""
@@ -119,7 +119,7 @@ class Facility(Sourced):
     """Commissioning date; empty: operating before the horizon."""
     ramp_days: Days = 0.0
     """Days from start to full capacity (linear ramp)."""
-    outage_rate_per_year: NonNegative = 0.0
+    outage_rate_per_year: Annotated[NonNegative, Field(le=365)] = 0.0
     """Expected number of random outages per year."""
     outage_days: Uncertain = 0.0
     """Length of each outage in days (a distribution is drawn per outage)."""
