@@ -67,7 +67,8 @@ memory and time bounded; see also [Guarantees](../guarantees.md).
 rule timing | 0 to {MAX_DAYS:,}; a distribution's support must start at 0 or later and its \
 0.999 quantile be at most {MAX_DAYS:,} (a rarer lead-time draw beyond it is taken as {MAX_DAYS:,}) |
 | capacities, demand, prices, stock quantities, release rates, quotas, recipe \
-`per_unit` | at most {MAX_AMOUNT:g} |
+`per_unit` | at most {MAX_AMOUNT:g} (capacity and demand: for a distribution, its 0.999 \
+quantile) |
 | `outage_rate_per_year` | at most 365 |
 | `yield` | above 0, at most 1 |
 | numbers | finite; `true`/`false` are not numbers; a yes/no value (`snapback`) is `true`, \

@@ -445,3 +445,18 @@ def test_huge_unknown_keys_are_cut_in_messages(world: Path) -> None:
     err = _load(world, "extends: world\nname: x\n? " + "k" * 100_000 + "\n: 1\n")
     assert any("unknown field" in p.message for p in err.problems), str(err)[:300]
     assert len(str(err)) < 1000
+
+
+def test_long_tailed_amounts_stay_usable(world: Path) -> None:
+    path = world / "s.yaml"
+    path.write_text(
+        BASE + "demand: [{country: USA, commodity: ndfeb_magnet, sector: wind,"
+        " per_year: {dist: lognorm, s: 0.5, scale: 2000}}]\n"
+    )
+    ss.load_scenario(path)
+    path.write_text(
+        BASE + "demand: [{country: USA, commodity: ndfeb_magnet, sector: wind,"
+        " per_year: {dist: lognorm, s: 0.5, scale: 1e13}}]\n"
+    )
+    with pytest.raises(ScenarioError, match=r"demand\[0\]\.per_year: values must be between 0"):
+        ss.load_scenario(path)

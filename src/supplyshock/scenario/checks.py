@@ -94,16 +94,21 @@ class TableChecker:
 
     def days(self, table: str, i: int, field: str, value: object) -> None:
         """A number of days: from 0 to :data:`MAX_DAYS`; a distribution's support must start
-        at 0 or later and its 0.999 quantile be at most :data:`MAX_DAYS` (draws beyond it are
-        taken as :data:`MAX_DAYS`)."""
+        at 0 or later and its 0.999 quantile be at most :data:`MAX_DAYS` (lead-time draws
+        beyond it are taken as :data:`MAX_DAYS`)."""
+        self.capped(table, i, field, value, MAX_DAYS)
+
+    def capped(self, table: str, i: int, field: str, value: object, hi: float) -> None:
+        """From 0 to ``hi``; for a distribution, its support must start at 0 or later and its
+        0.999 quantile be at most ``hi`` (so that long-tailed distributions stay usable)."""
         if not isinstance(value, Distribution):
-            self.bounded(table, i, field, value, 0.0, MAX_DAYS)
+            self.bounded(table, i, field, value, 0.0, hi)
             return
         low = value.support()[0]
         high = float(value.ppf_many(_TAIL)[0])
-        if low < 0 or not high <= MAX_DAYS:
+        if low < 0 or not high <= hi:
             message = (
-                f"values must be between 0 and {MAX_DAYS} days, but the support starts at "
+                f"values must be between 0 and {hi:g}, but the support starts at "
                 f"{low:g} and the 0.999 quantile is {high:g}"
             )
             self.add(table, i, field, value.model_dump(), message)
@@ -145,7 +150,7 @@ class TableChecker:
         self.known(table, i, f"{prefix}output", f.output, self.commodities, "commodity")
         if f.recipe:
             self.known(table, i, f"{prefix}recipe", f.recipe, self.recipes, "recipe")
-        self.bounded(table, i, f"{prefix}capacity_per_year", f.capacity_per_year, 0.0, MAX_AMOUNT)
+        self.capped(table, i, f"{prefix}capacity_per_year", f.capacity_per_year, MAX_AMOUNT)
         self.days(table, i, f"{prefix}outage_days", f.outage_days)
 
 
@@ -251,7 +256,7 @@ def _check_world(ck: TableChecker) -> None:
     for i, d in enumerate(scn.demand):
         ck.known("demand", i, "country", d.country, ck.countries, "country")
         ck.known("demand", i, "commodity", d.commodity, ck.commodities, "commodity")
-        ck.bounded("demand", i, "per_year", d.per_year, 0.0, MAX_AMOUNT)
+        ck.capped("demand", i, "per_year", d.per_year, MAX_AMOUNT)
     for i, s in enumerate(scn.stocks):
         ck.known(
             "stocks", i, "holder", s.holder, ck.countries | ck.facilities, "country or facility"
