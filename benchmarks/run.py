@@ -11,7 +11,9 @@ Measured in one process, so that ratios are comparable across machines:
 - batch: N replications of the reference scenario on 1 and 2 worker processes (parallel
   efficiency), the HTML report of that batch (``--report FOLDER`` times only the report of an
   existing batch), and peak RSS of the parent for batches of two sizes of a small scenario
-  (memory bounded by the chunk size, not by n).
+  (memory bounded by the chunk size, not by n);
+- hostile input: peak RSS of validating 1 MB of hostile YAML (``benchmarks/hostile.py``, which
+  also runs alone).
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ import supplyshock as ss
 from supplyshock.batch import run_batch
 from supplyshock.examples import synthetic_world
 from supplyshock.model.compile import compile_scenario
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import hostile
 
 HERE = Path(__file__).resolve().parent
 
@@ -382,6 +387,8 @@ def markdown(result: dict[str, Any]) -> str:
             f"| {r['replications']:,} | {r['peak_rss_mb']:.0f} | {r['wall_time_s']:.0f} |"
             for r in m["runs"]
         ]
+    if "hostile_input" in result:
+        lines += hostile.markdown(result["hostile_input"])
     return "\n".join(lines) + "\n"
 
 
@@ -416,6 +423,7 @@ def main() -> None:
         result["batch"] = batch(scn, args.replications)
         result["scaling"] = scaling([100, 1000, 10_000], [1, 3, 10])
         result["memory"] = memory([1000, 10_000])
+        result["hostile_input"] = hostile.hostile_validation()
     args.out.mkdir(parents=True, exist_ok=True)
     name = "quick" if args.quick else "latest"
     (args.out / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")

@@ -24,7 +24,7 @@ FIXTURES = sorted(path.stem for path in MALFORMED.glob("*.yaml"))
 
 
 def _validate(*files: Path | str) -> Result:
-    return CliRunner().invoke(cli.app, ["validate", *map(str, files)])
+    return CliRunner().invoke(cli.app, ["validate", "--allow-path", str(DATA), *map(str, files)])
 
 
 def _assert_clean_exit(result: Result, code: int) -> None:
@@ -35,7 +35,7 @@ def _assert_clean_exit(result: Result, code: int) -> None:
 
 def _problems(path: Path) -> list[Problem]:
     with pytest.raises(ScenarioError) as info:
-        ss.load_scenario(path)
+        ss.load_scenario(path, roots=[DATA])
     return info.value.problems
 
 

@@ -47,6 +47,44 @@ Types: *uncertain* means a plain number, a [distribution](#distribution) or a
 default is required.
 """
 
+
+def limits() -> str:
+    """The limits of the scenario format, from the constants that enforce them."""
+    from supplyshock.scenario import files, reading, schema
+    from supplyshock.scenario.fields import MAX_AMOUNT, MAX_DAYS
+
+    return f"""\
+## Limits
+
+Values beyond these limits are errors, reported like any other problem. They keep a run's
+memory and time bounded; see also [Guarantees](../guarantees.md).
+
+| what | limit |
+|---|---|
+| `horizon_days` | at most {schema.MAX_HORIZON_DAYS:,} (twenty years) |
+| `start` | from {schema.EARLIEST_START} to {schema.LATEST_START} |
+| days: lead times, delays, processing, qualification, outages, ramps, cover, switching, \
+rule timing | 0 to {MAX_DAYS:,}; a distribution's support must start at 0 or later and its \
+0.999 quantile be at most {MAX_DAYS:,} (a rarer lead-time draw beyond it is taken as {MAX_DAYS:,}) |
+| capacities, demand, prices, stock quantities, release rates, quotas, recipe \
+`per_unit` | at most {MAX_AMOUNT:g} (capacity and demand: for a distribution, its 0.999 \
+quantile) |
+| `outage_rate_per_year` | at most 365 |
+| `yield` | above 0, at most 1 |
+| numbers | finite; `true`/`false` are not numbers; a yes/no value (`snapback`) is `true`, \
+`false`, a probability or `{{choice: [true, false], p: [...]}}` |
+| keys and rows | a key twice in one mapping, or two rows with the same identifying columns \
+in one file, is an error (with its line) |
+| YAML file | at most {files.MAX_YAML_BYTES / 1e6:g} MB, nested at most \
+{files.MAX_YAML_DEPTH} levels, at most {files.MAX_YAML_NODES:,} values once aliases \
+(`*name`) are expanded |
+| CSV table | at most {files.MAX_CSV_BYTES / 1e6:g} MB and {files.MAX_CSV_ROWS:,} rows |
+| `extends` | at most {reading.MAX_EXTENDS} files in a chain |
+| files read | regular files only, inside the scenario's folder, the bundled scenarios or a \
+folder named with `--allow-path` (see [Guarantees](../guarantees.md#files-read-and-written)) |
+"""
+
+
 # Sections in reading order: (heading, intro, record names). Records of the schema not
 # listed here are added under "Other records", so none is ever left out.
 SECTIONS: list[tuple[str, str, list[str]]] = [
@@ -260,7 +298,7 @@ def render() -> str:
     if rest:
         sections.append(("Other records", "", [(n, n) for n in rest]))
 
-    out = [INTRO]
+    out = [INTRO, limits()]
     for heading, intro, titled in sections:
         out.append(f"## {heading}\n")
         if intro:

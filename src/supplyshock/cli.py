@@ -10,7 +10,6 @@ from typing import Annotated, Any, cast
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from supplyshock.cli_batch import register
@@ -18,7 +17,15 @@ from supplyshock.cli_format import sig
 from supplyshock.cli_info import compile_notice, version_callback
 from supplyshock.cli_info import register as register_info
 from supplyshock.cli_report import register as register_report
-from supplyshock.errors import ScenarioError
+from supplyshock.cli_text import (
+    AllowOutside,
+    AllowPath,
+    file_stem,
+    load_noting_warnings,
+    markup,
+    plain,
+)
+from supplyshock.errors import ScenarioError, SupplyshockError
 from supplyshock.scenario.bundled import DEFAULT_SCENARIO, bundled_scenarios
 
 app = typer.Typer(
@@ -37,15 +44,13 @@ __all__ = ["app"]
 def _fail(exc: ScenarioError) -> typer.Exit:
     errors.print(f"[bold red]{len(exc.problems)} problem(s)[/bold red]")
     for problem in exc.problems:
-        typer.echo(f"  {problem}", err=True)
+        typer.echo(f"  {plain(problem)}", err=True)
     return typer.Exit(code=2)
 
 
-def _load(source: str):  # type: ignore[no-untyped-def]
-    from supplyshock.scenario.io import load_scenario
-
+def _load(source: str, roots: list[Path] | None, allow_outside: bool):  # type: ignore[no-untyped-def]
     try:
-        return load_scenario(source)
+        return load_noting_warnings(source, roots, allow_outside)
     except ScenarioError as exc:
         raise _fail(exc) from None
 
@@ -68,6 +73,8 @@ def run(
             "day if they ever do (ever)."
         ),
     ] = "dated",
+    allow_path: AllowPath = None,
+    allow_outside_paths: AllowOutside = False,
 ) -> None:
     """Run one replication, print shortfall per bloc member and write a timeline PNG."""
     import matplotlib
@@ -86,23 +93,23 @@ def run(
     if membership not in ("dated", "ever"):
         errors.print(f"--membership must be dated or ever, got {membership!r}")
         raise typer.Exit(code=2)
-    scn = _load(scenario)
+    scn = _load(scenario, allow_path, allow_outside_paths)
     if bloc not in scn.blocs:
-        errors.print(
-            f"unknown bloc {bloc!r}; the scenario defines: {', '.join(scn.blocs) or 'none'}",
-            markup=False,
-        )
+        defined = ", ".join(scn.blocs) or "none"
+        typer.echo(plain(f"unknown bloc {bloc!r}; the scenario defines: {defined}"), err=True)
         raise typer.Exit(code=2)
     known = {c.id for c in scn.commodities}
     if commodity and commodity not in known:
-        errors.print(
-            f"unknown commodity {commodity!r}; the scenario has: {', '.join(sorted(known))}",
-            markup=False,
-        )
+        has = ", ".join(sorted(known))
+        typer.echo(plain(f"unknown commodity {commodity!r}; the scenario has: {has}"), err=True)
         raise typer.Exit(code=2)
     chart = commodity or ("ndfeb_magnet" if "ndfeb_magnet" in known else None)
     compile_notice()
-    result = simulate(scn, seed=seed)
+    try:
+        result = simulate(scn, seed=seed)
+    except SupplyshockError as exc:
+        typer.echo(plain(f"error: {exc}"), err=True)
+        raise typer.Exit(code=2) from None
     table = result.shortfall(
         by=["country", "commodity"], bloc=bloc, membership=cast(Any, membership)
     )
@@ -111,8 +118,8 @@ def run(
         ["country", "shortfall"], ascending=[True, False]
     )
     view = Table(
-        title=escape(f"{scn.name}: shortfall of {bloc} members (seed {seed}, {membership=!s})"),
-        caption=escape(table.attrs["caption"]),
+        title=markup(f"{scn.name}: shortfall of {bloc} members (seed {seed}, {membership=!s})"),
+        caption=markup(table.attrs["caption"]),
     )
     for name in ("country", "commodity", "shortfall", "peak", "unmet", "days short", "recovery"):
         view.add_column(name, justify="left" if name in {"country", "commodity"} else "right")
@@ -121,12 +128,12 @@ def run(
         value = row[metric] * scale
         if value != value:  # NaN: not recovered within the horizon
             return "-"
-        return escape(f"{sig(value)} {unit or REGISTRY[metric].unit_of(row['unit'])}")
+        return markup(f"{sig(value)} {unit or REGISTRY[metric].unit_of(row['unit'])}")
 
     for row in shown.to_dict("records"):
         view.add_row(
-            escape(str(row["country"])),
-            escape(str(row["commodity"])),
+            markup(str(row["country"])),
+            markup(str(row["commodity"])),
             cell(row, "shortfall"),
             cell(row, "peak_daily_shortfall"),
             cell(row, "unmet_share", 100.0, "%"),
@@ -135,42 +142,45 @@ def run(
         )
     console.print(view)
     if shown.empty:
-        console.print(f"No shortfall for any {bloc} member over the horizon.", markup=False)
+        console.print(markup(f"No shortfall for any {bloc} member over the horizon."))
     prov = result.provenance
     console.print(f"{prov['simpy_events']:,} SimPy events, {prov['wall_time_s']:.3f} s wall time")
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        typer.echo(plain(f"error: cannot write to {out}: {exc.strerror}"), err=True)
+        raise typer.Exit(code=2) from None
+    stem = file_stem(scn.name)  # never a path: always inside out
     ax = plot.shortfall_timeline(result, bloc=bloc, commodity=chart)
-    png = out / f"{scn.name}_shortfall.png"
+    png = out / f"{stem}_shortfall.png"
     figure = ax.get_figure(root=True)
     assert figure is not None
     figure.savefig(png, dpi=120)
     plt.close(figure)
-    csv = out / f"{scn.name}_shortfall.csv"
+    csv = out / f"{stem}_shortfall.csv"
     table.to_csv(csv, index=False)
-    console.print(f"wrote {png} and {csv}", markup=False)
+    console.print(markup(f"wrote {png} and {csv}"))
 
 
 @app.command()
 def validate(
     files: Annotated[list[str], typer.Argument(help="Scenario files or bundled names.")],
+    allow_path: AllowPath = None,
+    allow_outside_paths: AllowOutside = False,
 ) -> None:
     """Check scenario files; list every problem (exit code 2 if any)."""
-    from supplyshock.scenario.io import load_scenario
-
     failed = False
     for source in files:
         try:
-            scn = load_scenario(source)
+            scn = load_noting_warnings(source, allow_path, allow_outside_paths)
         except ScenarioError as exc:
             failed = True
-            errors.print(f"[red]{escape(source)}[/red]: {len(exc.problems)} problem(s)")
+            errors.print(f"[red]{markup(source)}[/red]: {len(exc.problems)} problem(s)")
             for problem in exc.problems:
-                typer.echo(f"  {problem}", err=True)
+                typer.echo(f"  {plain(problem)}", err=True)
             continue
-        console.print(
-            f"OK {source}: {scn.name}, {len(scn.facilities)} facilities, {len(scn.events)} events",
-            markup=False,
-        )
+        counts = f"{len(scn.facilities)} facilities, {len(scn.events)} events"
+        console.print(markup(f"OK {source}: {scn.name}, {counts}"))
     if failed:
         raise typer.Exit(code=2)
 
@@ -190,7 +200,7 @@ def list_scenarios() -> None:
             data = {}
         text = str(data.get("description", "")).strip().splitlines()
         marker = " (default)" if name == DEFAULT_SCENARIO else ""
-        view.add_row(escape(name + marker), escape(text[0] if text else ""))
+        view.add_row(markup(name + marker), markup(text[0] if text else ""))
     console.print(view)
 
 

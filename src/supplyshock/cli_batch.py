@@ -16,6 +16,14 @@ from rich.table import Table
 
 from supplyshock.cli_format import frame_table, progress_reporter, write_frame
 from supplyshock.cli_info import compile_notice
+from supplyshock.cli_text import (
+    AllowOutside,
+    AllowPath,
+    load_noting_warnings,
+    markup,
+    plain,
+    plain_lines,
+)
 from supplyshock.errors import ScenarioError, SupplyshockError, SupplyshockWarning
 
 __all__ = ["register"]
@@ -27,7 +35,7 @@ errors = Console(stderr=True)
 
 def _die(message: str, code: int = 2) -> typer.Exit:
     """Print a one-line error (never wrapped) and return the exit to raise."""
-    typer.echo(f"error: {message}", err=True)
+    typer.echo(plain(f"error: {message}"), err=True)
     return typer.Exit(code=code)
 
 
@@ -136,25 +144,26 @@ def batch(
         bool, typer.Option(help="Resume a folder written by another supplyshock version.")
     ] = False,
     membership: Annotated[str, typer.Option(help=MEMBERSHIP_HELP)] = "dated",
+    allow_path: AllowPath = None,
+    allow_outside_paths: AllowOutside = False,
 ) -> None:
     """Run N replications into OUT as Parquet chunks; rerun the same command to resume."""
     from supplyshock.batch.runner import run_batch
     from supplyshock.batch.sampling import Method
-    from supplyshock.scenario.io import load_scenario
 
     _check_numbers(n, seed, workers, chunk_size)
     _check_membership(membership)
     if design not in {"random", "lhs", "sobol"}:
         raise _die(f"--design must be random, lhs or sobol, got {design!r}")
     try:
-        scn = load_scenario(scenario)
+        scn = load_noting_warnings(scenario, allow_path, allow_outside_paths)
     except ScenarioError as exc:
-        errors.print(str(exc), highlight=False, markup=False)
+        typer.echo(plain_lines(exc), err=True)
         raise typer.Exit(code=2) from None
     compile_notice()
     with ExitStack() as stack:
         executor = _dask_executor(dask, stack) if dask else None
-        report = progress_reporter(stack, errors, f"{scn.name} x {n}")
+        report = progress_reporter(stack, errors, plain(f"{scn.name} x {n}"))
         try:
             result = run_batch(
                 scn,
@@ -175,7 +184,9 @@ def batch(
             ) from None
         except SupplyshockError as exc:
             raise _die(str(exc)) from None
-    console.print(f"{result.n_done} replications in {out}", markup=False)
+        except OSError as exc:
+            raise _die(f"cannot write to {out}: {exc.strerror or exc}") from None
+    console.print(markup(f"{result.n_done} replications in {out}"))
     _print_summary(result, "bloc", ["shortfall", "unmet_share"], by_sector=False)
 
 
@@ -302,6 +313,8 @@ def sensitivity(
     chunk_size: Annotated[int, typer.Option(help="Replications per stored chunk.")] = 25,
     out: Annotated[Path, typer.Option(help="Folder for the runs.")] = Path("runs/sensitivity"),
     membership: Annotated[str, typer.Option(help=MEMBERSHIP_HELP)] = "dated",
+    allow_path: AllowPath = None,
+    allow_outside_paths: AllowOutside = False,
 ) -> None:
     """Sobol' or Morris sensitivity of a metric to the uncertain parameters."""
     from supplyshock.analysis import sensitivity as sa
@@ -321,9 +334,8 @@ def sensitivity(
     )
     try:
         from supplyshock.batch.sampling import uncertain_parameters
-        from supplyshock.scenario.io import load_scenario
 
-        scn = load_scenario(scenario)
+        scn = load_noting_warnings(scenario, allow_path, allow_outside_paths)
         d = len(param) if param else len(uncertain_parameters(scn))
         runs = sa.design_runs(method, n, d)
         least = sa.MIN_SOBOL_N if method == "sobol" else sa.MIN_MORRIS_N
@@ -349,14 +361,16 @@ def sensitivity(
                 chunk_size=chunk_size,
             )
     except ScenarioError as exc:
-        errors.print(str(exc), highlight=False, markup=False)
+        typer.echo(plain_lines(exc), err=True)
         raise typer.Exit(code=2) from None
     except SupplyshockError as exc:
         raise _die(str(exc)) from None
+    except OSError as exc:
+        raise _die(f"cannot write to {out}: {exc.strerror or exc}") from None
     where = f"{region}, {commodity}" + (f", membership={membership}" if level == "bloc" else "")
     console.print(_table(table, f"{method} indices of {metric} ({where})"))
     table.to_csv(out / f"{method}_indices.csv", index=False)
-    console.print(f"wrote {out / f'{method}_indices.csv'}", markup=False)
+    console.print(markup(f"wrote {out / f'{method}_indices.csv'}"))
 
 
 def register(app: typer.Typer) -> None:

@@ -18,6 +18,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from supplyshock.cli_text import markup
 from supplyshock.metrics.functions import ROUND_OFF
 
 __all__ = [
@@ -69,14 +70,14 @@ def clip_column(values: pd.Series) -> pd.Series:
 def frame_table(frame: pd.DataFrame, title: str, caption: str | None = None) -> Table:
     """A rich table of ``frame``: numbers to :data:`DIGITS` significant figures, every name
     printed literally (``events[oct].approval_probability`` keeps its brackets)."""
-    view = Table(title=escape(title), caption=escape(caption) if caption else None)
+    view = Table(title=markup(title), caption=markup(caption) if caption else None)
     shown = frame.copy()
     for column in shown.columns:
         shown[column] = clip_column(shown[column])
         numeric = shown[column].dtype.kind in "fiu"
-        view.add_column(escape(str(column)), justify="right" if numeric else "left")
+        view.add_column(markup(str(column)), justify="right" if numeric else "left")
     for row in shown.itertuples(index=False):
-        view.add_row(*[escape(sig(v)) for v in row])
+        view.add_row(*[markup(sig(v)) for v in row])
     return view
 
 

@@ -7,6 +7,8 @@ field path and the offending value, so that all problems in a scenario are repor
 
 from __future__ import annotations
 
+import itertools
+import reprlib
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -16,16 +18,45 @@ __all__ = [
     "ScenarioError",
     "SupplyshockError",
     "SupplyshockWarning",
+    "short_repr",
 ]
+
+
+class _Repr(reprlib.Repr):
+    """Like :class:`reprlib.Repr`, keeping the order of a mapping's keys."""
+
+    def repr_dict(self, x: dict[object, object], level: int) -> str:
+        if not x:
+            return "{}"
+        if level <= 0:
+            return "{...}"
+        pairs = [
+            f"{self.repr1(k, level - 1)}: {self.repr1(v, level - 1)}"
+            for k, v in itertools.islice(x.items(), self.maxdict)
+        ]
+        more = ", ..." if len(x) > self.maxdict else ""
+        return "{" + ", ".join(pairs) + more + "}"
+
+
+_REPR = _Repr()
+_REPR.maxlevel = 3
+_REPR.maxdict = _REPR.maxlist = _REPR.maxtuple = _REPR.maxset = 6
+_REPR.maxstring = _REPR.maxother = 90
+
+
+def short_repr(value: object, limit: int = 80) -> str:
+    """``repr(value)`` cut to ``limit`` characters, built without ever rendering a huge or
+    deeply nested value in full; control characters are escaped as by :func:`repr`.
+
+    >>> short_repr(list(range(100)))
+    '[0, 1, 2, 3, 4, 5, ...]'
+    """
+    text = _REPR.repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 class SupplyshockError(Exception):
     """Base class of all errors raised by supplyshock."""
-
-
-class SupplyshockWarning(UserWarning):
-    """A scenario that runs but probably does not mean what it says (e.g. a reserve that
-    releases in steady state, an event that selects nothing)."""
 
 
 @dataclass(frozen=True)
@@ -38,10 +69,9 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        value = repr(self.value)
-        if len(value) > 80:
-            value = value[:77] + "..."
-        return f"{self.file}: {self.field}: {self.message} (got {value})"
+        value = short_repr(self.value)
+        field = self.field if len(self.field) <= 120 else self.field[:117] + "..."
+        return f"{self.file}: {field}: {self.message} (got {value})"
 
 
 class ScenarioError(SupplyshockError, ValueError):
@@ -72,6 +102,13 @@ class ScenarioError(SupplyshockError, ValueError):
     def single(cls, file: str, field: str, value: object, message: str) -> ScenarioError:
         """Build an error holding exactly one problem."""
         return cls([Problem(file, field, value, message)])
+
+
+class SupplyshockWarning(UserWarning):
+    """A scenario that is valid but probably not what was meant, e.g. an event that selects
+    nothing (a capacity shock that hits no facility) or a reserve that would release in steady
+    state. The message names the file, the event's
+    field path and the value, like a :class:`Problem`."""
 
 
 class EventTypeError(SupplyshockError, ValueError):

@@ -40,7 +40,9 @@ def _same(a: dict[str, pd.DataFrame], b: dict[str, pd.DataFrame]) -> None:
         )
 
 
-@pytest.mark.parametrize("damage", ["delete_series", "empty_series", "truncate_metrics"])
+@pytest.mark.parametrize(
+    "damage", ["delete_series", "empty_series", "truncate_metrics", "corrupt_metrics_data"]
+)
 def test_a_damaged_chunk_is_redone(
     tmp_path: Path, clean: dict[str, pd.DataFrame], damage: str
 ) -> None:
@@ -51,6 +53,10 @@ def test_a_damaged_chunk_is_redone(
         (chunks / "series-00001.parquet").unlink()
     elif damage == "empty_series":
         (chunks / "series-00001.parquet").write_bytes(b"")
+    elif damage == "corrupt_metrics_data":  # the data, not the metadata read first: only the
+        path = chunks / "metrics-00001.parquet"  # file's digest shows the damage
+        data = path.read_bytes()
+        path.write_bytes(data[:8] + bytes(b ^ 0xFF for b in data[8:16]) + data[16:])
     else:
         data = (chunks / "metrics-00001.parquet").read_bytes()
         (chunks / "metrics-00001.parquet").write_bytes(data[: len(data) // 2])

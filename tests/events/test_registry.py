@@ -67,7 +67,7 @@ def _scenario_file(tmp_path: Path, events: list[dict[str, Any]]) -> Path:
 
 
 def _load(tmp_path: Path, events: list[dict[str, Any]]) -> schema.Scenario:
-    return ss.load_scenario(_scenario_file(tmp_path, events))
+    return ss.load_scenario(_scenario_file(tmp_path, events), roots=[TINY_WORLD.parent])
 
 
 class Host:

@@ -20,15 +20,22 @@ JOIN = dt.date(2025, 3, 1)
 
 def _joined_late() -> ss.Scenario:
     """USA is short from the start (China bans exports) and joins the alliance on JOIN; its
-    magnet demand is two rows of one sector plus one defence row."""
+    magnet demand is an ev row of three firms (buyers sharing one sector) plus a defence row."""
     data = two_suppliers(1.0, horizon=200)
     data["blocs"] = {
         "alliance": [{"country": "USA", "since": JOIN.isoformat()}, {"country": "JPN"}],
         "pair": [{"country": "USA"}, {"country": "JPN"}],
     }
     data["demand"] = [
-        {"country": "USA", "commodity": "magnet", "per_year": 1825, "sector": "ev", "tier": 2},
-        {"country": "USA", "commodity": "magnet", "per_year": 730, "sector": "ev", "tier": 3},
+        {
+            "country": "USA",
+            "commodity": "magnet",
+            "per_year": 2555,
+            "sector": "ev",
+            "tier": 2,
+            "firms": 3,
+            "cover_spread": {"dist": "lognorm", "s": 0.6},
+        },
         {"country": "USA", "commodity": "magnet", "per_year": 1095, "sector": "defence", "tier": 1},
     ]
     return build(data)
@@ -42,8 +49,8 @@ def late() -> ss.RunResult:
 def test_sector_totals_add_up_to_country_totals(late: ss.RunResult) -> None:
     by_sector = late.shortfall(by=["country", "sector", "commodity"])
     usa = by_sector[(by_sector["country"] == "USA") & (by_sector["commodity"] == "magnet")]
-    assert sorted(usa["sector"]) == ["defence", "ev"]  # the two ev rows are one group
-    assert usa.set_index("sector").loc["ev", "demand"] == pytest.approx(200 * (1825 + 730) / 365)
+    assert sorted(usa["sector"]) == ["defence", "ev"]  # the three ev firms are one group
+    assert usa.set_index("sector").loc["ev", "demand"] == pytest.approx(200 * 2555 / 365)
     totals = late.shortfall(by=["country", "commodity"]).set_index(["country", "commodity"])
     summed = by_sector.groupby(["country", "commodity"])[["demand", "shortfall"]].sum()
     for column in ("demand", "shortfall"):

@@ -6,7 +6,8 @@ lower content-rule threshold, a longer ban, more destinations). Both scenarios r
 same seed: the engine keys its random draws by entity names, so the two runs share every
 random outcome (common random numbers) and differ only by the stricter term. The control
 covers the last stage of the chain (a good not used to make another). The claim: the world's
-unmet final demand for it, summed over countries and days, is not lower in the stricter run,
+unmet final demand for it and for the goods it is made from (in units of the covered good),
+summed over countries and days, is not lower in the stricter run,
 up to floating round-off and to what the stricter run holds less of at the horizon's end
 (docs/model.md, "Stricter controls", which also lists the effects that make the claim false
 outside these networks: diversion between stages, unequal yields, order timing, adaptation).
@@ -21,6 +22,7 @@ import datetime as dt
 import json
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -346,19 +348,40 @@ def cases(draw: st.DrawFn, dimension: str, variant: Variant = Variant()) -> Case
     return Case(dimension, base, {**world, "events": [stricter, *shared]}, covered)
 
 
+def _equivalents(scn: Scenario, covered: frozenset[str]) -> dict[str, float]:
+    """Units of the covered good that one unit of each good of its chain makes: 1 for the
+    covered goods, yield / per_unit for their input, and so on up the one-input recipes."""
+    into = {f.output: (f.recipe, float(f.yield_)) for f in scn.facilities if f.recipe}
+    inputs = {r.recipe: (r.input, float(r.per_unit)) for r in scn.recipes}  # type: ignore[arg-type]
+    factors = dict.fromkeys(covered, 1.0)
+    frontier = list(covered)
+    while frontier:
+        good = frontier.pop()
+        recipe, made = into.get(good, ("", 1.0))
+        if recipe in inputs:
+            source, per_unit = inputs[recipe]
+            if source not in factors:  # makers of a good share one yield in these networks
+                factors[source] = factors[good] * made / per_unit
+                frontier.append(source)
+    return factors
+
+
 def covered_totals(scn: Scenario, seed: int, covered: frozenset[str]) -> tuple[float, ...]:
-    """World shortfall and demand of the ``covered`` goods, and what of them is still held at
-    the end (stocks and pipelines), summed over countries and days."""
+    """World shortfall and demand of the ``covered`` goods and of the goods they are made
+    from, and what of them is still held at the end (stocks and pipelines), summed over
+    countries and days, in units of the covered good (a unit of an input counts as the covered
+    goods it would make, so moving a scarce input from its own buyers to the covered good's
+    makers is not counted as a gain: diversion between stages, docs/model.md)."""
     res = ss.run(scn, seed=seed)
-    table = res.shortfall(by="commodity")
-    rows = table[table["commodity"].astype(str).isin(covered)]
-    balance = res.mass_balance()
-    held = balance[balance["commodity"].astype(str).isin(covered)]
-    return (
-        float(rows["shortfall"].sum()),
-        float(rows["demand"].sum()),
-        float((held["final_stock"] + held["final_in_transit"]).sum()),
-    )
+    table = res.shortfall(by="commodity").set_index("commodity")
+    balance = res.mass_balance().set_index("commodity")
+    short = demand = held = 0.0
+    for good, factor in _equivalents(scn, covered).items():
+        if good in table.index:
+            short += factor * float(table.loc[good, "shortfall"])
+            demand += factor * float(table.loc[good, "demand"])
+        held += factor * float(balance.loc[good, ["final_stock", "final_in_transit"]].sum())
+    return short, demand, held
 
 
 def violation(case: Case, seed: int) -> tuple[float, float, float] | None:
@@ -423,3 +446,19 @@ def test_stricter_control_never_lowers_covered_shortfall(dimension: str) -> None
         )
 
     stricter_is_not_better()
+
+
+def test_diversion_of_an_input_is_not_a_gain() -> None:
+    """A found case (docs/model.md, "Stricter controls"): licences valid 1 day instead of for
+    good move a Japanese buyer's orders to an Australian maker for 4 days, which buys more of a
+    scarce input the USA also consumes; the covered good's shortfall falls by what the input's
+    rises, so the chain's shortfall is unchanged."""
+    path = Path(__file__).with_name("data") / "diversion_case.json"
+    data = json.loads(path.read_text())
+    case = Case("validity", data["base"], data["stricter"], frozenset({"c2"}))
+    base, stricter = (ss.run(build(data[k]), seed=0).shortfall(by="commodity") for k in data)
+    covered = [float(t.set_index("commodity").loc["c2", "shortfall"]) for t in (base, stricter)]
+    inputs = [float(t.set_index("commodity").loc["c1", "shortfall"]) for t in (base, stricter)]
+    assert covered[1] < covered[0] - 0.003  # the covered good alone is better off ...
+    assert inputs[1] - inputs[0] == pytest.approx(covered[0] - covered[1], rel=1e-6)  # ... by this
+    assert violation(case, 0) is None

@@ -155,8 +155,12 @@ def test_results_that_are_not_finite_are_refused_not_reported() -> None:
     from supplyshock.scenario.io import validate
     from tests.sim.builder import chain as plain_chain
 
+    scn = build(plain_chain())  # validation refuses such a cover; set it behind its back
+    huge = scn.settings.model_copy(update={"market_days_of_cover": 1e308})
     with pytest.raises(ss.SupplyshockError, match="not a finite number"), np.errstate(all="ignore"):
-        ss.run(build(plain_chain(market_cover=1e308)), seed=1)
+        ss.run(scn.model_copy(update={"settings": huge}), seed=1)
+    with pytest.raises(ss.ScenarioError, match="market_days_of_cover"):
+        validate(plain_chain(market_cover=1e308))
     data = plain_chain()
     data["demand"][0]["growth"] = -2  # (1 - 2) ** years is no growth path
     with pytest.raises(ss.ScenarioError, match=r"demand\[0\]\.growth"):

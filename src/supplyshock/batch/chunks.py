@@ -4,14 +4,17 @@ Each chunk is three Parquet files (``series``, ``firings``, then ``metrics``, wh
 marks the chunk done). Every file carries, in its Parquet metadata, the identity of the batch
 and chunk it belongs to: scenario hash, seed, design, chunk size, n, user processes, bloc
 membership accounting, package version, chunk index and replication ids (n matters only for
-designs whose rows depend on it: a random or sobol batch may be extended). A chunk counts as
-done only when all three files are there, readable and of this batch; one with a file missing
-or damaged is redone; a file of another batch is refused with a message naming it (it is never
+designs whose rows depend on it: a random or sobol batch may be extended). Beside each file,
+``NAME.parquet.sha256`` holds the SHA-256 of its bytes, so that damage anywhere in a file (not
+only in the metadata Parquet reads first) is found without parsing it. A chunk counts as done
+only when all three files are there, of this batch and intact; one with a file missing or
+damaged is redone; a file of another batch is refused with a message naming it (it is never
 overwritten).
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from collections.abc import Sequence
@@ -29,6 +32,7 @@ __all__ = [
     "chunk_state",
     "extendable",
     "identity",
+    "intact",
     "path_of",
     "read_identity",
     "same_batch",
@@ -61,19 +65,41 @@ def path_of(out: Path, kind: str, index: int) -> Path:
     return out / "chunks" / f"{kind}-{index:05d}.parquet"
 
 
+def _digest_path(path: Path) -> Path:
+    return path.with_name(path.name + ".sha256")
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def intact(path: Path) -> bool:
+    """Whether ``path`` holds exactly the bytes it was written with (its ``.sha256`` agrees)."""
+    try:
+        expected = _digest_path(path).read_text().strip()
+        return _digest(path.read_bytes()) == expected
+    except OSError:
+        return False
+
+
 def write_chunk(out: Path, ident: dict[str, Any], frames: dict[str, pd.DataFrame]) -> None:
-    """Write a chunk's files, each with ``ident`` in its metadata, atomically one by one."""
+    """Write a chunk's files, each with ``ident`` in its metadata and its digest beside it,
+    atomically one by one."""
     meta = json.dumps(ident, sort_keys=True).encode()
     for kind in KINDS:
         final = path_of(out, kind, ident["chunk"])
         partial = final.with_name(f"{final.stem}.{os.getpid()}.partial")
+        digest = final.with_name(f"{final.stem}.sha256.{os.getpid()}.partial")
         table = pa.Table.from_pandas(frames[kind], preserve_index=False)
         table = table.replace_schema_metadata({**(table.schema.metadata or {}), KEY: meta})
         try:
             pq.write_table(table, partial)
+            digest.write_text(_digest(partial.read_bytes()) + "\n")
+            os.replace(digest, _digest_path(final))  # a file older than its digest is damaged
             os.replace(partial, final)
         except BaseException:  # also Ctrl-C mid-write: leave no half-written file behind
             partial.unlink(missing_ok=True)
+            digest.unlink(missing_ok=True)
             raise
 
 
@@ -102,6 +128,8 @@ def chunk_state(out: Path, ident: dict[str, Any]) -> tuple[ChunkState, Path | No
             return "foreign", path
         if found.get("chunk") != ident["chunk"]:
             return "foreign", path
+        if not intact(path):
+            return "damaged", path
     return "done", None
 
 

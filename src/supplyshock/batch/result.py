@@ -62,7 +62,7 @@ class BatchResult:
     def _chunks(self) -> dict[int, list[int]]:
         """The complete chunks of this batch (every file there, readable and recording this
         batch's identity), with their replication ids."""
-        from supplyshock.batch.chunks import KINDS, path_of, read_identity, same_batch
+        from supplyshock.batch.chunks import KINDS, intact, path_of, read_identity, same_batch
 
         found: dict[int, list[int]] = {}
         for path in sorted((self.path / "chunks").glob("metrics-*.parquet")):
@@ -70,8 +70,10 @@ class BatchResult:
             if not index.isdigit():
                 continue
             c = int(index)
-            idents = [read_identity(path_of(self.path, kind, c)) for kind in KINDS]
-            if all(i is not None and same_batch(i, self.manifest) for i in idents):
+            paths = [path_of(self.path, kind, c) for kind in KINDS]
+            idents = [read_identity(path) for path in paths]
+            complete = all(i is not None and same_batch(i, self.manifest) for i in idents)
+            if complete and all(intact(path) for path in paths):
                 found[c] = list(idents[-1]["replications"])  # type: ignore[index]
         return found
 

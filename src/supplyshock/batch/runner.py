@@ -7,6 +7,7 @@ Layout of an output folder::
     design.parquet           one row per replication: the uncertain parameters it used
     chunks/metrics-00003.parquet, chunks/series-00003.parquet,
     chunks/firings-00003.parquet                               (one set per finished chunk)
+    chunks/metrics-00003.parquet.sha256, ...                   (the digest of each file)
 
 Rerunning with a larger n extends a random or sobol batch (new chunks start at the old n; the
 manifest lists the earlier sizes in ``extended_from``). A chunk is written to a temporary name
@@ -23,7 +24,7 @@ import itertools
 import json
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,7 @@ from supplyshock.batch.chunks import (
     path_of,
     write_chunk,
 )
+from supplyshock.batch.orphans import watch_parent
 from supplyshock.batch.replicate import run_chunk
 from supplyshock.batch.result import BatchResult
 from supplyshock.batch.sampling import Method, design
@@ -282,6 +284,7 @@ def run_batch(
     if common_stream:
         label += "+common-stream"
     with BatchLock(out):
+        _remove_partials(out)
         return _run(
             out,
             scenario,
@@ -299,6 +302,12 @@ def run_batch(
                 allow_version_change=allow_version_change,
             ),
         )
+
+
+def _remove_partials(out: Path) -> None:
+    """Delete half-written files a killed writer left (the lock says none is writing now)."""
+    for partial in [*out.glob("*.partial"), *out.glob("chunks/*.partial")]:
+        partial.unlink(missing_ok=True)
 
 
 def _run(
@@ -352,7 +361,11 @@ def _run(
             finish(i, run_chunk(*args(i)))
         return BatchResult(out)
     own = executor is None
-    pool = executor if executor is not None else ProcessPoolExecutor(max_workers=workers)
+    pool = executor
+    if pool is None:  # workers end with this process, even if it is killed
+        pool = ProcessPoolExecutor(
+            max_workers=workers, initializer=watch_parent, initargs=(os.getpid(),)
+        )
     futures: dict[Future[Frames], int] = {}
     try:
         from concurrent.futures import FIRST_COMPLETED, wait
@@ -365,6 +378,12 @@ def _run(
             finished, _ = wait(list(futures), return_when=FIRST_COMPLETED)
             for future in finished:
                 finish(futures.pop(future), future.result())
+    except BrokenExecutor as exc:  # a worker was killed (out of memory, a signal)
+        for future in futures:
+            future.cancel()
+        raise BatchError(
+            f"a worker process died ({exc}); finished chunks are kept in {out}, rerun to resume"
+        ) from exc
     except BaseException:
         for future in futures:
             future.cancel()

@@ -50,9 +50,10 @@ def check(ck: EventChecker, e: Amend) -> None:
         if getattr(e, name) is not None:
             ck.bounded(name, getattr(e, name), 0.0, 1.0)
     if e.processing_days is not None:
-        ck.bounded("processing_days", e.processing_days, 0.0)
+        ck.days("processing_days", e.processing_days)
     if e.validity_days is not None:
         ck.positive("validity_days", e.validity_days)
+        ck.days("validity_days", e.validity_days)
 
 
 def label(e: Amend) -> list[tuple[dt.date, str]]:

@@ -51,6 +51,18 @@ def check(ck: EventChecker, e: CapacityShock) -> None:
         ck.known("output", e.output, ck.commodities, "commodity")
     ck.bounded("share_lost", e.share_lost, 0.0, 1.0)
     ck.ordered(e.start, e.end)
+    facilities = [*ck.scenario.facilities]
+    facilities += [f for ev in ck.scenario.events for f in ev.new_facilities()]
+    hit = [
+        f
+        for f in facilities
+        if e.facility in (None, f.id) and e.country in (None, f.country)
+        if e.output in (None, f.output)
+    ]
+    if not hit:
+        target = {"facility": e.facility, "country": e.country, "output": e.output}
+        chosen = {k: v for k, v in target.items() if v is not None}
+        ck.warn(next(iter(chosen)), chosen, "the shock hits no facility")
 
 
 def compile_shock(cx: Compilation, key: str, e: CapacityShock) -> None:

@@ -53,6 +53,11 @@ class EventChecker:
         """Report that ``field`` holds ``value``, which is wrong because of ``message``."""
         self._rows.add("events", self.index, field, value, message)
 
+    def warn(self, field: str, value: object, message: str) -> None:
+        """Note that ``field`` holds ``value``, which is valid but probably not meant (the
+        event selects nothing); issued as a :class:`~supplyshock.errors.SupplyshockWarning`."""
+        self._rows.warn("events", self.index, field, value, message)
+
     def known(self, field: str, value: str, allowed: set[str], what: str) -> None:
         """Report ``value`` as an unknown ``what`` unless it is in ``allowed``."""
         self._rows.known("events", self.index, field, value, allowed, what)
@@ -64,6 +69,11 @@ class EventChecker:
     def bounded(self, field: str, value: object, lo: float, hi: float = math.inf) -> None:
         """A number, a distribution's support or a choice's values must lie in [lo, hi]."""
         self._rows.bounded("events", self.index, field, value, lo, hi)
+
+    def days(self, field: str, value: object) -> None:
+        """A number of days from 0 to the longest allowed (ten years); for a distribution, its
+        support must start at 0 or later and its 0.999 quantile lie within the bound."""
+        self._rows.days("events", self.index, field, value)
 
     def positive(self, field: str, value: object) -> None:
         """Like :meth:`bounded` with a strict lower bound of 0."""

@@ -11,7 +11,7 @@ from supplyshock.events.base import EventBase, EventType
 from supplyshock.events.parts import DestinationSelector
 from supplyshock.events.registry import REGISTRY
 from supplyshock.model.compilation import Shift
-from supplyshock.scenario.fields import NonNegative, check_finite
+from supplyshock.scenario.fields import Days, NotBool, check_finite
 
 if TYPE_CHECKING:
     from supplyshock.events.checker import EventChecker
@@ -29,11 +29,11 @@ class DemandShift(EventBase):
     """Commodity whose demand (or whose makers' recipe) changes."""
     input: str | None = None
     """If set, this input's use per unit of commodity changes instead of demand."""
-    change: Annotated[float, AfterValidator(check_finite), Field(gt=-1)]
+    change: Annotated[float, NotBool, AfterValidator(check_finite), Field(gt=-1)]
     """Relative change once fully phased in (-0.3 = 30% less)."""
     start: dt.date
     """First day of the change."""
-    lag_days: NonNegative = 0.0
+    lag_days: Days = 0.0
     """Days over which the change phases in linearly."""
 
 
@@ -42,6 +42,17 @@ def check(ck: EventChecker, e: DemandShift) -> None:
     if e.input is not None:
         ck.known("input", e.input, ck.commodities, "commodity")
     ck.places("countries", e.countries.include)
+    ck.places("countries.all_except", e.countries.all_except or [])
+    scn = ck.scenario
+    if e.input is None:
+        if not any(d.commodity == e.commodity for d in scn.demand):
+            ck.warn("commodity", e.commodity, "no final demand for this commodity to shift")
+        return
+    facilities = [*scn.facilities, *(f for ev in scn.events for f in ev.new_facilities())]
+    recipes = {f.recipe for f in facilities if f.output == e.commodity and f.recipe}
+    if not any(r.recipe in recipes and r.input == e.input for r in scn.recipes):
+        message = f"no facility making {e.commodity} uses {e.input} in its recipe"
+        ck.warn("input", e.input, message)
 
 
 def compile_shift(cx: Compilation, key: str, e: DemandShift) -> None:

@@ -13,7 +13,7 @@ from supplyshock.events.base import EventBase, EventType
 from supplyshock.events.parts import CommoditySelector, ContentRule, DestinationSelector
 from supplyshock.events.registry import REGISTRY
 from supplyshock.model.network import Control
-from supplyshock.scenario.fields import Fraction, NonNegative, StrList, Uncertain
+from supplyshock.scenario.fields import Amount, Fraction, StrList, Uncertain
 
 if TYPE_CHECKING:
     import simpy
@@ -52,7 +52,7 @@ class ExportControl(EventBase):
     """Share of the covered flow that a granted licence lets through."""
     coverage: Uncertain = 1.0
     """Share of each flow a ban or licence applies to (e.g. only Dy/Tb-bearing magnets)."""
-    quota_per_year: NonNegative | None = None
+    quota_per_year: Amount | None = None
     """Export cap in units per year (quota mode)."""
     content_rule: ContentRule | None = None
     """Extend the control to foreign-made goods with at least this share of controlled
@@ -90,13 +90,30 @@ def check(ck: EventChecker, e: ExportControl) -> None:
         ck.known("content_rule.origin", e.content_rule.origin, ck.countries, "country")
     ck.bounded("approval_probability", e.approval_probability, 0.0, 1.0)
     ck.bounded("coverage", e.coverage, 0.0, 1.0)
-    ck.bounded("processing_days", e.processing_days, 0.0)
+    ck.days("processing_days", e.processing_days)
     if e.validity_days is not None:
         ck.positive("validity_days", e.validity_days)
+        ck.days("validity_days", e.validity_days)
     for sector in e.sectors:
         ck.known("sectors", sector, ck.sectors, "sector (demand sector or kind)")
     for entity in e.entities:
         ck.known("entities", entity, ck.facilities, "facility")
+    _warn_if_empty(ck, e)
+
+
+def _warn_if_empty(ck: EventChecker, e: ExportControl) -> None:
+    """A control on commodities that the exporter does not make (and no content rule)."""
+    scn = ck.scenario
+    wanted = set(e.commodities.ids) | {
+        c.id for c in scn.commodities if c.category and c.category in e.commodities.category
+    }
+    if not wanted:
+        ck.warn("commodities", e.commodities.model_dump(), "selects no commodity")
+        return
+    facilities = [*scn.facilities, *(f for ev in scn.events for f in ev.new_facilities())]
+    made = {f.output for f in facilities if f.country == e.exporter}
+    if e.content_rule is None and e.exporter in ck.countries and not wanted & made:
+        ck.warn("exporter", e.exporter, "the exporter makes none of the commodities covered")
     ck.ordered(e.start, e.end)
 
 

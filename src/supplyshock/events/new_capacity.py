@@ -34,6 +34,10 @@ class NewCapacity(EventBase):
 
 def check(ck: EventChecker, e: NewCapacity) -> None:
     ck.facility(e.facility, "facility.")
+    earlier = [f.id for f in ck.scenario.facilities]
+    earlier += [f.id for other in ck.scenario.events[: ck.index] for f in other.new_facilities()]
+    if e.facility.id in earlier:
+        ck.problem("facility.id", e.facility.id, "a facility with this id already exists")
     if e.facility.start is not None:
         ck.in_horizon("facility.start", e.facility.start)
 

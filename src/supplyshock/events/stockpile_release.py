@@ -12,7 +12,7 @@ from supplyshock.errors import ScenarioError
 from supplyshock.events.base import EventBase, EventType
 from supplyshock.events.registry import REGISTRY
 from supplyshock.model.network import ReleaseWindow
-from supplyshock.scenario.fields import Fraction, NonNegative
+from supplyshock.scenario.fields import Amount, DayCount, Fraction
 
 if TYPE_CHECKING:
     import simpy
@@ -33,11 +33,11 @@ class StockpileRelease(EventBase):
     """Country holding the strategic reserve (ISO3)."""
     commodity: str
     """Commodity released."""
-    rate_per_day: NonNegative | None = None
+    rate_per_day: Amount | None = None
     """Units released per day, on top of any triggered release (or give share and days)."""
     share: Fraction | None = None
     """Share of the reserve's content on the first day to release, evenly over ``days``."""
-    days: int | None = Field(default=None, gt=0)
+    days: DayCount | None = Field(default=None, gt=0)
     """Days over which ``share`` is released (the release then ends by itself)."""
     start: dt.date
     """First day of the release."""
@@ -59,6 +59,16 @@ def check(ck: EventChecker, e: StockpileRelease) -> None:
     ck.known("holder", e.holder, ck.countries, "country")
     ck.known("commodity", e.commodity, ck.commodities, "commodity")
     ck.ordered(e.start, e.end)
+    scn = ck.scenario
+    where = {f.id: f.country for f in scn.facilities}
+    where |= {f.id: f.country for ev in scn.events for f in ev.new_facilities()}
+    held = {
+        (where.get(s.holder, s.holder), s.commodity) for s in scn.stocks if s.kind == "strategic"
+    }
+    known = e.holder in ck.countries and e.commodity in ck.commodities
+    if known and (e.holder, e.commodity) not in held:
+        message = f"no strategic stock of {e.commodity} held by {e.holder} (see stocks)"
+        ck.problem("holder", e.holder, message)
 
 
 def compile_release(cx: Compilation, key: str, e: StockpileRelease) -> None:

@@ -42,7 +42,7 @@ def check(ck: EventChecker, e: Suspend) -> None:
     controls = {c.id for c in ck.events_of(ExportControl) if c.id}
     ck.known("control", e.control, controls, "export_control id")
     ck.ordered(e.start, e.end)
-    ck.bounded("snapback_delay_days", e.snapback_delay_days, 0.0)
+    ck.days("snapback_delay_days", e.snapback_delay_days)
 
 
 def label(e: Suspend) -> list[tuple[dt.date, str]]:

@@ -14,7 +14,7 @@ from pydantic import AfterValidator, Field
 
 from supplyshock.events.base import EventBase, EventType
 from supplyshock.events.registry import REGISTRY
-from supplyshock.scenario.fields import check_finite
+from supplyshock.scenario.fields import NotBool, check_finite
 
 if TYPE_CHECKING:
     import simpy
@@ -32,7 +32,7 @@ class Tension(EventBase):
     """A step in a tension index (all tensions start at 0)."""
     name: str = Field(min_length=1)
     """Name of the tension (e.g. us_china)."""
-    change: Annotated[float, AfterValidator(check_finite)]
+    change: Annotated[float, NotBool, AfterValidator(check_finite)]
     """Amount added to the tension on ``start`` (negative: it eases)."""
     start: dt.date
     """Day of the change."""

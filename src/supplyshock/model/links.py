@@ -15,6 +15,7 @@ from supplyshock.model.arrays import sum_by
 from supplyshock.model.draws import Drawer
 from supplyshock.model.index import ScenarioIndex
 from supplyshock.model.network import BoolArray, FloatArray, IntArray
+from supplyshock.scenario.fields import MAX_DAYS
 
 if TYPE_CHECKING:
     from supplyshock.model.buyers import Buyers
@@ -38,7 +39,8 @@ def _lead_matrix(ix: ScenarioIndex, draws: Drawer) -> FloatArray:
 
     The most specific lane wins: (o, d), then (o, *), then (*, d), then (*, *), then
     ``settings.default_lead_time_days``; domestic trade uses the domestic lead time unless an
-    exact (o, o) lane says otherwise.
+    exact (o, o) lane says otherwise. Draws beyond ``MAX_DAYS`` (a distribution's far tail)
+    are taken as ``MAX_DAYS``, which bounds the memory of the pipelines.
     """
     st = ix.scn.settings
     lead = np.full((ix.C, ix.C), np.nan)
@@ -60,6 +62,7 @@ def _lead_matrix(ix: ScenarioIndex, draws: Drawer) -> FloatArray:
     np.fill_diagonal(lead, domestic)  # before exact lanes, which may name a domestic pair
     for (origin, dest), days in exact:
         lead[ix.country[origin], ix.country[dest]] = days
+    np.minimum(lead, MAX_DAYS, out=lead)  # a rare draw beyond the bound (NaN stays NaN)
     return lead
 
 

@@ -11,12 +11,15 @@ import math
 from collections import defaultdict
 from collections.abc import Iterable
 
-from supplyshock.errors import Problem
+import numpy as np
+
+from supplyshock.errors import Problem, SupplyshockWarning
 from supplyshock.events import EventChecker, lookup
 from supplyshock.scenario import schema
 from supplyshock.scenario.distributions import Choice, Distribution
+from supplyshock.scenario.fields import MAX_AMOUNT, MAX_DAYS
 
-__all__ = ["check", "check_events"]
+__all__ = ["check", "check_events", "emit_warnings"]
 
 Provenance = dict[str, list[tuple[str, str]]]
 
@@ -31,6 +34,8 @@ class TableChecker:
         self.scn = scn
         self.provenance = provenance or {}
         self.problems: list[Problem] = []
+        self.warnings: list[Problem] = []
+        """Things that are valid but probably not meant (events that select nothing)."""
         self.countries = {c.iso3 for c in scn.countries}
         self.blocs = set(scn.blocs)
         self.commodities = {c.id for c in scn.commodities}
@@ -51,6 +56,12 @@ class TableChecker:
         file, row = self.where(table, index)
         sep = ": " if row.startswith("line") else "."
         self.problems.append(Problem(file, f"{row}{sep}{field}", value, message))
+
+    def warn(self, table: str, index: int, field: str, value: object, message: str) -> None:
+        """Note something valid but probably not meant, at a row's field."""
+        file, row = self.where(table, index)
+        sep = ": " if row.startswith("line") else "."
+        self.warnings.append(Problem(file, f"{row}{sep}{field}", value, message))
 
     def known(
         self, table: str, i: int, field: str, value: str, allowed: set[str], what: str
@@ -80,6 +91,27 @@ class TableChecker:
                 self.add(table, i, field, bad, f"choices must be numbers {allowed}")
         elif isinstance(value, int | float) and not lo <= value <= hi:
             self.add(table, i, field, value, f"must be {allowed}")
+
+    def days(self, table: str, i: int, field: str, value: object) -> None:
+        """A number of days: from 0 to :data:`MAX_DAYS`; a distribution's support must start
+        at 0 or later and its 0.999 quantile be at most :data:`MAX_DAYS` (lead-time draws
+        beyond it are taken as :data:`MAX_DAYS`)."""
+        self.capped(table, i, field, value, MAX_DAYS)
+
+    def capped(self, table: str, i: int, field: str, value: object, hi: float) -> None:
+        """From 0 to ``hi``; for a distribution, its support must start at 0 or later and its
+        0.999 quantile be at most ``hi`` (so that long-tailed distributions stay usable)."""
+        if not isinstance(value, Distribution):
+            self.bounded(table, i, field, value, 0.0, hi)
+            return
+        low = value.support()[0]
+        high = float(value.ppf_many(_TAIL)[0])
+        if low < 0 or not high <= hi:
+            message = (
+                f"values must be between 0 and {hi:g}, but the support starts at "
+                f"{low:g} and the 0.999 quantile is {high:g}"
+            )
+            self.add(table, i, field, value.model_dump(), message)
 
     def positive(self, table: str, i: int, field: str, value: object) -> None:
         """Like :meth:`bounded` with a strict lower bound of 0."""
@@ -118,23 +150,49 @@ class TableChecker:
         self.known(table, i, f"{prefix}output", f.output, self.commodities, "commodity")
         if f.recipe:
             self.known(table, i, f"{prefix}recipe", f.recipe, self.recipes, "recipe")
-        self.bounded(table, i, f"{prefix}capacity_per_year", f.capacity_per_year, 0.0)
-        self.bounded(table, i, f"{prefix}outage_days", f.outage_days, 0.0)
+        self.capped(table, i, f"{prefix}capacity_per_year", f.capacity_per_year, MAX_AMOUNT)
+        self.days(table, i, f"{prefix}outage_days", f.outage_days)
 
 
-def _unique(ck: TableChecker, table: str, ids: list[str], field: str) -> None:
-    seen: set[str] = set()
-    for i, value in enumerate(ids):
-        if value in seen:
-            ck.add(table, i, field, value, "duplicate id")
-        seen.add(value)
+_TAIL = np.array([0.999])
+"""The quantile of a distribution of days that must lie within :data:`MAX_DAYS`."""
+
+ROW_KEYS: dict[str, tuple[str, ...]] = {
+    "commodities": ("id",),
+    "countries": ("iso3",),
+    "facilities": ("id",),
+    "recipes": ("recipe", "input"),
+    "lanes": ("origin", "destination"),
+    "supplier_shares": ("buyer", "commodity", "supplier"),
+    "demand": ("country", "commodity", "sector"),
+    "stocks": ("holder", "commodity", "kind"),
+}
+"""Columns that identify a row. A scenario's row replaces the world's row with the same key
+(see :mod:`supplyshock.scenario.io`), so two rows with one key come from one file: an error."""
+
+
+def _unique_rows(ck: TableChecker) -> None:
+    """Report each row whose key an earlier row of its table already has."""
+    for table, columns in ROW_KEYS.items():
+        first: dict[tuple[str, ...], int] = {}
+        for i, row in enumerate(getattr(ck.scn, table)):
+            key = tuple(str(getattr(row, column)) for column in columns)
+            if key not in first:
+                first[key] = i
+                continue
+            file, where = ck.where(table, first[key])
+            same = f" as {where}" if file == ck.where(table, i)[0] else f" as {file}: {where}"
+            if len(columns) == 1:
+                ck.add(table, i, columns[0], key[0], "duplicate id" + same)
+            else:
+                field = columns[-1] if key[-1] else columns[0]
+                names = ", ".join(columns)
+                ck.add(table, i, field, "/".join(key), f"duplicate row: same {names}{same}")
 
 
 def _check_world(ck: TableChecker) -> None:
     scn = ck.scn
-    _unique(ck, "commodities", [c.id for c in scn.commodities], "id")
-    _unique(ck, "countries", [c.iso3 for c in scn.countries], "iso3")
-    _unique(ck, "facilities", [f.id for f in scn.facilities], "id")
+    _unique_rows(ck)
     for name, members in scn.blocs.items():
         if name in ck.countries:
             ck.problems.append(
@@ -160,7 +218,7 @@ def _check_world(ck: TableChecker) -> None:
         ck.facility("facilities", i, f, "")
     for i, c in enumerate(scn.commodities):
         if c.qualification_days is not None:
-            ck.bounded("commodities", i, "qualification_days", c.qualification_days, 0.0)
+            ck.days("commodities", i, "qualification_days", c.qualification_days)
     for i, r in enumerate(scn.recipes):
         ck.known("recipes", i, "input", r.input, ck.commodities, "commodity")
     producers = {f.country for f in scn.facilities}
@@ -177,7 +235,7 @@ def _check_world(ck: TableChecker) -> None:
                 ck.add("lanes", i, field, value, "unknown country")
             elif value not in users:
                 ck.add("lanes", i, field, value, "lane has no facility or demand at this end")
-        ck.bounded("lanes", i, "lead_time_days", lane.lead_time_days, 0.0)
+        ck.days("lanes", i, "lead_time_days", lane.lead_time_days)
     totals: dict[tuple[str, str], float] = defaultdict(float)
     first: dict[tuple[str, str], int] = {}
     for i, share in enumerate(scn.supplier_shares):
@@ -198,7 +256,7 @@ def _check_world(ck: TableChecker) -> None:
     for i, d in enumerate(scn.demand):
         ck.known("demand", i, "country", d.country, ck.countries, "country")
         ck.known("demand", i, "commodity", d.commodity, ck.commodities, "commodity")
-        ck.bounded("demand", i, "per_year", d.per_year, 0.0)
+        ck.capped("demand", i, "per_year", d.per_year, MAX_AMOUNT)
     for i, s in enumerate(scn.stocks):
         ck.known(
             "stocks", i, "holder", s.holder, ck.countries | ck.facilities, "country or facility"
@@ -206,12 +264,12 @@ def _check_world(ck: TableChecker) -> None:
         ck.known("stocks", i, "commodity", s.commodity, ck.commodities, "commodity")
         ck.places("stocks", i, "may_draw", s.may_draw)
         if s.days_of_cover is not None:
-            ck.bounded("stocks", i, "days_of_cover", s.days_of_cover, 0.0)
+            ck.days("stocks", i, "days_of_cover", s.days_of_cover)
     settings = scn.settings
     for field in ("domestic_lead_time_days", "qualification_days", "default_lead_time_days"):
         value = getattr(settings, field)
         if value is not None:
-            ck.bounded("settings", 0, field, value, 0.0)
+            ck.days("settings", 0, field, value)
     _check_cycles(ck)
 
 
@@ -274,11 +332,26 @@ def check_events(scenario: schema.Scenario, provenance: Provenance | None = None
     return ck.problems
 
 
-def check(scenario: schema.Scenario, provenance: Provenance | None = None) -> list[Problem]:
-    """Every cross-reference, range, date and cycle problem in ``scenario``."""
+def check(
+    scenario: schema.Scenario,
+    provenance: Provenance | None = None,
+    warnings: list[Problem] | None = None,
+) -> list[Problem]:
+    """Every cross-reference, range, date and cycle problem in ``scenario``; what is valid but
+    probably not meant (events that select nothing) is added to ``warnings`` if given."""
     from supplyshock.scenario.rule_checks import check_rules
 
     ck = TableChecker(scenario, provenance)
     _check_world(ck)
     _check_events(ck)
+    if warnings is not None:
+        warnings += ck.warnings
     return ck.problems + check_rules(scenario, provenance or {})
+
+
+def emit_warnings(found: list[Problem]) -> None:
+    """Issue each of ``found`` as a :class:`~supplyshock.errors.SupplyshockWarning`."""
+    import warnings
+
+    for problem in found:
+        warnings.warn(str(problem), SupplyshockWarning, stacklevel=3)

@@ -10,10 +10,17 @@ from __future__ import annotations
 import difflib
 import math
 from functools import cache
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 __all__ = [
     "Choice",
@@ -22,9 +29,20 @@ __all__ = [
     "draw",
     "expected",
     "is_uncertain",
+    "not_bool",
     "parse_uncertain",
     "scipy_distributions",
 ]
+
+
+def not_bool(value: Any) -> Any:
+    """Refuse ``true``/``false`` where a number is expected (pydantic would read them as 1/0)."""
+    if isinstance(value, bool):
+        raise ValueError(f"must be a number, not {str(value).lower()}")
+    return value
+
+
+Number = Annotated[float, BeforeValidator(not_bool)]
 
 
 class Distribution(BaseModel):
@@ -38,7 +56,7 @@ class Distribution(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     dist: str
-    params: dict[str, float] = Field(default_factory=dict)
+    params: dict[str, Number] = Field(default_factory=dict)
 
     @model_validator(mode="before")
     @classmethod
@@ -129,7 +147,7 @@ class Choice(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     choice: list[float | bool | str] = Field(min_length=1)
-    p: list[float] | None = None
+    p: list[Number] | None = None
 
     @model_validator(mode="after")
     def _check_p(self) -> Choice:

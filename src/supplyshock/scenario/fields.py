@@ -7,17 +7,25 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from supplyshock.scenario.distributions import Choice, Distribution, parse_uncertain
+from supplyshock.scenario.distributions import Choice, Distribution, not_bool, parse_uncertain
 
 __all__ = [
+    "MAX_AMOUNT",
+    "MAX_DAYS",
+    "Amount",
+    "Count",
+    "DayCount",
+    "Days",
     "Finite",
     "FlagOrChoice",
     "Fraction",
     "NonNegative",
+    "NotBool",
     "Positive",
     "Record",
     "Spread",
     "StrList",
+    "Texts",
     "Uncertain",
 ]
 
@@ -30,27 +38,65 @@ def check_finite(value: float) -> float:
 
 
 def _split_list(value: Any) -> Any:
-    """CSV cells hold lists as ``A;B;C``."""
+    """CSV cells hold lists as ``A;B;C``; a set becomes a sorted list (a set's order differs
+    between processes, a scenario's content hash must not)."""
     if isinstance(value, str):
         return [part.strip() for part in value.split(";") if part.strip()]
+    return _sorted_set(value)
+
+
+def _sorted_set(value: Any) -> Any:
+    """A set as a list sorted by ``repr``; other values unchanged."""
+    if isinstance(value, set | frozenset):
+        return sorted(value, key=repr)
     return value
 
 
-Finite = Annotated[float, AfterValidator(check_finite)]
-NonNegative = Annotated[float, AfterValidator(check_finite), Field(ge=0)]
-Positive = Annotated[float, AfterValidator(check_finite), Field(gt=0)]
-Fraction = Annotated[float, AfterValidator(check_finite), Field(ge=0, le=1)]
+MAX_DAYS = 3650
+"""Longest lead time, delay, processing time or cover, in days (ten years); it bounds the memory
+a run needs. For a distribution, its 0.999 quantile must lie within it."""
+MAX_AMOUNT = 1e12
+"""Largest capacity, demand, stock or recipe amount."""
+
+NotBool = BeforeValidator(not_bool)
+"""Refuses ``true``/``false`` for a number."""
+Count = Annotated[int, NotBool]
+"""A whole number (days, tiers); ``true`` is not 1."""
+Finite = Annotated[float, NotBool, AfterValidator(check_finite)]
+NonNegative = Annotated[float, NotBool, AfterValidator(check_finite), Field(ge=0)]
+Positive = Annotated[float, NotBool, AfterValidator(check_finite), Field(gt=0)]
+Fraction = Annotated[float, NotBool, AfterValidator(check_finite), Field(ge=0, le=1)]
+Days = Annotated[float, NotBool, AfterValidator(check_finite), Field(ge=0, le=MAX_DAYS)]
+"""A number of days from 0 to :data:`MAX_DAYS`."""
+DayCount = Annotated[int, NotBool, Field(le=MAX_DAYS)]
+"""A whole number of days up to :data:`MAX_DAYS` (lower bounds where it is used)."""
+Amount = Annotated[float, NotBool, AfterValidator(check_finite), Field(ge=0, le=MAX_AMOUNT)]
+"""A quantity or rate from 0 to :data:`MAX_AMOUNT`."""
 StrList = Annotated[list[str], BeforeValidator(_split_list)]
+Texts = Annotated[list[str], BeforeValidator(_sorted_set)]
+"""A list of texts; a set is sorted, so that its order is the same in every process."""
 
 
 def _uncertain(value: Any) -> Any:
-    """Dispatch a mapping to Distribution or Choice so that errors name the bad key and value."""
-    return parse_uncertain(value)
+    """Dispatch a mapping to Distribution or Choice so that errors name the bad key and value;
+    a choice must be among numbers."""
+    parsed = parse_uncertain(value)
+    if isinstance(parsed, Choice):
+        bad = [c for c in parsed.choice if isinstance(c, bool | str)]
+        if bad:
+            raise ValueError(f"choices must be numbers, not {bad[0]!r}")
+    return parsed
 
 
 def _choice(value: Any) -> Any:
-    """Like :func:`_uncertain`, for fields that take a choice but no distribution."""
-    return parse_uncertain(value, allow_dist=False)
+    """A yes/no value: ``true``/``false``, a probability of yes, or a choice among true and
+    false. Lists, strings and NaN are refused rather than read as a probability."""
+    if isinstance(value, list | str):
+        raise ValueError("must be true, false, a probability or {choice: [true, false], p: ...}")
+    parsed = parse_uncertain(value, allow_dist=False)
+    if isinstance(parsed, Choice) and not all(isinstance(c, bool) for c in parsed.choice):
+        raise ValueError("a yes/no choice must choose among true and false")
+    return parsed
 
 
 def _non_negative_support(value: Distribution) -> Distribution:

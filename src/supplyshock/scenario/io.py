@@ -1,4 +1,4 @@
-"""Reading scenarios from YAML and CSV: ``extends`` chains, table merging, error collection.
+"""Loading scenarios: validating what :mod:`~supplyshock.scenario.reading` read, error collection.
 
 Every problem found while reading is collected with its file, field path and value, and all of
 them are raised together as one :class:`~supplyshock.errors.ScenarioError`. Rows and events that
@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,142 +21,26 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from supplyshock import events
 from supplyshock.errors import Problem, ScenarioError
 from supplyshock.scenario import schema
+from supplyshock.scenario.access import Access
 from supplyshock.scenario.bundled import resolve
-from supplyshock.scenario.files import Located, open_failure, read_csv, read_yaml
+from supplyshock.scenario.files import Located
+from supplyshock.scenario.reading import TABLES, RawScenario, key_of, read_raw
 
-__all__ = ["TABLES", "Located", "load_scenario", "read_raw", "validate", "validate_raw"]
+__all__ = [
+    "TABLES",
+    "Located",
+    "RawScenario",
+    "load_scenario",
+    "read_raw",
+    "validate",
+    "validate_raw",
+]
 
-TABLES: dict[str, type[BaseModel]] = {
-    "commodities": schema.Commodity,
-    "countries": schema.Country,
-    "facilities": schema.Facility,
-    "recipes": schema.Recipe,
-    "lanes": schema.Lane,
-    "supplier_shares": schema.SupplierShare,
-    "demand": schema.Demand,
-    "stocks": schema.Stock,
-}
-# Rows with the same key replace each other when a scenario extends a world.
-TABLE_KEYS: dict[str, tuple[str, ...]] = {
-    "commodities": ("id",),
-    "countries": ("iso3",),
-    "facilities": ("id",),
-    "recipes": ("recipe", "input"),
-    "lanes": ("origin", "destination"),
-    "supplier_shares": ("buyer", "commodity", "supplier"),
-    "demand": ("country", "commodity", "sector"),
-    "stocks": ("holder", "commodity", "kind"),
-}
-"""Columns that identify a row: a scenario's row with the same values replaces the world's."""
 _EVENT = TypeAdapter(schema.Event)  # any registered event type (supplyshock.events)
 
 
-@dataclass
-class RawScenario:
-    """A scenario as read, before validation: every piece remembers where it came from.
-
-    ``incomplete`` is set when a file of the ``extends`` chain could not be read; required
-    fields it would have given are then not reported as missing.
-    """
-
-    scalars: dict[str, Located] = field(default_factory=dict)
-    tables: dict[str, list[Located]] = field(default_factory=dict)
-    events: list[Located] = field(default_factory=list)
-    rules: list[Located] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
-    incomplete: bool = False
-
-
-def _read_table(
-    name: str, value: Any, path: Path, field: str, problems: list[Problem]
-) -> list[Located]:
-    if isinstance(value, list):
-        return [Located(row, str(path), f"{field}[{i}]") for i, row in enumerate(value)]
-    if not isinstance(value, str):
-        problems.append(Problem(str(path), field, value, "must be a CSV file name or a list"))
-        return []
-    csv_path = path.parent / value
-    try:
-        return read_csv(csv_path, TABLES[name], problems)
-    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in the name
-        problems.append(
-            Problem(str(path), field, value, f"cannot read table {csv_path}: {open_failure(exc)}")
-        )
-        return []
-
-
-def _key(row: Located, key: str) -> str | None:
-    """The row's ``key`` if the row is a mapping and that value a string."""
-    value = row.value.get(key) if isinstance(row.value, dict) else None
-    return value if isinstance(value, str) else None
-
-
-def _row_key(row: Located, columns: tuple[str, ...]) -> tuple[str, ...] | None:
-    """The row's identifying values, if the row is a mapping and they are strings."""
-    if not isinstance(row.value, dict):
-        return None
-    values = tuple(row.value.get(k, "") for k in columns)
-    return values if all(isinstance(v, str) for v in values) else None
-
-
-def _merge_rows(name: str, base: list[Located], extra: list[Located]) -> list[Located]:
-    key = TABLE_KEYS.get(name)
-    if key is None:
-        return base + extra
-    replaced = {_row_key(row, key) for row in extra} - {None}
-    return [r for r in base if _row_key(r, key) not in replaced] + extra
-
-
-def read_raw(path: Path, _seen: tuple[Path, ...] = ()) -> RawScenario:
-    """Read a scenario file and the chain it extends into a :class:`RawScenario`."""
-    path = path.resolve()
-    raw = RawScenario()
-    if path in _seen:
-        chain = " -> ".join(p.name for p in (*_seen, path))
-        raw.problems.append(Problem(str(_seen[-1]), "extends", chain, "extends itself (cycle)"))
-        raw.incomplete = True
-        return raw
-    data = read_yaml(path, raw.problems)
-    if data is None:
-        raw.incomplete = True
-        return raw
-    parent_name = data.pop("extends", None)
-    if parent_name is not None:
-        parent_path = resolve(str(parent_name), relative_to=path.parent)
-        if parent_path is None:
-            raw.problems.append(
-                Problem(str(path), "extends", parent_name, "no such scenario or world")
-            )
-            raw.incomplete = True
-        else:
-            parent = read_raw(parent_path, (*_seen, path))
-            raw.problems += parent.problems
-            raw.scalars, raw.tables, raw.events = parent.scalars, parent.tables, parent.events
-            raw.rules = parent.rules
-            raw.incomplete = parent.incomplete
-    for key, value in data.items():
-        if key in TABLES:
-            rows = _read_table(key, value, path, key, raw.problems)
-            raw.tables[key] = _merge_rows(key, raw.tables.get(key, []), rows)
-        elif key in ("events", "rules"):
-            if not isinstance(value, list):
-                raw.problems.append(Problem(str(path), key, value, "must be a list"))
-                continue
-            new = [Located(ev, str(path), f"{key}[{i}]") for i, ev in enumerate(value)]
-            new_ids = {_key(ev, "id") for ev in new} - {None, ""}
-            old = raw.events if key == "events" else raw.rules
-            kept = [ev for ev in old if _key(ev, "id") not in new_ids] + new
-            if key == "events":
-                raw.events = kept
-            else:
-                raw.rules = kept
-        elif key in ("settings", "blocs") and isinstance(value, dict) and key in raw.scalars:
-            base = raw.scalars[key].value
-            merged = {**base, **value} if isinstance(base, dict) else value
-            raw.scalars[key] = Located(merged, str(path), key)
-        else:
-            raw.scalars[key] = Located(value, str(path), key)
-    return raw
+_UNION_MEMBER = re.compile(r"^[a-z][a-z-]*\[.*\]$")
+"""How pydantic names a member of a union in an error's location (``list[str]``)."""
 
 
 def _path(loc: tuple[str | int, ...]) -> str:
@@ -165,7 +49,14 @@ def _path(loc: tuple[str | int, ...]) -> str:
         if isinstance(item, int):
             parts.append(f"[{item}]")
             continue
-        if "[" in item or item in {"float", "int", "bool", "str", "Distribution", "Choice"}:
+        if _UNION_MEMBER.match(item) or item in {
+            "float",
+            "int",
+            "bool",
+            "str",
+            "Distribution",
+            "Choice",
+        }:
             continue
         parts.append(("." if parts else "") + item)
     return "".join(parts) or "<row>"
@@ -259,9 +150,9 @@ def _note_dropped(dropped: dict[str, set[str]], row: Located) -> None:
     nested = values.get("facility")
     for item in (values, nested if isinstance(nested, dict) else {}):
         located = Located(item, row.file, row.field)
-        dropped["name"] |= {_key(located, k) or "" for k in ("id", "iso3", "recipe", "category")}
-        dropped["place"].add(_key(located, "country") or "")
-    buyer, commodity = _key(row, "buyer"), _key(row, "commodity")
+        dropped["name"] |= {key_of(located, k) or "" for k in ("id", "iso3", "recipe", "category")}
+        dropped["place"].add(key_of(located, "country") or "")
+    buyer, commodity = key_of(row, "buyer"), key_of(row, "commodity")
     dropped["shares"].add(f"shares of {commodity} bought by {buyer} ")
 
 
@@ -330,8 +221,13 @@ def validate_raw(raw: RawScenario, top_file: str) -> tuple[schema.Scenario, Prov
     return result.scenario, result.provenance
 
 
-def load_scenario(source: str | Path) -> schema.Scenario:
+def load_scenario(
+    source: str | Path, *, roots: Iterable[str | Path] = (), allow_outside: bool = False
+) -> schema.Scenario:
     """Load, validate and cross-check a scenario from a YAML file or a bundled name.
+
+    Its ``extends`` and table files are read only from the scenario's folder tree, the bundled
+    scenarios and the folders in ``roots``; ``allow_outside=True`` lifts that limit.
 
     Raises :class:`~supplyshock.errors.ScenarioError` listing every problem found, each with
     its file, field path and value.
@@ -341,18 +237,20 @@ def load_scenario(source: str | Path) -> schema.Scenario:
     >>> scn.name
     'october_2025_suspended'
     """
-    from supplyshock.scenario.checks import check
+    from supplyshock.scenario.checks import check, emit_warnings
 
     path = resolve(source)
     if path is None:
         raise ScenarioError.single(str(source), "<file>", str(source), "no such file or scenario")
-    result = _validate(read_raw(path), str(path))
-    problems = result.problems
+    access = Access.for_scenario(path, roots, allow_outside)
+    result = _validate(read_raw(path, access=access), str(path))
+    problems, doubts = result.problems, list[Problem]()
     if result.scenario is not None:
-        found = check(result.scenario, result.provenance)
+        found = check(result.scenario, result.provenance, doubts)
         problems += [p for p in found if not _follows_from_dropped(p, result.dropped)]
     if problems or result.scenario is None:
         raise ScenarioError(problems)
+    emit_warnings(doubts)
     return result.scenario
 
 
@@ -366,14 +264,16 @@ def validate(data: Mapping[str, Any], file: str = "<python>") -> schema.Scenario
     supplyshock.errors.ScenarioError: ... problems in scenario:
     ...
     """
-    from supplyshock.scenario.checks import check
+    from supplyshock.scenario.checks import check, emit_warnings
 
     try:
         scenario = schema.Scenario.model_validate({**data, "origin_file": file})
     except ValidationError as exc:
         where = Located(None, file, "")
         raise ScenarioError(_problems_from(exc.errors(), where, schema.Scenario)) from None
-    problems = check(scenario)
+    doubts: list[Problem] = []
+    problems = check(scenario, warnings=doubts)
     if problems:
         raise ScenarioError(problems)
+    emit_warnings(doubts)
     return scenario

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, model_validator
 
 from supplyshock.scenario.events import Event
-from supplyshock.scenario.fields import Record, StrList, Uncertain
+from supplyshock.scenario.fields import DayCount, Record, StrList, Uncertain
 
 __all__ = ["QUANTITIES", "UNDATED", "Condition", "Hazard", "Quantity", "Rule", "undated"]
 
@@ -86,7 +86,7 @@ class Condition(Record):
     """Export control id (``control_active``)."""
     tension: str | None = None
     """Tension name (``tension``)."""
-    window_days: int = Field(default=30, gt=0)
+    window_days: DayCount = Field(default=30, gt=0)
     """Days over which ``shortfall_share`` is measured (ending on the day checked)."""
     above: Uncertain | None = None
     """The condition holds while the quantity is strictly above this."""
@@ -94,7 +94,7 @@ class Condition(Record):
     """The condition holds while the quantity is strictly below this."""
     unit: str | None = None
     """Unit of the threshold, checked against the quantity's (optional)."""
-    for_days: int = Field(default=1, ge=1)
+    for_days: DayCount = Field(default=1, ge=1)
     """Consecutive days the condition must hold before it counts."""
 
     @model_validator(mode="after")
@@ -144,13 +144,13 @@ class Rule(Record):
     """First day it may no longer fire; empty: never."""
     then: Annotated[list[Action], BeforeValidator(_listed)] = Field(min_length=1)
     """Actions: events without dates (``start`` is the day after firing plus ``delay_days``)."""
-    delay_days: int = Field(default=0, ge=0)
+    delay_days: DayCount = Field(default=0, ge=0)
     """Days from the day after firing to the actions' start."""
-    duration_days: int | None = Field(default=None, gt=0)
+    duration_days: DayCount | None = Field(default=None, gt=0)
     """Days the actions last (sets ``end`` where the event has one); empty: open-ended."""
     repeat: bool = False
     """Fire again after ``cooldown_days`` when the conditions hold again (default: once)."""
-    cooldown_days: int = Field(default=0, ge=0)
+    cooldown_days: DayCount = Field(default=0, ge=0)
     """Days from one firing to the next possible one (with ``repeat``)."""
 
     @model_validator(mode="after")

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from supplyshock.events import (
     Amend,
@@ -33,7 +33,7 @@ from supplyshock.events import (
     Suspend,
     Tension,
 )
-from supplyshock.scenario.fields import Record
+from supplyshock.scenario.fields import Count, Record, Texts
 from supplyshock.scenario.rules import Condition, Hazard, Rule
 from supplyshock.scenario.tables import (
     BlocMember,
@@ -86,6 +86,14 @@ __all__ = [
 ]
 
 
+MAX_HORIZON_DAYS = 7305
+"""Longest horizon: twenty years."""
+EARLIEST_START = dt.date(1990, 1, 1)
+"""Earliest start date of a scenario."""
+LATEST_START = dt.date(2100, 12, 31)
+"""Latest start date of a scenario."""
+
+
 class World(Record):
     """What exists: the tables of a world, its blocs and settings, over a dated horizon."""
 
@@ -95,7 +103,7 @@ class World(Record):
     """One line shown by `supplyshock list`, then detail."""
     start: dt.date
     """Calendar date of day 0."""
-    horizon_days: int = Field(gt=0, le=36500)
+    horizon_days: Count = Field(gt=0, le=MAX_HORIZON_DAYS)
     """Number of simulated days."""
     settings: Settings = Settings()
     """Behaviour settings (allocation, stocks, switching)."""
@@ -131,6 +139,13 @@ class World(Record):
 
         return reprs.html_table(type(self).__name__, reprs.scenario_lines(self))
 
+    @field_validator("start")
+    @classmethod
+    def _sane_start(cls, value: dt.date) -> dt.date:
+        if not EARLIEST_START <= value <= LATEST_START:
+            raise ValueError(f"must lie between {EARLIEST_START} and {LATEST_START}")
+        return value
+
     @property
     def end(self) -> dt.date:
         """The day after the last simulated day."""
@@ -144,7 +159,7 @@ class Scenario(World):
     """Policy events, in any order (each is dated)."""
     rules: list[Rule] = Field(default_factory=list)
     """Policies that act when the run reaches a state (conditions, hazard, actions)."""
-    sources: list[str] = Field(default_factory=list)
+    sources: Texts = Field(default_factory=list)
     """Full references for the source labels used in the scenario."""
     origin_file: str = Field(default="<python>", exclude=True)
     """File the scenario was loaded from (set by the loader)."""

@@ -9,8 +9,13 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, model_validator
 
 from supplyshock.scenario.fields import (
+    MAX_AMOUNT,
+    Count,
+    DayCount,
+    Days,
     Fraction,
     NonNegative,
+    NotBool,
     Positive,
     Record,
     Spread,
@@ -52,7 +57,7 @@ class Commodity(Sourced):
     """Identifier used in every other table."""
     unit: str = "t"
     """Unit of quantities (t, MW, unit, ...); results report it beside each number."""
-    usd_per_unit: Positive
+    usd_per_unit: Annotated[Positive, Field(le=MAX_AMOUNT)]
     """Value per unit in US$; weights origin shares for content rules."""
     category: str = ""
     """Group that controls can name (e.g. heavy_ree, ree_magnet)."""
@@ -109,17 +114,17 @@ class Facility(Sourced):
     """Output capacity in units of its commodity per year."""
     recipe: str = ""
     """Recipe name in the recipes table; empty: no inputs (mines, recyclers)."""
-    yield_: Fraction = Field(default=1.0, alias="yield")
+    yield_: Annotated[Fraction, Field(gt=0)] = Field(default=1.0, alias="yield")
     """Output per unit of recipe inputs; inputs used are per_unit / yield."""
     start: dt.date | None = None
     """Commissioning date; empty: operating before the horizon."""
-    ramp_days: NonNegative = 0.0
+    ramp_days: Days = 0.0
     """Days from start to full capacity (linear ramp)."""
-    outage_rate_per_year: NonNegative = 0.0
+    outage_rate_per_year: Annotated[NonNegative, Field(le=365)] = 0.0
     """Expected number of random outages per year."""
     outage_days: Uncertain = 0.0
     """Length of each outage in days (a distribution is drawn per outage)."""
-    output_days_of_cover: NonNegative | None = None
+    output_days_of_cover: Days | None = None
     """Output buffer in days of orders; empty: settings.output_days_of_cover."""
 
 
@@ -135,9 +140,11 @@ class Recipe(Sourced):
     """Recipe name that facilities refer to."""
     input: str
     """Input commodity."""
-    per_unit: Positive
+    per_unit: Annotated[Positive, Field(le=MAX_AMOUNT)]
     """Units of input per unit of output (before yield)."""
-    essential_share: Annotated[float, AfterValidator(check_finite), Field(gt=0, le=1)] = 1.0
+    essential_share: Annotated[float, NotBool, AfterValidator(check_finite), Field(gt=0, le=1)] = (
+        1.0
+    )
     """Share of output that needs this input (1: all of it)."""
 
 
@@ -168,20 +175,20 @@ class Demand(Sourced):
     """Commodity demanded."""
     per_year: Uncertain
     """Demand in units per year at the start of the horizon."""
-    growth: Annotated[float, AfterValidator(check_finite), Field(gt=-1)] = 0.0
+    growth: Annotated[float, NotBool, AfterValidator(check_finite), Field(gt=-1)] = 0.0
     """Growth per year as a fraction (0.05 = 5% a year)."""
-    tier: int = Field(default=2, ge=1, le=9)
+    tier: Count = Field(default=2, ge=1, le=9)
     """Priority under scarcity: 1 is served first (e.g. defence)."""
     sector: str = ""
     """Label (EV, wind, defence, ...); also tells rows of one country apart."""
-    firms: int | None = Field(default=None, ge=1, le=1000)
+    firms: Count | None = Field(default=None, ge=1, le=1000)
     """Firms the row is split into, each a buyer of its own; empty: settings.firms."""
     cover_spread: Spread | None = None
     """Distribution of the firms' days of cover around the row's (scaled to mean 1);
     empty: settings.firm_cover_spread."""
     deferrable: bool = False
     """True: demand not served waits in a backlog (built late) instead of being lost."""
-    max_delay_days: int | None = Field(default=None, ge=0, le=36500)
+    max_delay_days: DayCount | None = Field(default=None, ge=0)
     """Days deferred demand waits before it expires (never built); empty: no limit."""
 
     @model_validator(mode="after")
@@ -208,13 +215,13 @@ class Stock(Sourced):
     """firm: safety stock of buyers; strategic: a government reserve."""
     days_of_cover: Uncertain | None = None
     """Size in days of the holder's use (give this or quantity)."""
-    quantity: NonNegative | None = None
+    quantity: Annotated[NonNegative, Field(le=MAX_AMOUNT)] | None = None
     """Size in units (strategic reserves; give this or days_of_cover)."""
-    release_trigger_days: NonNegative = 0.0
+    release_trigger_days: Days = 0.0
     """A reserve releases when eligible buyers hold less than this many days."""
-    release_rate_per_day: NonNegative = 0.0
+    release_rate_per_day: Annotated[NonNegative, Field(le=MAX_AMOUNT)] = 0.0
     """Units a reserve releases per day while triggered."""
-    refill_rate_per_day: NonNegative = 0.0
+    refill_rate_per_day: Annotated[NonNegative, Field(le=MAX_AMOUNT)] = 0.0
     """Units a reserve below its initial size buys back per day while it releases nothing."""
     may_draw: StrList = Field(default_factory=list)
     """Countries or blocs that may draw on a reserve (default: its own country)."""
@@ -229,33 +236,35 @@ class Stock(Sourced):
 class Settings(Record):
     allocation: Literal["priority", "pro_rata", "domestic_first"] = "priority"
     """How a short supplier shares out: by tier then pro rata, pro rata, or home buyers first."""
-    order_smoothing_days: Positive = 7.0
+    order_smoothing_days: Annotated[Days, Field(gt=0)] = 7.0
     """Days over which buyers close the gap between target and actual stock."""
     domestic_lead_time_days: Uncertain = 2.0
     """Lead time of trade within a country."""
     default_lead_time_days: Uncertain | None = None
     """Lead time where no lane matches; empty: no trade without a lane."""
-    input_days_of_cover: NonNegative = 30.0
+    input_days_of_cover: Days = 30.0
     """Default target stock of facility inputs, in days of use."""
-    market_days_of_cover: NonNegative = 30.0
+    market_days_of_cover: Days = 30.0
     """Default target stock of final-demand buyers, in days of demand."""
-    output_days_of_cover: NonNegative = 7.0
+    output_days_of_cover: Days = 7.0
     """Default output buffer of facilities, in days of orders."""
-    switch_after_days: int = Field(default=14, ge=1)
+    switch_after_days: DayCount = Field(default=14, ge=1)
     """Days of unfilled orders before a buyer starts qualifying alternatives."""
-    switch_fill_share: Annotated[float, AfterValidator(check_finite), Field(gt=0, le=1)] = 0.95
+    switch_fill_share: Annotated[
+        float, NotBool, AfterValidator(check_finite), Field(gt=0, le=1)
+    ] = 0.95
     """A day counts as unfilled when the buyer receives less than this share of its order."""
     contracts_first: bool = True
     """Under scarcity, buyers with a supply contract (a supplier qualified at the start) are
     served before spot buyers (suppliers qualified by switching)."""
     qualification_days: Uncertain = 90.0
     """Days to qualify an alternative supplier (drawn per supplier)."""
-    recovery_window_days: int = Field(default=30, ge=1)
+    recovery_window_days: DayCount = Field(default=30, ge=1)
     """Shortfall-free days needed after the last shortfall to count as recovered."""
-    firms: int = Field(default=1, ge=1, le=1000)
+    firms: Count = Field(default=1, ge=1, le=1000)
     """Firms each demand row is split into unless its ``firms`` column says otherwise."""
     firm_cover_spread: Spread | None = None
     """Distribution of firms' days of cover around their row's (scaled to mean 1); empty:
     every firm of a row holds the row's days of cover."""
-    max_links_per_buyer: int | None = Field(default=None, ge=1)
+    max_links_per_buyer: Count | None = Field(default=None, ge=1)
     """At most this many suppliers per buyer (qualified first, then largest); for huge worlds."""

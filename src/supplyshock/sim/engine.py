@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from supplyshock.errors import SupplyshockError
 from supplyshock.model.network import Network
 from supplyshock.results import RunResult
 from supplyshock.scenario.schema import Scenario
@@ -58,10 +59,27 @@ def run(
     ``ss.run(scn, seed=np.random.SeedSequence(S, spawn_key=(i,)),
     overrides=batch.design().iloc[i].to_dict())``.
 
+    Any failure of the run is a :class:`~supplyshock.errors.SupplyshockError` (a
+    :class:`~supplyshock.errors.ScenarioError` for bad input) with a one-line message; the
+    original exception is its ``__cause__``.
+
     >>> import supplyshock as ss
     >>> res = ss.run("october_2025_suspended", seed=1)
     >>> res.shortfall(by="commodity").columns.tolist()[:3]
     ['commodity', 'unit', 'demand']
     """
-    sim = Simulation(scenario, seed, overrides=overrides, validate=validate, processes=processes)
-    return sim.run()
+    try:
+        sim = Simulation(
+            scenario, seed, overrides=overrides, validate=validate, processes=processes
+        )
+        return sim.run()
+    except SupplyshockError:
+        raise
+    except Exception as exc:  # a failure validation did not foresee: one line, cause chained
+        raise SupplyshockError(f"the run failed: {_one_line(exc)}") from exc
+
+
+def _one_line(exc: BaseException) -> str:
+    """``Type: message`` on one line, cut to 200 characters."""
+    text = " ".join(f"{type(exc).__name__}: {exc}".split())
+    return text if len(text) <= 200 else text[:197] + "..."
