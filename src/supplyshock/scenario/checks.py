@@ -85,7 +85,7 @@ class TableChecker:
         """Like :meth:`bounded` with a strict lower bound of 0."""
         low: float
         if isinstance(value, Distribution):
-            low = float(value.frozen().support()[0])
+            low = value.support()[0]
             if low <= 0:
                 message = f"values must be positive, but the support starts at {low:g}"
                 self.add(table, i, field, value.model_dump(), message)
