@@ -36,6 +36,17 @@ def headline(result: ss.RunResult) -> dict[str, float]:
     magnets = daily[daily["commodity"] == "ndfeb_magnet"].set_index("date")
     weekly = magnets["shortfall"].resample("W").sum() / magnets["demand"].resample("W").sum()
     row["peak weekly magnet unmet"] = float(weekly.max())
+    for region, bloc in (("alliance", "alliance"), ("TWN", None)):
+        fab = result.metric(
+            "fab_output_lost_share",
+            by=["bloc" if bloc else "country", "commodity"],
+            bloc=bloc,
+            membership=MEMBERSHIP,
+        )
+        if not bloc:
+            fab = fab[fab["country"] == region]
+        lost = fab.set_index("commodity")["fab_output_lost_share"]
+        row[f"{region} fab output lost"] = float(lost.get("wafer", 0.0))
     row["magnet recovery (days)"] = (
         float(table.loc["ndfeb_magnet", "time_to_recovery_days"])
         if "ndfeb_magnet" in table.index
@@ -62,8 +73,9 @@ def main() -> None:
     lines = [
         "| scenario | extends | "
         + " | ".join(COMMODITIES.values())
+        + " | alliance fab output lost | TWN fab output lost"
         + " | peak weekly magnet unmet | magnet recovery (days, median) |",
-        "|---|---|" + "---:|" * (len(COMMODITIES) + 2),
+        "|---|---|" + "---:|" * (len(COMMODITIES) + 4),
     ]
     for r in frame.to_dict("records"):
         cells = [f"{r[label]:,.1f}" for label in COMMODITIES.values()]
@@ -76,6 +88,8 @@ def main() -> None:
         lines.append(
             f"| `{r['scenario']}` | {r['extends'] or '—'} | "
             + " | ".join(cells)
+            + f" | {100 * r['alliance fab output lost']:.2f}%"
+            + f" | {100 * r['TWN fab output lost']:.2f}%"
             + f" | {100 * r['peak weekly magnet unmet']:.1f}% | {rec} |"
         )
     descriptions = []
@@ -94,6 +108,12 @@ def main() -> None:
         stockpile=magnets["alliance_stockpile_release"],
         friendshoring=magnets["alliance_friendshoring"],
         recycling=magnets["alliance_recycling_thrifting"],
+        fab_default=100 * by_name.loc["october_2025_suspended", "alliance fab output lost"],
+        fab_controls=100 * by_name.loc["october_2025_controls", "alliance fab output lost"],
+        fab_y_sc=100 * by_name.loc["yttrium_scandium_controls", "alliance fab output lost"],
+        fab_ga_ge=100 * by_name.loc["ga_ge_export_ban", "alliance fab output lost"],
+        twn_controls=100 * by_name.loc["october_2025_controls", "TWN fab output lost"],
+        twn_y_sc=100 * by_name.loc["yttrium_scandium_controls", "TWN fab output lost"],
     )
     (DOCS / "scenarios.md").write_text(text)
     frame.to_csv(DOCS / "scenarios_headline.csv", index=False)

@@ -278,7 +278,7 @@ BASE = "extends: world\nname: x\nhorizon_days: 60\n"
         (
             BASE + "recipes: [{recipe: magnet, input: ndpr_oxide, per_unit: 1e308}]\n",
             "recipes[0].per_unit",
-            "less than or equal to 1000000000000",
+            "between 0 and 1e+12",
         ),
         (
             BASE + "stocks: [{holder: USA, commodity: ndfeb_magnet, days_of_cover: 1e308}]\n",

@@ -151,6 +151,15 @@ EXPECTED: dict[str, Expected] = {
         "row_not_mapping.yaml", "facilities[0]", "'bayan_mine_2'", "must be a mapping"
     ),
     "settings_is_string": Expected("settings_is_string.yaml", "settings", "'fast'", "dict"),
+    "share_is_distribution": Expected(
+        "bad_share_distribution.csv", "line 2: share", "uniform", "need not sum to 1"
+    ),
+    "start_slip_outside_horizon": Expected(
+        "bad_start_slip_facilities.csv",
+        "line 4: start_slip_days",
+        "'scale': 180",
+        "ranges from 2025-10-01 to 2026-03-30, outside the horizon 2025-01-01 to 2026-01-01",
+    ),
     "shares_not_one": Expected(
         "bad_shares.csv", "line 2: share", "0.8", "ree_concentrate bought by JPN must sum to 1"
     ),

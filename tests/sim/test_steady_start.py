@@ -15,7 +15,14 @@ from tests.sim.builder import US_RESERVE, ban, build, chain
 def _quiet(scn: Scenario, *, growth: bool) -> Scenario:
     """``scn`` without outages or late capacity, and with or without demand growth."""
     facilities = [
-        f.model_copy(update={"outage_rate_per_year": 0.0, "start": None, "ramp_days": 0})
+        f.model_copy(
+            update={
+                "outage_rate_per_year": 0.0,
+                "start": None,
+                "start_slip_days": 0.0,
+                "ramp_days": 0,
+            }
+        )
         for f in scn.facilities
     ]
     demand = scn.demand if growth else [d.model_copy(update={"growth": 0.0}) for d in scn.demand]

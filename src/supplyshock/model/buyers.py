@@ -56,7 +56,8 @@ def compile_buyers(cx: Compilation) -> Buyers:
     ix, draws, fac_country = cx.ix, cx.draws, cx.fac_country
     recipes: dict[str, list[tuple[int, float, float]]] = defaultdict(list)
     for r in ix.scn.recipes:
-        recipes[r.recipe].append((ix.commodity[r.input], r.per_unit, r.essential_share))
+        amount = draws.number(f"recipes[{r.recipe}.{r.input}].per_unit", r.per_unit)
+        recipes[r.recipe].append((ix.commodity[r.input], amount, r.essential_share))
     rows: list[tuple[int, int, int, int]] = []
     labels: list[str] = []
     sectors: list[str] = []

@@ -58,10 +58,20 @@ def _capacity(cx: Compilation) -> FloatArray:
     ix, cap = cx.ix, cx.capacity
     for i, f in enumerate(ix.facilities):
         per_year = cx.draws.number(f"facilities[{f.id}].capacity_per_year", f.capacity_per_year)
-        cap[i] = per_year / 365.0 * ramp(ix.T, ix.day(f.start, -(10**6)), f.ramp_days)
+        ramp_days = cx.draws.number(f"facilities[{f.id}].ramp_days", f.ramp_days)
+        cap[i] = per_year / 365.0 * ramp(ix.T, start_day(ix, cx.draws, f), ramp_days)
     unshocked = cap[:, 0].copy()
     run_stage(cx, "capacity")
     return unshocked
+
+
+def start_day(ix: ScenarioIndex, draws: Drawer, f: schema.Facility) -> int:
+    """Day index of a facility's start plus its drawn slip (far in the past if no start)."""
+    if f.start is None:
+        return -(10**6)
+    key = f"projects[{f.project}]" if f.project else f"facilities[{f.id}]"
+    slip = draws.number(f"{key}.start_slip_days", f.start_slip_days)
+    return ix.day(f.start, 0) + round(slip)
 
 
 def _stock_key(stock: schema.Stock) -> str:
@@ -103,14 +113,15 @@ def _stocks(
     return cover * buyers.cover_factor, out_cover, strategic
 
 
-def _event_days(ix: ScenarioIndex) -> dict[str, int]:
-    """Start day of each event with an id (a new facility's start), for rules' ``after``."""
+def _event_days(ix: ScenarioIndex, draws: Drawer) -> dict[str, int]:
+    """Start day of each event with an id (a new facility's start, slip included), for rules'
+    ``after``."""
     days: dict[str, int] = {}
     for e in ix.scn.events:
         if not e.id:
             continue
         if isinstance(e, schema.NewCapacity):
-            days[e.id] = ix.day(e.facility.start, 0)
+            days[e.id] = max(start_day(ix, draws, e.facility), 0)
         else:
             days[e.id] = ix.day(getattr(e, "start", None), 0)
     return days
@@ -213,7 +224,7 @@ def compile_scenario(
         cx.control_index,
         cx.tensions,
     )
-    rules = compile_rules(ix, draws, context, _event_days(ix))
+    rules = compile_rules(ix, draws, context, _event_days(ix, draws))
     unknown = sorted(set(draws.overrides) - set(draws.used))
     if unknown:
         raise ScenarioError(

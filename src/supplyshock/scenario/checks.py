@@ -117,7 +117,7 @@ class TableChecker:
         """Like :meth:`bounded` with a strict lower bound of 0."""
         low: float
         if isinstance(value, Distribution):
-            low = float(value.frozen().support()[0])
+            low = value.support()[0]
             if low <= 0:
                 message = f"values must be positive, but the support starts at {low:g}"
                 self.add(table, i, field, value.model_dump(), message)
@@ -152,6 +152,46 @@ class TableChecker:
             self.known(table, i, f"{prefix}recipe", f.recipe, self.recipes, "recipe")
         self.capped(table, i, f"{prefix}capacity_per_year", f.capacity_per_year, MAX_AMOUNT)
         self.days(table, i, f"{prefix}outage_days", f.outage_days)
+        self.days(table, i, f"{prefix}ramp_days", f.ramp_days)
+        self.start_slip(table, i, f, prefix)
+
+    def start_slip(self, table: str, i: int, f: schema.Facility, prefix: str) -> None:
+        """Every start date a slip can give must lie inside the horizon (docs/model.md)."""
+        slip = f.start_slip_days
+        if not isinstance(slip, Distribution | Choice) and slip == 0:
+            return
+        field = f"{prefix}start_slip_days"
+        shown = slip.model_dump() if isinstance(slip, Distribution | Choice) else slip
+        if f.start is None:
+            self.add(table, i, field, shown, "a start slip needs a start date")
+            return
+        if isinstance(slip, Choice):
+            if any(isinstance(c, str) for c in slip.choice):
+                self.add(table, i, field, shown, "choices must be numbers of days")
+                return
+            low, high = min(map(float, slip.choice)), max(map(float, slip.choice))
+        elif isinstance(slip, Distribution):
+            low, high = slip.support()
+        else:
+            low = high = float(slip)
+        start = f.start
+        first = (self.scn.start - start).days
+        last = (self.scn.end - start).days
+        if low < first or high > last:
+
+            def when(days: float) -> str:
+                if not math.isfinite(days):
+                    return "unbounded"
+                return (start + dt.timedelta(days=round(days))).isoformat()
+
+            self.add(
+                table,
+                i,
+                field,
+                shown,
+                f"start {f.start} plus the slip ranges from {when(low)} to {when(high)}, "
+                f"outside the horizon {self.scn.start} to {self.scn.end}",
+            )
 
 
 _TAIL = np.array([0.999])
@@ -214,13 +254,26 @@ def _check_world(ck: TableChecker) -> None:
                         f"must be after since {m.since}",
                     )
                 )
+    projects: dict[str, schema.Facility] = {}
     for i, f in enumerate(scn.facilities):
         ck.facility("facilities", i, f, "")
+        lead = projects.setdefault(f.project, f) if f.project else f
+        if (lead.start, lead.start_slip_days) != (f.start, f.start_slip_days):
+            ck.add(
+                "facilities",
+                i,
+                "project",
+                f.project,
+                f"rows of a project share their start and start_slip_days; {lead.id} has "
+                f"start {lead.start} and start_slip_days {lead.start_slip_days}",
+            )
     for i, c in enumerate(scn.commodities):
         if c.qualification_days is not None:
             ck.days("commodities", i, "qualification_days", c.qualification_days)
     for i, r in enumerate(scn.recipes):
         ck.known("recipes", i, "input", r.input, ck.commodities, "commodity")
+        ck.positive("recipes", i, "per_unit", r.per_unit)
+        ck.capped("recipes", i, "per_unit", r.per_unit, MAX_AMOUNT)
     producers = {f.country for f in scn.facilities}
     producers |= {f.country for e in scn.events for f in e.new_facilities()}
     buyers = producers | {d.country for d in scn.demand}

@@ -92,7 +92,7 @@ class Distribution(BaseModel):
             raise ValueError(f"{self.dist!r} needs parameter {', '.join(map(repr, missing))}")
         if self.params.get("scale", 1.0) <= 0:
             raise ValueError(f"parameter 'scale' must be positive, not {self.params['scale']}")
-        mean = float(family(**self.params).mean())
+        mean = float(family.mean(**self.params))
         if math.isnan(mean):
             raise ValueError(
                 f"parameters {self.params} are outside the valid range of {self.dist!r}"
@@ -108,7 +108,10 @@ class Distribution(BaseModel):
         return getattr(stats, self.dist)(**self.params)
 
     def mean(self) -> float:
-        return float(self.frozen().mean())
+        """The mean; avoids building a frozen distribution (slow)."""
+        from scipy import stats
+
+        return float(getattr(stats, self.dist).mean(**self.params))
 
     def support(self) -> tuple[float, float]:
         """Lowest and highest possible value; avoids building a frozen distribution (slow)."""

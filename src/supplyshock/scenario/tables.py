@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, Field, model_validator
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from supplyshock.scenario.fields import (
     MAX_AMOUNT,
@@ -38,6 +38,16 @@ __all__ = [
     "Stock",
     "SupplierShare",
 ]
+
+
+def _fixed_share(value: object) -> object:
+    """Shares are fixed: shares drawn one by one need not sum to 1."""
+    if isinstance(value, dict):
+        raise ValueError(
+            "a supplier share must be a number: shares drawn one by one need not sum to 1 "
+            "with the other shares of the buyer and commodity"
+        )
+    return value
 
 
 class Sourced(Record):
@@ -118,7 +128,11 @@ class Facility(Sourced):
     """Output per unit of recipe inputs; inputs used are per_unit / yield."""
     start: dt.date | None = None
     """Commissioning date; empty: operating before the horizon."""
-    ramp_days: Days = 0.0
+    start_slip_days: Uncertain = 0.0
+    """Days added to ``start`` (a distribution or choice samples the date; needs ``start``)."""
+    project: str = ""
+    """Rows of one project (same start and slip) share one draw of their start slip."""
+    ramp_days: Uncertain = 0.0
     """Days from start to full capacity (linear ramp)."""
     outage_rate_per_year: Annotated[NonNegative, Field(le=365)] = 0.0
     """Expected number of random outages per year."""
@@ -140,8 +154,8 @@ class Recipe(Sourced):
     """Recipe name that facilities refer to."""
     input: str
     """Input commodity."""
-    per_unit: Annotated[Positive, Field(le=MAX_AMOUNT)]
-    """Units of input per unit of output (before yield)."""
+    per_unit: Uncertain
+    """Units of input per unit of output (before yield); a distribution is drawn per replication."""
     essential_share: Annotated[float, NotBool, AfterValidator(check_finite), Field(gt=0, le=1)] = (
         1.0
     )
@@ -164,8 +178,8 @@ class SupplierShare(Sourced):
     """Commodity bought."""
     supplier: str
     """Supplying country (ISO3); countries without a share are alternatives."""
-    share: Fraction
-    """Share of the buyer's purchases; shares per buyer and commodity sum to 1."""
+    share: Annotated[Fraction, BeforeValidator(_fixed_share)]
+    """Share of the buyer's purchases; shares per buyer and commodity sum to 1 (fixed numbers)."""
 
 
 class Demand(Sourced):
