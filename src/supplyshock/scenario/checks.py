@@ -105,7 +105,7 @@ class TableChecker:
             self.bounded(table, i, field, value, 0.0, hi)
             return
         low = value.support()[0]
-        high = float(value.ppf_many(_TAIL)[0])
+        high = value.upper_quantile(float(_TAIL[0]))
         if low < 0 or not high <= hi:
             message = (
                 f"values must be between 0 and {hi:g}, but the support starts at "

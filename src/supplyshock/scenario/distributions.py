@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from functools import cache
+from functools import cache, lru_cache
 from typing import Annotated, Any
 
 import numpy as np
@@ -136,6 +136,11 @@ class Distribution(BaseModel):
 
         return np.asarray(getattr(stats, self.dist).ppf(q, **self.params), dtype=np.float64)
 
+    def upper_quantile(self, q: float) -> float:
+        """The inverse CDF at one probability ``q``, remembered for this distribution (checks
+        ask for the same tail of the same distributions on every run)."""
+        return _quantile(self.dist, tuple(sorted(self.params.items())), q)
+
     def ppf(self, q: float) -> float:
         return float(self.frozen().ppf(q))
 
@@ -187,6 +192,13 @@ class Choice(BaseModel):
 
 Uncertain = float | Distribution | Choice
 """A number, or a distribution/choice that stands for one."""
+
+
+@lru_cache(maxsize=4096)
+def _quantile(dist: str, params: tuple[tuple[str, float], ...], q: float) -> float:
+    from scipy import stats
+
+    return float(getattr(stats, dist).ppf(q, **dict(params)))
 
 
 @cache
