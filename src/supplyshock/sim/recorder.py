@@ -77,9 +77,7 @@ class Recorder:
         def cube(raw: FloatArray, matrix: sparse.csr_matrix) -> FloatArray:
             return np.asarray(matrix.T.dot(raw.T).T, dtype=np.float64).reshape(shape)
 
-        # shortfall per market before summing: a deferrable market's catch-up day must not
-        # cancel another market's shortfall
-        short = np.maximum(net.demand.T - self.delivered, 0.0)
+        short = self.market_shortfall()
         return {
             "demand": cube(net.demand.T, markets),
             "delivered": cube(self.delivered, markets),
@@ -91,6 +89,11 @@ class Recorder:
             "exports": cube(self.exports, facilities),
             "imports": cube(self.imports, buyers),
         }
+
+    def market_shortfall(self) -> FloatArray:
+        """[day, market] demand not delivered that day. Taken per market before any sum, so
+        that a deferrable market's catch-up day cannot cancel another market's shortfall."""
+        return np.maximum(self.net.demand.T - self.delivered, 0.0)
 
     def cells(self) -> tuple[tuple[tuple[str, str, str], ...], dict[str, FloatArray]]:
         """Recorded quantities per (country, sector, commodity) cell, as ``[day, cell]`` arrays.
@@ -144,7 +147,7 @@ class Recorder:
         series = {
             "demand": to_cells(demand, markets),
             "delivered": to_cells(self.delivered, markets),
-            "shortfall": to_cells(np.maximum(demand - self.delivered, 0.0), markets),
+            "shortfall": to_cells(self.market_shortfall(), markets),
             "backlog": to_cells(self.backlog, markets),
             "expired": to_cells(self.expired, markets),
             "inventory": to_cells(self.stock, np.arange(len(keys))),

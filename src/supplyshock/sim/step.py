@@ -30,7 +30,7 @@ from supplyshock.sim import kernels
 from supplyshock.sim.gates import Gates
 from supplyshock.sim.kernels import Net, Rec, St, Wk
 from supplyshock.sim.kernels._common import entry_point
-from supplyshock.sim.recorder import Recorder, trade_pairs
+from supplyshock.sim.recorder import Recorder
 from supplyshock.sim.rulebook import RuleBook
 from supplyshock.sim.state import State, market_delays
 
@@ -45,8 +45,9 @@ class Day:
     fired: int = 0  # rules and watches that fired at the end of the day (RuleBook.fired)
 
 
-def _network_arrays(net: Network) -> Net:
-    """The network's constants, in the order and layout the kernels read them."""
+def _network_arrays(net: Network, link_pair: IntArray) -> Net:
+    """The network's constants, in the order and layout the kernels read them; ``link_pair``
+    is each link's slot in the recorder's bilateral flows (``Recorder.link_pair``)."""
     n_in = net.n_inputs
     in_fac = net.buyer_facility[:n_in]
     if np.any(np.diff(in_fac) < 0) or np.any(np.diff(net.link_buyer) < 0):
@@ -84,7 +85,7 @@ def _network_arrays(net: Network) -> Net:
         link_lead=net.link_lead,
         link_weight=net.link_weight,
         link_export=net.link_export.astype(np.float64),
-        link_pair=trade_pairs(net)[0],
+        link_pair=link_pair,
         reserve_buyers=reserve_buyers,
         reserve_starts=(np.cumsum(sizes) - sizes).astype(np.int64),
         reserve_sizes=sizes,
@@ -184,7 +185,9 @@ class Stepper:
             getattr(net, f) is getattr(previous.net, f) for f in _CONSTANT_FIELDS
         )
         self.consts: Net = (
-            previous.consts if same and previous is not None else _network_arrays(net)
+            previous.consts
+            if same and previous is not None
+            else _network_arrays(net, recorder.link_pair)
         )
         self.st = _state_arrays(state)
         self.wk: Wk = previous.wk if previous is not None else _work_arrays(net)
