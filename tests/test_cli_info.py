@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 from typer.testing import CliRunner
 
 import supplyshock
@@ -22,14 +21,6 @@ from supplyshock.sim import warmup
 from tests.batch.test_batch import uncertain_scenario
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def scenario_file(tmp_path: Path) -> Path:
-    path = tmp_path / "uncertain.yaml"
-    data = uncertain_scenario().model_dump(mode="json", by_alias=True, exclude={"origin_file"})
-    path.write_text(yaml.safe_dump(data))
-    return path
 
 
 def test_version() -> None:

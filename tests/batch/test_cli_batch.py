@@ -6,21 +6,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import yaml
 from typer.testing import CliRunner
 
 from supplyshock.cli import app
-from tests.batch.test_batch import uncertain_scenario
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def scenario_file(tmp_path: Path) -> Path:
-    path = tmp_path / "uncertain.yaml"
-    data = uncertain_scenario().model_dump(mode="json", by_alias=True, exclude={"origin_file"})
-    path.write_text(yaml.safe_dump(data))
-    return path
 
 
 def test_batch_summary_compare(tmp_path: Path, scenario_file: Path) -> None:
