@@ -83,9 +83,9 @@ class _Entities:
     series: dict[str, FloatArray]
 
 
-def _demand(result: RunResult, by_sector: bool) -> _Entities:
+def _demand(result: RunResult) -> _Entities:
     """Demand cells (country, sector, commodity) with their demand, delivery, shortfall and
-    deferred-demand series; ``by_sector`` does not change them (groups are formed later)."""
+    deferred-demand series (groups are formed from them later)."""
     use = np.flatnonzero(result.cell_series["demand"].any(axis=0))
     cells = [result.cells[n] for n in use]
     n_days = len(result.dates)
@@ -213,7 +213,7 @@ def _source_values(
     """Group labels and, per metric (and ``demand`` for the demand source), one value each."""
     by_sector = "sector" in keys
     if source == "demand":
-        entities = _demand(result, by_sector)
+        entities = _demand(result)
     elif source == "fab":
         entities = _fab(result)
     else:
@@ -316,7 +316,7 @@ def daily_totals(
     """Daily demand, delivered and shortfall per group (as summed for the metrics)."""
     keys = check_by(by)
     m = check_membership(membership)
-    labels, series = _sum_groups(result, _demand(result, "sector" in keys), keys, bloc, m)
+    labels, series = _sum_groups(result, _demand(result), keys, bloc, m)
     keep = series["demand"].sum(axis=0) > 0
     labels = [label for label, k in zip(labels, keep, strict=True) if k]
     n_days, n_groups = len(result.dates), len(labels)
