@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,7 +58,7 @@ class RunResult:
     facility_output: tuple[str, ...]
     dates: pd.DatetimeIndex
     blocs: dict[str, np.ndarray]
-    cubes: dict[str, np.ndarray]
+    cubes: Mapping[str, np.ndarray]
     production: np.ndarray
     lost: np.ndarray
     reserves: np.ndarray
@@ -75,7 +75,7 @@ class RunResult:
     """[day, pair] cross-border shipments, recorded on the day they leave."""
     cells: tuple[tuple[str, str, str], ...] = ()
     """(country, sector, commodity) of each column of :attr:`cell_series`."""
-    cell_series: dict[str, np.ndarray] = field(default_factory=dict)
+    cell_series: Mapping[str, np.ndarray] = field(default_factory=dict)
     """The :data:`SERIES` as ``[day, cell]`` arrays (see :meth:`Recorder.cells`)."""
 
     def __post_init__(self) -> None:
@@ -104,8 +104,7 @@ class RunResult:
     ) -> RunResult:
         from supplyshock import __version__
 
-        cubes = recorder.cubes()
-        cells, cell_series = recorder.cells()
+        cells, cell_series, cubes = recorder.totals()
         dates = pd.date_range(net.start, periods=net.horizon, freq="D")
         n_in = net.n_inputs
         demand = net.demand.T
@@ -161,7 +160,7 @@ class RunResult:
                 (net.countries[e], net.countries[i], net.commodities[k])
                 for e, i, k in recorder.pairs.tolist()
             ),
-            flow_series=recorder.flows[:, : len(recorder.pairs)].copy(),
+            flow_series=recorder.flows[:, : len(recorder.pairs)],
         )
 
     def flows(

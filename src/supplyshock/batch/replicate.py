@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from supplyshock.metrics import Membership
-from supplyshock.metrics.grouping import membership_weights
+from supplyshock.metrics.reduction import ALL_SECTORS, Reduction, reduce_metrics
 from supplyshock.results import RunResult
 from supplyshock.scenario.schema import Scenario
 from supplyshock.sim.engine import run
@@ -50,10 +50,6 @@ def child_seed(seed: int, replication: int) -> np.random.SeedSequence:
     return np.random.SeedSequence(entropy=seed, spawn_key=(replication,))
 
 
-ALL_SECTORS = "all"
-"""The ``sector`` of batch metric rows that total all sectors."""
-
-
 def reduce_run(
     result: RunResult, replication: int, membership: Membership = "dated"
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -62,23 +58,13 @@ def reduce_run(
 
     Metric rows have ``level`` (country or bloc), ``region``, ``sector`` (:data:`ALL_SECTORS`
     for totals), ``commodity``, ``unit`` (the commodity's), ``demand`` and one column per
-    metric. Bloc totals follow ``membership`` (see :mod:`supplyshock.metrics.grouping`).
+    metric (:func:`supplyshock.metrics.reduction.reduce_metrics`). Bloc totals follow
+    ``membership`` (see :mod:`supplyshock.metrics.grouping`).
     """
-    frames = []
-    levels = ["country", "bloc"] if result.blocs else ["country"]
-    for level in levels:
-        for by_sector in (False, True):
-            by = [level, "sector", "commodity"] if by_sector else [level, "commodity"]
-            table = result.metrics(by=by, membership=membership).rename(columns={level: "region"})
-            if not by_sector:
-                table.insert(1, "sector", ALL_SECTORS)
-            table.insert(0, "level", level)
-            frames.append(table)
-    metrics = pd.concat(frames, ignore_index=True)
+    reduced = reduce_metrics(result, membership)
+    metrics = reduced.metrics
     metrics.insert(0, "replication", replication)
-    metrics.attrs = {}
-
-    return metrics, weekly_series(result, replication, membership)
+    return metrics, _weekly(result, replication, reduced)
 
 
 def weekly_series(
@@ -89,30 +75,39 @@ def weekly_series(
     Rows have ``level`` (country or bloc) and ``region``; a bloc's row is the sum of its
     members' daily demand and shortfall, each country counted on the days it is a member
     (``membership="dated"``) or on every day if it ever is one (``"ever"``). Only groups with
-    demand are kept; a last partial week is left out.
+    demand are kept; a last partial week is left out. Rows of a week come countries first (in
+    the run's order), then blocs (by name), each by commodity in the run's order.
     """
-    demand, short = result.cubes["demand"], result.cubes["shortfall"]
-    weeks = demand.shape[0] // WEEK
+    return _weekly(result, replication, reduce_metrics(result, membership))
+
+
+def _weekly(result: RunResult, replication: int, reduced: Reduction) -> pd.DataFrame:
+    n_days = len(result.dates)
+    weeks = n_days // WEEK
     cut = weeks * WEEK
-    regions: list[tuple[str, str]] = [("country", c) for c in result.countries]
-    daily_d, daily_s = [demand[:cut]], [short[:cut]]  # [day, region, commodity]
-    for bloc in sorted(result.blocs):
-        weights = membership_weights(result, bloc, membership)[:, :cut].T[:, :, None]
-        daily_d.append((demand[:cut] * weights).sum(axis=1, keepdims=True))
-        daily_s.append((short[:cut] * weights).sum(axis=1, keepdims=True))
-        regions.append(("bloc", bloc))
-    d_all, s_all = np.concatenate(daily_d, axis=1), np.concatenate(daily_s, axis=1)
-    rs, ks = np.nonzero(d_all.sum(axis=0) > 0)
-    d = d_all[:, rs, ks].reshape(weeks, WEEK, len(rs)).sum(axis=1)
-    s = s_all[:, rs, ks].reshape(weeks, WEEK, len(rs)).sum(axis=1)
+    country_at = {c: i for i, c in enumerate(result.countries)}
+    commodity_at = {k: i for i, k in enumerate(result.commodities)}
+    order = sorted(
+        range(len(reduced.totals)),
+        key=lambda i: (
+            reduced.totals[i][0] != "country",
+            country_at.get(reduced.totals[i][1], 0),
+            reduced.totals[i][1],
+            commodity_at[reduced.totals[i][3]],
+        ),
+    )
+    labels = [reduced.totals[i] for i in order]
+    n = len(labels)
+    d = reduced.demand[:cut, order].reshape(weeks, WEEK, n).sum(axis=1)
+    s = reduced.shortfall[:cut, order].reshape(weeks, WEEK, n).sum(axis=1)
     return pd.DataFrame(
         {
             "replication": replication,
-            "week": np.repeat(np.arange(weeks), len(rs)),
-            "week_start": np.repeat(result.dates[:cut:WEEK].to_numpy(), len(rs)),
-            "level": np.tile(np.array([regions[r][0] for r in rs], dtype=object), weeks),
-            "region": np.tile(np.array([regions[r][1] for r in rs], dtype=object), weeks),
-            "commodity": np.tile(np.array(result.commodities)[ks], weeks),
+            "week": np.repeat(np.arange(weeks), n),
+            "week_start": np.repeat(result.dates[:cut:WEEK].to_numpy(), n),
+            "level": np.tile(np.array([x[0] for x in labels], dtype=object), weeks),
+            "region": np.tile(np.array([x[1] for x in labels], dtype=object), weeks),
+            "commodity": np.tile(np.array([x[3] for x in labels], dtype=object), weeks),
             "demand": d.reshape(-1),
             "shortfall": s.reshape(-1),
         }

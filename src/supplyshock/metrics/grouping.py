@@ -23,6 +23,7 @@ import pandas as pd
 from supplyshock.errors import SupplyshockError
 from supplyshock.metrics.registry import REGISTRY, Inputs, Source, check_metrics
 from supplyshock.model.network import FloatArray, IntArray
+from supplyshock.sim.kernels.sums import entry_sums
 
 if TYPE_CHECKING:
     from supplyshock.results import RunResult
@@ -75,11 +76,13 @@ def caption(membership: Membership) -> str:
 
 @dataclass(frozen=True)
 class _Entities:
-    """One source's entities: their country, sector and commodity, and daily series [T, E]."""
+    """One source's entities: their country, sector and commodity, and the columns ``cols``
+    of the ``[day, column]`` arrays in ``series`` that hold them."""
 
     country: IntArray
     sector: tuple[str, ...]
     commodity: IntArray
+    cols: IntArray
     series: dict[str, FloatArray]
 
 
@@ -87,16 +90,18 @@ def _demand(result: RunResult) -> _Entities:
     """Demand cells (country, sector, commodity) with their demand, delivery, shortfall and
     deferred-demand series (groups are formed from them later)."""
     use = np.flatnonzero(result.cell_series["demand"].any(axis=0))
-    cells = [result.cells[n] for n in use]
-    n_days = len(result.dates)
+    cells = [result.cells[n] for n in use.tolist()]
+    n_days, n_cells = len(result.dates), len(result.cells)
     series = {}
     for name in ("demand", "delivered", "shortfall", "backlog", "expired"):
         raw = result.cell_series.get(name)
-        series[name] = raw[:, use] if raw is not None else np.zeros((n_days, len(use)))
-    country = np.array([result.countries.index(c) for c, _, _ in cells], dtype=np.int64)
-    commodity = np.array([result.commodities.index(k) for _, _, k in cells], dtype=np.int64)
+        series[name] = raw if raw is not None else np.zeros((n_days, n_cells))
+    index = {name: i for i, name in enumerate(result.countries)}
+    country = np.array([index[c] for c, _, _ in cells], dtype=np.int64)
+    kinds = {name: i for i, name in enumerate(result.commodities)}
+    commodity = np.array([kinds[k] for _, _, k in cells], dtype=np.int64)
     sector = tuple(s or UNSPECIFIED for _, s, _ in cells)
-    return _Entities(country, sector, commodity, series)
+    return _Entities(country, sector, commodity, use, series)
 
 
 def _fab(result: RunResult) -> _Entities:
@@ -105,7 +110,8 @@ def _fab(result: RunResult) -> _Entities:
         np.array([result.countries.index(result.facility_country[i]) for i in pick], np.int64),
         tuple(result.facility_kinds[i] for i in pick),
         np.array([result.commodities.index(result.facility_output[i]) for i in pick], np.int64),
-        {"produced": result.production[:, pick], "lost": result.lost[:, pick]},
+        np.array(pick, dtype=np.int64),
+        {"produced": result.production, "lost": result.lost},
     )
 
 
@@ -117,6 +123,7 @@ def _reserve(result: RunResult) -> _Entities:
         np.array([result.countries.index(c) for c, _ in labels], dtype=np.int64),
         (RESERVE_SECTOR,) * len(labels),
         np.array([result.commodities.index(k) for _, k in labels], dtype=np.int64),
+        np.arange(len(labels), dtype=np.int64),
         {"level": level, "full": np.array(full)},
     )
 
@@ -166,10 +173,12 @@ def _sum_groups(
     """
     by_country, by_sector = "country" in keys, "sector" in keys
     labels: list[tuple[str, ...]] = []
-    parts: dict[str, list[FloatArray]] = {name: [] for name in entities.series}
+    n_days = len(result.dates)
+    no_weight = np.zeros((0, 0))
+    passes = []  # (entity positions, their group in the pass, weight rows, weights)
     for head, weights in _passes(result, keys, bloc, m):
-        w = None if weights is None else weights[entities.country].T  # T, E
-        use = np.arange(len(entities.country)) if w is None else np.flatnonzero(w.any(axis=0))
+        member = None if weights is None else np.asarray(weights.any(axis=1))[entities.country]
+        use = np.arange(len(entities.country)) if member is None else np.flatnonzero(member)
         if not len(use):
             continue
         group_of = [
@@ -183,22 +192,22 @@ def _sum_groups(
         unique = sorted(set(group_of))
         index = {g: i for i, g in enumerate(unique)}
         group = np.array([index[g] for g in group_of], dtype=np.int64)
-        order = np.argsort(group, kind="stable")
-        starts = np.flatnonzero(np.r_[True, np.diff(group[order]) > 0])
-        picked = use[order]
-        for name, values in entities.series.items():
-            x = values[:, picked] if w is None else values[:, picked] * w[:, picked]
-            parts[name].append(np.add.reduceat(x, starts, axis=1))
+        rows = entities.country[use] if weights is not None else np.full(len(use), -1)
+        passes.append((use, group, rows, no_weight if weights is None else weights))
         for c, sector, k in unique:
             label = {**head, "sector": sector, "commodity": result.commodities[k]}
             if by_country:
                 label["country"] = result.countries[c]
             labels.append(tuple(label[key] for key in [*_label_columns(keys), "commodity"]))
-    n_days = len(result.dates)
-    series = {
-        name: np.hstack(arrays) if arrays else np.zeros((n_days, 0))
-        for name, arrays in parts.items()
-    }
+    series = {name: np.empty((n_days, len(labels))) for name in entities.series}
+    for name, values in entities.series.items():
+        at = 0
+        for use, group, rows, weights in passes:
+            n_groups = int(group.max()) + 1
+            entry_sums(
+                values, entities.cols[use], group, rows, weights, series[name][:, at:][:, :n_groups]
+            )
+            at += n_groups
     return labels, series
 
 

@@ -1,17 +1,23 @@
 """Daily recording into preallocated numpy arrays.
 
-The daily step writes one row of per-entity values into each array; country x commodity
-totals are formed once at the end with sparse aggregation matrices.
+The daily step writes one row of per-entity values into each array; cell and country x
+commodity totals are formed once at the end by compiled group sums.
 """
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-from scipy import sparse
 
-from supplyshock.model.network import FloatArray, IntArray, Network
+from supplyshock.errors import SupplyshockError
+from supplyshock.model.network import IntArray, Network
+from supplyshock.sim.lazy import GroupSums
 
-__all__ = ["Recorder", "trade_pairs"]
+if TYPE_CHECKING:
+    from supplyshock.results import RunResult
+
+__all__ = ["Recorder", "check_finite", "trade_pairs"]
 
 
 def trade_pairs(net: Network) -> tuple[IntArray, IntArray]:
@@ -52,58 +58,19 @@ class Recorder:
         self.flows = np.zeros((T, len(self.pairs) + 1))  # the last column: domestic links
         self.expired = np.zeros((T, M))
 
-    def _cells(self, country: IntArray, commodity: IntArray) -> sparse.csr_matrix:
-        """Sparse [entity, country * K + commodity] aggregation matrix."""
-        n_comm = len(self.net.commodities)
-        cells = len(self.net.countries) * n_comm
-        rows = np.arange(len(country))
-        data = np.ones(len(country))
-        return sparse.csr_matrix((data, (rows, country * n_comm + commodity)), (len(rows), cells))
-
-    def cubes(self) -> dict[str, FloatArray]:
-        """Recorded quantities as [day, country, commodity] arrays."""
-        net = self.net
-        shape = (net.horizon, len(net.countries), len(net.commodities))
-        n_in = net.n_inputs
-        buyers = self._cells(net.buyer_country, net.buyer_commodity)
-        markets = self._cells(net.buyer_country[n_in:], net.buyer_commodity[n_in:])
-        facilities = self._cells(net.fac_country, net.fac_output)
-        reserve_country = np.array([r.country for r in net.reserves], dtype=np.int64)
-        reserve_comm = np.array([r.commodity for r in net.reserves], dtype=np.int64)
-        holders = sparse.vstack(
-            [buyers, facilities, self._cells(reserve_country, reserve_comm)], format="csr"
-        )
-
-        def cube(raw: FloatArray, matrix: sparse.csr_matrix) -> FloatArray:
-            return np.asarray(matrix.T.dot(raw.T).T, dtype=np.float64).reshape(shape)
-
-        short = self.market_shortfall()
-        return {
-            "demand": cube(net.demand.T, markets),
-            "delivered": cube(self.delivered, markets),
-            "shortfall": cube(short, markets),
-            "backlog": cube(self.backlog, markets),
-            "expired": cube(self.expired, markets),
-            "inventory": cube(self.stock, holders),
-            "in_transit": cube(self.pipeline, buyers),
-            "exports": cube(self.exports, facilities),
-            "imports": cube(self.imports, buyers),
-        }
-
-    def market_shortfall(self) -> FloatArray:
-        """[day, market] demand not delivered that day. Taken per market before any sum, so
-        that a deferrable market's catch-up day cannot cancel another market's shortfall."""
-        return np.maximum(self.net.demand.T - self.delivered, 0.0)
-
-    def cells(self) -> tuple[tuple[tuple[str, str, str], ...], dict[str, FloatArray]]:
-        """Recorded quantities per (country, sector, commodity) cell, as ``[day, cell]`` arrays.
+    def totals(
+        self,
+    ) -> tuple[tuple[tuple[str, str, str], ...], GroupSums, GroupSums]:
+        """Recorded quantities per (country, sector, commodity) cell and per country and
+        commodity: the cell labels, ``[day, cell]`` series and ``[day, country, commodity]``
+        cubes, for each name of :data:`supplyshock.results.SERIES`.
 
         A buyer's sector is its demand row's sector, or its facility's kind for facility
         inputs; a facility's output stock and exports have the facility's kind; strategic
-        reserves have the sector ``strategic_reserve``. Demand rows sharing a cell are summed;
-        ``shortfall`` is the sum over demand rows of ``max(demand - delivered, 0)``. Summed
-        over sectors, every series equals its :meth:`cubes` country x commodity total (the
-        shortfall too, unless a row is delivered more than its demand on some day).
+        reserves have the sector ``strategic_reserve``. Each cell sums its entities in index
+        order; each cube entry sums its cells in label order. ``shortfall`` is the sum over
+        demand rows of ``max(demand - delivered, 0)``, so summed over sectors every series
+        equals its cube. Each sum is formed when first read (:class:`GroupSums`).
         """
         net = self.net
         n_in, n_buyers = net.n_inputs, net.n_buyers
@@ -111,49 +78,95 @@ class Recorder:
         buyer_sector = list(net.buyer_sector) or [
             kinds[f] if f >= 0 else "" for f in net.buyer_facility.tolist()
         ]
-        country = np.concatenate(
-            [
-                net.buyer_country,
-                net.fac_country,
-                np.array([r.country for r in net.reserves], dtype=np.int64),
-            ]
-        ).astype(np.int64)
-        commodity = np.concatenate(
-            [
-                net.buyer_commodity,
-                net.fac_output,
-                np.array([r.commodity for r in net.reserves], dtype=np.int64),
-            ]
-        ).astype(np.int64)
+        reserve_country = np.array([r.country for r in net.reserves], dtype=np.int64)
+        reserve_comm = np.array([r.commodity for r in net.reserves], dtype=np.int64)
+        country = np.concatenate([net.buyer_country, net.fac_country, reserve_country])
+        commodity = np.concatenate([net.buyer_commodity, net.fac_output, reserve_comm])
         sector = buyer_sector + list(kinds) + ["strategic_reserve"] * len(net.reserves)
-        keys = list(zip(country.tolist(), sector, commodity.tolist(), strict=True))
+        keys = list(
+            zip(
+                country.astype(np.int64).tolist(),
+                sector,
+                commodity.astype(np.int64).tolist(),
+                strict=True,
+            )
+        )
         unique = sorted(set(keys))
         position = {key: i for i, key in enumerate(unique)}
         index = np.array([position[key] for key in keys], dtype=np.int64)
-        n_cells = len(unique)
-
-        def to_cells(raw: FloatArray, entities: IntArray) -> FloatArray:
-            matrix = sparse.csr_matrix(
-                (np.ones(len(entities)), (np.arange(len(entities)), index[entities])),
-                (len(entities), n_cells),
-            )
-            return np.asarray(matrix.T.dot(raw.T).T, dtype=np.float64)
-
-        buyers = np.arange(n_buyers)
-        markets = buyers[n_in:]
+        n_cells, n_comm = len(unique), len(net.commodities)
         n_fac = len(net.facilities)
-        facilities = np.arange(n_buyers, n_buyers + n_fac)
-        demand = net.demand.T
-        series = {
-            "demand": to_cells(demand, markets),
-            "delivered": to_cells(self.delivered, markets),
-            "shortfall": to_cells(self.market_shortfall(), markets),
-            "backlog": to_cells(self.backlog, markets),
-            "expired": to_cells(self.expired, markets),
-            "inventory": to_cells(self.stock, np.arange(len(keys))),
-            "in_transit": to_cells(self.pipeline, buyers),
-            "exports": to_cells(self.exports, facilities),
-            "imports": to_cells(self.imports, buyers),
+        markets = index[n_in:n_buyers]
+        buyers = index[:n_buyers]
+        facilities = index[n_buyers : n_buyers + n_fac]
+        demand = np.ascontiguousarray(net.demand.T)
+        raw = {
+            "demand": demand,
+            "delivered": self.delivered,
+            # per market before any sum: a deferrable market's catch-up day cannot cancel
+            # another market's shortfall
+            "shortfall": np.maximum(demand - self.delivered, 0.0),
+            "backlog": self.backlog,
+            "expired": self.expired,
+            "inventory": self.stock,
+            "in_transit": self.pipeline,
+            "exports": self.exports,
+            "imports": self.imports,
         }
+        groups = {
+            "demand": markets,
+            "delivered": markets,
+            "shortfall": markets,
+            "backlog": markets,
+            "expired": markets,
+            "inventory": index,
+            "in_transit": buyers,
+            "exports": facilities,
+            "imports": buyers,
+        }
+        series = GroupSums(raw, groups, n_cells, (net.horizon, n_cells))
+        cube_of = np.array([c * n_comm + k for c, _, k in unique], dtype=np.int64)
+        n_countries = len(net.countries)
+        cubes = GroupSums(
+            series,
+            dict.fromkeys(groups, cube_of),
+            n_countries * n_comm,
+            (net.horizon, n_countries, n_comm),
+        )
         labels = tuple((net.countries[c], s, net.commodities[k]) for c, s, k in unique)
-        return labels, series
+        return labels, series, cubes
+
+
+def check_finite(result: RunResult, recorder: Recorder) -> None:
+    """Refuse results that are not finite numbers (values too large for the arithmetic).
+
+    The recorded arrays are read first (two passes each, no copies): when every value is
+    below 1e300 in size, so is every sum the result forms, and nothing more is read.
+    """
+    recorded = (
+        recorder.delivered,
+        recorder.stock,
+        recorder.pipeline,
+        recorder.exports,
+        recorder.imports,
+        recorder.backlog,
+        recorder.expired,
+        recorder.production,
+        recorder.lost,
+    )
+    if all(a.size == 0 or (a.max() < 1e300 and a.min() > -1e300) for a in recorded):
+        return
+    for name, cube in result.cubes.items():
+        if np.isfinite(cube).all():
+            continue
+        bad = np.argwhere(~np.isfinite(cube))
+        if len(bad):
+            day, c, k = (int(i) for i in bad[0])
+            raise SupplyshockError(
+                f"the run's {name} of {result.commodities[k]} in {result.countries[c]} is not "
+                f"a finite number from {result.dates[day]:%Y-%m-%d}; some value in the scenario "
+                "is too large (a capacity, days of cover, a recipe's per_unit or a lead time)"
+            )
+    for name, values in (("production", result.production), ("lost", result.lost)):
+        if not np.isfinite(values).all():
+            raise SupplyshockError(f"the run's facility {name} is not finite; check capacities")

@@ -30,7 +30,7 @@ import numpy as np
 import simpy
 from pydantic import TypeAdapter, ValidationError
 
-from supplyshock.errors import Problem, ScenarioError, SupplyshockError
+from supplyshock.errors import Problem, ScenarioError
 from supplyshock.events import lookup, names, timeline
 from supplyshock.model.compile import compile_scenario
 from supplyshock.model.draws import Drawer
@@ -45,7 +45,7 @@ from supplyshock.scenario.io import load_scenario
 from supplyshock.scenario.rules import Condition, Rule
 from supplyshock.sim.dice import Dice
 from supplyshock.sim.policy import Policies
-from supplyshock.sim.recorder import Recorder
+from supplyshock.sim.recorder import Recorder, check_finite
 from supplyshock.sim.rulebook import RuleBook
 from supplyshock.sim.state import State
 from supplyshock.sim.step import Stepper
@@ -263,7 +263,7 @@ class Simulation(Views):
             wall_time_s=time.perf_counter() - self._began,
             events=self._events,
         )
-        _check_finite(result)
+        check_finite(result, self.recorder)
         result.provenance["rules"] = [dict(f) for f in self.firings]
         result.provenance["timeline"] = sorted(self._marks)
         result.provenance["applied"] = [
@@ -393,24 +393,6 @@ def _event_index(field: str) -> int:
         return -1
     inside = field[7 : field.index("]")]
     return int(inside) if inside.isdigit() else -1
-
-
-def _check_finite(result: RunResult) -> None:
-    """Refuse results that are not finite numbers (values too large for the arithmetic)."""
-    for name, cube in result.cubes.items():
-        if np.isfinite(cube).all():
-            continue
-        bad = np.argwhere(~np.isfinite(cube))
-        if len(bad):
-            day, c, k = (int(i) for i in bad[0])
-            raise SupplyshockError(
-                f"the run's {name} of {result.commodities[k]} in {result.countries[c]} is not "
-                f"a finite number from {result.dates[day]:%Y-%m-%d}; some value in the scenario "
-                "is too large (a capacity, days of cover, a recipe's per_unit or a lead time)"
-            )
-    for name, values in (("production", result.production), ("lost", result.lost)):
-        if not np.isfinite(values).all():
-            raise SupplyshockError(f"the run's facility {name} is not finite; check capacities")
 
 
 def _error(where: str, exc: ValidationError) -> ScenarioError:
