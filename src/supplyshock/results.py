@@ -101,6 +101,7 @@ class RunResult:
         spawn_key: Sequence[int] | None = None,
         wall_time_s: float,
         events: int,
+        scenario_hash: str | None = None,
     ) -> RunResult:
         from supplyshock import __version__
 
@@ -136,7 +137,7 @@ class RunResult:
             },
             provenance={
                 "scenario": scenario.name,
-                "scenario_hash": scenario.content_hash(),
+                "scenario_hash": scenario_hash or scenario.content_hash(),
                 "seed": seed,
                 "spawn_key": None if spawn_key is None else list(spawn_key),
                 "version": __version__,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from pydantic import Field, field_validator
+from pydantic import Field, PrivateAttr, field_validator
 
 from supplyshock.events import (
     Amend,
@@ -170,3 +170,20 @@ class Scenario(World):
 
         payload = self.model_dump_json(by_alias=True, exclude={"origin_file"})
         return hashlib.sha256(payload.encode()).hexdigest()
+
+    _clean: str | None = PrivateAttr(default=None)
+
+    def checked(self) -> str:
+        """The content hash, once the scenario is cross-checked: a
+        :class:`~supplyshock.errors.ScenarioError` lists its problems. An object found clean
+        is not checked again while its content hash stays the same."""
+        from supplyshock.errors import ScenarioError
+        from supplyshock.scenario.checks import check
+
+        digest = self.content_hash()
+        if digest != self._clean:
+            problems = check(self)
+            if problems:
+                raise ScenarioError(problems)
+            self._clean = digest
+        return digest

@@ -78,12 +78,11 @@ class Simulation(Views):
         validate: bool = True,
         processes: Sequence[UserProcess] = (),
     ) -> None:
+        self._hash: str | None = None
         if not isinstance(scenario, schema.Scenario):
             scenario = load_scenario(scenario)  # loading cross-checks it
         elif validate:
-            problems = check(scenario)
-            if problems:
-                raise ScenarioError(problems)
+            self._hash = scenario.checked()
         self.scenario = scenario
         self._given_seed = seed
         seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
@@ -108,7 +107,7 @@ class Simulation(Views):
         of event types (default: the simulation)."""
         sim = cls.__new__(cls)
         sim.scenario = None  # type: ignore[assignment]
-        sim._given_seed, sim._seq = None, seed
+        sim._given_seed, sim._seq, sim._hash = None, seed, None
         sim._param_seq, sim._overrides = seed, {}
         sim._began = time.perf_counter()
         sim._build(net, seed, host)
@@ -262,6 +261,7 @@ class Simulation(Views):
             spawn_key=spawn,
             wall_time_s=time.perf_counter() - self._began,
             events=self._events,
+            scenario_hash=self._hash,
         )
         check_finite(result, self.recorder)
         result.provenance["rules"] = [dict(f) for f in self.firings]

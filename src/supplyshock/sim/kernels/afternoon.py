@@ -146,10 +146,13 @@ def _ship(
         crossed_b = 0.0
         for ln in range(buyer_links[b], buyer_links[b + 1]):
             x = shipped[ln]
-            place[ln] = p = pipe_start[ln] + pipe_pos[ln]
+            pos = pipe_pos[ln]
+            place[ln] = p = pipe_start[ln] + pos
+            pipe_pos[ln] = pos + 1 if pos + 1 < link_lead[ln] else 0
+            if x == 0.0:  # adding nothing changes nothing (the place was emptied today)
+                continue
             pipe[p] += x
             in_transit[ln] += x
-            pipe_pos[ln] = pipe_pos[ln] + 1 if pipe_pos[ln] + 1 < link_lead[ln] else 0
             got_b += x
             crossing = x * link_export[ln]  # 0 for domestic links: no branch to mispredict
             exports[link_supplier[ln]] += crossing
@@ -161,6 +164,8 @@ def _ship(
         ring = pipe_org[o]
         sent = np.zeros(n_fac)
         for ln in range(n_links):
+            if shipped[ln] == 0.0:
+                continue
             f = link_supplier[ln]
             moved = shipped[ln] * share_f[f, o]
             ring[place[ln]] += moved
