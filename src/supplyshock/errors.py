@@ -7,6 +7,7 @@ field path and the offending value, so that all problems in a scenario are repor
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import reprlib
 from collections.abc import Iterable
@@ -18,6 +19,7 @@ __all__ = [
     "ScenarioError",
     "SupplyshockError",
     "SupplyshockWarning",
+    "did_you_mean",
     "short_repr",
 ]
 
@@ -53,6 +55,34 @@ def short_repr(value: object, limit: int = 80) -> str:
     """
     text = _REPR.repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+MAX_HINT_NAMES = 20_000
+"""Largest set of known names searched for a "did you mean" hint (the search grows with it)."""
+
+
+def did_you_mean(value: object, known: Iterable[str]) -> str:
+    """``"; did you mean 'NAME'?"`` for the name in ``known`` closest to ``value`` (ignoring
+    case), or ``""`` if none is close (:func:`difflib.get_close_matches`), ``value`` is not a
+    string or ``known`` holds more than :data:`MAX_HINT_NAMES` names.
+
+    >>> did_you_mean("galium", {"gallium", "germanium", "ndpr_oxide"})
+    "; did you mean 'gallium'?"
+    >>> did_you_mean("jpn", {"JPN", "USA"})
+    "; did you mean 'JPN'?"
+    >>> did_you_mean("unobtainium", {"gallium"})
+    ''
+    """
+    if not isinstance(value, str) or not value:
+        return ""
+    candidates = sorted(known)  # sorted: the same hint in every process
+    if len(candidates) > MAX_HINT_NAMES:
+        return ""
+    names: dict[str, str] = {}
+    for name in candidates:
+        names.setdefault(name.lower(), name)
+    close = difflib.get_close_matches(value.lower(), list(names), n=1)
+    return f"; did you mean {names[close[0]]!r}?" if close and names[close[0]] != value else ""
 
 
 class SupplyshockError(Exception):

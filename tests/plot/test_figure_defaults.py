@@ -56,7 +56,7 @@ def test_unnamed_events_of_every_type_are_marked() -> None:
     ax = plot.shortfall_timeline(res, commodity="magnet")
     text = " ".join(t.get_text() for t in ax.texts)
     assert "USA releases magnet (01 Feb 2025)" in text
-    assert "demand_shift (01 Mar 2025)" in text
+    assert "demand shift (01 Mar 2025)" in text
 
 
 def _overlap(a: Axes, b: Axes) -> bool:

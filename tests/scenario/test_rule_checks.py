@@ -124,3 +124,25 @@ def test_unknown_tension_and_control(tmp_path: Path) -> None:
     ]
     found = {(p.field, p.value) for p in _problems(tmp_path, rules)}
     assert found == {("rules[0].hazard.tension", "nobody"), ("rules[1].when[0].control", "oct")}
+
+
+def test_unknown_names_in_rules_suggest_the_closest_known_one(tmp_path: Path) -> None:
+    rules = [
+        {"id": "a", "then": {**RELEASE, "commodity": "galium"}},
+        {"id": "b", "after": ["oct_2025_suspenson"], "then": RELEASE},
+        {
+            "id": "c",
+            "when": {"quantity": "control_active", "control": "oct_205", "above": 0},
+            "then": RELEASE,
+        },
+        {
+            "id": "d",
+            "when": {"quantity": "stock", "countries": ["aliance"], "below": 1},
+            "then": RELEASE,
+        },
+    ]
+    hints = {p.field: p.message for p in _problems(tmp_path, rules)}
+    assert hints["rules[0].then[0].commodity"].endswith("did you mean 'gallium'?")
+    assert hints["rules[1].after"].endswith("did you mean 'oct_2025_suspension'?")
+    assert hints["rules[2].when[0].control"].endswith("did you mean 'oct_2025'?")
+    assert hints["rules[3].when[0].countries"].endswith("did you mean 'alliance'?")

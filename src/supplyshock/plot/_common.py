@@ -1,4 +1,4 @@
-"""Helpers shared by the figure functions: axes, name checks, date axes, event marks."""
+"""Helpers shared by the figure functions: axes, name checks, date axes, legends."""
 
 from __future__ import annotations
 
@@ -85,60 +85,6 @@ def date_axis(
     if first is not None and last is not None:
         ax.set_xlim(date_num(first), date_num(last))
     ax.set_xlabel("date")
-
-
-def mark_events(ax: Axes, result: RunResult) -> int:
-    """Dashed vertical lines with rotated labels at the run's dated policy events.
-
-    Events less than 3% of the horizon apart share one label block, a line per event, so
-    labels never print over each other; data drawn with ``zorder`` 3 stays on top of the
-    labels. Returns the number of events marked.
-    """
-    first, last = result.dates[0], result.dates[-1]
-    span = max((last - first).days, 1)
-    marks = sorted(
-        (pd.Timestamp(date), str(label))
-        for date, label in result.provenance.get("timeline", [])
-        if first <= pd.Timestamp(date) <= last
-    )
-    clusters: list[list[tuple[pd.Timestamp, str]]] = []
-    line = 0.013 * span  # days one rotated label line takes up (at the default figure size)
-    for when, label in marks:
-        ax.axvline(date_num(when), color="0.45", lw=0.8, ls="--", zorder=1)
-        if clusters and (when - clusters[-1][-1][0]).days < 0.03 * span:
-            clusters[-1].append((when, label))
-        else:
-            clusters.append([(when, label)])
-    merged: list[list[tuple[pd.Timestamp, str]]] = []
-    for cluster in clusters:  # a block reaches left of its first date by its lines
-        if merged and (cluster[0][0] - merged[-1][0][0]).days < (len(cluster) + 0.5) * line:
-            merged[-1] += cluster
-        else:
-            merged.append(cluster)
-    clusters = merged
-    for cluster in clusters:
-        at_start = (cluster[-1][0] - first).days < 0.03 * span
-        anchor = cluster[-1][0] if at_start else cluster[0][0]
-        ax.annotate(
-            "\n".join(f"{label} ({when:%d %b %Y})" for when, label in cluster),
-            (date_num(anchor), 0.98),
-            xycoords=("data", "axes fraction"),
-            xytext=(2.0 if at_start else -2.0, 0.0),
-            textcoords="offset points",
-            rotation=90,
-            va="top",
-            ha="left" if at_start else "right",
-            fontsize=7,
-            color="0.25",
-            bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7},
-            zorder=2.5,
-        )
-    return len(marks)
-
-
-def outside_legend(ax: Axes, **kw: object) -> None:
-    """A legend to the right of the axes, where it cannot cover data."""
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0, fontsize=8, **kw)
 
 
 def inside_legend(ax: Axes, **kw: object) -> None:

@@ -77,21 +77,47 @@ def _scale(values: np.ndarray, units: list[str], metric: str) -> tuple[np.ndarra
     return factor, f"{name} (% of the largest in its group)"
 
 
-def _legend(ax: Axes, names: list[str], interval: np.ndarray | None) -> None:
+LEGEND_SAFETY = 1.3
+"""The legend's share of the axes is reckoned this many times larger than before layout, in
+case a constrained layout makes the axes smaller."""
+
+
+def _legend(ax: Axes, names: list[str], interval: np.ndarray | None, lying: bool) -> None:
+    """The legend inside the axes, in a band kept free for it above the bars (below lying
+    bars), in as many columns as fit the axes' width: it never reaches over a neighbouring
+    panel. The band's size is measured from the legend's text before layout."""
+    from matplotlib.backends.backend_agg import RendererAgg
+
     handles = ax.get_legend_handles_labels()[0]
     if interval is not None:
         from matplotlib.lines import Line2D
 
         text = f"95% interval of the\ndifference, added to\n{names[0]}"
         handles.append(Line2D([], [], color="0.2", marker="|", ms=10, ls="", label=text))
-    ax.legend(
-        handles=handles,
-        fontsize=8,
-        loc="upper left",
-        bbox_to_anchor=(1.01, 1.0),
-        borderaxespad=0.0,
-        title=None if interval is not None else "scenario",
-    )
+    figure = ax.get_figure(root=True)
+    assert figure is not None
+    size = (int(figure.bbox.width), int(figure.bbox.height))
+    renderer = RendererAgg(*size, figure.dpi)  # type: ignore[no-untyped-call]
+    room = ax.get_window_extent(renderer)
+    for columns in range(len(handles), 0, -1):
+        legend = ax.legend(
+            handles=handles,
+            fontsize=8,
+            title_fontsize=8,
+            ncols=columns,
+            loc="lower center" if lying else "upper center",
+            framealpha=0.9,
+            title=None if interval is not None else "scenario",
+        )
+        box = legend.get_window_extent(renderer)
+        if box.width <= 0.95 * room.width:
+            break
+    share = min(LEGEND_SAFETY * (box.height + 8) / max(room.height, 1.0), 0.6)
+    low, high = ax.get_ylim()
+    if lying:
+        ax.set_ylim(low - share / (1 - share) * (high - low), high)
+    else:
+        ax.set_ylim(low, high + share / (1 - share) * (high - low))
 
 
 def _bars(
@@ -140,7 +166,6 @@ def _bars(
                 fontsize=7,
                 rotation=90 if n_series > 2 and not lying else 0,
             )
-    _legend(ax, names, interval)
     several = groups["region"].nunique() > 1
     tilted = n_groups > 5
     ticks = [
@@ -163,6 +188,7 @@ def _bars(
         ax.set_ylim(bottom=0, top=ax.get_ylim()[1] * (1.45 if n_series > 2 else 1.12))
         ax.set_ylabel(label)
         ax.grid(axis="y", alpha=0.3)
+    _legend(ax, names, interval, lying)
 
 
 def scenario_comparison(

@@ -11,6 +11,8 @@ A figure function takes ``labels`` (a mapping from id to label) to override or e
 'United States'
 >>> label("heavy_widget")
 'heavy widget'
+>>> readable("us_release: USA releases ndfeb_magnet", {"USA": "United States"})
+'us release: United States releases NdFeB magnets'
 >>> significant(0.0123456), significant(141.0), significant(123456.0)
 ('0.0123', '141', '123,456')
 """
@@ -18,13 +20,21 @@ A figure function takes ``labels`` (a mapping from id to label) to override or e
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from supplyshock.scenario.schema import Scenario
 
-__all__ = ["COMMODITY_LABELS", "label", "labels_from", "parameter_label", "significant"]
+__all__ = [
+    "COMMODITY_LABELS",
+    "label",
+    "labels_from",
+    "parameter_label",
+    "readable",
+    "significant",
+]
 
 COMMODITY_LABELS: dict[str, str] = {
     "ree_concentrate": "REE concentrate",
@@ -51,6 +61,22 @@ def label(name: str, labels: Mapping[str, str] | None = None) -> str:
     if name in COMMODITY_LABELS:
         return COMMODITY_LABELS[name]
     return name.replace("_", " ")
+
+
+_WORD = re.compile(r"\w+")
+"""A word of a text, ids with underscores included."""
+
+
+def readable(text: str, labels: Mapping[str, str] | None = None) -> str:
+    """``text`` with each id in it as its :func:`label`: words with underscores and the words
+    ``labels`` or :data:`COMMODITY_LABELS` name; other words are kept as they are."""
+
+    def replace(match: re.Match[str]) -> str:
+        word = match.group()
+        named = (labels is not None and word in labels) or word in COMMODITY_LABELS
+        return label(word, labels) if named or "_" in word else word
+
+    return _WORD.sub(replace, text)
 
 
 def labels_from(scenario: Scenario) -> dict[str, str]:

@@ -16,11 +16,11 @@ from supplyshock.plot._common import (
     date_axis,
     date_num,
     legend_below,
-    mark_events,
     new_axes,
     scenario_name,
 )
 from supplyshock.plot.labels import label
+from supplyshock.plot.marks import mark_events
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -65,7 +65,8 @@ def shortfall_timeline(
     short share one line ("others": their combined shortfall over their combined demand), and
     members that never fall short one grey line at zero. With ``total`` the bloc's total
     (members counted on the days they belong) is a thick black line. Policy events
-    (``result.provenance["timeline"]``) are dashed vertical lines labelled with their date.
+    (``result.provenance["timeline"]``) are dashed vertical lines labelled with their date, ids
+    as readable labels, in blocks that never print over each other.
     ``labels`` maps ids to readable names (:func:`supplyshock.plot.labels_from`).
 
     >>> ax = shortfall_timeline(res, bloc="alliance", commodity="ndfeb_magnet")  # doctest: +SKIP
@@ -124,7 +125,7 @@ def shortfall_timeline(
             label=f"{label(bloc, labels)} total",
         )
     if events:
-        mark_events(ax, result)
+        mark_events(ax, result, labels)
     ax.set_ylim(bottom=0, top=max(5.0, float(np.ceil(ax.get_ylim()[1] * 1.05))))
     what = label(commodity, labels)
     ax.set_ylabel(f"{what}: demand unmet (%, {smooth_days}-day rolling)")
@@ -166,7 +167,7 @@ def stockpile_depletion(
     for r, row in enumerate(table.to_dict("records")):
         country, commodity, initial = row["country"], row["commodity"], float(row["initial"])
         if initial <= 0:
-            empty.append(f"{country} {commodity}")
+            empty.append(f"{label(country, labels)} {label(commodity, labels)}")
             continue
         unit = result.units[result.commodities.index(commodity)]
         share = 100 * result.reserves[:, r] / initial
@@ -202,7 +203,7 @@ def stockpile_depletion(
             )
             depleted += 1
     if events:
-        mark_events(ax, result)
+        mark_events(ax, result, labels)
     top = max(105.0, float(np.nanmax(ax.get_ylim())))
     ax.set_ylim(-3, top)
     ax.set_ylabel("reserve level (% of initial)")

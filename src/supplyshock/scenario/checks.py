@@ -13,7 +13,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from supplyshock.errors import Problem, SupplyshockWarning
+from supplyshock.errors import Problem, SupplyshockWarning, did_you_mean
 from supplyshock.events import EventChecker, lookup
 from supplyshock.scenario import schema
 from supplyshock.scenario.distributions import Choice, Distribution
@@ -50,6 +50,8 @@ class TableChecker:
         rows = self.provenance.get(table)
         if rows is not None and index < len(rows):
             return rows[index]
+        if table == "settings":  # one mapping, not a table
+            return (self.scn.origin_file, table)
         return (self.scn.origin_file, f"{table}[{index}]")
 
     def add(self, table: str, index: int, field: str, value: object, message: str) -> None:
@@ -67,7 +69,7 @@ class TableChecker:
         self, table: str, i: int, field: str, value: str, allowed: set[str], what: str
     ) -> None:
         if value not in allowed:
-            self.add(table, i, field, value, f"unknown {what}")
+            self.add(table, i, field, value, f"unknown {what}{did_you_mean(value, allowed)}")
 
     def places(self, table: str, i: int, field: str, values: Iterable[str]) -> None:
         for value in values:
@@ -240,11 +242,9 @@ def _check_world(ck: TableChecker) -> None:
             )
         for j, m in enumerate(members):
             if m.country not in ck.countries:
-                ck.problems.append(
-                    Problem(
-                        scn.origin_file, f"blocs.{name}[{j}].country", m.country, "unknown country"
-                    )
-                )
+                message = "unknown country" + did_you_mean(m.country, ck.countries)
+                where = f"blocs.{name}[{j}].country"
+                ck.problems.append(Problem(scn.origin_file, where, m.country, message))
             if m.since and m.until and m.until <= m.since:
                 ck.problems.append(
                     Problem(
@@ -285,7 +285,7 @@ def _check_world(ck: TableChecker) -> None:
             if value == "*":
                 continue
             if value not in ck.countries:
-                ck.add("lanes", i, field, value, "unknown country")
+                ck.known("lanes", i, field, value, ck.countries, "country")
             elif value not in users:
                 ck.add("lanes", i, field, value, "lane has no facility or demand at this end")
         ck.days("lanes", i, "lead_time_days", lane.lead_time_days)

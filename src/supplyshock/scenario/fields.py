@@ -6,12 +6,16 @@ import math
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from supplyshock.scenario.distributions import Choice, Distribution, not_bool, parse_uncertain
 
 __all__ = [
     "MAX_AMOUNT",
     "MAX_DAYS",
+    "SAMPLED_YES_NO",
+    "YES_NO",
+    "YES_NO_ERROR",
     "Amount",
     "Count",
     "DayCount",
@@ -88,11 +92,24 @@ def _uncertain(value: Any) -> Any:
     return parsed
 
 
+YES_NO = "must be true or false"
+"""What a plain yes/no field takes (the message for any other value)."""
+SAMPLED_YES_NO = (
+    "must be true or false, a probability of true (from 0 to 1) or a yes/no choice such as "
+    "{choice: [true, false], p: [0.35, 0.65]}"
+)
+"""What a sampled yes/no field (:data:`FlagOrChoice`) takes."""
+YES_NO_ERROR = "yes_no"
+"""Error type of a value a sampled yes/no field refuses before pydantic tries its members;
+:mod:`supplyshock.scenario.translate` words it with :data:`SAMPLED_YES_NO`."""
+
+
 def _choice(value: Any) -> Any:
     """A yes/no value: ``true``/``false``, a probability of yes, or a choice among true and
-    false. Lists, strings and NaN are refused rather than read as a probability."""
-    if isinstance(value, list | str):
-        raise ValueError("must be true, false, a probability or {choice: [true, false], p: ...}")
+    false. Lists, strings, NaN and mappings without ``choice`` (a distribution) are refused
+    rather than read as a probability."""
+    if isinstance(value, list | str) or (isinstance(value, dict) and "choice" not in value):
+        raise PydanticCustomError(YES_NO_ERROR, SAMPLED_YES_NO)
     parsed = parse_uncertain(value, allow_dist=False)
     if isinstance(parsed, Choice) and not all(isinstance(c, bool) for c in parsed.choice):
         raise ValueError("a yes/no choice must choose among true and false")

@@ -1,30 +1,32 @@
 """Loading scenarios: validating what :mod:`~supplyshock.scenario.reading` read, error collection.
 
 Every problem found while reading is collected with its file, field path and value, and all of
-them are raised together as one :class:`~supplyshock.errors.ScenarioError`. Rows and events that
-fail the schema are left out and the cross-checks still run on the rest, so that one run of
-:func:`load_scenario` reports the schema and the cross-reference problems together.
+them are raised together as one :class:`~supplyshock.errors.ScenarioError`. Rows, events, blocs
+and settings that fail the schema are left out, a required value that fails is replaced by a
+stand-in (:data:`STAND_INS`), and the cross-checks still run on the rest, leaving out only those
+that need what failed; so one run of :func:`load_scenario` or :func:`validate` reports the
+schema and the cross-reference problems together. :mod:`~supplyshock.scenario.translate` words
+pydantic's errors.
 """
 
 from __future__ import annotations
 
-import difflib
-import re
+import datetime as dt
 from collections.abc import Iterable, Mapping
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from supplyshock import events
 from supplyshock.errors import Problem, ScenarioError
 from supplyshock.scenario import schema
 from supplyshock.scenario.access import Access
 from supplyshock.scenario.bundled import resolve
 from supplyshock.scenario.files import Located
 from supplyshock.scenario.reading import TABLES, RawScenario, key_of, read_raw
+from supplyshock.scenario.translate import problems_from
 
 __all__ = [
     "TABLES",
@@ -38,146 +40,89 @@ __all__ = [
 
 _EVENT = TypeAdapter(schema.Event)  # any registered event type (supplyshock.events)
 
-
-_UNION_MEMBER = re.compile(r"^[a-z][a-z-]*\[.*\]$")
-"""How pydantic names a member of a union in an error's location (``list[str]``)."""
-
-
-def _path(loc: tuple[str | int, ...]) -> str:
-    parts: list[str] = []
-    for item in loc:
-        if isinstance(item, int):
-            parts.append(f"[{item}]")
-            continue
-        if _UNION_MEMBER.match(item) or item in {
-            "float",
-            "int",
-            "bool",
-            "str",
-            "Distribution",
-            "Choice",
-        }:
-            continue
-        parts.append(("." if parts else "") + item)
-    return "".join(parts) or "<row>"
-
-
-def _join(where: str, name: str) -> str:
-    if not where:
-        return name
-    return f"{where}: {name}" if where.startswith("line") else f"{where}.{name}"
-
-
-def _problems_from(
-    errors: list[Any], where: Located, model: type[BaseModel] | None
-) -> list[Problem]:
-    found: dict[str, Problem] = {}
-    tags = events.names()  # validation errors name an event's record by its type's name
-    event_types = ", ".join(tags)
-    for err in errors:
-        loc = tuple(x for x in err["loc"] if x not in tags)
-        name = _path(loc)
-        field_path = _join(where.field, name) if name != "<row>" else where.field
-        message = err["msg"].removeprefix("Value error, ")
-        value: Any = err.get("input")
-        if err["type"] == "missing":
-            message, value = "required field is missing", None
-        elif err["type"] == "extra_forbidden":
-            allowed = _field_names(model, err["loc"])
-            close = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-            message = "unknown field" + (f"; did you mean {close[0]!r}?" if close else "")
-        elif err["type"] == "literal_error":
-            allowed = re.findall(r"'([^']*)'", str(err["ctx"]["expected"]))
-            close = difflib.get_close_matches(str(value), allowed, n=1)
-            message += f"; did you mean {close[0]!r}?" if close else ""
-        elif err["type"] == "union_tag_invalid":
-            value = err["ctx"]["tag"]
-            close = difflib.get_close_matches(str(value), tags, n=1)
-            hint = f"did you mean {close[0]!r}? " if close else ""
-            field_path, message = _join(field_path, "type"), f"unknown event type; {hint}"
-            message += f"types are {event_types}"
-        elif err["type"] == "union_tag_not_found":
-            field_path, value = _join(field_path, "type"), None
-            message = f"required field is missing; types are {event_types}"
-        found.setdefault(field_path, Problem(where.file, field_path, value, message))
-    return list(found.values())
-
-
-def _field_names(model: type[BaseModel] | None, loc: tuple[Any, ...]) -> list[str]:
-    """Names a field at ``loc`` could have had, for 'did you mean' hints."""
-    if model is None:
-        tags = events.names()
-        tag = next((x for x in loc if x in tags), None)
-        model = events.lookup(str(tag)).model if tag else None
-        loc = loc[loc.index(tag) + 1 :] if tag else loc
-    for part in loc[:-1]:
-        if model is None or not isinstance(part, str) or part not in model.model_fields:
-            break
-        annotation = model.model_fields[part].annotation
-        model = (
-            annotation
-            if isinstance(annotation, type) and issubclass(annotation, BaseModel)
-            else None
-        )
-    if model is None:
-        return []
-    names = list(model.model_fields)
-    return names + [f.alias for f in model.model_fields.values() if f.alias]
-
-
 Provenance = dict[str, list[tuple[str, str]]]
 """For each table (and ``events``), the (file, field) each validated row came from."""
+
+STAND_INS: dict[str, Any] = {
+    "name": "unnamed",
+    "start": dt.date(2000, 1, 1),
+    "horizon_days": 365,
+    "commodities": [schema.Commodity.model_construct(id="", usd_per_unit=1.0)],
+    "countries": [schema.Country.model_construct(iso3="")],
+}
+"""What stands in for a required top-level value that failed validation, so that the
+cross-checks that do not need it still run; :data:`NEEDS` says which ones do."""
+NEEDS: dict[str, tuple[str, ...]] = {
+    "start": ("outside the horizon", "bloc membership on"),
+    "horizon_days": ("outside the horizon",),
+    "commodities": ("unknown commodity", "unknown category", "mixes units", "matches no"),
+    "countries": ("unknown country", "lane has no", "matches no"),
+}
+"""Pieces of the messages of the cross-checks that need a top-level value: left out when that
+value failed validation and a stand-in took its place."""
+
+
+@dataclass
+class _Failed:
+    """What the parts that failed validation would have given: names, places and share groups
+    of failed rows, events and blocs, and the top-level keys replaced by stand-ins. A
+    cross-check problem that follows only from their absence is left out."""
+
+    names: set[str] = field(default_factory=set)
+    places: set[str] = field(default_factory=set)
+    shares: set[str] = field(default_factory=set)
+    stand_ins: set[str] = field(default_factory=set)
+
+    def note(self, row: Located) -> None:
+        """Remember what a failed row or event would have defined."""
+        values = row.value if isinstance(row.value, dict) else {}
+        nested = values.get("facility")
+        for item in (values, nested if isinstance(nested, dict) else {}):
+            located = Located(item, row.file, row.field)
+            self.names |= {key_of(located, k) or "" for k in ("id", "iso3", "recipe", "category")}
+            self.places.add(key_of(located, "country") or "")
+        buyer, commodity = key_of(row, "buyer"), key_of(row, "commodity")
+        self.shares.add(f"shares of {commodity} bought by {buyer} ")
+
+    def explains(self, problem: Problem) -> bool:
+        """True for a cross-check problem caused only by something that failed validation."""
+        for key in self.stand_ins:
+            if any(piece in problem.message for piece in NEEDS.get(key, ())):
+                return True
+        if not isinstance(problem.value, str):
+            return False
+        if problem.message.startswith("unknown"):
+            return problem.value in self.names - {""}
+        if problem.message.startswith("lane has no"):
+            return problem.value in self.places - {""}
+        return any(problem.message.startswith(group) for group in self.shares)
 
 
 @dataclass
 class _Validated:
     """What validation made of a raw scenario, even when it found problems.
 
-    ``scenario`` is built from the rows and events that passed (None if the top level failed);
-    ``dropped`` holds what the failed rows would have defined, so that cross-check problems
-    that only follow from their absence can be left out.
+    ``scenario`` is built from the rows, events and values that passed, with stand-ins for
+    required values that failed (None if the scenario could not be read whole).
     """
 
     scenario: schema.Scenario | None
     provenance: Provenance
     problems: list[Problem]
-    dropped: dict[str, set[str]]
+    failed: _Failed
 
 
-def _note_dropped(dropped: dict[str, set[str]], row: Located) -> None:
-    """Remember the names, places and share groups a failed row or event would have given."""
-    values = row.value if isinstance(row.value, dict) else {}
-    nested = values.get("facility")
-    for item in (values, nested if isinstance(nested, dict) else {}):
-        located = Located(item, row.file, row.field)
-        dropped["name"] |= {key_of(located, k) or "" for k in ("id", "iso3", "recipe", "category")}
-        dropped["place"].add(key_of(located, "country") or "")
-    buyer, commodity = key_of(row, "buyer"), key_of(row, "commodity")
-    dropped["shares"].add(f"shares of {commodity} bought by {buyer} ")
-
-
-def _follows_from_dropped(problem: Problem, dropped: dict[str, set[str]]) -> bool:
-    """True for a cross-check problem caused only by a row that failed validation."""
-    if not isinstance(problem.value, str):
-        return False
-    if problem.message.startswith("unknown"):
-        return problem.value in dropped["name"] - {""}
-    if problem.message.startswith("lane has no"):
-        return problem.value in dropped["place"] - {""}
-    return any(problem.message.startswith(group) for group in dropped["shares"])
-
-
-def _validate(raw: RawScenario, top_file: str) -> _Validated:
-    problems = list(raw.problems)
-    payload: dict[str, Any] = {key: located.value for key, located in raw.scalars.items()}
+def _validate_rows(
+    raw: RawScenario, payload: dict[str, Any], problems: list[Problem], failed: _Failed
+) -> Provenance:
+    """Validate each table row, event and rule on its own; the valid ones go into ``payload``."""
     provenance: Provenance = {}
-    dropped: dict[str, set[str]] = {"name": set(), "place": set(), "shares": set()}
     groups: list[tuple[str, type[BaseModel] | None]] = [*TABLES.items(), ("events", None)]
     for name, model in [*groups, ("rules", schema.Rule)]:
         good, where = [], []
         rows = {"events": raw.events, "rules": raw.rules}.get(name) or raw.tables.get(name, [])
         for row in rows:
-            if not isinstance(row.value, dict):
+            if not isinstance(row.value, dict | BaseModel):
                 what = {"events": "an event", "rules": "a rule"}.get(name, "a row")
                 problems.append(
                     Problem(row.file, row.field, row.value, f"{what} must be a mapping")
@@ -190,27 +135,54 @@ def _validate(raw: RawScenario, top_file: str) -> _Validated:
                     else model.model_validate(row.value)
                 )
             except ValidationError as exc:
-                problems += _problems_from(exc.errors(), row, model)
-                _note_dropped(dropped, row)
+                problems += problems_from(exc.errors(), row, model)
+                failed.note(row)
                 continue
             good.append(item)
             where.append((row.file, row.field))
         payload[name], provenance[name] = good, where
+    return provenance
+
+
+def _drop(payload: dict[str, Any], loc: tuple[Any, ...], failed: _Failed) -> None:
+    """Leave out the top-level value at ``loc``: only the entry of a mapping (a setting, a
+    bloc) when the error lies inside one, else the whole value."""
+    if not loc:
+        return
+    key, entry = str(loc[0]), payload.get(str(loc[0]))
+    if len(loc) > 1 and isinstance(entry, dict) and loc[1] in entry:
+        payload[key] = {k: v for k, v in entry.items() if k != loc[1]}
+        if key == "blocs":
+            failed.names.add(str(loc[1]))
+        return
+    payload.pop(key, None)
+
+
+def _validate(raw: RawScenario, top_file: str) -> _Validated:
+    problems, failed = list(raw.problems), _Failed()
+    payload: dict[str, Any] = {key: located.value for key, located in raw.scalars.items()}
+    provenance = _validate_rows(raw, payload, problems, failed)
+    if "settings" in raw.scalars:
+        provenance["settings"] = [(raw.scalars["settings"].file, "settings")]
     payload["origin_file"] = top_file
     try:
-        scenario = schema.Scenario.model_validate(payload)
+        return _Validated(schema.Scenario.model_validate(payload), provenance, problems, failed)
     except ValidationError as exc:
-        scenario = None
-        for err in exc.errors():
-            if raw.incomplete and err["type"] in ("missing", "too_short"):
-                continue  # follows from the file that could not be read
-            key = str(err["loc"][0]) if err["loc"] else "<file>"
-            file = raw.scalars[key].file if key in raw.scalars else top_file
-            problems += _problems_from([err], Located(None, file, ""), schema.Scenario)
-            payload.pop(key, None)
-        with suppress(ValidationError):  # dropping bad keys that have defaults lets checks run
-            scenario = schema.Scenario.model_validate(payload)
-    return _Validated(scenario, provenance, problems, dropped)
+        errors = exc.errors()
+    for err in errors:
+        if raw.incomplete and err["type"] in ("missing", "too_short"):
+            continue  # follows from the file that could not be read
+        key = str(err["loc"][0]) if err["loc"] else "<file>"
+        file = raw.scalars[key].file if key in raw.scalars else top_file
+        problems += problems_from([err], Located(None, file, ""), schema.Scenario)
+        _drop(payload, err["loc"], failed)
+    if not raw.incomplete:  # a part missing from an unread file would make every check noise
+        failed.stand_ins = {key for key in STAND_INS if not payload.get(key)}
+        payload |= {key: STAND_INS[key] for key in failed.stand_ins}
+    scenario = None
+    with suppress(ValidationError):
+        scenario = schema.Scenario.model_validate(payload)
+    return _Validated(scenario, provenance, problems, failed)
 
 
 def validate_raw(raw: RawScenario, top_file: str) -> tuple[schema.Scenario, Provenance]:
@@ -219,6 +191,21 @@ def validate_raw(raw: RawScenario, top_file: str) -> tuple[schema.Scenario, Prov
     if result.problems or result.scenario is None:
         raise ScenarioError(result.problems)
     return result.scenario, result.provenance
+
+
+def _checked(raw: RawScenario, top_file: str) -> schema.Scenario:
+    """Validate ``raw`` and cross-check what passed; raise every problem of both together."""
+    from supplyshock.scenario.checks import check, emit_warnings
+
+    result = _validate(raw, top_file)
+    problems, doubts = result.problems, list[Problem]()
+    if result.scenario is not None:
+        found = check(result.scenario, result.provenance, doubts)
+        problems += [p for p in found if not result.failed.explains(p)]
+    if problems or result.scenario is None:
+        raise ScenarioError(problems)
+    emit_warnings(doubts)
+    return result.scenario
 
 
 def load_scenario(
@@ -230,33 +217,46 @@ def load_scenario(
     scenarios and the folders in ``roots``; ``allow_outside=True`` lifts that limit.
 
     Raises :class:`~supplyshock.errors.ScenarioError` listing every problem found, each with
-    its file, field path and value.
+    its file, field path and value: the values that fail the schema and, in the same error,
+    the cross-checks (unknown ids, dates outside the horizon, ...) of everything that passed.
 
     >>> import supplyshock as ss
     >>> scn = ss.load_scenario("october_2025_suspended")
     >>> scn.name
     'october_2025_suspended'
     """
-    from supplyshock.scenario.checks import check, emit_warnings
-
     path = resolve(source)
     if path is None:
         raise ScenarioError.single(str(source), "<file>", str(source), "no such file or scenario")
     access = Access.for_scenario(path, roots, allow_outside)
-    result = _validate(read_raw(path, access=access), str(path))
-    problems, doubts = result.problems, list[Problem]()
-    if result.scenario is not None:
-        found = check(result.scenario, result.provenance, doubts)
-        problems += [p for p in found if not _follows_from_dropped(p, result.dropped)]
-    if problems or result.scenario is None:
-        raise ScenarioError(problems)
-    emit_warnings(doubts)
-    return result.scenario
+    return _checked(read_raw(path, access=access), str(path))
+
+
+def _raw_from_data(data: Mapping[str, Any], file: str) -> RawScenario:
+    """Plain scenario data as a :class:`RawScenario` whose rows are placed in ``file``."""
+    raw = RawScenario()
+    for key, value in data.items():
+        name = str(key)
+        if name not in TABLES and name not in ("events", "rules"):
+            raw.scalars[name] = Located(value, file, name)
+        elif not isinstance(value, list | tuple):
+            raw.problems.append(Problem(file, name, value, "must be a list"))
+        else:
+            rows = [Located(row, file, f"{name}[{i}]") for i, row in enumerate(value)]
+            if name == "events":
+                raw.events = rows
+            elif name == "rules":
+                raw.rules = rows
+            else:
+                raw.tables[name] = rows
+    return raw
 
 
 def validate(data: Mapping[str, Any], file: str = "<python>") -> schema.Scenario:
     """Validate and cross-check a scenario given as plain data (what a YAML file would hold,
-    with tables as lists of rows); raise one :class:`ScenarioError` listing every problem.
+    with tables as lists of rows, which may also be records); raise one
+    :class:`ScenarioError` listing every problem, those of the schema and the cross-checks of
+    what passed it together.
 
     >>> validate({"name": "x", "start": "2025-01-01", "horizon_days": -1})  # doctest: +ELLIPSIS
     Traceback (most recent call last):
@@ -264,16 +264,6 @@ def validate(data: Mapping[str, Any], file: str = "<python>") -> schema.Scenario
     supplyshock.errors.ScenarioError: ... problems in scenario:
     ...
     """
-    from supplyshock.scenario.checks import check, emit_warnings
-
-    try:
-        scenario = schema.Scenario.model_validate({**data, "origin_file": file})
-    except ValidationError as exc:
-        where = Located(None, file, "")
-        raise ScenarioError(_problems_from(exc.errors(), where, schema.Scenario)) from None
-    doubts: list[Problem] = []
-    problems = check(scenario, warnings=doubts)
-    if problems:
-        raise ScenarioError(problems)
-    emit_warnings(doubts)
-    return scenario
+    if not isinstance(data, Mapping):
+        raise ScenarioError.single(file, "<file>", data, "a scenario must be a mapping")
+    return _checked(_raw_from_data(data, file), file)

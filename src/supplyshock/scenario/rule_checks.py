@@ -10,7 +10,7 @@ import datetime as dt
 import math
 from collections.abc import Callable
 
-from supplyshock.errors import Problem
+from supplyshock.errors import Problem, did_you_mean
 from supplyshock.scenario import schema
 from supplyshock.scenario.distributions import Choice, Distribution
 from supplyshock.scenario.rules import QUANTITIES, UNDATED, Condition, Rule
@@ -18,6 +18,7 @@ from supplyshock.scenario.rules import QUANTITIES, UNDATED, Condition, Rule
 __all__ = ["check_rules", "rule_order"]
 
 Report = Callable[[str, object, str], None]
+_NO_TENSION = "no tension event or rule action changes this tension"
 
 
 def rule_order(rules: list[Rule]) -> tuple[list[int], list[str]]:
@@ -118,18 +119,22 @@ def _check_condition(names: _Names, rule: Rule, cond: Condition, report: Report)
     places = names.places(cond.countries, day)
     for c in cond.countries:
         if c not in names.countries and c not in names.scn.blocs:
-            report("countries", c, "unknown country or bloc")
+            known = names.countries | set(names.scn.blocs)
+            report("countries", c, "unknown country or bloc" + did_you_mean(c, known))
     for k in cond.commodities:
         if k not in names.units:
-            report("commodities", k, "unknown commodity")
+            report("commodities", k, "unknown commodity" + did_you_mean(k, names.units))
     for s in cond.sectors:
         if s not in names.sectors:
-            report("sectors", s, "unknown sector (demand sector or facility kind)")
+            hint = did_you_mean(s, names.sectors)
+            report("sectors", s, f"unknown sector (demand sector or facility kind){hint}")
     q = cond.quantity
     if q == "control_active" and cond.control not in names.controls:
-        report("control", cond.control, "unknown export_control id")
+        hint = did_you_mean(cond.control, names.controls)
+        report("control", cond.control, f"unknown export_control id{hint}")
     if q == "tension" and cond.tension not in names.tensions:
-        report("tension", cond.tension, "no tension event or rule action changes this tension")
+        hint = did_you_mean(cond.tension, names.tensions)
+        report("tension", cond.tension, f"{_NO_TENSION}{hint}")
     named = (
         all(c in names.countries or c in names.scn.blocs for c in cond.countries)
         and all(k in names.units for k in cond.commodities)
@@ -202,6 +207,8 @@ def check_rules(
     rows = provenance.get("rules", [])
     names = _Names(scn)
     event_ids = {e.id for e in scn.events if e.id}
+    rule_ids = {r.id for r in scn.rules}
+    ids = event_ids | rule_ids
     seen: set[str] = set()
     for i, rule in enumerate(scn.rules):
         file, base = rows[i] if i < len(rows) else (scn.origin_file, f"rules[{i}]")
@@ -215,8 +222,8 @@ def check_rules(
             report("id", rule.id, "duplicate id (rule ids must differ from rule and event ids)")
         seen.add(rule.id)
         for a in rule.after:
-            if a not in event_ids and a not in {r.id for r in scn.rules}:
-                report("after", a, "unknown rule or event id")
+            if a not in event_ids and a not in rule_ids:
+                report("after", a, "unknown rule or event id" + did_you_mean(a, ids))
         for field, day in (("from", rule.from_), ("until", rule.until)):
             if day is not None and not scn.start <= day <= scn.end:
                 report(field, day.isoformat(), f"outside the horizon {scn.start} to {scn.end}")
@@ -232,11 +239,8 @@ def check_rules(
             if low is not None and low[0] <= 0:
                 report("hazard.multiplier", low[0], "must be positive")
             if rule.hazard.tension is not None and rule.hazard.tension not in names.tensions:
-                report(
-                    "hazard.tension",
-                    rule.hazard.tension,
-                    "no tension event or rule action changes this tension",
-                )
+                hint = did_you_mean(rule.hazard.tension, names.tensions)
+                report("hazard.tension", rule.hazard.tension, f"{_NO_TENSION}{hint}")
         _check_actions(scn, i, rule, found)
     _, cycle = rule_order(list(scn.rules))
     if cycle:

@@ -1,0 +1,151 @@
+"""Policy events marked on a date axis: a dashed line per event and readable labels that never
+print over each other.
+
+A label is the event's text with its ids as readable labels (:func:`~supplyshock.plot.labels.
+readable`) and its date, rotated upright and wrapped to the axes' height. Events close in time
+share one label block, a line of text per event. A block sits left of its first event's line;
+where that would reach over the block before it or out of the axes, right of its last line;
+where neither is free, as near its lines as the room allows (its lines name their dates); and
+where there is no room, it joins the block before it. Widths are reckoned in points from the
+axes' size, so narrow panels get fewer, larger blocks.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import pandas as pd
+
+from supplyshock.plot._common import date_num
+from supplyshock.plot.labels import readable
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+    from supplyshock.results import RunResult
+
+__all__ = ["EVENT_LABEL", "LabelBlock", "layout", "mark_events"]
+
+EVENT_LABEL = "event-label"
+"""The ``gid`` of every event label drawn by :func:`mark_events`."""
+FONT_POINTS = 7.0
+"""Font size of the labels."""
+LINE_POINTS = 1.2 * FONT_POINTS
+"""Width one line of a rotated label takes up (matplotlib's line spacing is 1.2)."""
+GAP_POINTS = 3.0
+"""Room between a label and the lines or labels beside it (its box padding included)."""
+CHAR_POINTS = 0.62 * FONT_POINTS
+"""Length of a character of a label (a generous average for DejaVu Sans)."""
+NEAR = 0.03
+"""Events closer than this share of the horizon are labelled in one block."""
+SIZE_SAFETY = 1.25
+"""The axes are taken as this many times smaller than before layout, in case a constrained
+layout shrinks them (a legend below, a title)."""
+
+Mark = tuple[pd.Timestamp, str]
+"""An event's date and its label (lines separated by newlines)."""
+
+
+@dataclass
+class LabelBlock:
+    """One label: its events and the days (from the axis' first day) it covers."""
+
+    marks: list[Mark]
+    low: float
+    high: float
+
+
+def _lines(marks: list[Mark]) -> int:
+    return sum(text.count("\n") + 1 for _, text in marks)
+
+
+def _place(
+    marks: list[Mark], floor: float, first: pd.Timestamp, span: int, day_points: float
+) -> LabelBlock | None:
+    """The block of ``marks`` at or after day ``floor``, nearest its lines; None if no room."""
+    width = (2 * GAP_POINTS + LINE_POINTS * _lines(marks)) / day_points
+    start = float((marks[0][0] - first).days)
+    end = float((marks[-1][0] - first).days)
+    latest = span - width
+    for low in (start - width, end):  # left of its first line, right of its last
+        if floor <= low <= latest:
+            return LabelBlock(marks, low, low + width)
+    if floor > latest:
+        return None
+    low = min(max(start - width, floor), latest)
+    return LabelBlock(marks, low, low + width)
+
+
+def layout(
+    marks: list[Mark], first: pd.Timestamp, span: int, day_points: float
+) -> list[LabelBlock]:
+    """Label blocks for ``marks`` (sorted by date) on an axis of ``span`` days from ``first``
+    where a day is ``day_points`` points wide; no two blocks cover the same days."""
+    groups: list[list[Mark]] = []
+    for mark in marks:
+        if groups and (mark[0] - groups[-1][-1][0]).days < NEAR * span:
+            groups[-1].append(mark)
+        else:
+            groups.append([mark])
+    placed: list[LabelBlock] = []
+    for group in groups:
+        while True:
+            block = _place(group, placed[-1].high if placed else 0.0, first, span, day_points)
+            if block is not None:
+                placed.append(block)
+                break
+            if not placed:  # wider than the whole axis: from its start
+                width = (2 * GAP_POINTS + LINE_POINTS * _lines(group)) / day_points
+                placed.append(LabelBlock(group, 0.0, width))
+                break
+            group = placed.pop().marks + group
+    return placed
+
+
+def _size_points(ax: Axes) -> tuple[float, float]:
+    """The axes' width and height in points, as reckoned before layout (with the safety)."""
+    figure = ax.get_figure(root=True)
+    inches = (figure.get_figwidth(), figure.get_figheight()) if figure is not None else (10, 5)
+    box = ax.get_position()
+    return (72 * box.width * inches[0] / SIZE_SAFETY, 72 * box.height * inches[1] / SIZE_SAFETY)
+
+
+def mark_events(ax: Axes, result: RunResult, labels: Mapping[str, str] | None = None) -> int:
+    """Dashed vertical lines with readable, non-overlapping labels (``gid`` :data:`EVENT_LABEL`)
+    at the run's dated policy events; data drawn with ``zorder`` 3 stays on top of the labels.
+    ``labels`` maps ids to readable names. Returns the number of events marked."""
+    first, last = result.dates[0], result.dates[-1]
+    span = max((last - first).days, 1)
+    width, height = _size_points(ax)
+    chars = max(int(0.95 * height / CHAR_POINTS), 16)
+    dated = sorted(
+        (pd.Timestamp(date), str(text))
+        for date, text in result.provenance.get("timeline", [])
+        if first <= pd.Timestamp(date) <= last
+    )
+    marks = [
+        (when, "\n".join(textwrap.wrap(f"{readable(text, labels)} ({when:%d %b %Y})", chars)))
+        for when, text in dated
+    ]
+    for when, _ in marks:
+        ax.axvline(date_num(when), color="0.45", lw=0.8, ls="--", zorder=1)
+    day_points = max(width, 1.0) / span
+    for block in layout(marks, first, span, day_points):
+        text = ax.annotate(
+            "\n".join(text for _, text in block.marks),
+            (date_num(first) + block.low + GAP_POINTS / day_points, 0.98),
+            xycoords=("data", "axes fraction"),
+            rotation=90,
+            va="top",
+            ha="left",
+            fontsize=FONT_POINTS,
+            color="0.25",
+            bbox={"boxstyle": "square,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.7},
+            zorder=2.5,
+            gid=EVENT_LABEL,
+        )
+        text.set_in_layout(False)  # a label never shrinks the axes
+    return len(marks)
