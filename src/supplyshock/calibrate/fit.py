@@ -127,11 +127,10 @@ def msre(model: pd.DataFrame, train: Mapping[str, pd.Series]) -> float:
     """Mean squared relative error over every train month of every series:
     ``mean((model / observed - 1) ** 2)``; ``model`` has months as index, series as columns."""
     errors = [
-        (float(model.at[str(month), sid]) / float(value) - 1.0) ** 2
+        model[sid].reindex(values.index).to_numpy(dtype=float) / values.to_numpy(dtype=float) - 1.0
         for sid, values in train.items()
-        for month, value in values.items()
     ]
-    return float(np.mean(errors))
+    return float(np.mean(np.concatenate(errors) ** 2))
 
 
 def _simplex(x0: np.ndarray, step: float) -> np.ndarray:
