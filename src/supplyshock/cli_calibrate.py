@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import sys
 import time
-import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
 
@@ -18,7 +17,7 @@ from rich.table import Table
 from supplyshock.cli_format import sig
 from supplyshock.cli_info import compile_notice
 from supplyshock.cli_text import markup, plain, plain_lines
-from supplyshock.errors import SupplyshockError, SupplyshockWarning
+from supplyshock.errors import SupplyshockError
 
 if TYPE_CHECKING:
     from supplyshock.scenario.schema import Scenario
@@ -48,7 +47,6 @@ def fit_overrides(path: Path, scenario_hash: str) -> dict[str, float]:
             f"{path} was fitted to {fit.scenario} with content hash {fit.scenario_hash[:12]}; "
             f"this scenario's is {scenario_hash[:12]}"
         )
-        warnings.warn(message, SupplyshockWarning, stacklevel=2)
         typer.echo(plain(f"warning: {message}"), err=True)
     return fit.overrides
 
