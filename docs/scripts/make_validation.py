@@ -15,6 +15,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
@@ -22,8 +23,15 @@ from matplotlib.figure import Figure
 
 import supplyshock as ss
 from supplyshock.batch.sampling import uncertain_parameters
-from supplyshock.calibrate import CalibrationSpec, Comparison, Fit, compare, fitted_path
-from supplyshock.calibrate import load_fit, load_spec
+from supplyshock.calibrate import (
+    CalibrationSpec,
+    Comparison,
+    Fit,
+    compare,
+    fitted_path,
+    load_fit,
+    load_spec,
+)
 from supplyshock.cli_info import describe
 from supplyshock.validation import BANDS, MONTHS, RMSE_LIMIT, hindcast, rmse
 
@@ -57,6 +65,7 @@ def hindcast_figure(months: pd.DataFrame) -> Figure:
             alpha=0.08,
             label=f"{split} months",
         )
+    left.xaxis.set_major_formatter(mdates.DateFormatter("%b"))
     left.set_ylim(0, None)
     left.set_ylabel("China's NdFeB magnet exports, t/month")
     left.set_title("Total: train April–July, test August–November 2025")
@@ -64,7 +73,8 @@ def hindcast_figure(months: pd.DataFrame) -> Figure:
     left.grid(alpha=0.3)
     dest = months[months["series"] != "china_total"]
     for series, group in dest.groupby("series"):
-        right.scatter(group["observed"], group["model"], label=str(series).removeprefix("to_"))
+        label = str(series).removeprefix("to_").upper()
+        right.scatter(group["observed"], group["model"], label=label)
     lo, hi = 30, 3000
     right.plot([lo, hi], [lo, hi], color="0.5", lw=0.8, ls="--", label="model = observed")
     right.set_xscale("log")
@@ -220,13 +230,16 @@ def cannot_reproduce(spec: CalibrationSpec, fit: Fit, comparison: Comparison) ->
             "therefore not an estimate of the real one: it absorbs that gap."
         )
     july, may = month("china_total", "2025-07"), month("china_total", "2025-05")
+    april = month("china_total", "2025-04")
     lines.append(
         f"- **The restocking surge.** July–November 2025 exports were above 2024 levels (pent-up "
         f"orders after the May trough). The model stays below them: July "
         f"{july['rel_error']:+.0%} (train), and on the test months August–November a mean "
         f"level error of {metric('china_total', 'test', 'level_bias'):+.0%}. May, the trough, "
-        f"is {may['rel_error']:+.0%}: with one coverage share the model cannot make April "
-        "fall as little and May as much as observed."
+        f"is {may['rel_error']:+.0%} and April {april['rel_error']:+.0%}: the model stops "
+        "covered flows on the day the rule starts, while customs still recorded goods "
+        "contracted before it in April, so one coverage share cannot make April fall as "
+        "little and May as much as observed."
     )
     us = month("to_usa", "2025-05")
     lines.append(
@@ -238,13 +251,19 @@ def cannot_reproduce(spec: CalibrationSpec, fit: Fit, comparison: Comparison) ->
     )
     jp = metric("to_jpn", "test", "level_bias")
     de = metric("to_deu", "test", "level_bias")
+    jul, sep = month("to_jpn", "2025-07"), month("to_jpn", "2025-09")
     lines.append(
-        f"- **Levels by destination.** Japan is {jp:+.0%} on average: customs count finished "
-        "magnets, while Japanese makers import magnet powder and alloys to finish at home, "
-        "which the world data book as magnet demand. Germany is "
-        f"{de:+.0%}: Germany is also the EU's entry point, while the world splits EU demand "
-        "among DEU, FRA, NLD, EST and the rest of the EU. Bands for these series are wide on "
-        "purpose; they guard against drift, not a claim of accuracy."
+        f"- **Levels by destination.** Japan is {jp:+.0%} on average. Customs count finished "
+        "magnets only; with the magnet powder and alloys that Japanese makers finish at home, "
+        "China's exports to Japan were 686 t in July and 722 t in September 2025 (sources in "
+        f"the observed file), close to the model's {jul['model']:.0f} t and "
+        f"{sep['model']:.0f} t of finished magnets: the world ships as finished magnets part "
+        f"of what is traded as powder and alloy. Germany is {de:+.0%}: "
+        "the world splits EU demand among DEU, FRA, NLD, EST and the rest of the EU, and gives "
+        "Germany less than its share of the customs destinations (a candidate explanation: "
+        "customs record the declared destination, often a German importer for goods used "
+        "elsewhere in the EU; not checked against data). Bands for these series are wide on "
+        "purpose: they guard against drift, not a claim of accuracy."
     )
     lines.append(
         "- **Monthly noise in the data.** Q1 2025 is one average (single months were not "
