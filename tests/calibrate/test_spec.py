@@ -136,3 +136,18 @@ def test_missing_or_bad_train_row(write_spec: SpecWriter) -> None:
         load_spec(path)
     [problem] = info.value.problems
     assert (problem.field, problem.value) == ("[month=2025-05].exports_t", "n/a")
+
+
+def test_a_destination_without_recorded_trade(write_spec: SpecWriter) -> None:
+    """A country the scenario has but China never ships magnets to (itself) is refused
+    before any fitting, with the series' field path."""
+    from supplyshock.calibrate import calibrate
+    from supplyshock.calibrate.spec import Optimizer
+
+    model = {"exporter": "CHN", "importer": "CHN", "commodity": "ndfeb_magnet"}
+    path = write_spec(series=first_series(model=model))
+    with pytest.raises(CalibrationError) as info:
+        calibrate(path, replications=1, optimizer=Optimizer(method="grid", grid_points=2))
+    [problem] = info.value.problems
+    assert (problem.field, problem.value) == ("series[0].model.importer", ["CHN"])
+    assert "records no flow of ndfeb_magnet from CHN" in problem.message
