@@ -1,5 +1,6 @@
 """Command line: ``supplyshock run | validate | list`` and ``--version``; the batch commands
-are in :mod:`supplyshock.cli_batch`, ``params`` and ``metrics`` in :mod:`supplyshock.cli_info`.
+are in :mod:`supplyshock.cli_batch`, ``params`` and ``metrics`` in :mod:`supplyshock.cli_info`,
+``calibrate`` in :mod:`supplyshock.cli_calibrate`.
 Presentation only: no metrics here."""
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from rich.console import Console
 from rich.table import Table
 
 from supplyshock.cli_batch import register
+from supplyshock.cli_calibrate import FIT_HELP, fit_overrides
+from supplyshock.cli_calibrate import register as register_calibrate
 from supplyshock.cli_format import sig
 from supplyshock.cli_info import compile_notice, version_callback
 from supplyshock.cli_info import register as register_info
@@ -73,6 +76,7 @@ def run(
             "day if they ever do (ever)."
         ),
     ] = "dated",
+    fit: Annotated[Path | None, typer.Option(help=FIT_HELP)] = None,
     allow_path: AllowPath = None,
     allow_outside_paths: AllowOutside = False,
 ) -> None:
@@ -104,9 +108,10 @@ def run(
         typer.echo(plain(f"unknown commodity {commodity!r}; the scenario has: {has}"), err=True)
         raise typer.Exit(code=2)
     chart = commodity or ("ndfeb_magnet" if "ndfeb_magnet" in known else None)
+    overrides = fit_overrides(fit, scn.content_hash()) if fit is not None else None
     compile_notice()
     try:
-        result = simulate(scn, seed=seed)
+        result = simulate(scn, seed=seed, overrides=overrides)
     except SupplyshockError as exc:
         typer.echo(plain(f"error: {exc}"), err=True)
         raise typer.Exit(code=2) from None
@@ -219,6 +224,7 @@ def main(
 register(app)
 register_info(app)
 register_report(app)
+register_calibrate(app)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from supplyshock.cli_calibrate import FIT_HELP, fitted_design
 from supplyshock.cli_format import frame_table, progress_reporter, write_frame
 from supplyshock.cli_info import compile_notice
 from supplyshock.cli_text import (
@@ -144,6 +145,7 @@ def batch(
         bool, typer.Option(help="Resume a folder written by another supplyshock version.")
     ] = False,
     membership: Annotated[str, typer.Option(help=MEMBERSHIP_HELP)] = "dated",
+    fit: Annotated[Path | None, typer.Option(help=FIT_HELP)] = None,
     allow_path: AllowPath = None,
     allow_outside_paths: AllowOutside = False,
 ) -> None:
@@ -160,6 +162,7 @@ def batch(
     except ScenarioError as exc:
         typer.echo(plain_lines(exc), err=True)
         raise typer.Exit(code=2) from None
+    plan = fitted_design(scn, n, seed, design, fit) if fit is not None else None
     compile_notice()
     with ExitStack() as stack:
         executor = _dask_executor(dask, stack) if dask else None
@@ -174,6 +177,7 @@ def batch(
                 workers=workers or None,
                 chunk_size=chunk_size,
                 method=cast(Method, design),
+                plan=plan,
                 progress=report,
                 allow_version_change=allow_version_change,
                 membership=cast(Any, membership),

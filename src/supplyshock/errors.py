@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 __all__ = [
+    "CalibrationError",
     "EventTypeError",
     "Problem",
     "ScenarioError",
@@ -132,6 +133,23 @@ class ScenarioError(SupplyshockError, ValueError):
     def single(cls, file: str, field: str, value: object, message: str) -> ScenarioError:
         """Build an error holding exactly one problem."""
         return cls([Problem(file, field, value, message)])
+
+
+class CalibrationError(ScenarioError):
+    """A calibration spec, its observed series or a stored fit is malformed or inconsistent
+    with its scenario; like :class:`ScenarioError` it lists every problem with file, field
+    path and value.
+
+    >>> err = CalibrationError([Problem("c.yaml", "parameters.x.low", 2.0, "above high (1.0)")])
+    >>> print(err)
+    1 problem in calibration:
+      c.yaml: parameters.x.low: above high (1.0) (got 2.0)
+    """
+
+    def __str__(self) -> str:
+        n = len(self.problems)
+        lines = [f"{n} problem{'s' if n != 1 else ''} in calibration:"]
+        return "\n".join(lines + [f"  {p}" for p in self.problems])
 
 
 class SupplyshockWarning(UserWarning):
