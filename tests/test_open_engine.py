@@ -69,7 +69,7 @@ def test_user_process_end_to_end(tmp_path: Path) -> None:
 
     ax = ss.plot.shortfall_timeline(res, bloc="alliance", commodity="ndfeb_magnet")
     labels = " ".join(t.get_text() for t in ax.texts)
-    assert "us_cut" in labels
+    assert "us cut" in labels  # the event's id, as a readable label
 
 
 def test_user_event_type_end_to_end(tmp_path: Path) -> None:
