@@ -60,9 +60,7 @@ def _each_day(
     """Like the engine's daily process, but one ``step(t)`` per day, never a stretch."""
     yield env.timeout(0.5)
     for t in range(horizon):
-        day = step(t)
-        if len(day.qualify):
-            policies.qualify(day.qualify)
+        step(t)
         yield env.timeout(1.0)
 
 

@@ -288,3 +288,26 @@ def test_recorded_flows_add_up_to_exports_and_imports() -> None:
     assert monthly["date"].dt.day.eq(1).all()
     with pytest.raises(ValueError, match="exporter"):
         res.flows(exporter="XYZ")
+
+
+def test_a_facility_makes_nothing_on_exactly_its_outage_days() -> None:
+    """Outages are drawn ahead: the facility is out on days start <= t < end of each drawn
+    outage (gaps counted from the end of the one before), and only then."""
+    data = chain(market_cover=2, capacity_per_day=12.0)
+    data["facilities"][0].update({"outage_rate_per_year": 12.0, "outage_days": 10})
+    sim = ss.Simulation(build(data), seed=3)
+    draws = sim.policies.outage_draws
+    expected = np.zeros(sim.net.horizon, dtype=bool)
+    now, n = 0, 0
+    while True:  # the draws one at a time, as a process would take them
+        gap, duration = draws.get(0, n)
+        start = now + int(gap)
+        if start >= sim.net.horizon:
+            break
+        now = start + int(duration)
+        expected[start:now] = True
+        n += 1
+    res = sim.run()
+    assert n >= 5 and expected.any()
+    idle = res.production[:, 0] == 0.0
+    np.testing.assert_array_equal(idle, expected)

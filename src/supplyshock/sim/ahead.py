@@ -18,7 +18,8 @@ __all__ = ["OutageDraws", "QualificationDraws"]
 
 
 class QualificationDraws:
-    """Qualification days per link (a link qualifies at most once per run)."""
+    """Qualification days per link (a link qualifies at most once per run): the days from the
+    start of its qualification to the day it is qualified."""
 
     def __init__(self, dice: Dice, net: Network) -> None:
         self.dice, self.net = dice, net
@@ -84,3 +85,27 @@ class OutageDraws:
             self._blocks.update(self._draw(np.array([f], dtype=np.int64), grown))
             gaps, durations = self._blocks[f]
         return float(gaps[n]), float(durations[n])
+
+    def schedule(self, horizon: int) -> tuple[IntArray, IntArray, IntArray]:
+        """Every outage that starts before ``horizon``, facility by facility: first days,
+        days after the last day, and ``first`` (facility ``f``'s outages are ``first[f]`` to
+        ``first[f + 1]``). An outage starts ``gap`` days after the end of the one before
+        (after day 0 for the first) and lasts ``duration`` days, the draws of :meth:`get`."""
+        starts: list[int] = []
+        ends: list[int] = []
+        first = [0]
+        for f in range(len(self.net.facilities)):
+            if f in self._blocks:
+                now, n = 0, 0
+                while True:
+                    gap, duration = self.get(f, n)
+                    start = now + int(gap)
+                    if start >= horizon:
+                        break
+                    now = start + int(duration)
+                    starts.append(start)
+                    ends.append(now)
+                    n += 1
+            first.append(len(starts))
+        as_ints = [np.array(x, dtype=np.int64) for x in (starts, ends, first)]
+        return as_ints[0], as_ints[1], as_ints[2]

@@ -3,9 +3,10 @@
 Each event type starts the processes of its compiled parts through its launch hook
 (:mod:`supplyshock.events`: controls open and close, suspensions start and end with a drawn
 snapback, terms are amended, general licences start and end, scheduled stockpile releases
-switch on and off); events of types with a start hook have it called on their day. Besides,
-alternative suppliers finish qualification and facilities suffer random outages. (Licence
-decisions are not events: the licensed share of each link follows the licence curves of
+switch on and off); events of types with a start hook have it called on their day. The
+qualification delays of alternative suppliers and the random outages of facilities are drawn
+ahead here for the whole run and applied by the compiled daily step. (Licence decisions are
+not events: the licensed share of each link follows the licence curves of
 :mod:`supplyshock.sim.licences`.) State changes happen at whole days; the daily step runs at
 half days, so a change dated day ``d`` is in force for day ``d``'s step.
 """
@@ -20,7 +21,7 @@ import numpy as np
 import simpy
 
 from supplyshock.events import lookup, types
-from supplyshock.model.network import IntArray, Network
+from supplyshock.model.network import Network
 from supplyshock.sim.ahead import OutageDraws, QualificationDraws
 from supplyshock.sim.dice import Dice
 from supplyshock.sim.state import State
@@ -52,19 +53,20 @@ class Policies:
         self.resumed_at = np.full(len(net.controls), -1, dtype=np.int64)
         self.qualification_draws = QualificationDraws(dice, net)
         self.outage_draws = OutageDraws(dice, net)
+        # drawn ahead for the whole run; the compiled step applies them day by day
+        state.qualify_delay = self.qualification_draws.days(np.arange(net.n_links))
+        starts, ends, first = self.outage_draws.schedule(net.horizon)
+        state.outage_start, state.outage_end, state.outage_first = starts, ends, first
+        state.outage_next = first[:-1].copy()
 
     def start(self) -> None:
-        """Start every type's processes (registration order), the outages, and the calls of
+        """Start every type's processes (registration order) and the calls of
         start hooks: ``start(host, event, day)`` at whole day ``day``, after the built-in
         changes of that day and before its step. Called again after :meth:`adopt`, it starts
         only what was added (launch hooks take their items through :meth:`fresh`)."""
         for kind in types():
             if kind.launch is not None:
                 kind.launch(self)
-        if not self._launched.get("outages"):
-            self._launched["outages"] = 1
-            for f in self.outage_draws.facilities:
-                self.env.process(self._outages(f))
         for _, (day, event) in self.fresh("custom_events", self.net.custom_events):
             hook = lookup(event.type).start
             if hook is not None and day < self.net.horizon:
@@ -103,23 +105,3 @@ class Policies:
     def _at(self, delay: float, action: Callable[[], None]) -> None:
         """Run ``action`` ``delay`` days from now (a bare timeout: cheaper than a process)."""
         self.env.timeout(delay).callbacks.append(lambda _: action())
-
-    def qualify(self, links: IntArray) -> None:
-        """Start qualifying alternative suppliers on ``links`` (called from a day step)."""
-        delays = self.qualification_draws.days(links)
-        for delay in np.unique(delays).tolist():
-            self._at(delay - 0.5, partial(self._qualified, links[delays == delay]))
-
-    def _qualified(self, links: IntArray) -> None:
-        self.state.qualified[links] = True
-        self.state.qualifying[links] = False
-
-    def _outages(self, f: int) -> Process:
-        n = 0
-        while True:
-            gap, duration = self.outage_draws.get(f, n)
-            yield self.env.timeout(gap)
-            self.state.outage[f] = True
-            yield self.env.timeout(duration)
-            self.state.outage[f] = False
-            n += 1

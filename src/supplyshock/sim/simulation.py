@@ -288,14 +288,12 @@ class Simulation(Views):
             if self._predicates:
                 stop = t + 1
             self.rules.refresh(self.state)
-            done, day = self.stepper.advance(t, max(stop, t + 1))
+            done, fired = self.stepper.advance(t, max(stop, t + 1))
             if done - 1 > t:
                 yield env.timeout(done - 1 - t)
             self._today = done
-            if len(day.qualify):
-                self.policies.qualify(day.qualify)
-            if day.fired:
-                self._fire(done - 1, day.fired)
+            if fired:
+                self._fire(done - 1, fired)
             if self._predicates:
                 self._check_predicates(done - 1)
             yield env.timeout(1.0)

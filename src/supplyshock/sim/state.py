@@ -52,6 +52,14 @@ class State:
     backlog: FloatArray  # [m] deferred demand waiting
     waiting: FloatArray  # [deferrable, t] deferred demand waiting, by the day it arose
     oldest: IntArray  # [deferrable] no demand before this day is waiting
+    # drawn ahead for the run (filled by ``Policies``), applied by the compiled step
+    qualify_delay: IntArray  # [l] days a link takes to qualify once it starts
+    qualify_day: IntArray  # [l] day a qualifying link is qualified (-1: none pending)
+    pending: IntArray  # [1] number of links qualifying
+    outage_start: IntArray  # [outages] first day of each outage, facility by facility
+    outage_end: IntArray  # [outages] the day after its last day
+    outage_first: IntArray  # [f + 1] facility f's outages are outage_first[f] .. [f + 1]
+    outage_next: IntArray  # [f] facility f's first outage not over yet
 
     @property
     def active(self) -> BoolArray:
@@ -123,6 +131,13 @@ class State:
             backlog=np.zeros(n_markets),
             waiting=np.zeros((n_deferrable, net.horizon)),
             oldest=np.zeros(n_deferrable, dtype=np.int64),
+            qualify_delay=np.ones(n_links, dtype=np.int64),
+            qualify_day=np.full(n_links, -1, dtype=np.int64),
+            pending=np.zeros(1, dtype=np.int64),
+            outage_start=np.zeros(0, dtype=np.int64),
+            outage_end=np.zeros(0, dtype=np.int64),
+            outage_first=np.zeros(len(net.facilities) + 1, dtype=np.int64),
+            outage_next=np.zeros(len(net.facilities), dtype=np.int64),
         )
         state.initial_stock = state.stock_by_commodity(net) + state.transit_by_commodity(net)
         return state

@@ -21,7 +21,6 @@ SimPy environment of :class:`~supplyshock.sim.simulation.Simulation` drives the 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
@@ -34,15 +33,7 @@ from supplyshock.sim.recorder import Recorder
 from supplyshock.sim.rulebook import RuleBook
 from supplyshock.sim.state import State, market_delays
 
-__all__ = ["Day", "Stepper"]
-
-
-@dataclass
-class Day:
-    """Requests for new policy processes from one day (its quantities go to the recorder)."""
-
-    qualify: IntArray  # links whose qualification starts today
-    fired: int = 0  # rules and watches that fired at the end of the day (RuleBook.fired)
+__all__ = ["Stepper"]
 
 
 def _network_arrays(net: Network, link_pair: IntArray) -> Net:
@@ -133,7 +124,6 @@ def _work_arrays(net: Network) -> Wk:
         production=z(F),
         use=z(n_in),
         shipped=z(L),
-        qualify=z(L, dtype=np.int64),
     )
 
 
@@ -194,7 +184,7 @@ class Stepper:
         self.rec = _recorder_arrays(recorder)
         self.rules = rules if rules is not None else RuleBook.idle(net, state, self.wk.need)
         # the stretch kernel's compiled code for this run's argument types (see entry_point)
-        self._stretch: Callable[..., tuple[int, int, int, int]] | None = (
+        self._stretch: Callable[..., tuple[int, int, int]] | None = (
             previous._stretch if previous is not None else None
         )
 
@@ -207,11 +197,12 @@ class Stepper:
         """A stepper for ``net`` (this run's network with dated items added) carrying on."""
         return Stepper(net, self.state, self.recorder, rules=self.rules, previous=self)
 
-    def advance(self, t: int, stop: int) -> tuple[int, Day]:
+    def advance(self, t: int, stop: int) -> tuple[int, int]:
         """Step from day ``t`` towards ``stop`` (exclusive), where the next dated event falls.
 
         While the gates are settled, days run in one compiled stretch until ``stop`` or until
-        Python must act. Returns the next day to step and the requests of the last day stepped.
+        Python must act. Returns the next day to step and the number of rules and watches that
+        fired at the end of the last day stepped.
         """
         if not self.gates.settled(self.state):
             return t + 1, self(t)
@@ -230,22 +221,23 @@ class Stepper:
             book.inputs,
         )
         if self._stretch is not None:  # the same argument types on every call of a run
-            status, day, n_qualify, n_fired = self._stretch(*args)
+            status, day, n_fired = self._stretch(*args)
         else:
-            status, day, n_qualify, n_fired = kernels.quiet_days(*args)
+            status, day, n_fired = kernels.quiet_days(*args)
             self._stretch = entry_point(kernels.quiet_days, args)
         if status == kernels.DONE:
-            return stop, Day(wk.qualify[:0].copy())
-        if status in (kernels.QUALIFY, kernels.RULES):
-            return day + 1, Day(wk.qualify[:n_qualify].copy(), n_fired)
+            return stop, 0
+        if status == kernels.RULES:
+            return day + 1, n_fired
         return day + 1, self._rest_of_day(day)  # gates must be rebuilt first
 
-    def __call__(self, t: int) -> Day:
-        """Step day ``t``: update the state and write the day's row of the recorder."""
+    def __call__(self, t: int) -> int:
+        """Step day ``t``: update the state and write the day's row of the recorder; the
+        number of rules and watches that fired at its end."""
         kernels.morning(t, self.consts, self.st, self.wk)
         return self._rest_of_day(t)
 
-    def _rest_of_day(self, t: int) -> Day:
+    def _rest_of_day(self, t: int) -> int:
         """Day ``t`` after its morning: gates, requests, quotas, then the afternoon kernel."""
         consts, st, wk, g = self.consts, self.st, self.wk, self.gates
         g.update(self.state, wk.share_f, t)
@@ -263,5 +255,5 @@ class Stepper:
                     gate.limit[subject] = wk.request[subject] * (budget / total)
             if np.isfinite(gate.limit).any():  # route what the quotas hold back
                 kernels.request(t, consts, st, wk, gate)
-        n_qualify = kernels.afternoon(t, consts, st, wk, gate, self.rec)
-        return Day(wk.qualify[:n_qualify].copy(), self.rules.check(t))
+        kernels.afternoon(t, consts, st, wk, gate, self.rec)
+        return self.rules.check(t)

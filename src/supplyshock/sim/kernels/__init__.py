@@ -19,13 +19,12 @@ from supplyshock.sim.kernels.afternoon import afternoon
 from supplyshock.sim.kernels.licences import allowances, licensed_share
 from supplyshock.sim.kernels.morning import morning
 from supplyshock.sim.kernels.requests import content_masks, request
-from supplyshock.sim.kernels.stretch import DONE, GATES, QUALIFY, RULES, quiet_days
+from supplyshock.sim.kernels.stretch import DONE, GATES, RULES, quiet_days
 from supplyshock.sim.kernels.structs import Gate, Net, Rec, St, Wk
 
 __all__ = [
     "DONE",
     "GATES",
-    "QUALIFY",
     "RULES",
     "Gate",
     "Net",

@@ -176,6 +176,7 @@ def _ship(
 
 @jit
 def _switch(
+    t: int,
     order: FloatArray,
     got: FloatArray,
     link_buyer: IntArray,
@@ -187,22 +188,23 @@ def _switch(
     unmet_days: IntArray,
     switch_after_days: int,
     fill_share: float,
-    qualify: IntArray,
-) -> int:
+    qualify_delay: IntArray,
+    qualify_day: IntArray,
+    pending: IntArray,
+) -> None:
     """Buyers short for ``switch_after_days`` start qualifying open alternative suppliers.
 
-    A day is short when the buyer gets less than ``fill_share`` of its order.
-
-    Writes the links that start qualifying today to ``qualify`` and returns their number.
+    A day is short when the buyer gets less than ``fill_share`` of its order. A link that
+    starts qualifying on day ``t`` is qualified from day ``t + qualify_delay`` (its keyed
+    draw), applied in that day's morning.
     """
     any_short = False
     for b in range(order.shape[0]):
         short = order[b] > 1e-9 and got[b] < fill_share * order[b]
         unmet_days[b] = unmet_days[b] + 1 if short else 0
         any_short = any_short or short
-    n = 0
     if not any_short:
-        return n
+        return
     for ln in range(link_buyer.shape[0]):
         if (
             unmet_days[link_buyer[ln]] == switch_after_days
@@ -212,9 +214,8 @@ def _switch(
             and cap_today[link_supplier[ln]] > 0
         ):
             qualifying[ln] = True
-            qualify[n] = ln
-            n += 1
-    return n
+            qualify_day[ln] = t + qualify_delay[ln]
+            pending[0] += 1
 
 
 @jit
@@ -289,14 +290,14 @@ def _serve(t: int, net: Net, st: St, rec: Rec) -> None:
 
 
 @jit
-def afternoon(t: int, net: Net, st: St, wk: Wk, gate: Gate, rec: Rec) -> int:
+def afternoon(t: int, net: Net, st: St, wk: Wk, gate: Gate, rec: Rec) -> None:
     """Production, allocation, shipments, supplier switching and final demand for day ``t``.
 
     Reads the morning's work arrays, today's requests and allowances, and the allocation ranks
     of ``gate``. Writes day ``t``'s row of each recorder array: deliveries, end-of-day stocks,
     goods on the way (including today's shipments), cross-border shipments by exporter and
-    importer, production and production lost for want of inputs, reserves. Returns the
-    number of links that start qualifying today (the first entries of ``wk.qualify``).
+    importer, production and production lost for want of inputs, reserves; links whose
+    buyers have been short long enough start qualifying.
     """
     _produce(
         n_in=net.n_inputs,
@@ -359,7 +360,8 @@ def afternoon(t: int, net: Net, st: St, wk: Wk, gate: Gate, rec: Rec) -> int:
         imports=rec.imports[t],
         flows=rec.flows[t],
     )
-    n_qualify = _switch(
+    _switch(
+        t=t,
         order=wk.order,
         got=got,
         link_buyer=net.link_buyer,
@@ -371,7 +373,9 @@ def afternoon(t: int, net: Net, st: St, wk: Wk, gate: Gate, rec: Rec) -> int:
         unmet_days=st.unmet_days,
         switch_after_days=net.switch_after_days,
         fill_share=net.switch_fill_share,
-        qualify=wk.qualify,
+        qualify_delay=st.qualify_delay,
+        qualify_day=st.qualify_day,
+        pending=st.pending,
     )
     _serve(t, net, st, rec)
 
@@ -386,4 +390,3 @@ def afternoon(t: int, net: Net, st: St, wk: Wk, gate: Gate, rec: Rec) -> int:
     for r in range(reserve.shape[0]):
         rec.stock[t, n_buyers + n_fac + r] = reserve[r]
         rec.reserves[t, r] = reserve[r]
-    return n_qualify

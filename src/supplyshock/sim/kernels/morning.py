@@ -51,6 +51,38 @@ def _arrive(
 
 
 @jit
+def _dated(
+    t: int,
+    qualify_day: IntArray,
+    qualified: BoolArray,
+    qualifying: BoolArray,
+    pending: IntArray,
+    outage_start: IntArray,
+    outage_end: IntArray,
+    outage_first: IntArray,
+    outage_next: IntArray,
+    outage: BoolArray,
+) -> None:
+    """What the run drew ahead for day ``t``: links whose qualification ends by today are
+    qualified; a facility is out today if one of its outages covers ``t`` (start <= t < end).
+    """
+    if pending[0] > 0:
+        for ln in range(qualify_day.shape[0]):
+            day = qualify_day[ln]
+            if 0 <= day <= t:
+                qualified[ln] = True
+                qualifying[ln] = False
+                qualify_day[ln] = -1
+                pending[0] -= 1
+    for f in range(outage.shape[0]):
+        k, stop = outage_next[f], outage_first[f + 1]
+        while k < stop and outage_end[k] <= t:
+            k += 1
+        outage_next[f] = k
+        outage[f] = k < stop and outage_start[k] <= t
+
+
+@jit
 def _needs(
     cap_today: FloatArray,
     outage: BoolArray,
@@ -234,8 +266,21 @@ def morning(t: int, net: Net, st: St, wk: Wk) -> None:
     target position (cover stock plus need over its lead time ``buyer_lead``) and what it holds
     and has on the way. ``buyer_lead`` follows the suppliers the buyer uses: the lead times of
     its links weighted by yesterday's requests (``wk.request`` until the afternoon; kept if it
-    asked for nothing). A deferrable market's backlog adds to its gap.
+    asked for nothing). A deferrable market's backlog adds to its gap. First, the
+    qualifications and outages drawn ahead for the run take effect (:func:`_dated`).
     """
+    _dated(
+        t,
+        st.qualify_day,
+        st.qualified,
+        st.qualifying,
+        st.pending,
+        st.outage_start,
+        st.outage_end,
+        st.outage_first,
+        st.outage_next,
+        st.outage,
+    )
     _arrive(
         pipe=st.pipe,
         pipe_org=st.pipe_org,

@@ -10,12 +10,11 @@ from supplyshock.sim.kernels.requests import content_masks, request
 from supplyshock.sim.kernels.rules import RuleArrays, RuleInputs, RuleRun, check_rules
 from supplyshock.sim.kernels.structs import Gate, Net, Rec, St, Wk
 
-__all__ = ["DONE", "GATES", "QUALIFY", "RULES", "quiet_days"]
+__all__ = ["DONE", "GATES", "RULES", "quiet_days"]
 
 DONE = 0  # every day up to ``stop`` was stepped
 GATES = 1  # stopped after the morning of the returned day: a content-rule mask changed
-QUALIFY = 2  # stopped after the returned day: some links start qualifying (maybe rules fired)
-RULES = 3  # stopped after the returned day: rules or watches fired
+RULES = 2  # stopped after the returned day: rules or watches fired
 
 
 @jit
@@ -30,16 +29,16 @@ def quiet_days(
     rules: RuleArrays,
     fired: RuleRun,
     seen: RuleInputs,
-) -> tuple[int, int, int, int]:
+) -> tuple[int, int, int]:
     """Step days ``t`` .. ``stop - 1`` with fixed gates, as the day-by-day path would.
 
     The caller guarantees that no dated event falls in the stretch and that the gates are
-    settled (no quota, no policy change since ``gate`` was built after the day before). The
-    stretch stops early, returning ``(status, day, n_qualify, n_fired)``, when Python has to
-    act: a content-rule share crossed its threshold (``GATES``: the gates must be rebuilt before
-    the rest of ``day``), links start qualifying (``QUALIFY``: their qualification must be
-    scheduled), or rules or watches fired at the end of ``day`` (``RULES``, or ``QUALIFY`` if
-    both; ``check_rules`` with ``rules``, their state ``fired`` and the quantities ``seen``).
+    settled (no quota, no policy change since ``gate`` was built after the day before).
+    Qualifications and outages are drawn ahead and applied inside (see ``morning``). The
+    stretch stops early, returning ``(status, day, n_fired)``, when Python has to act: a
+    content-rule share crossed its threshold (``GATES``: the gates must be rebuilt before the
+    rest of ``day``), or rules or watches fired at the end of ``day`` (``RULES``;
+    ``check_rules`` with ``rules``, their state ``fired`` and the quantities ``seen``).
     """
     for d in range(t, stop):
         morning(d, net, st, wk)
@@ -54,11 +53,11 @@ def quiet_days(
             update=False,
         )
         if moved:
-            return GATES, d, 0, 0
+            return GATES, d, 0
         allowances(d, gate, wk.allow)
         request(d, net, st, wk, gate)
-        n_qualify = afternoon(d, net, st, wk, gate, rec)
+        afternoon(d, net, st, wk, gate, rec)
         n_fired = check_rules(d, rules, fired, seen)
-        if n_qualify or n_fired:
-            return (QUALIFY if n_qualify else RULES), d, n_qualify, n_fired
-    return DONE, stop, 0, 0
+        if n_fired:
+            return RULES, d, n_fired
+    return DONE, stop, 0

@@ -99,6 +99,13 @@ class St(NamedTuple):
     backlog: FloatArray  # [m] deferred demand waiting (0 for markets that lose sales)
     waiting: FloatArray  # [deferrable, t] deferred demand still waiting, by the day it arose
     oldest: IntArray  # [deferrable] no demand before this day is waiting
+    qualify_delay: IntArray  # [l] days a link takes to qualify once it starts
+    qualify_day: IntArray  # [l] day a qualifying link is qualified (-1: none pending)
+    pending: IntArray  # [1] number of links qualifying
+    outage_start: IntArray  # [outages] first day of each outage, facility by facility
+    outage_end: IntArray  # [outages] the day after its last day
+    outage_first: IntArray  # [f + 1] facility f's outages: outage_first[f] .. [f + 1]
+    outage_next: IntArray  # [f] facility f's first outage not over yet
 
 
 class Wk(NamedTuple):
@@ -121,7 +128,6 @@ class Wk(NamedTuple):
     production: FloatArray  # [f]
     use: FloatArray  # [i] inputs used
     shipped: FloatArray  # [l]
-    qualify: IntArray  # [l] links starting qualification today (the first n)
 
 
 class Rec(NamedTuple):
