@@ -23,6 +23,7 @@ import pandas as pd
 from supplyshock.errors import SupplyshockError
 from supplyshock.metrics.registry import REGISTRY, Inputs, Source, check_metrics
 from supplyshock.model.network import FloatArray, IntArray
+from supplyshock.prices import PRICE_SERIES
 
 if TYPE_CHECKING:
     from supplyshock.results import RunResult
@@ -90,7 +91,8 @@ def _demand(result: RunResult) -> _Entities:
     cells = [result.cells[n] for n in use]
     n_days = len(result.dates)
     series = {}
-    for name in ("demand", "delivered", "shortfall", "backlog", "expired"):
+    present = [name for name in PRICE_SERIES if name in result.cell_series]  # with markets
+    for name in ("demand", "delivered", "shortfall", "backlog", "expired", *present):
         raw = result.cell_series.get(name)
         series[name] = raw[:, use] if raw is not None else np.zeros((n_days, len(use)))
     country = np.array([result.countries.index(c) for c, _, _ in cells], dtype=np.int64)
