@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from supplyshock.metrics import Membership
     from supplyshock.model.network import Network
+    from supplyshock.prices import MarketPrices
     from supplyshock.scenario.schema import Scenario
     from supplyshock.sim.recorder import Recorder
     from supplyshock.sim.state import State
@@ -76,7 +77,10 @@ class RunResult:
     cells: tuple[tuple[str, str, str], ...] = ()
     """(country, sector, commodity) of each column of :attr:`cell_series`."""
     cell_series: Mapping[str, np.ndarray] = field(default_factory=dict)
-    """The :data:`SERIES` as ``[day, cell]`` arrays (see :meth:`Recorder.cells`)."""
+    """The :data:`SERIES` as ``[day, cell]`` arrays (see :meth:`Recorder.totals`), and with
+    markets the :data:`~supplyshock.prices.PRICE_SERIES`."""
+    market_prices: MarketPrices | None = None
+    """Daily prices and demand responses; None for a world without markets."""
 
     def __post_init__(self) -> None:
         if self.cells:
@@ -102,10 +106,16 @@ class RunResult:
         wall_time_s: float,
         events: int,
         scenario_hash: str | None = None,
+        market_prices: MarketPrices | None = None,
     ) -> RunResult:
         from supplyshock import __version__
+        from supplyshock.prices import price_cell_series
 
         cells, cell_series, cubes = recorder.totals()
+        if market_prices is not None:
+            cell_series.add(
+                price_cell_series(cells, cell_series, market_prices, net.countries, net.commodities)
+            )
         dates = pd.date_range(net.start, periods=net.horizon, freq="D")
         n_in = net.n_inputs
         demand = net.demand.T
@@ -162,6 +172,7 @@ class RunResult:
                 for e, i, k in recorder.pairs.tolist()
             ),
             flow_series=recorder.flows[:, : len(recorder.pairs)],
+            market_prices=market_prices,
         )
 
     def flows(
@@ -187,6 +198,34 @@ class RunResult:
         from supplyshock import reprs
 
         return reprs.html_table("RunResult", reprs.run_lines(self))
+
+    def prices(self) -> pd.DataFrame:
+        """Daily market prices, tidy: date, market, commodity, price, unit (a world with a
+        markets table; docs/model.md, "Markets and prices")."""
+        from supplyshock.prices import prices_frame
+
+        return prices_frame(self)
+
+    def import_bills(self) -> pd.DataFrame:
+        """Imports per country and commodity and their value in US$ (``import_bill_usd``) at
+        the day's price in the country's market (recorded when the goods leave)."""
+        from supplyshock.prices import value_frame
+
+        return value_frame(self, "imports", "import_bill_usd")
+
+    def unmet_value(self) -> pd.DataFrame:
+        """Shortfall per country and commodity and its value in US$ (``unmet_value_usd``) at
+        the day's price in the country's market."""
+        from supplyshock.prices import value_frame
+
+        return value_frame(self, "shortfall", "unmet_value_usd")
+
+    def demand_response(self) -> pd.DataFrame:
+        """Per demand row: demand used, demand destroyed by price and removed by substitution
+        and thrifting, over the run (each in the commodity's unit)."""
+        from supplyshock.prices import demand_response_frame
+
+        return demand_response_frame(self)
 
     def firms_short(self) -> pd.DataFrame:
         """Share of each demand row's firms short per day (columns: country, commodity, sector).

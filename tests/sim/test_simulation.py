@@ -146,7 +146,7 @@ def test_the_stretch_entry_point_matches_the_argument_types_after_a_run() -> Non
     assert len(res.provenance["rules"]) > 3 and res.provenance["applied"]
     step, book = sim.stepper, sim.rules
     args = (0, 0, step.consts, step.st, step.wk, step.gates.arrays(), step.rec)
-    args += (book.arrays, book.run, book.inputs)
+    args += (book.arrays, book.run, book.inputs, step.px)
     compiled = kernels.quiet_days.overloads[tuple(numba.typeof(a) for a in args)]
     assert step._stretch is compiled.entry_point
 

@@ -23,6 +23,7 @@ import pandas as pd
 from supplyshock.errors import SupplyshockError
 from supplyshock.metrics.registry import REGISTRY, Inputs, Source, check_metrics
 from supplyshock.model.network import FloatArray, IntArray
+from supplyshock.prices import PRICE_SERIES
 from supplyshock.sim.kernels.sums import entry_sums
 
 if TYPE_CHECKING:
@@ -93,7 +94,8 @@ def _demand(result: RunResult) -> _Entities:
     cells = [result.cells[n] for n in use.tolist()]
     n_days, n_cells = len(result.dates), len(result.cells)
     series = {}
-    for name in ("demand", "delivered", "shortfall", "backlog", "expired"):
+    present = [name for name in PRICE_SERIES if name in result.cell_series]  # with markets
+    for name in ("demand", "delivered", "shortfall", "backlog", "expired", *present):
         raw = result.cell_series.get(name)
         series[name] = raw if raw is not None else np.zeros((n_days, n_cells))
     index = {name: i for i, name in enumerate(result.countries)}

@@ -167,6 +167,34 @@ def _lost_share(x: Inputs) -> FloatArray:
     return safe_divide(lost, x["produced"].sum(axis=0) + lost)
 
 
+def _priced(x: Inputs, name: str) -> bool:
+    """The run has markets (its demand source carries the price series)."""
+    return name in x.series
+
+
+def _mean_price(x: Inputs) -> FloatArray:
+    if not _priced(x, "demand_value"):
+        return np.full(x["demand"].shape[1], np.nan)
+    demand = x["demand"].sum(axis=0)
+    mean = x["demand_value"].sum(axis=0) / np.where(demand > 0, demand, 1.0)
+    return np.asarray(np.where(demand > 0, mean, np.nan), dtype=np.float64)
+
+
+def _peak_ratio(x: Inputs) -> FloatArray:
+    if not _priced(x, "ratio_demand"):
+        return np.full(x["demand"].shape[1], np.nan)
+    priced = x["priced_demand"]
+    ratio = np.where(priced > 0, x["ratio_demand"] / np.where(priced > 0, priced, 1.0), -np.inf)
+    peak = ratio.max(axis=0, initial=-np.inf)
+    return np.asarray(np.where(np.isfinite(peak), peak, np.nan), dtype=np.float64)
+
+
+def _shortfall_cost(x: Inputs) -> FloatArray:
+    if not _priced(x, "shortfall_value"):
+        return np.full(x["demand"].shape[1], np.nan)
+    return np.asarray(x["shortfall_value"].sum(axis=0), dtype=np.float64)
+
+
 def _depletion(x: Inputs) -> FloatArray:
     used = safe_divide(x["full"] - x["level"], x["full"])
     return np.asarray(np.clip(used, 0.0, 1.0).max(axis=0, initial=0.0), dtype=np.float64)
@@ -273,6 +301,34 @@ for _metric in (
         "demand",
         _still_delayed,
         commodity_unit="MW",
+    ),
+    Metric(
+        "mean_price",
+        "US$/{unit}",
+        "demand-weighted mean price (runs with markets)",
+        "sum over days of demand x the day's price in the country's market (a commodity its "
+        "market does not price: its usd_per_unit) / sum over days of demand; NaN without markets",
+        "demand",
+        _mean_price,
+    ),
+    Metric(
+        "peak_price_ratio",
+        "ratio",
+        "highest price relative to the base market (runs with markets)",
+        "max over days of the demand-weighted ratio of the price in the country's market to the "
+        "price in the base market (the markets table's first); NaN where either does not price "
+        "the commodity or without markets",
+        "demand",
+        _peak_ratio,
+    ),
+    Metric(
+        "shortfall_cost",
+        "US$",
+        "value of unmet demand at market prices (runs with markets)",
+        f"sum over days of {_SHORT}, each row's at the day's price in its country's market "
+        "(a commodity its market does not price: its usd_per_unit); NaN without markets",
+        "demand",
+        _shortfall_cost,
     ),
     Metric(
         "fab_output_lost",

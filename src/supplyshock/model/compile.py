@@ -22,6 +22,7 @@ from supplyshock.model.compilation import Compilation, PolicyLinks
 from supplyshock.model.draws import Drawer
 from supplyshock.model.index import ScenarioIndex, event_key, ramp
 from supplyshock.model.links import build_links
+from supplyshock.model.markets import compile_markets
 from supplyshock.model.network import FloatArray, IntArray, Network, Reserve
 from supplyshock.model.policies import compile_reserves
 from supplyshock.model.rules import RuleContext, compile_rules, tension_names
@@ -225,6 +226,7 @@ def compile_scenario(
         cx.tensions,
     )
     rules = compile_rules(ix, draws, context, _event_days(ix, draws))
+    markets = compile_markets(ix, draws, buyers)
     unknown = sorted(set(draws.overrides) - set(draws.used))
     if unknown:
         raise ScenarioError(
@@ -283,6 +285,7 @@ def compile_scenario(
         reserves=tuple(reserves),
         releases=tuple(cx.releases),
         custom_events=_custom(ix),
+        markets=markets,
         smoothing_days=st.order_smoothing_days,
         switch_after_days=st.switch_after_days,
         switch_fill_share=st.switch_fill_share,

@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 
 if TYPE_CHECKING:
     from supplyshock.events.base import EventBase
+    from supplyshock.model.markets import MarketSpec
     from supplyshock.model.rules import RuleTable
 
 __all__ = [
@@ -199,6 +200,7 @@ class Network:
     tension_steps: tuple[tuple[int, int, float], ...] = ()  # (day, tension, change)
     rules: RuleTable | None = None
     custom_events: tuple[tuple[int, EventBase], ...] = ()  # (day, event): types with start hooks
+    markets: MarketSpec | None = None  # price slots and demand responses; None: no prices
     extra: dict[str, object] = field(default_factory=dict)
 
     @property

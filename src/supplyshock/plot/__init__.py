@@ -15,6 +15,7 @@ matplotlib itself is imported only when a figure is drawn.
 ``stockpile_depletion``    strategic reserve levels over time and depletion dates
 ``unmet_heatmap``          member x commodity share unmet, from a run or a table
 ``network_flows``          exporters -> importers of one commodity, where controls bite
+``prices``                 a commodity's daily price per market (runs with markets)
 ``fan_chart``              weekly quantile bands of a country or bloc: several batches,
                            or runs split by a drawn parameter
 ``tornado``                Sobol or Morris sensitivity indices, most influential on top
@@ -31,6 +32,7 @@ from supplyshock.plot.comparison import scenario_comparison
 from supplyshock.plot.heatmap import unmet_heatmap
 from supplyshock.plot.labels import label, labels_from
 from supplyshock.plot.network import network_flows
+from supplyshock.plot.prices import prices
 from supplyshock.plot.timeline import shortfall_timeline, stockpile_depletion
 from supplyshock.plot.uncertainty import fan_chart, tornado
 
@@ -39,6 +41,7 @@ __all__ = [
     "label",
     "labels_from",
     "network_flows",
+    "prices",
     "scenario_comparison",
     "shortfall_timeline",
     "stockpile_depletion",

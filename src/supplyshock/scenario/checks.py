@@ -208,6 +208,7 @@ ROW_KEYS: dict[str, tuple[str, ...]] = {
     "supplier_shares": ("buyer", "commodity", "supplier"),
     "demand": ("country", "commodity", "sector"),
     "stocks": ("holder", "commodity", "kind"),
+    "markets": ("market", "commodity"),
 }
 """Columns that identify a row. A scenario's row replaces the world's row with the same key
 (see :mod:`supplyshock.scenario.io`), so two rows with one key come from one file: an error."""
@@ -392,10 +393,12 @@ def check(
 ) -> list[Problem]:
     """Every cross-reference, range, date and cycle problem in ``scenario``; what is valid but
     probably not meant (events that select nothing) is added to ``warnings`` if given."""
+    from supplyshock.scenario.markets import check_markets
     from supplyshock.scenario.rule_checks import check_rules
 
     ck = TableChecker(scenario, provenance)
     _check_world(ck)
+    check_markets(ck)
     _check_events(ck)
     if warnings is not None:
         warnings += ck.warnings

@@ -33,6 +33,7 @@ TABLES: dict[str, type[BaseModel]] = {
     "supplier_shares": schema.SupplierShare,
     "demand": schema.Demand,
     "stocks": schema.Stock,
+    "markets": schema.MarketPrice,
 }
 MAX_EXTENDS = 20
 """Longest chain of ``extends`` (a scenario extending a world extending ...)."""

@@ -34,6 +34,7 @@ from supplyshock.events import (
     Tension,
 )
 from supplyshock.scenario.fields import Count, Record, Texts
+from supplyshock.scenario.markets import MarketPrice
 from supplyshock.scenario.rules import Condition, Hazard, Rule
 from supplyshock.scenario.tables import (
     BlocMember,
@@ -70,6 +71,7 @@ __all__ = [
     "GeneralLicence",
     "Hazard",
     "Lane",
+    "MarketPrice",
     "NewCapacity",
     "Recipe",
     "Resume",
@@ -125,6 +127,8 @@ class World(Record):
     """Final demand table."""
     stocks: list[Stock] = Field(default_factory=list)
     """Firm stocks and strategic reserves table."""
+    markets: list[MarketPrice] = Field(default_factory=list)
+    """Market regions and their price rules (empty: no prices)."""
 
     def __repr__(self) -> str:
         from supplyshock import reprs

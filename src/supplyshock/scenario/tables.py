@@ -204,6 +204,14 @@ class Demand(Sourced):
     """True: demand not served waits in a backlog (built late) instead of being lost."""
     max_delay_days: DayCount | None = Field(default=None, ge=0)
     """Days deferred demand waits before it expires (never built); empty: no limit."""
+    price_elasticity: NonNegative = 0.0
+    """Short-run price elasticity of demand (magnitude, >= 0); 0: off (docs/model.md)."""
+    substitution_cap: Fraction = 0.0
+    """Largest share of demand substitution and thrifting can remove; 0: off."""
+    substitution_price_step: Positive = 1.0
+    """Relative price rise at which the cap becomes the substitution target."""
+    substitution_days: Annotated[Days, Field(ge=1)] = 365.0
+    """Time constant of substitution and thrifting adoption, in days."""
 
     @model_validator(mode="after")
     def _delay_needs_deferral(self) -> Demand:

@@ -35,21 +35,30 @@ class GroupSums(Mapping[str, FloatArray]):
         self._n_groups = n_groups
         self._shape = shape
         self._formed: dict[str, FloatArray] = {}
+        self._names = list(self._groups)
+
+    def add(self, formed: Mapping[str, FloatArray]) -> None:
+        """Add series formed already (``[day, group]`` arrays), after the summed ones."""
+        for name, values in formed.items():
+            if name not in self._formed and name not in self._groups:
+                self._names.append(name)
+            self._formed[name] = values
 
     def __getitem__(self, name: str) -> FloatArray:
         found = self._formed.get(name)
         if found is None:
             if name not in self._groups:
                 raise KeyError(name)
+
             summed = column_sums(self._sources[name], self._groups[name], self._n_groups)
             found = self._formed[name] = summed.reshape(self._shape)
         return found
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._groups)
+        return iter(self._names)
 
     def __len__(self) -> int:
-        return len(self._groups)
+        return len(self._names)
 
     def __repr__(self) -> str:
-        return f"GroupSums({list(self._groups)}, shape={self._shape})"
+        return f"GroupSums({self._names}, shape={self._shape})"

@@ -45,6 +45,7 @@ from supplyshock.scenario.io import load_scenario
 from supplyshock.scenario.rules import Condition, Rule
 from supplyshock.sim.dice import Dice
 from supplyshock.sim.policy import Policies
+from supplyshock.sim.pricebook import market_record, network_for_results
 from supplyshock.sim.recorder import Recorder, check_finite
 from supplyshock.sim.rulebook import RuleBook
 from supplyshock.sim.state import State
@@ -252,9 +253,12 @@ class Simulation(Views):
         self.step_to_horizon()
         prov_seed = self._seq.entropy if self._given_seed is not None else None
         spawn = list(self._seq.spawn_key) if self._given_seed is not None else None
+        px = self.stepper.px
+        net = network_for_results(self.net, px)  # the demand used, after price responses
+        self.recorder.net = net
         result = RunResult.from_run(
             self.scenario,
-            self.net,
+            net,
             self.recorder,
             self.state,
             seed=prov_seed,
@@ -262,6 +266,7 @@ class Simulation(Views):
             wall_time_s=time.perf_counter() - self._began,
             events=self._events,
             scenario_hash=self._hash,
+            market_prices=market_record(self.net, px),
         )
         check_finite(result, self.recorder)
         result.provenance["rules"] = [dict(f) for f in self.firings]

@@ -29,6 +29,8 @@ from supplyshock.sim import kernels
 from supplyshock.sim.gates import Gates
 from supplyshock.sim.kernels import Net, Rec, St, Wk
 from supplyshock.sim.kernels._common import entry_point
+from supplyshock.sim.kernels.prices import Px, market_prices, respond
+from supplyshock.sim.pricebook import price_arrays
 from supplyshock.sim.recorder import Recorder
 from supplyshock.sim.rulebook import RuleBook
 from supplyshock.sim.state import State, market_delays
@@ -181,6 +183,13 @@ class Stepper:
         )
         self.st = _state_arrays(state)
         self.wk: Wk = previous.wk if previous is not None else _work_arrays(net)
+        # markets: the same structure while the constants hold (their demand rows are the
+        # responses' output); new constants get a fresh copy of the base demand
+        self.px: Px = (
+            previous.px
+            if same and previous is not None
+            else price_arrays(net, self.consts, previous.px if previous is not None else None)
+        )
         self.rec = _recorder_arrays(recorder)
         self.rules = rules if rules is not None else RuleBook.idle(net, state, self.wk.need)
         # the stretch kernel's compiled code for this run's argument types (see entry_point)
@@ -219,6 +228,7 @@ class Stepper:
             book.arrays,
             book.run,
             book.inputs,
+            self.px,
         )
         if self._stretch is not None:  # the same argument types on every call of a run
             status, day, n_fired = self._stretch(*args)
@@ -234,6 +244,8 @@ class Stepper:
     def __call__(self, t: int) -> int:
         """Step day ``t``: update the state and write the day's row of the recorder; the
         number of rules and watches that fired at its end."""
+        if self.px.on:
+            respond(t, self.consts, self.px)
         kernels.morning(t, self.consts, self.st, self.wk)
         return self._rest_of_day(t)
 
@@ -256,4 +268,6 @@ class Stepper:
             if np.isfinite(gate.limit).any():  # route what the quotas hold back
                 kernels.request(t, consts, st, wk, gate)
         kernels.afternoon(t, consts, st, wk, gate, self.rec)
+        if self.px.on:
+            market_prices(t, consts, wk, self.rec, self.px)
         return self.rules.check(t)

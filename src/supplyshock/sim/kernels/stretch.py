@@ -6,6 +6,7 @@ from supplyshock.sim.kernels._common import jit
 from supplyshock.sim.kernels.afternoon import afternoon
 from supplyshock.sim.kernels.licences import allowances
 from supplyshock.sim.kernels.morning import morning
+from supplyshock.sim.kernels.prices import Px, market_prices, respond
 from supplyshock.sim.kernels.requests import content_masks, request
 from supplyshock.sim.kernels.rules import RuleArrays, RuleInputs, RuleRun, check_rules
 from supplyshock.sim.kernels.structs import Gate, Net, Rec, St, Wk
@@ -29,6 +30,7 @@ def quiet_days(
     rules: RuleArrays,
     fired: RuleRun,
     seen: RuleInputs,
+    px: Px,
 ) -> tuple[int, int, int]:
     """Step days ``t`` .. ``stop - 1`` with fixed gates, as the day-by-day path would.
 
@@ -39,8 +41,10 @@ def quiet_days(
     content-rule share crossed its threshold (``GATES``: the gates must be rebuilt before the
     rest of ``day``), or rules or watches fired at the end of ``day`` (``RULES``;
     ``check_rules`` with ``rules``, their state ``fired`` and the quantities ``seen``).
+    Markets ``px`` set each day's demand before the morning and its prices after the afternoon.
     """
     for d in range(t, stop):
+        respond(d, net, px)
         morning(d, net, st, wk)
         moved = content_masks(
             share_f=wk.share_f,
@@ -57,6 +61,7 @@ def quiet_days(
         allowances(d, gate, wk.allow)
         request(d, net, st, wk, gate)
         afternoon(d, net, st, wk, gate, rec)
+        market_prices(d, net, wk, rec, px)
         n_fired = check_rules(d, rules, fired, seen)
         if n_fired:
             return RULES, d, n_fired

@@ -1,0 +1,181 @@
+"""Market prices of a run and what they value: tidy tables and per-cell value series.
+
+A run of a world with a markets table carries :class:`MarketPrices`; the functions here turn
+them into tables (``RunResult.prices()``, ``import_bills()``, ``unmet_value()``,
+``demand_response()``) and into the per-cell series the price metrics read
+(docs/model.md, "Markets and prices").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from supplyshock.errors import SupplyshockError
+
+if TYPE_CHECKING:
+    from supplyshock.results import RunResult
+
+__all__ = [
+    "PRICE_SERIES",
+    "MarketPrices",
+    "demand_response_frame",
+    "price_cell_series",
+    "prices_frame",
+    "value_frame",
+]
+
+PRICE_SERIES = ("demand_value", "shortfall_value", "priced_demand", "ratio_demand")
+"""Per-cell daily series added to a run with markets, read by the price metrics: demand and
+shortfall valued at the day's price (US$), demand of commodities priced in both the cell's
+market and the base market, and that demand times the price ratio to the base market."""
+
+
+@dataclass(frozen=True)
+class MarketPrices:
+    """Daily prices of a run's price slots (one per market and commodity) and demand responses.
+
+    ``prices[t, s]`` is slot ``s``'s price in its unit; ``unit_factor[s]`` converts it to US$
+    per unit of the commodity. ``fixed[k]`` is each commodity's ``usd_per_unit``, the value of
+    commodities a market does not price. ``destroyed`` and ``substituted`` are ``[day,
+    market buyer]`` (as ``RunResult.market_labels``).
+    """
+
+    markets: tuple[str, ...]
+    country_market: tuple[str, ...]
+    slots: tuple[tuple[str, str, str], ...]
+    unit_factor: np.ndarray
+    reference: np.ndarray
+    prices: np.ndarray
+    fixed: np.ndarray
+    destroyed: np.ndarray
+    substituted: np.ndarray
+
+    @property
+    def base_market(self) -> str:
+        """The first market of the table, against which price ratios are measured."""
+        return self.markets[0]
+
+    def usd_per_unit(self, countries: tuple[str, ...], commodities: tuple[str, ...]) -> np.ndarray:
+        """[day, country, commodity] value of one unit in US$: the country's market price, or
+        the commodity's fixed value where its market does not price it."""
+        n_t = self.prices.shape[0]
+        value = np.broadcast_to(self.fixed, (n_t, len(countries), len(commodities))).copy()
+        slot = {(m, k): s for s, (m, k, _) in enumerate(self.slots)}
+        for c in range(len(countries)):
+            for j, commodity in enumerate(commodities):
+                s = slot.get((self.country_market[c], commodity))
+                if s is not None:
+                    value[:, c, j] = self.prices[:, s] * self.unit_factor[s]
+        return value
+
+    def base_ratio(self, countries: tuple[str, ...], commodities: tuple[str, ...]) -> np.ndarray:
+        """[day, country, commodity] price ratio of the country's market to the base market
+        (NaN where either does not price the commodity)."""
+        n_t = self.prices.shape[0]
+        ratio = np.full((n_t, len(countries), len(commodities)), np.nan)
+        slot = {(m, k): s for s, (m, k, _) in enumerate(self.slots)}
+        for j, commodity in enumerate(commodities):
+            base = slot.get((self.base_market, commodity))
+            if base is None:
+                continue
+            for c in range(len(countries)):
+                s = slot.get((self.country_market[c], commodity))
+                if s is not None:
+                    ratio[:, c, j] = self.prices[:, s] / self.prices[:, base]
+        return ratio
+
+
+def _record(result: RunResult) -> MarketPrices:
+    if result.market_prices is None:
+        raise SupplyshockError(
+            "this run has no prices: its world has no markets table (docs/model.md, "
+            "'Markets and prices')"
+        )
+    return result.market_prices
+
+
+def prices_frame(result: RunResult) -> pd.DataFrame:
+    """Tidy daily prices: date, market, commodity, price, unit."""
+    mp = _record(result)
+    n_t, n_s = mp.prices.shape
+    return pd.DataFrame(
+        {
+            "date": np.repeat(result.dates.to_numpy(), n_s),
+            "market": np.tile(np.array([m for m, _, _ in mp.slots], dtype=object), n_t),
+            "commodity": np.tile(np.array([k for _, k, _ in mp.slots], dtype=object), n_t),
+            "price": mp.prices.reshape(-1),
+            "unit": np.tile(np.array([u for _, _, u in mp.slots], dtype=object), n_t),
+        }
+    )
+
+
+def value_frame(result: RunResult, series: str, column: str) -> pd.DataFrame:
+    """Per country and commodity: the total of cube ``series`` and its value in US$ at the
+    day's price in the country's market (rows with a positive quantity)."""
+    mp = _record(result)
+    cube = result.cubes[series]
+    value = (cube * mp.usd_per_unit(result.countries, result.commodities)).sum(axis=0)
+    quantity = cube.sum(axis=0)
+    cs, ks = np.nonzero(quantity > 0)
+    units = np.array(result.units, dtype=object)
+    return pd.DataFrame(
+        {
+            "country": np.array(result.countries, dtype=object)[cs],
+            "market": np.array(mp.country_market, dtype=object)[cs],
+            "commodity": np.array(result.commodities, dtype=object)[ks],
+            "quantity": quantity[cs, ks],
+            "unit": units[ks],
+            column: value[cs, ks],
+        }
+    )
+
+
+def demand_response_frame(result: RunResult) -> pd.DataFrame:
+    """Per demand row: demand used, demand destroyed by price and removed by substitution."""
+    mp = _record(result)
+    labels = pd.MultiIndex.from_tuples(
+        result.market_labels, names=["country", "commodity", "sector"]
+    )
+    frame = pd.DataFrame(
+        {
+            "destroyed": mp.destroyed.sum(axis=0),
+            "substituted": mp.substituted.sum(axis=0),
+        },
+        index=labels,
+    )
+    table = frame.groupby(level=[0, 1, 2]).sum().reset_index()
+    demand = result.daily()
+    used = demand.groupby(["country", "sector", "commodity"])["demand"].sum()
+    sectors = table["sector"].replace("", "unspecified")
+    keys = zip(table["country"], sectors, table["commodity"], strict=True)
+    table.insert(3, "demand", [float(used.get(key, 0.0)) for key in keys])
+    return table
+
+
+def price_cell_series(
+    cells: tuple[tuple[str, str, str], ...],
+    series: Mapping[str, np.ndarray],
+    mp: MarketPrices,
+    countries: tuple[str, ...],
+    commodities: tuple[str, ...],
+) -> dict[str, np.ndarray]:
+    """The :data:`PRICE_SERIES` of each (country, sector, commodity) cell, ``[day, cell]``."""
+    value = mp.usd_per_unit(countries, commodities)
+    ratio = mp.base_ratio(countries, commodities)
+    ci = np.array([countries.index(c) for c, _, _ in cells], dtype=np.int64)
+    ki = np.array([commodities.index(k) for _, _, k in cells], dtype=np.int64)
+    price = value[:, ci, ki]
+    cell_ratio = ratio[:, ci, ki]
+    priced = np.isfinite(cell_ratio)
+    demand = series["demand"]
+    return {
+        "demand_value": demand * price,
+        "shortfall_value": series["shortfall"] * price,
+        "priced_demand": np.where(priced, demand, 0.0),
+        "ratio_demand": np.where(priced, demand * np.nan_to_num(cell_ratio), 0.0),
+    }

@@ -1,0 +1,180 @@
+"""The markets table: market regions and the price rule of each commodity they price.
+
+One row per market and commodity (docs/model.md, "Markets and prices"). A world without the
+table has no prices. Cross-checks of the rows are in :func:`check_markets`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import Field
+
+from supplyshock.scenario.fields import (
+    MAX_AMOUNT,
+    Days,
+    NonNegative,
+    Positive,
+    StrList,
+    Uncertain,
+)
+from supplyshock.scenario.tables import Sourced
+
+if TYPE_CHECKING:
+    from supplyshock.scenario.checks import TableChecker
+
+__all__ = ["REST", "MarketPrice", "check_markets", "market_members", "unit_factor"]
+
+REST = "rest"
+"""Members value meaning every country no other market lists."""
+
+
+class MarketPrice(Sourced):
+    """The price of one commodity in one market region, and the rule that forms it."""
+
+    market: str = Field(min_length=1)
+    """Market id; the first market of the table is the base market of price ratios."""
+    members: StrList
+    """Countries of the market (``;``-separated in CSV), or ``rest`` for all others."""
+    commodity: str
+    """Commodity priced (must be tradable)."""
+    reference_price: Annotated[Positive, Field(le=MAX_AMOUNT)]
+    """Price when supply meets demand, in ``price_unit``."""
+    price_unit: str = ""
+    """``US$/<commodity unit>`` (default) or ``US$/kg`` for a commodity counted in tonnes."""
+    elasticity: Uncertain
+    """How little the price moves with scarcity: p* = reference x scarcity^(1/elasticity)."""
+    adjustment_days: Annotated[Days, Field(ge=1)] = 1.0
+    """Days over which the price closes its gap to the scarcity price."""
+    floor: Annotated[NonNegative, Field(le=MAX_AMOUNT)] = 0.0
+    """Lowest price, in ``price_unit``."""
+    ceiling: Annotated[Positive, Field(le=MAX_AMOUNT)] | None = None
+    """Highest price, in ``price_unit``; empty: none."""
+
+
+def unit_factor(price_unit: str, commodity_unit: str) -> float | None:
+    """Price units per US$ per commodity unit: 1 for ``US$/<unit>`` (or empty), 1,000 for
+    ``US$/kg`` of a commodity in tonnes; None for any other unit.
+
+    >>> unit_factor("US$/kg", "t REO")
+    1000.0
+    """
+    if price_unit in ("", f"US$/{commodity_unit}"):
+        return 1.0
+    if price_unit == "US$/kg" and commodity_unit.split(" ")[0] == "t":
+        return 1000.0
+    return None
+
+
+def market_members(rows: list[MarketPrice], countries: list[str]) -> dict[str, list[str]]:
+    """Each market's countries, in table order (``rest``: the countries no other market lists;
+    the first row of a market gives its members)."""
+    named: dict[str, list[str]] = {}
+    for row in rows:
+        named.setdefault(row.market, list(row.members))
+    listed = {c for members in named.values() for c in members if c != REST}
+    rest = [c for c in countries if c not in listed]
+    return {
+        market: [c for c in members if c != REST] + (rest if REST in members else [])
+        for market, members in named.items()
+    }
+
+
+def check_markets(ck: TableChecker) -> None:
+    """Members, commodities, units and bounds of the markets table (docs/model.md)."""
+    scn = ck.scn
+    commodities = {c.id: c for c in scn.commodities}
+    first: dict[str, list[str]] = {}
+    owner: dict[str, str] = {}
+    for i, row in enumerate(scn.markets):
+        if not row.members:
+            ck.add("markets", i, "members", row.members, "a market needs member countries or rest")
+        for member in row.members:
+            if member != REST and member not in ck.countries:
+                ck.add("markets", i, "members", member, "unknown country (or use rest)")
+        if row.market in first:
+            members = first[row.market]
+            if sorted(members) != sorted(row.members):
+                ck.add(
+                    "markets",
+                    i,
+                    "members",
+                    ";".join(row.members),
+                    f"rows of market {row.market} must list the same members as its first row "
+                    f"({';'.join(members)})",
+                )
+        else:
+            first[row.market] = list(row.members)
+            for member in row.members:
+                if member in owner and owner[member] != row.market:
+                    ck.add(
+                        "markets",
+                        i,
+                        "members",
+                        member,
+                        f"already a member of market {owner[member]}",
+                    )
+                owner.setdefault(member, row.market)
+        commodity = commodities.get(row.commodity)
+        if commodity is None:
+            ck.add("markets", i, "commodity", row.commodity, "unknown commodity")
+        else:
+            if not commodity.tradable:
+                ck.add(
+                    "markets",
+                    i,
+                    "commodity",
+                    row.commodity,
+                    "is not tradable: only tradable commodities have a market price",
+                )
+            if unit_factor(row.price_unit, commodity.unit) is None:
+                ck.add(
+                    "markets",
+                    i,
+                    "price_unit",
+                    row.price_unit,
+                    f"must be US$/{commodity.unit}"
+                    + (" or US$/kg" if commodity.unit.split(" ")[0] == "t" else ""),
+                )
+        ck.positive("markets", i, "elasticity", row.elasticity)
+        _bounds(ck, i, row)
+    _check_responses(ck)
+
+
+def _bounds(ck: TableChecker, i: int, row: MarketPrice) -> None:
+    ceiling = row.ceiling if row.ceiling is not None else float("inf")
+    if row.floor > ceiling:
+        ck.add("markets", i, "floor", row.floor, f"is above the ceiling {ceiling:g}")
+    elif not row.floor <= row.reference_price <= ceiling:
+        ck.add(
+            "markets",
+            i,
+            "reference_price",
+            row.reference_price,
+            f"must lie between the floor {row.floor:g} and the ceiling {ceiling:g}",
+        )
+
+
+def _check_responses(ck: TableChecker) -> None:
+    """A demand row that responds to prices needs a price for its country and commodity."""
+    scn = ck.scn
+    members = market_members(scn.markets, [c.iso3 for c in scn.countries])
+    market_of = {c: m for m, countries in members.items() for c in countries}
+    priced: dict[str, set[str]] = defaultdict(set)
+    for row in scn.markets:
+        priced[row.market].add(row.commodity)
+    for i, d in enumerate(scn.demand):
+        if d.price_elasticity == 0 and d.substitution_cap == 0:
+            continue
+        market = market_of.get(d.country)
+        if market is None or d.commodity not in priced[market]:
+            field = "price_elasticity" if d.price_elasticity else "substitution_cap"
+            value = d.price_elasticity or d.substitution_cap
+            ck.add(
+                "demand",
+                i,
+                field,
+                value,
+                f"responds to a price, but no market prices {d.commodity} in {d.country}",
+            )

@@ -1,0 +1,146 @@
+"""Compiled daily prices and demand responses, on market x commodity aggregates.
+
+:func:`market_prices` runs after the afternoon: it sums each price slot's wanted and met need
+over its buyers, pools them per commodity, weighs own and pooled scarcity by the openness of
+trade between markets and moves each price towards its scarcity price. :func:`respond` runs
+before the morning: it sets each demand row's demand for the day from yesterday's price
+(substitution and short-run elasticity). Both return at once when ``Px.on`` is False (a world
+without markets), so the price-free model costs one branch a day. Rules: docs/model.md,
+"Markets and prices".
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from supplyshock.model.network import FloatArray, IntArray
+from supplyshock.sim.kernels._common import jit
+from supplyshock.sim.kernels.structs import Net, Rec, Wk
+
+__all__ = ["Px", "market_prices", "respond"]
+
+
+class Px(NamedTuple):
+    """Markets of a run: constants, price state and records. ``s`` price slots (market x
+    commodity), ``x`` links between markets, ``m`` market buyers, ``k`` commodities."""
+
+    on: bool  # False: no markets, the kernels do nothing
+    responsive: bool  # some demand responds to prices
+    buyer_slot: IntArray  # [b] slot of the buyer's market and commodity; -1: not priced
+    slot_commodity: IntArray  # [s]
+    reference: FloatArray  # [s] reference price
+    inv_elasticity: FloatArray  # [s] 1 / elasticity of the price rule
+    adjustment_days: FloatArray  # [s]
+    floor: FloatArray  # [s]
+    ceiling: FloatArray  # [s]
+    cross_link: IntArray  # [x] links between two markets carrying a flow on day 0
+    cross_flow: FloatArray  # [x] their steady flow on day 0
+    cross_commodity: IntArray  # [x]
+    cross_total: FloatArray  # [k] sum of cross_flow per commodity
+    market_slot: IntArray  # [m] slot whose price the market buyer responds to; -1: none
+    price_elasticity: FloatArray  # [m]
+    substitution_cap: FloatArray  # [m]
+    substitution_step: FloatArray  # [m]
+    substitution_days: FloatArray  # [m]
+    base: FloatArray  # [t, m] demand before responses (responsive runs; else empty)
+    price: FloatArray  # [s] latest price
+    substituted_share: FloatArray  # [m]
+    prices: FloatArray  # [t, s] price at the end of each day
+    used: FloatArray  # [t, m] demand after responses (responsive runs; else empty)
+    destroyed: FloatArray  # [t, m] demand given up at the day's price
+    substituted: FloatArray  # [t, m] demand removed by substitution and thrifting
+    wanted: FloatArray  # [s] work: sum of min(order, need)
+    met: FloatArray  # [s] work: sum of need x fill rate
+    pooled_wanted: FloatArray  # [k] work
+    pooled_met: FloatArray  # [k] work
+    open_flow: FloatArray  # [k] work: allowed steady flow between markets
+
+
+@jit
+def _ratio(wanted: float, met: float) -> float:
+    """Scarcity ``wanted / met``: +inf when something is wanted and nothing met, 1 when
+    neither."""
+    if met > 0.0:
+        return wanted / met
+    return np.inf if wanted > 0.0 else 1.0
+
+
+@jit
+def respond(t: int, net: Net, px: Px) -> None:
+    """Day ``t``'s demand of each market buyer after substitution and short-run elasticity,
+    from yesterday's price; written over ``net.demand[t]`` (from ``px.base[t]``)."""
+    if not px.on or not px.responsive:
+        return
+    demand, base = net.demand[t], px.base[t]
+    for m in range(base.shape[0]):
+        d = base[m]
+        s = px.market_slot[m]
+        used = d
+        if s >= 0:
+            pi = px.price[s] / px.reference[s]
+            sigma = px.substituted_share[m]
+            cap = px.substitution_cap[m]
+            if cap > 0.0:
+                target = cap * min(max((pi - 1.0) / px.substitution_step[m], 0.0), 1.0)
+                if target > sigma:
+                    sigma += (target - sigma) / px.substitution_days[m]
+                    px.substituted_share[m] = sigma
+            eta = px.price_elasticity[m]
+            g = pi ** (-eta) if eta > 0.0 and pi > 1.0 else 1.0
+            kept = d * (1.0 - sigma)
+            used = kept * g
+            px.substituted[t, m] = d - kept
+            px.destroyed[t, m] = kept - used
+        demand[m] = used
+        px.used[t, m] = used
+
+
+@jit
+def market_prices(t: int, net: Net, wk: Wk, rec: Rec, px: Px) -> None:
+    """Day ``t``'s price of every slot, from the day's wanted and met need (end of day)."""
+    if not px.on:
+        return
+    wanted, met = px.wanted, px.met
+    wanted[:] = 0.0
+    met[:] = 0.0
+    shipped_to = rec.pipeline[t]
+    for b in range(px.buyer_slot.shape[0]):
+        s = px.buyer_slot[b]
+        if s < 0:
+            continue
+        need = wk.need[b]
+        want = min(wk.order[b], need)
+        got = shipped_to[b] - wk.pipeline[b]  # shipped to the buyer today
+        fill = min(got / want, 1.0) if want > 0.0 else 1.0
+        wanted[s] += want
+        met[s] += need * max(fill, 0.0)
+    pooled_wanted, pooled_met, open_flow = px.pooled_wanted, px.pooled_met, px.open_flow
+    pooled_wanted[:] = 0.0
+    pooled_met[:] = 0.0
+    open_flow[:] = 0.0
+    for s in range(wanted.shape[0]):
+        k = px.slot_commodity[s]
+        pooled_wanted[k] += wanted[s]
+        pooled_met[k] += met[s]
+    for x in range(px.cross_link.shape[0]):
+        open_flow[px.cross_commodity[x]] += px.cross_flow[x] * wk.allow[px.cross_link[x]]
+    for s in range(wanted.shape[0]):
+        k = px.slot_commodity[s]
+        total = px.cross_total[k]
+        theta = open_flow[k] / total if total > 0.0 else 0.0
+        own = _ratio(wanted[s], met[s])
+        if theta <= 0.0:
+            scarcity = own
+        elif theta >= 1.0:
+            scarcity = _ratio(pooled_wanted[k], pooled_met[k])
+        else:
+            pooled = _ratio(pooled_wanted[k], pooled_met[k])
+            scarcity = (1.0 - theta) * own + theta * pooled
+        target = px.reference[s] * scarcity ** px.inv_elasticity[s]
+        target = min(max(target, px.floor[s]), px.ceiling[s])
+        last = px.price[s]
+        price = last + (target - last) / px.adjustment_days[s]
+        px.price[s] = price
+        px.prices[t, s] = price
