@@ -198,3 +198,17 @@ def test_every_metric_from_the_ema_adapter(scenario: ss.Scenario) -> None:
         assert values[name] == (0.0 if math.isnan(want) else want), name
     with pytest.raises(UnknownMetricError):
         ScenarioFunction(scenario, {"x": ("USA", "ndfeb_magnet", "nope")}, seed=1)
+
+
+def test_round_off_shortfall_counts_as_zero() -> None:
+    """Sums of many flows leave residues far below demand: they are not shortfall."""
+    from supplyshock.metrics.registry import REGISTRY, Inputs
+
+    demand = np.full((10, 2), 100.0)
+    short = np.zeros((10, 2))
+    short[3, 0] = 1e-9  # residue: 1e-12 of cumulative demand
+    short[3, 1] = 1e-3  # real (small) shortfall
+    x = Inputs({"demand": demand, "shortfall": short, "delivered": demand - short})
+    np.testing.assert_array_equal(REGISTRY["shortfall"].function(x), [0.0, 1e-3])
+    np.testing.assert_array_equal(REGISTRY["peak_daily_shortfall"].function(x), [0.0, 1e-3])
+    np.testing.assert_array_equal(REGISTRY["unmet_share"].function(x), [0.0, 1e-3 / 1000])

@@ -144,6 +144,16 @@ def _short(x: Inputs) -> FloatArray:
     return x["shortfall"]
 
 
+def _total_short(x: Inputs) -> FloatArray:
+    """Cumulative shortfall; totals within 1e-9 of cumulative demand are round-off (0)."""
+    return fn.clip_round_off(fn.cumulative(x["shortfall"]), x["demand"].sum(axis=0))
+
+
+def _peak_short(x: Inputs) -> FloatArray:
+    """Peak daily shortfall; within 1e-9 of the peak daily demand it is round-off (0)."""
+    return fn.clip_round_off(fn.peak(x["shortfall"]), x["demand"].max(axis=0, initial=0.0))
+
+
 def _first_day(x: Inputs) -> FloatArray:
     return fn.first_shortfall_day(x["shortfall"], x["demand"], x.tol)
 
@@ -217,25 +227,28 @@ for _metric in (
         "shortfall",
         "{unit}",
         "cumulative unmet demand",
-        f"sum over days of {_SHORT}",
+        f"sum over days of {_SHORT}; totals at most 1e-9 x cumulative demand are floating-point "
+        "round-off and count as 0",
         "demand",
-        lambda x: fn.cumulative(_short(x)),
+        _total_short,
     ),
     Metric(
         "peak_daily_shortfall",
         "{unit}/day",
         "largest one-day shortfall",
-        "max over days of the daily shortfall (0 if never short)",
+        "max over days of the daily shortfall (0 if never short; at most 1e-9 x the peak "
+        "daily demand is round-off and counts as 0)",
         "demand",
-        lambda x: fn.peak(_short(x)),
+        _peak_short,
     ),
     Metric(
         "unmet_share",
         "fraction",
         "share of demand not delivered",
-        "cumulative shortfall / cumulative demand (0 to 1)",
+        "cumulative shortfall (as in shortfall, round-off counted as 0) / cumulative demand "
+        "(0 to 1)",
         "demand",
-        lambda x: fn.unmet_share(_short(x), x["demand"]),
+        lambda x: safe_divide(_total_short(x), x["demand"].sum(axis=0)),
     ),
     Metric(
         "days_in_shortfall",
