@@ -164,18 +164,39 @@ def price_cell_series(
     countries: tuple[str, ...],
     commodities: tuple[str, ...],
 ) -> dict[str, np.ndarray]:
-    """The :data:`PRICE_SERIES` of each (country, sector, commodity) cell, ``[day, cell]``."""
-    value = mp.usd_per_unit(countries, commodities)
-    ratio = mp.base_ratio(countries, commodities)
-    ci = np.array([countries.index(c) for c, _, _ in cells], dtype=np.int64)
-    ki = np.array([commodities.index(k) for _, _, k in cells], dtype=np.int64)
-    price = value[:, ci, ki]
-    cell_ratio = ratio[:, ci, ki]
-    priced = np.isfinite(cell_ratio)
-    demand = series["demand"]
+    """The :data:`PRICE_SERIES` of each (country, sector, commodity) cell, ``[day, cell]``.
+
+    A cell's unit value is its market's price of the commodity (in US$ per unit), or the
+    commodity's fixed value where its market does not price it; its price ratio is its
+    market's price over the base market's (cells where either does not price it have none).
+    Only the few priced cells get columns of their own; the rest are one multiplication.
+    """
+    slot = {(m, k): i for i, (m, k, _) in enumerate(mp.slots)}
+    usd = mp.prices * mp.unit_factor  # [day, slot]
+    country_at = {c: i for i, c in enumerate(countries)}
+    commodity_at = {k: i for i, k in enumerate(commodities)}
+    demand, short = series["demand"], series["shortfall"]
+    fixed = np.array([mp.fixed[commodity_at[k]] for _, _, k in cells], dtype=float)
+    demand_value = demand * fixed
+    shortfall_value = short * fixed
+    priced_demand = np.zeros_like(demand)
+    ratio_demand = np.zeros_like(demand)
+    for i, (country, _, commodity) in enumerate(cells):
+        own = slot.get((mp.country_market[country_at[country]], commodity))
+        if own is None:
+            continue
+        demand_value[:, i] = demand[:, i] * usd[:, own]
+        shortfall_value[:, i] = short[:, i] * usd[:, own]
+        base = slot.get((mp.base_market, commodity))
+        if base is None:
+            continue
+        ratio = mp.prices[:, own] / mp.prices[:, base]
+        finite = np.isfinite(ratio)
+        priced_demand[:, i] = np.where(finite, demand[:, i], 0.0)
+        ratio_demand[:, i] = np.where(finite, demand[:, i] * np.where(finite, ratio, 0.0), 0.0)
     return {
-        "demand_value": demand * price,
-        "shortfall_value": series["shortfall"] * price,
-        "priced_demand": np.where(priced, demand, 0.0),
-        "ratio_demand": np.where(priced, demand * np.nan_to_num(cell_ratio), 0.0),
+        "demand_value": demand_value,
+        "shortfall_value": shortfall_value,
+        "priced_demand": priced_demand,
+        "ratio_demand": ratio_demand,
     }

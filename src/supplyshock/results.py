@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -109,13 +110,14 @@ class RunResult:
         market_prices: MarketPrices | None = None,
     ) -> RunResult:
         from supplyshock import __version__
-        from supplyshock.prices import price_cell_series
+        from supplyshock.prices import PRICE_SERIES, price_cell_series
 
         cells, cell_series, cubes = recorder.totals()
-        if market_prices is not None:
-            cell_series.add(
-                price_cell_series(cells, cell_series, market_prices, net.countries, net.commodities)
+        if market_prices is not None:  # formed when first read
+            make = partial(
+                price_cell_series, cells, cell_series, market_prices, net.countries, net.commodities
             )
+            cell_series.add(PRICE_SERIES, make)
         dates = pd.date_range(net.start, periods=net.horizon, freq="D")
         n_in = net.n_inputs
         demand = net.demand.T

@@ -72,3 +72,14 @@ def test_weekly_series_are_weekly_sums_of_the_cubes(run: ss.RunResult) -> None:
     first = weekly[weekly["week"] == 0]
     assert list(first["level"]).index("bloc") == (first["level"] == "country").sum()
     assert len(weekly) == weeks * len(first)
+
+
+def test_plans_kept_across_replications_give_the_same_rows(run: ss.RunResult) -> None:
+    other = ss.run(ss.load_scenario("alliance_stockpile_release"), seed=9)
+    plans: dict[object, object] = {}
+    for result in (run, other):
+        kept = reduce_run(result, 0, "dated", plans)  # type: ignore[arg-type]
+        fresh = reduce_run(result, 0, "dated")
+        for a, b in zip(kept, fresh, strict=True):
+            pd.testing.assert_frame_equal(a, b)
+    assert len(plans) == 3  # one per source, shared by both runs

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from supplyshock.metrics import Membership
-from supplyshock.metrics.reduction import ALL_SECTORS, Reduction, reduce_metrics
+from supplyshock.metrics.reduction import ALL_SECTORS, Plan, Reduction, reduce_metrics
 from supplyshock.results import RunResult
 from supplyshock.scenario.schema import Scenario
 from supplyshock.sim.engine import run
@@ -51,7 +51,10 @@ def child_seed(seed: int, replication: int) -> np.random.SeedSequence:
 
 
 def reduce_run(
-    result: RunResult, replication: int, membership: Membership = "dated"
+    result: RunResult,
+    replication: int,
+    membership: Membership = "dated",
+    plans: dict[object, Plan] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Every registry metric per country and bloc (in total and per sector), and weekly
     demand/shortfall per country and bloc (:func:`weekly_series`).
@@ -59,9 +62,10 @@ def reduce_run(
     Metric rows have ``level`` (country or bloc), ``region``, ``sector`` (:data:`ALL_SECTORS`
     for totals), ``commodity``, ``unit`` (the commodity's), ``demand`` and one column per
     metric (:func:`supplyshock.metrics.reduction.reduce_metrics`). Bloc totals follow
-    ``membership`` (see :mod:`supplyshock.metrics.grouping`).
+    ``membership`` (see :mod:`supplyshock.metrics.grouping`); ``plans`` is kept across the
+    replications of a chunk (see :func:`~supplyshock.metrics.reduction.reduce_metrics`).
     """
-    reduced = reduce_metrics(result, membership)
+    reduced = reduce_metrics(result, membership, plans)
     metrics = reduced.metrics
     metrics.insert(0, "replication", replication)
     return metrics, _weekly(result, replication, reduced)
@@ -147,10 +151,11 @@ def run_chunk(
     """
     metrics, series = [], []
     firings: list[tuple[int, str, int, str, int]] = []
+    plans: dict[object, Plan] = {}
     for i, params in zip(replications, overrides, strict=True):
         stream = child_seed(seed, 0 if common_stream else i)
         result = run(scenario, seed=stream, overrides=params, validate=False, processes=processes)
-        m, s = reduce_run(result, i, membership)
+        m, s = reduce_run(result, i, membership, plans)
         metrics.append(m)
         series.append(s)
         firings += [(i, f["rule"], f["day"], f["date"], f["n"]) for f in result.provenance["rules"]]

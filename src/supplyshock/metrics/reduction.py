@@ -32,7 +32,7 @@ from supplyshock.sim.kernels.sums import entry_sums
 if TYPE_CHECKING:
     from supplyshock.results import RunResult
 
-__all__ = ["ALL_SECTORS", "Reduction", "reduce_metrics"]
+__all__ = ["ALL_SECTORS", "Plan", "Reduction", "reduce_metrics"]
 
 ALL_SECTORS = "all"
 """The ``sector`` of rows that total all sectors."""
@@ -106,12 +106,31 @@ def _entries(
     return labels, np.concatenate(cols), np.concatenate(groups), np.concatenate(rows), stacked
 
 
+Plan = tuple[list[Label], IntArray, IntArray, IntArray, FloatArray]
+
+
 def _source(
-    result: RunResult, source: Source, membership: Membership
+    result: RunResult, source: Source, membership: Membership, plans: dict[object, Plan]
 ) -> tuple[list[Label], dict[str, FloatArray]]:
-    """The groups of a source with anything to report, and their ``[day, group]`` series."""
+    """The groups of a source with anything to report, and their ``[day, group]`` series.
+
+    ``plans`` keeps the entries of runs with the same entities and blocs (the replications
+    of one scenario), so they are worked out once."""
     entities = {"demand": _demand, "fab": _fab, "reserve": _reserve}[source](result)
-    labels, cols, group, rows, weights = _entries(result, entities, membership)
+    key = (
+        source,
+        membership,
+        entities.cols.tobytes(),
+        entities.country.tobytes(),
+        entities.commodity.tobytes(),
+        entities.sector,
+        tuple((b, np.asarray(m).tobytes()) for b, m in result.blocs.items()),
+    )
+    plan = plans.get(key)
+    if plan is None:
+        plan = plans[key] = _entries(result, entities, membership)
+    labels, cols, group, rows, weights = plan
+    labels = list(labels)
     n_days = len(result.dates)
     series: dict[str, FloatArray] = {}
     for name, values in entities.series.items():
@@ -125,20 +144,24 @@ def _source(
     return labels, series
 
 
-def reduce_metrics(result: RunResult, membership: str = "dated") -> Reduction:
+def reduce_metrics(
+    result: RunResult, membership: str = "dated", plans: dict[object, Plan] | None = None
+) -> Reduction:
     """Every registry metric per country and bloc, per sector and in total (``ALL_SECTORS``).
 
     Rows come in the order country totals, country by sector, bloc totals, bloc by sector, each
     sorted by region, sector and commodity; a metric that does not apply to a row (another
-    source, another unit) is NaN.
+    source, another unit) is NaN. ``plans``, a dict kept across the replications of a
+    scenario, saves working out their groups again.
     """
+    plans = {} if plans is None else plans
     m = check_membership(membership)
     units = dict(zip(result.commodities, result.units, strict=True))
     window = int(result.provenance.get("recovery_window_days", 30))
     found: list[tuple[list[Label], dict[str, FloatArray]]] = []
     totals: tuple[list[Label], FloatArray, FloatArray] = ([], np.zeros(0), np.zeros(0))
     for source in ("demand", "fab", "reserve"):
-        labels, series = _source(result, source, m)
+        labels, series = _source(result, source, m, plans)
         inputs = Inputs(series, window=window)
         values: dict[str, FloatArray] = {}
         if source == "demand":

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from supplyshock.plot._common import bloc_members, compact, new_axes
+from supplyshock.plot.labels import label as id_label
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -170,7 +171,9 @@ def _bars(
     tilted = n_groups > 5
     ticks = [
         (f"{r} · {c} ({u})" if lying or tilted else f"{r}\n{c} ({u})") if several else f"{c} ({u})"
-        for r, c, u in zip(groups["region"], groups["commodity"], units, strict=True)
+        for r, c, u in zip(
+            map(id_label, groups["region"]), map(id_label, groups["commodity"]), units, strict=True
+        )
     ]
     if lying:
         ax.set_yticks(x, ticks, fontsize=8)

@@ -42,6 +42,8 @@ COMMODITY_LABELS: dict[str, str] = {
     "ndpr_oxide": "NdPr oxide",
     "dy_oxide": "Dy oxide",
     "tb_oxide": "Tb oxide",
+    "y_oxide": "Y oxide",
+    "sc_oxide": "Sc oxide",
     "ree_metal_alloy": "REE metal and alloy",
     "ndfeb_magnet": "NdFeB magnets",
     "gallium": "gallium",

@@ -8,7 +8,7 @@ each is formed when it is first read and kept.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from supplyshock.model.network import FloatArray, IntArray
 from supplyshock.sim.kernels.sums import column_sums
@@ -36,23 +36,31 @@ class GroupSums(Mapping[str, FloatArray]):
         self._shape = shape
         self._formed: dict[str, FloatArray] = {}
         self._names = list(self._groups)
+        self._made: dict[str, Callable[[], Mapping[str, FloatArray]]] = {}
 
-    def add(self, formed: Mapping[str, FloatArray]) -> None:
-        """Add series formed already (``[day, group]`` arrays), after the summed ones."""
-        for name, values in formed.items():
-            if name not in self._formed and name not in self._groups:
+    def add(self, names: Sequence[str], make: Callable[[], Mapping[str, FloatArray]]) -> None:
+        """Add series ``names``, formed together by ``make()`` (``[day, group]`` arrays) when
+        one of them is first read; ``make`` must pickle (a module-level function or a
+        ``functools.partial`` of one)."""
+        for name in names:
+            if name not in self._names:
                 self._names.append(name)
-            self._formed[name] = values
+            self._made[name] = make
 
     def __getitem__(self, name: str) -> FloatArray:
         found = self._formed.get(name)
+        if found is None and name in self._made:
+            self._formed.update(self._made[name]())
+            return self._formed[name]
         if found is None:
             if name not in self._groups:
                 raise KeyError(name)
-
             summed = column_sums(self._sources[name], self._groups[name], self._n_groups)
             found = self._formed[name] = summed.reshape(self._shape)
         return found
+
+    def __contains__(self, name: object) -> bool:  # without forming the series
+        return name in self._names
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._names)
