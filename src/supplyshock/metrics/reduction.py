@@ -106,7 +106,7 @@ def _entries(
     return labels, np.concatenate(cols), np.concatenate(groups), np.concatenate(rows), stacked
 
 
-Plan = tuple[list[Label], IntArray, IntArray, IntArray, FloatArray]
+Plan = tuple[list[Label], IntArray, IntArray, IntArray, FloatArray] | FloatArray
 
 
 def _source(
@@ -134,7 +134,13 @@ def _source(
     n_days = len(result.dates)
     series: dict[str, FloatArray] = {}
     for name, values in entities.series.items():
-        series[name] = np.empty((n_days, len(labels)))
+        # every entry is written: a buffer kept in ``plans`` is reused by the next replication
+        # (fresh memory costs more than the sums themselves)
+        shape = (n_days, len(labels))
+        buffer = plans.get(("buffer", source, name, shape))
+        if buffer is None:
+            buffer = plans[("buffer", source, name, shape)] = np.empty(shape)
+        series[name] = buffer  # type: ignore[assignment]
         if labels:
             entry_sums(np.ascontiguousarray(values), cols, group, rows, weights, series[name])
     keep = np.atleast_1d(sum(series[name].sum(axis=0) for name in PRESENCE[source]) > 0)
