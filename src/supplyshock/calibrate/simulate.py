@@ -23,13 +23,39 @@ from supplyshock.results import RunResult
 from supplyshock.scenario.schema import Scenario
 from supplyshock.sim.engine import run
 
-__all__ = ["Replicator", "horizon_months", "missing_flows", "monthly_quantities", "replicate"]
+__all__ = [
+    "Replicator",
+    "horizon_months",
+    "missing_flows",
+    "monthly_quantities",
+    "replicate",
+    "with_years",
+]
 
 
 def horizon_months(scenario: Scenario) -> list[str]:
     """The calendar months (``YYYY-MM``) a run of ``scenario`` touches, in order."""
     days = pd.date_range(scenario.start, periods=scenario.horizon_days, freq="D")
     return [str(p) for p in days.to_period("M").unique()]
+
+
+def with_years(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (one row per month ``YYYY-MM``) with a row ``YYYY`` added for every calendar
+    year whose twelve months it holds: the sum of those months (what a yearly series is
+    compared with).
+
+    >>> f = pd.DataFrame({"x": 1.0}, index=[f"2010-{m:02d}" for m in range(1, 13)] + ["2011-01"])
+    >>> float(with_years(f).loc["2010", "x"]), "2011" in with_years(f).index
+    (12.0, False)
+    """
+    years = pd.Series([str(m)[:4] for m in frame.index], index=frame.index)
+    counts = years.value_counts()
+    whole = sorted(str(y) for y, n in counts.items() if n == 12)
+    if not whole:
+        return frame
+    chosen = years.isin(whole).to_numpy()
+    sums = frame[chosen].groupby(years[chosen].to_numpy()).sum()
+    return pd.concat([frame, sums.loc[whole]])
 
 
 def _daily(result: RunResult, quantity: ModelQuantity) -> np.ndarray:

@@ -16,6 +16,11 @@ A spec is a YAML file, usually beside its scenario (``scenarios/calibration/*.ya
         test: ["2025-08..2025-11"]
         reference: "2025-01..2025-03"         # optional: also compare as an index
         bands: {test.level_rmsre: [0, 0.3]}   # documented error bands (regression tests)
+      - id: china_year                        # a yearly series: rows dated YYYY, compared
+        period: year                          # with the model's sum over the calendar year
+        where: {span: year}                   # only the rows whose column `span` is `year`
+        ...
+        train: ["2024"]                       # years or inclusive year ranges
     objective: {metric: msre, replications: 8, seed: 2025}
     optimizer: {method: grid+nelder-mead, grid_points: 5, max_evaluations: 40}
 
@@ -48,6 +53,7 @@ __all__ = [
     "ModelQuantity",
     "Objective",
     "Optimizer",
+    "Period",
     "SeriesSpec",
     "load_spec",
     "months_of",
@@ -67,6 +73,10 @@ METRICS = ("level_rmsre", "level_bias", "index_rmse")
 """Error metrics reported per series and split (docs/validation.md defines them)."""
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_YEAR = re.compile(r"^\d{4}$")
+
+Period = Literal["month", "year"]
+"""What one observed value covers: a calendar month (``YYYY-MM``) or year (``YYYY``)."""
 
 
 class _Strict(BaseModel):
@@ -120,6 +130,7 @@ class SeriesSpec(_Strict):
     train: list[str] = Field(default_factory=list)
     test: list[str] = Field(default_factory=list)
     reference: str | None = None
+    period: Period = "month"
     bands: dict[str, tuple[float, float]] = Field(default_factory=dict)
     note: str = ""
 
@@ -177,24 +188,29 @@ class CalibrationSpec(_Strict):
         return list(self.parameters)
 
 
-def months_of(items: Iterable[str], file: str, field: str) -> tuple[list[str], list[Problem]]:
-    """Months (``YYYY-MM``) named by ``items``: months or inclusive ranges ``A..B``."""
+def months_of(
+    items: Iterable[str], file: str, field: str, period: Period = "month"
+) -> tuple[list[str], list[Problem]]:
+    """Periods named by ``items``: months (``YYYY-MM``) or inclusive ranges ``A..B``; with
+    ``period="year"``, years (``YYYY``) or ranges of years."""
+    pattern, freq = (_YEAR, "Y") if period == "year" else (_MONTH, "M")
+    what = (
+        "a year YYYY or a range YYYY..YYYY"
+        if period == "year"
+        else ("a month YYYY-MM or a range YYYY-MM..YYYY-MM")
+    )
     months: list[str] = []
     problems: list[Problem] = []
     for i, item in enumerate(items):
         ends = str(item).split("..")
-        if len(ends) > 2 or not all(_MONTH.match(e.strip()) for e in ends):
-            problems.append(
-                Problem(
-                    file, f"{field}[{i}]", item, "not a month YYYY-MM or a range YYYY-MM..YYYY-MM"
-                )
-            )
+        if len(ends) > 2 or not all(pattern.match(e.strip()) for e in ends):
+            problems.append(Problem(file, f"{field}[{i}]", item, f"not {what}"))
             continue
-        lo, hi = (pd.Period(e.strip(), freq="M") for e in (ends[0], ends[-1]))
+        lo, hi = (pd.Period(e.strip(), freq=freq) for e in (ends[0], ends[-1]))
         if lo > hi:
             problems.append(Problem(file, f"{field}[{i}]", item, "the range ends before it starts"))
             continue
-        months += [str(p) for p in pd.period_range(lo, hi, freq="M")]
+        months += [str(p) for p in pd.period_range(lo, hi, freq=freq)]
     return months, problems
 
 
@@ -373,12 +389,12 @@ def _check_series(
     for metric, (lo, hi) in series.bands.items():
         if lo > hi:
             problems.append(Problem(file, f"{field}.bands.{metric}", [lo, hi], "low is above high"))
-    train, found = months_of(series.train, file, f"{field}.train")
-    test, more = months_of(series.test, file, f"{field}.test")
+    train, found = months_of(series.train, file, f"{field}.train", series.period)
+    test, more = months_of(series.test, file, f"{field}.test", series.period)
     problems += found + more
     reference: list[str] = []
     if series.reference is not None:
-        reference, more = months_of([series.reference], file, f"{field}.reference")
+        reference, more = months_of([series.reference], file, f"{field}.reference", series.period)
         problems += more
     for month in sorted(set(train) & set(test)):
         problems.append(
@@ -391,7 +407,9 @@ def _check_series(
         first += 1  # only whole months are compared
     for split, months in (("train", train), ("test", test), ("reference", reference)):
         for month in months:
-            if not first <= pd.Period(month, freq="M") <= last:
+            span = pd.Period(month, freq="Y" if series.period == "year" else "M")
+            inside = first <= span.asfreq("M", how="start") and span.asfreq("M", how="end") <= last
+            if not inside:
                 problems.append(
                     Problem(
                         file,
