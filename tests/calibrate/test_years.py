@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -71,3 +73,33 @@ def test_a_year_must_lie_wholly_in_the_horizon(write_spec: SpecWriter) -> None:
         load_spec(path)
     assert [(p.field, p.value) for p in info.value.problems] == [("series[0].train", "2024")]
     assert "outside the horizon" in info.value.problems[0].message
+
+
+def test_yearly_test_rows_never_reach_the_fit(tmp_path: Path) -> None:
+    """The 2010 episode: garbage in every test row (years and months) leaves the train data
+    and its hash unchanged; garbage in the train year is refused."""
+    from supplyshock.calibrate.observed import train_data, train_hash
+    from supplyshock.scenario.bundled import bundled_dir
+
+    spec, _ = load_spec("episode_2010")
+    clean = train_hash(spec)
+    folder = tmp_path / "calibration"
+    shutil.copytree(bundled_dir() / "calibration", folder)
+    shutil.copytree(bundled_dir() / "observed", tmp_path / "observed")
+    shutil.copy(bundled_dir() / "episode_2010_quotas.yaml", tmp_path)
+    shutil.copytree(bundled_dir() / "world_2010", tmp_path / "world_2010")
+    exports = tmp_path / "observed" / "china_ree_exports_2009_2012.csv"
+    table = pd.read_csv(exports, dtype=str, keep_default_na=False)
+    train = table["period"].isin(["2010", "2010-11"])
+    table.loc[~train, "exports_t"] = "garbage"
+    table.to_csv(exports, index=False)
+    japan = tmp_path / "observed" / "japan_ree_imports_from_china_2010_2011.csv"
+    japan.write_text("period,span,imports_t,kind,source,note\n")
+    spec, _ = load_spec(folder / "episode_2010.yaml")
+    assert train_hash(spec) == clean
+    assert train_data(spec)["china_year"].to_dict() == {"2010": 39813.0}
+    table.loc[table["period"] == "2010", "exports_t"] = "garbage"
+    table.to_csv(exports, index=False)
+    with pytest.raises(CalibrationError) as info:
+        load_spec(folder / "episode_2010.yaml")
+    assert [p.value for p in info.value.problems] == ["garbage"]
