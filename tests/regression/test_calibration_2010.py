@@ -139,3 +139,13 @@ def test_every_observed_row_has_a_source() -> None:
         assert len(table) > 0
         assert table["source"].str.strip().ne("").all(), name
         assert np.isfinite(pd.to_numeric(table[column], errors="coerce")).all(), name
+
+
+def test_the_scenario_validates() -> None:
+    from typer.testing import CliRunner
+
+    from supplyshock.cli import app
+
+    result = CliRunner().invoke(app, ["validate", "episode_2010_quotas"])
+    assert result.exit_code == 0, result.output
+    assert "OK episode_2010_quotas" in result.output
