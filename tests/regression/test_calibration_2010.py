@@ -14,9 +14,17 @@ import pandas as pd
 import pytest
 
 import supplyshock as ss
-from supplyshock.calibrate import Comparison, Fit, compare, fitted_path, load_fit, load_spec
+from supplyshock.calibrate import (
+    Comparison,
+    Fit,
+    calibrate,
+    compare,
+    fitted_path,
+    load_fit,
+    load_spec,
+)
 from supplyshock.calibrate.observed import train_hash
-from supplyshock.calibrate.spec import CalibrationSpec
+from supplyshock.calibrate.spec import CalibrationSpec, Optimizer
 from supplyshock.scenario.bundled import bundled_dir
 from supplyshock.scenario.schema import Scenario
 
@@ -149,3 +157,16 @@ def test_the_scenario_validates() -> None:
     result = CliRunner().invoke(app, ["validate", "episode_2010_quotas"])
     assert result.exit_code == 0, result.output
     assert "OK episode_2010_quotas" in result.output
+
+
+def test_refit_with_a_tiny_budget_moves_towards_the_stored_fit(
+    loaded: tuple[CalibrationSpec, Scenario, Fit],
+) -> None:
+    """The machinery on yearly series: a 2x2 grid and Nelder-Mead within six evaluations end
+    at or below the best grid point, and the objective of the stored fit is lower still."""
+    spec, scn, stored = loaded
+    budget = Optimizer(method="grid+nelder-mead", grid_points=2, max_evaluations=6)
+    fit = calibrate(spec, scenario=scn, replications=1, optimizer=budget)
+    assert fit.evaluations <= 6 and fit.train_months == 2
+    assert fit.objective == min(row[-1] for row in fit.trace) <= min(r[-1] for r in fit.trace[:4])
+    assert stored.objective < fit.objective
