@@ -201,6 +201,7 @@ def section(replications: int, metric_rows: Rows, month_rows: Rows) -> tuple[str
     n = replications or spec.objective.replications
     comparison = compare(spec, scn, fit.values, replications=n)
     prices = model_prices(scn, fit, spec.objective.seed, n)
+    quantities = comparison.months[~comparison.months["series"].str.contains("price")]
     price_rows, price_frame = price_table(prices, observed_prices())
     figure(comparison.months, price_frame).savefig(docs / "figures" / "hindcast_2010.png", dpi=120)
     summary = (
@@ -215,7 +216,7 @@ def section(replications: int, metric_rows: Rows, month_rows: Rows) -> tuple[str
         parameters="\n".join(parameter_rows(spec, fit, scn)),
         fit_summary=summary,
         metrics="\n".join(metric_rows(comparison.metrics)),
-        months="\n".join(month_rows(comparison.months)),
+        months="\n".join(month_rows(quantities)),
         prices="\n".join(price_rows),
         cannot=cannot_reproduce(comparison, price_frame),
     )

@@ -75,6 +75,8 @@ def test_every_documented_band_holds(comparison: Comparison) -> None:
         "china_month",
         "japan_year",
         "japan_month",
+        "world_price_month",
+        "world_price_year",
     }
     failed = banded[~banded["passed"].astype(bool)]
     assert failed.empty, "\n" + failed.to_string()
@@ -104,6 +106,14 @@ def test_the_halt_cuts_shipments_to_japan(months: pd.DataFrame) -> None:
     december = _value(months, "japan_month", "2010-12")
     assert trough < 0.5 * september
     assert december > 2 * trough
+
+
+def test_price_series_are_compared_as_means(months: pd.DataFrame) -> None:
+    """July 2010 is the world market's reference month: the model's mean price there is the
+    reference (14.5 US$/kg, world_2010/markets.csv), and a year's value is its months' mean."""
+    assert _value(months, "world_price_month", "2010-07") == pytest.approx(14.5, rel=1e-6)
+    year = _value(months, "world_price_year", "2010")
+    assert 14.5 < year < _value(months, "world_price_month", "2010-11")
 
 
 def test_world_price_rises_severalfold_and_china_stays_below(fitted_run: ss.RunResult) -> None:

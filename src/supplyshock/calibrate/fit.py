@@ -195,7 +195,9 @@ class _Search:
         overrides = dict(zip(self.spec.keys(), x, strict=True))
         runs = self.replicator(overrides)
         ids = [s.id for s in self.spec.series]
-        mean = with_years(pd.DataFrame(runs.mean(axis=0), index=self.months, columns=ids))
+        prices = [s.id for s in self.spec.series if s.model.market is not None]
+        frame = pd.DataFrame(runs.mean(axis=0), index=self.months, columns=ids)
+        mean = with_years(frame, average=prices)
         value = msre(mean, self.train)
         self.seen[x] = value
         self.trace.append([*x, value])

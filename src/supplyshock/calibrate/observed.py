@@ -74,7 +74,8 @@ def _values(
     frame, problems = _rows(spec, series, i)
     if problems:
         return pd.Series(dtype=float), problems
-    path, factor = str(spec.path_of(series.file)), UNITS[series.unit][1]
+    path = str(spec.path_of(series.file))
+    factor = 1.0 if series.model.market is not None else UNITS[series.unit][1]
     values: dict[str, float] = {}
     for month in months:
         rows = frame[frame["_month"] == month]
@@ -137,7 +138,8 @@ def train_hash(spec: CalibrationSpec) -> str:
     payload = [
         {
             "series": series.id,
-            "model": series.model.model_dump(),
+            # `market` only when set: hashes of fits made before prices existed stay valid
+            "model": series.model.model_dump(exclude=None if series.model.market else {"market"}),
             "unit": series.unit,
             "values": [[m, repr(v)] for m, v in data[series.id].items()],
         }

@@ -70,7 +70,8 @@ def compare(
     months = horizon_months(scenario)
     frames = []
     for q, series in enumerate(spec.series):
-        sims = with_years(pd.DataFrame(runs[:, :, q].T, index=months))
+        sims = pd.DataFrame(runs[:, :, q].T, index=months)
+        sims = with_years(sims, average=sims.columns if series.model.market else ())
         frames.append(_series_rows(spec, series, sims))
     table = pd.concat(frames, ignore_index=True)
     return Comparison(table, metric_rows(spec, table))
