@@ -158,8 +158,8 @@ def cannot_reproduce(comparison: Comparison, prices: pd.DataFrame) -> str:
         "depth is not. The model's fall is the quota alone (30,184 t in 2011, binding all "
         "year): its demand response (assumed, not fitted) removes only about a tenth of "
         "demand outside China over the three years, because its price falls back after 2010 "
-        "(next point). Three things the world leaves out push the observed figures down: smuggling (1.2 times "
-        "legal exports in 2011 by the industry association's count; the State Council put "
+        "(next point). Three things the world leaves out push the observed figures down: "
+        "smuggling (1.2 times legal exports in 2011 by the industry association's count; the State Council put "
         "actual exports at 2.2 times the official figure), buyers running down the stocks "
         "they built in 2010 (the model's buyers keep a fixed month of cover), and the weak "
         "demand of 2012.",
