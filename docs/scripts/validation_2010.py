@@ -159,8 +159,8 @@ def cannot_reproduce(comparison: Comparison, prices: pd.DataFrame) -> str:
         "year): its demand response (assumed, not fitted) removes only about a tenth of "
         "demand outside China over the three years, because its price falls back after 2010 "
         "(next point). Three things the world leaves out push the observed figures down: "
-        "smuggling (1.2 times legal exports in 2011 by the industry association's count; the State Council put "
-        "actual exports at 2.2 times the official figure), buyers running down the stocks "
+        "smuggling (1.2 times legal exports in 2011 by the industry association's count; "
+        "the State Council put actual exports at 2.2 times the official figure), buyers running down the stocks "
         "they built in 2010 (the model's buyers keep a fixed month of cover), and the weak "
         "demand of 2012.",
         f"- **The 2011 price peak is not reproduced.** The model reproduces the autumn 2010 "
