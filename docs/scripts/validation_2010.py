@@ -157,12 +157,12 @@ def cannot_reproduce(comparison: Comparison, prices: pd.DataFrame) -> str:
         f"({y12['rel_error']:+.0%}). The direction and the order of magnitude are right; the "
         "depth is not. The model's fall is the quota alone (30,184 t in 2011, binding all "
         "year): its demand response (assumed, not fitted) removes only about a tenth of "
-        "demand outside China over the three years, because its price falls back after 2010 "
-        "(next point). Three things the world leaves out push the observed figures down: "
-        "smuggling (1.2 times legal exports in 2011 by the industry association's count; "
-        "the State Council put actual exports at 2.2 times the official figure), buyers running down the stocks "
-        "they built in 2010 (the model's buyers keep a fixed month of cover), and the weak "
-        "demand of 2012.",
+        "demand outside China over the three years, because its price falls back after "
+        "2010 (next point). Three things the world leaves out push the observed figures "
+        "down: smuggling (1.2 times legal exports in 2011 by the industry association's "
+        "count; the State Council put actual exports at 2.2 times the official figure), "
+        "buyers running down the stocks they built in 2010 (the model's buyers keep a fixed "
+        "month of cover), and the weak demand of 2012.",
         f"- **The 2011 price peak is not reproduced.** The model reproduces the autumn 2010 "
         f"rise: in November 2010 its world price is {nov10['model_index']:.1f} times its July "
         f"level, observed {nov10['observed_index']:.1f} times. But export unit values averaged "
