@@ -28,7 +28,12 @@ import yaml
 from scipy import optimize
 
 from supplyshock.calibrate.observed import train_data, train_hash
-from supplyshock.calibrate.simulate import Replicator, horizon_months, missing_flows
+from supplyshock.calibrate.simulate import (
+    Replicator,
+    horizon_months,
+    missing_flows,
+    with_years,
+)
 from supplyshock.calibrate.spec import CalibrationSpec, Optimizer, load_spec
 from supplyshock.errors import CalibrationError, Problem
 from supplyshock.scenario.schema import Scenario
@@ -125,7 +130,8 @@ def load_fit(path: str | Path) -> Fit:
 
 def msre(model: pd.DataFrame, train: Mapping[str, pd.Series]) -> float:
     """Mean squared relative error over every train month of every series:
-    ``mean((model / observed - 1) ** 2)``; ``model`` has months as index, series as columns."""
+    ``mean((model / observed - 1) ** 2)``; ``model`` has periods (months ``YYYY-MM``, years
+    ``YYYY``) as index, series as columns."""
     errors = [
         model[sid].reindex(values.index).to_numpy(dtype=float) / values.to_numpy(dtype=float) - 1.0
         for sid, values in train.items()
@@ -189,7 +195,9 @@ class _Search:
         overrides = dict(zip(self.spec.keys(), x, strict=True))
         runs = self.replicator(overrides)
         ids = [s.id for s in self.spec.series]
-        mean = pd.DataFrame(runs.mean(axis=0), index=self.months, columns=ids)
+        prices = [s.id for s in self.spec.series if s.model.market is not None]
+        frame = pd.DataFrame(runs.mean(axis=0), index=self.months, columns=ids)
+        mean = with_years(frame, average=prices)
         value = msre(mean, self.train)
         self.seen[x] = value
         self.trace.append([*x, value])

@@ -27,14 +27,15 @@ def _months(spec: CalibrationSpec, series: SeriesSpec, split: Split) -> list[str
     items = {"train": series.train, "test": series.test}.get(split)
     if split == "reference":
         items = [series.reference] if series.reference is not None else []
-    months, problems = months_of(items or [], spec.origin_file, f"series.{split}")
+    months, problems = months_of(items or [], spec.origin_file, f"series.{split}", series.period)
     if problems:
         raise CalibrationError(problems)
     return months
 
 
 def _rows(spec: CalibrationSpec, series: SeriesSpec, i: int) -> tuple[pd.DataFrame, list[Problem]]:
-    """The file's rows (as text) that pass ``where``, with a ``_month`` column (YYYY-MM)."""
+    """The file's rows (as text) that pass ``where``, with a ``_month`` column: the period
+    each row covers (``YYYY-MM``, or ``YYYY`` for a yearly series)."""
     path = spec.path_of(series.file)
     field = f"series[{i}]"
     try:
@@ -62,7 +63,8 @@ def _rows(spec: CalibrationSpec, series: SeriesSpec, i: int) -> tuple[pd.DataFra
         return pd.DataFrame(), problems
     for column, wanted in series.where.items():
         frame = frame[frame[column] == wanted]
-    frame = frame.assign(_month=frame[series.date_column].str.strip().str.slice(0, 7))
+    width = 4 if series.period == "year" else 7  # YYYY or YYYY-MM
+    frame = frame.assign(_month=frame[series.date_column].str.strip().str.slice(0, width))
     return frame, []
 
 
@@ -72,7 +74,8 @@ def _values(
     frame, problems = _rows(spec, series, i)
     if problems:
         return pd.Series(dtype=float), problems
-    path, factor = str(spec.path_of(series.file)), UNITS[series.unit][1]
+    path = str(spec.path_of(series.file))
+    factor = 1.0 if series.model.market is not None else UNITS[series.unit][1]
     values: dict[str, float] = {}
     for month in months:
         rows = frame[frame["_month"] == month]
@@ -81,7 +84,8 @@ def _values(
         )
         if len(rows) != 1:
             what = "no row" if rows.empty else f"{len(rows)} rows"
-            problems.append(Problem(path, f"[{where}]", month, f"{what} for this month"))
+            span = "year" if series.period == "year" else "month"
+            problems.append(Problem(path, f"[{where}]", month, f"{what} for this {span}"))
             continue
         row = rows.iloc[0]
         try:
@@ -134,7 +138,8 @@ def train_hash(spec: CalibrationSpec) -> str:
     payload = [
         {
             "series": series.id,
-            "model": series.model.model_dump(),
+            # `market` only when set: hashes of fits made before prices existed stay valid
+            "model": series.model.model_dump(exclude=None if series.model.market else {"market"}),
             "unit": series.unit,
             "values": [[m, repr(v)] for m, v in data[series.id].items()],
         }

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from supplyshock.calibrate.observed import Split, observed
-from supplyshock.calibrate.simulate import Replicator, horizon_months
+from supplyshock.calibrate.simulate import Replicator, horizon_months, with_years
 from supplyshock.calibrate.spec import CalibrationSpec, SeriesSpec
 from supplyshock.scenario.schema import Scenario
 
@@ -71,6 +71,7 @@ def compare(
     frames = []
     for q, series in enumerate(spec.series):
         sims = pd.DataFrame(runs[:, :, q].T, index=months)
+        sims = with_years(sims, average=sims.columns if series.model.market else ())
         frames.append(_series_rows(spec, series, sims))
     table = pd.concat(frames, ignore_index=True)
     return Comparison(table, metric_rows(spec, table))

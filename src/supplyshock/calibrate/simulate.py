@@ -9,7 +9,7 @@ combined in replication order, so they do not depend on the number of workers.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from types import TracebackType
 
@@ -23,7 +23,14 @@ from supplyshock.results import RunResult
 from supplyshock.scenario.schema import Scenario
 from supplyshock.sim.engine import run
 
-__all__ = ["Replicator", "horizon_months", "missing_flows", "monthly_quantities", "replicate"]
+__all__ = [
+    "Replicator",
+    "horizon_months",
+    "missing_flows",
+    "monthly_quantities",
+    "replicate",
+    "with_years",
+]
 
 
 def horizon_months(scenario: Scenario) -> list[str]:
@@ -32,7 +39,36 @@ def horizon_months(scenario: Scenario) -> list[str]:
     return [str(p) for p in days.to_period("M").unique()]
 
 
+def with_years(frame: pd.DataFrame, average: Iterable[object] = ()) -> pd.DataFrame:
+    """``frame`` (one row per month ``YYYY-MM``) with a row ``YYYY`` added for every calendar
+    year whose twelve months it holds: the sum of those months (what a yearly series is
+    compared with), or for the columns in ``average`` (prices) the mean of the months.
+
+    >>> f = pd.DataFrame({"x": 1.0}, index=[f"2010-{m:02d}" for m in range(1, 13)] + ["2011-01"])
+    >>> float(with_years(f).loc["2010", "x"]), "2011" in with_years(f).index
+    (12.0, False)
+    >>> float(with_years(f, average=["x"]).loc["2010", "x"])
+    1.0
+    """
+    years = pd.Series([str(m)[:4] for m in frame.index], index=frame.index)
+    counts = years.value_counts()
+    whole = sorted(str(y) for y, n in counts.items() if n == 12)
+    if not whole:
+        return frame
+    chosen = years.isin(whole).to_numpy()
+    groups = frame[chosen].groupby(years[chosen].to_numpy())
+    sums = groups.sum()
+    means = pd.Index([c for c in average if c in frame.columns])
+    if len(means):
+        sums.loc[:, means] = groups[list(means)].mean()
+    return pd.concat([frame, sums.loc[whole]])
+
+
 def _daily(result: RunResult, quantity: ModelQuantity) -> np.ndarray:
+    if quantity.market is not None:
+        table = result.prices()
+        chosen = (table["market"] == quantity.market) & (table["commodity"] == quantity.commodity)
+        return table.loc[chosen, "price"].to_numpy(dtype=np.float64)
     if quantity.importer is None:
         c = result.countries.index(quantity.exporter)
         k = result.commodities.index(quantity.commodity)
@@ -44,12 +80,16 @@ def _daily(result: RunResult, quantity: ModelQuantity) -> np.ndarray:
 
 def monthly_quantities(result: RunResult, quantities: Sequence[ModelQuantity]) -> np.ndarray:
     """Monthly totals ``[month, quantity]`` over the run's months (:func:`horizon_months`):
-    total exports (the ``exports`` cube) or, with importers, the recorded bilateral flows."""
+    total exports (the ``exports`` cube) or, with importers, the recorded bilateral flows; for
+    a market's price, the month's mean daily price."""
     months = result.dates.to_period("M")
     codes, _ = pd.factorize(months)
     out = np.zeros((codes.max() + 1, len(quantities)))
+    days = np.bincount(codes)
     for q, quantity in enumerate(quantities):
         np.add.at(out[:, q], codes, _daily(result, quantity))
+        if quantity.market is not None:
+            out[:, q] /= days  # a price: the month's mean
     return out
 
 

@@ -16,6 +16,11 @@ A spec is a YAML file, usually beside its scenario (``scenarios/calibration/*.ya
         test: ["2025-08..2025-11"]
         reference: "2025-01..2025-03"         # optional: also compare as an index
         bands: {test.level_rmsre: [0, 0.3]}   # documented error bands (regression tests)
+      - id: china_year                        # a yearly series: rows dated YYYY, compared
+        period: year                          # with the model's sum over the calendar year
+        where: {span: year}                   # only the rows whose column `span` is `year`
+        ...
+        train: ["2024"]                       # years or inclusive year ranges
     objective: {metric: msre, replications: 8, seed: 2025}
     optimizer: {method: grid+nelder-mead, grid_points: 5, max_evaluations: 40}
 
@@ -26,7 +31,6 @@ problem. Nothing here reads an observed value: that is :mod:`supplyshock.calibra
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -34,7 +38,14 @@ from typing import Any, Literal
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from supplyshock.errors import CalibrationError, Problem
 from supplyshock.scenario.bundled import bundled_dir, resolve
@@ -48,6 +59,7 @@ __all__ = [
     "ModelQuantity",
     "Objective",
     "Optimizer",
+    "Period",
     "SeriesSpec",
     "load_spec",
     "months_of",
@@ -67,6 +79,10 @@ METRICS = ("level_rmsre", "level_bias", "index_rmse")
 """Error metrics reported per series and split (docs/validation.md defines them)."""
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_YEAR = re.compile(r"^\d{4}$")
+
+Period = Literal["month", "year"]
+"""What one observed value covers: a calendar month (``YYYY-MM``) or year (``YYYY``)."""
 
 
 class _Strict(BaseModel):
@@ -84,19 +100,32 @@ class Bounds(_Strict):
 
 class ModelQuantity(_Strict):
     """The simulated monthly quantity a series is compared with: the exporter's total exports
-    of a commodity, or (with ``importer``) the recorded bilateral flows to those importers."""
+    of a commodity, or (with ``importer``) the recorded bilateral flows to those importers, or
+    (with ``market`` instead of an exporter) the mean daily price of the commodity in that
+    market region (a world with a markets table)."""
 
-    exporter: str
+    exporter: str = ""
     commodity: str
     importer: list[str] | None = None
+    market: str | None = None
 
     @field_validator("importer", mode="before")
     @classmethod
     def _one_or_many(cls, value: object) -> object:
         return [value] if isinstance(value, str) else value
 
+    @model_validator(mode="after")
+    def _one_kind(self) -> ModelQuantity:
+        if self.market is None and not self.exporter:
+            raise ValueError("give an exporter (exports or flows) or a market (a price)")
+        if self.market is not None and (self.exporter or self.importer is not None):
+            raise ValueError("a market price has no exporter or importer")
+        return self
+
     def label(self) -> str:
-        """``CHN ndfeb_magnet exports`` or ``CHN->USA ndfeb_magnet``."""
+        """``CHN ndfeb_magnet exports``, ``CHN->USA ndfeb_magnet`` or ``world ree price``."""
+        if self.market is not None:
+            return f"{self.market} {self.commodity} price"
         if self.importer is None:
             return f"{self.exporter} {self.commodity} exports"
         return f"{self.exporter}->{'+'.join(self.importer)} {self.commodity}"
@@ -120,6 +149,7 @@ class SeriesSpec(_Strict):
     train: list[str] = Field(default_factory=list)
     test: list[str] = Field(default_factory=list)
     reference: str | None = None
+    period: Period = "month"
     bands: dict[str, tuple[float, float]] = Field(default_factory=dict)
     note: str = ""
 
@@ -177,24 +207,29 @@ class CalibrationSpec(_Strict):
         return list(self.parameters)
 
 
-def months_of(items: Iterable[str], file: str, field: str) -> tuple[list[str], list[Problem]]:
-    """Months (``YYYY-MM``) named by ``items``: months or inclusive ranges ``A..B``."""
+def months_of(
+    items: Iterable[str], file: str, field: str, period: Period = "month"
+) -> tuple[list[str], list[Problem]]:
+    """Periods named by ``items``: months (``YYYY-MM``) or inclusive ranges ``A..B``; with
+    ``period="year"``, years (``YYYY``) or ranges of years."""
+    pattern, freq = (_YEAR, "Y") if period == "year" else (_MONTH, "M")
+    what = (
+        "a year YYYY or a range YYYY..YYYY"
+        if period == "year"
+        else ("a month YYYY-MM or a range YYYY-MM..YYYY-MM")
+    )
     months: list[str] = []
     problems: list[Problem] = []
     for i, item in enumerate(items):
         ends = str(item).split("..")
-        if len(ends) > 2 or not all(_MONTH.match(e.strip()) for e in ends):
-            problems.append(
-                Problem(
-                    file, f"{field}[{i}]", item, "not a month YYYY-MM or a range YYYY-MM..YYYY-MM"
-                )
-            )
+        if len(ends) > 2 or not all(pattern.match(e.strip()) for e in ends):
+            problems.append(Problem(file, f"{field}[{i}]", item, f"not {what}"))
             continue
-        lo, hi = (pd.Period(e.strip(), freq="M") for e in (ends[0], ends[-1]))
+        lo, hi = (pd.Period(e.strip(), freq=freq) for e in (ends[0], ends[-1]))
         if lo > hi:
             problems.append(Problem(file, f"{field}[{i}]", item, "the range ends before it starts"))
             continue
-        months += [str(p) for p in pd.period_range(lo, hi, freq="M")]
+        months += [str(p) for p in pd.period_range(lo, hi, freq=freq)]
     return months, problems
 
 
@@ -252,6 +287,7 @@ def load_spec(source: str | Path) -> tuple[CalibrationSpec, Scenario]:
     >>> spec.keys()
     ['events[apr_2025].coverage', 'events[apr_2025_london].approval_probability']
     """
+    from supplyshock.calibrate.checks import check_spec
     from supplyshock.calibrate.observed import check_train_rows
     from supplyshock.scenario.io import load_scenario
 
@@ -271,135 +307,3 @@ def load_spec(source: str | Path) -> tuple[CalibrationSpec, Scenario]:
     if problems:
         raise CalibrationError(problems)
     return spec, scn
-
-
-def check_spec(spec: CalibrationSpec, scn: Scenario) -> list[Problem]:
-    """Every problem of ``spec`` against ``scn`` that needs no observed value."""
-    from supplyshock.batch.sampling import uncertain_parameters
-
-    file = spec.origin_file
-    problems: list[Problem] = []
-    known = list(uncertain_parameters(scn))
-    if not spec.parameters:
-        problems.append(Problem(file, "parameters", {}, "no parameter to calibrate"))
-    for key, bounds in spec.parameters.items():
-        field = f"parameters.{key}"
-        if key not in known:
-            close = difflib.get_close_matches(key, known, n=3, cutoff=0.6)
-            hint = f"; did you mean {', '.join(close)}?" if close else ""
-            problems.append(
-                Problem(
-                    file,
-                    field,
-                    key,
-                    f"{scn.name} has no uncertain parameter with this key"
-                    f"{hint} (supplyshock params {scn.name} lists them)",
-                )
-            )
-        if bounds.low > bounds.high:
-            problems.append(
-                Problem(file, f"{field}.low", bounds.low, f"above high ({bounds.high:g})")
-            )
-        elif bounds.start is not None and not bounds.low <= bounds.start <= bounds.high:
-            problems.append(
-                Problem(
-                    file,
-                    f"{field}.start",
-                    bounds.start,
-                    f"outside the bounds [{bounds.low:g}, {bounds.high:g}]",
-                )
-            )
-    ids = [s.id for s in spec.series]
-    for i, series in enumerate(spec.series):
-        problems += _check_series(spec, scn, series, f"series[{i}]")
-        if ids.index(series.id) != i:
-            problems.append(
-                Problem(file, f"series[{i}].id", series.id, "a second series with this id")
-            )
-    if not any(s.train for s in spec.series):
-        problems.append(Problem(file, "series", ids, "no series has train months: nothing to fit"))
-    return problems
-
-
-def _check_series(
-    spec: CalibrationSpec, scn: Scenario, series: SeriesSpec, field: str
-) -> list[Problem]:
-    file = spec.origin_file
-    problems: list[Problem] = []
-    units = {c.id: c.unit for c in scn.commodities}
-    countries = {c.iso3 for c in scn.countries}
-    if series.unit not in UNITS:
-        problems.append(
-            Problem(file, f"{field}.unit", series.unit, f"unknown unit; known: {', '.join(UNITS)}")
-        )
-    q = series.model
-    if q.commodity not in units:
-        close = difflib.get_close_matches(q.commodity, list(units), n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else ""
-        problems.append(
-            Problem(
-                file,
-                f"{field}.model.commodity",
-                q.commodity,
-                f"{scn.name} has no such commodity{hint}",
-            )
-        )
-    elif series.unit in UNITS and UNITS[series.unit][0] != units[q.commodity]:
-        problems.append(
-            Problem(
-                file,
-                f"{field}.unit",
-                series.unit,
-                f"{q.commodity} is measured in {units[q.commodity]}",
-            )
-        )
-    for name, code in [("exporter", q.exporter), *(("importer", c) for c in q.importer or [])]:
-        if code not in countries:
-            problems.append(
-                Problem(file, f"{field}.model.{name}", code, f"{scn.name} has no such country")
-            )
-    for metric in series.bands:
-        split, _, name = metric.partition(".")
-        if split not in ("train", "test") or name not in METRICS:
-            problems.append(
-                Problem(
-                    file,
-                    f"{field}.bands.{metric}",
-                    metric,
-                    f"bands are named train.METRIC or test.METRIC with METRIC one of "
-                    f"{', '.join(METRICS)}",
-                )
-            )
-    for metric, (lo, hi) in series.bands.items():
-        if lo > hi:
-            problems.append(Problem(file, f"{field}.bands.{metric}", [lo, hi], "low is above high"))
-    train, found = months_of(series.train, file, f"{field}.train")
-    test, more = months_of(series.test, file, f"{field}.test")
-    problems += found + more
-    reference: list[str] = []
-    if series.reference is not None:
-        reference, more = months_of([series.reference], file, f"{field}.reference")
-        problems += more
-    for month in sorted(set(train) & set(test)):
-        problems.append(
-            Problem(
-                file, f"{field}.test", month, "also a train month: train and test must not overlap"
-            )
-        )
-    first, last = pd.Period(scn.start, freq="M"), pd.Period(scn.end, freq="M") - 1
-    if scn.start.day != 1:
-        first += 1  # only whole months are compared
-    for split, months in (("train", train), ("test", test), ("reference", reference)):
-        for month in months:
-            if not first <= pd.Period(month, freq="M") <= last:
-                problems.append(
-                    Problem(
-                        file,
-                        f"{field}.{split}",
-                        month,
-                        f"outside the horizon of {scn.name} (whole months {first} to {last})",
-                    )
-                )
-    if not spec.path_of(series.file).is_file():
-        problems.append(Problem(file, f"{field}.file", series.file, "no such file"))
-    return problems

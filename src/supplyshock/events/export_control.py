@@ -13,7 +13,7 @@ from supplyshock.events.base import EventBase, EventType
 from supplyshock.events.parts import CommoditySelector, ContentRule, DestinationSelector
 from supplyshock.events.registry import REGISTRY
 from supplyshock.model.network import Control
-from supplyshock.scenario.fields import Amount, Fraction, StrList, Uncertain
+from supplyshock.scenario.fields import Fraction, StrList, Uncertain
 
 if TYPE_CHECKING:
     import simpy
@@ -52,8 +52,9 @@ class ExportControl(EventBase):
     """Share of the covered flow that a granted licence lets through."""
     coverage: Uncertain = 1.0
     """Share of each flow a ban or licence applies to (e.g. only Dy/Tb-bearing magnets)."""
-    quota_per_year: Amount | None = None
-    """Export cap in units per year (quota mode)."""
+    quota_per_year: Uncertain | None = None
+    """Export cap in units per year (quota mode); a distribution when the cap in force is
+    uncertain (e.g. licences of an earlier year still being used)."""
     content_rule: ContentRule | None = None
     """Extend the control to foreign-made goods with at least this share of controlled
     content of the origin country (the value share of the control's commodities made there)."""
@@ -90,6 +91,8 @@ def check(ck: EventChecker, e: ExportControl) -> None:
         ck.known("content_rule.origin", e.content_rule.origin, ck.countries, "country")
     ck.bounded("approval_probability", e.approval_probability, 0.0, 1.0)
     ck.bounded("coverage", e.coverage, 0.0, 1.0)
+    if e.quota_per_year is not None:
+        ck.bounded("quota_per_year", e.quota_per_year, 0.0)
     ck.days("processing_days", e.processing_days)
     if e.validity_days is not None:
         ck.positive("validity_days", e.validity_days)
@@ -143,6 +146,9 @@ def compile_control(cx: Compilation, key: str, e: ExportControl) -> None:
     if e.validity_days is not None:
         validity = draws.number(f"events[{key}].validity_days", e.validity_days)
     coverage = draws.number(f"events[{key}].coverage", e.coverage)
+    quota = 0.0
+    if e.quota_per_year is not None:
+        quota = draws.number(f"events[{key}].quota_per_year", e.quota_per_year)
     cx.control_index[key] = len(cx.controls)
     cx.controls.append(
         Control(
@@ -161,7 +167,7 @@ def compile_control(cx: Compilation, key: str, e: ExportControl) -> None:
             validity_days=validity,
             licensed_share=e.licensed_share,
             coverage=coverage,
-            quota_per_day=(e.quota_per_year or 0.0) / 365.0,
+            quota_per_day=quota / 365.0,
             domestic_first=e.domestic_first,
             has_content=bool(content.any()),
         )

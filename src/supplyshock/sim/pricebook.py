@@ -55,6 +55,7 @@ def _inert(net: Network) -> Px:
         pooled_wanted=np.zeros(n_k),
         pooled_met=np.zeros(n_k),
         open_flow=np.zeros(n_k),
+        quota_share=f0,
     )
 
 
@@ -146,6 +147,7 @@ def price_arrays(net: Network, consts: Net, previous: Px | None = None) -> Px:
         pooled_wanted=np.zeros(n_k),
         pooled_met=np.zeros(n_k),
         open_flow=np.zeros(n_k),
+        quota_share=np.ones(net.n_links),
     )
 
 

@@ -190,6 +190,7 @@ class Stepper:
             if same and previous is not None
             else price_arrays(net, self.consts, previous.px if previous is not None else None)
         )
+        self._quota_bound = previous is not None  # px.quota_share may hold shares below 1
         self.rec = _recorder_arrays(recorder)
         self.rules = rules if rules is not None else RuleBook.idle(net, state, self.wk.need)
         # the stretch kernel's compiled code for this run's argument types (see entry_point)
@@ -255,16 +256,23 @@ class Stepper:
         g.update(self.state, wk.share_f, t)
         gate = g.arrays()
         kernels.allowances(t, gate, wk.allow)
+        shares = self.px.quota_share  # a binding quota narrows the markets' openness
         if not g.quotas:
+            if self.px.on and self._quota_bound:
+                shares[:], self._quota_bound = 1.0, False
             kernels.request(t, consts, st, wk, gate)
         else:
             gate.limit[:] = np.inf
             kernels.request(t, consts, st, wk, gate)
+            if self.px.on:
+                shares[:], self._quota_bound = 1.0, True
             for c, subject in g.quotas:
                 total = wk.request[subject].sum()
                 budget = self.net.controls[c].quota_per_day
                 if total > budget:
                     gate.limit[subject] = wk.request[subject] * (budget / total)
+                    if self.px.on:
+                        shares[subject] = budget / total
             if np.isfinite(gate.limit).any():  # route what the quotas hold back
                 kernels.request(t, consts, st, wk, gate)
         kernels.afternoon(t, consts, st, wk, gate, self.rec)

@@ -56,6 +56,7 @@ class Px(NamedTuple):
     pooled_wanted: FloatArray  # [k] work
     pooled_met: FloatArray  # [k] work
     open_flow: FloatArray  # [k] work: allowed steady flow between markets
+    quota_share: FloatArray  # [l] share of its request a binding quota lets a link ask for today
 
 
 @jit
@@ -125,7 +126,8 @@ def market_prices(t: int, net: Net, wk: Wk, rec: Rec, px: Px) -> None:
         pooled_wanted[k] += wanted[s]
         pooled_met[k] += met[s]
     for x in range(px.cross_link.shape[0]):
-        open_flow[px.cross_commodity[x]] += px.cross_flow[x] * wk.allow[px.cross_link[x]]
+        ln = px.cross_link[x]
+        open_flow[px.cross_commodity[x]] += px.cross_flow[x] * wk.allow[ln] * px.quota_share[ln]
     for s in range(wanted.shape[0]):
         k = px.slot_commodity[s]
         total = px.cross_total[k]
