@@ -20,6 +20,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from price_validation import price_section
 
 import supplyshock as ss
 from supplyshock.batch.sampling import uncertain_parameters
@@ -327,6 +328,8 @@ def main() -> None:
         july=BANDS["2025-07"],
         rmse_limit=RMSE_LIMIT,
         rmse=f"{rmse(prior, MONTHS):.3f}",
+        price_seeds=args.seeds,
+        prices=price_section(seeds, fit.values),
     )
     (DOCS / "validation.md").write_text(text)
     failed = comparison.failures()

@@ -41,8 +41,8 @@ class MarketPrices:
 
     ``prices[t, s]`` is slot ``s``'s price in its unit; ``unit_factor[s]`` converts it to US$
     per unit of the commodity. ``fixed[k]`` is each commodity's ``usd_per_unit``, the value of
-    commodities a market does not price. ``destroyed`` and ``substituted`` are ``[day,
-    market buyer]`` (as ``RunResult.market_labels``).
+    commodities a market does not price. ``destroyed``, ``substituted`` and ``recycled`` are
+    ``[day, market buyer]`` (as ``RunResult.market_labels``).
     """
 
     markets: tuple[str, ...]
@@ -54,6 +54,7 @@ class MarketPrices:
     fixed: np.ndarray
     destroyed: np.ndarray
     substituted: np.ndarray
+    recycled: np.ndarray | None = None
 
     @property
     def base_market(self) -> str:
@@ -136,15 +137,18 @@ def value_frame(result: RunResult, series: str, column: str) -> pd.DataFrame:
 
 
 def demand_response_frame(result: RunResult) -> pd.DataFrame:
-    """Per demand row: demand used, demand destroyed by price and removed by substitution."""
+    """Per demand row: demand used, demand destroyed by price, removed by substitution and
+    met from recycled material."""
     mp = _record(result)
     labels = pd.MultiIndex.from_tuples(
         result.market_labels, names=["country", "commodity", "sector"]
     )
+    recycled = mp.recycled if mp.recycled is not None else np.zeros_like(mp.destroyed)
     frame = pd.DataFrame(
         {
             "destroyed": mp.destroyed.sum(axis=0),
             "substituted": mp.substituted.sum(axis=0),
+            "recycled": recycled.sum(axis=0),
         },
         index=labels,
     )
