@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "PRICE_SERIES",
     "MarketPrices",
+    "PriceCells",
     "demand_response_frame",
     "price_cell_series",
     "prices_frame",
@@ -168,18 +169,52 @@ def price_cell_series(
     countries: tuple[str, ...],
     commodities: tuple[str, ...],
 ) -> dict[str, np.ndarray]:
-    """The :data:`PRICE_SERIES` of each (country, sector, commodity) cell, ``[day, cell]``."""
-    value = mp.usd_per_unit(countries, commodities)
-    ratio = mp.base_ratio(countries, commodities)
-    ci = np.array([countries.index(c) for c, _, _ in cells], dtype=np.int64)
-    ki = np.array([commodities.index(k) for _, _, k in cells], dtype=np.int64)
-    price = value[:, ci, ki]
-    cell_ratio = ratio[:, ci, ki]
-    priced = np.isfinite(cell_ratio)
+    """The :data:`PRICE_SERIES` of each (country, sector, commodity) cell, ``[day, cell]``.
+
+    Only the cells of priced commodities read the daily prices; the others are valued at
+    their commodity's fixed value (the same numbers as :meth:`MarketPrices.usd_per_unit` and
+    :meth:`MarketPrices.base_ratio`, cell by cell).
+    """
+    slot_of = {(m, k): s for s, (m, k, _) in enumerate(mp.slots)}
+    market_of = dict(zip(countries, mp.country_market, strict=True))
     demand = series["demand"]
+    price = np.broadcast_to(
+        np.array([mp.fixed[commodities.index(k)] for _, _, k in cells], dtype=np.float64),
+        demand.shape,
+    ).copy()
+    ratio_demand = np.zeros_like(demand)
+    priced_demand = np.zeros_like(demand)
+    for j, (country, _, commodity) in enumerate(cells):
+        s = slot_of.get((market_of[country], commodity))
+        if s is None:
+            continue
+        price[:, j] = mp.prices[:, s] * mp.unit_factor[s]
+        base = slot_of.get((mp.base_market, commodity))
+        if base is None:
+            continue
+        ratio = mp.prices[:, s] / mp.prices[:, base]
+        priced = np.isfinite(ratio)
+        priced_demand[:, j] = np.where(priced, demand[:, j], 0.0)
+        ratio_demand[:, j] = np.where(priced, demand[:, j] * np.nan_to_num(ratio), 0.0)
     return {
         "demand_value": demand * price,
         "shortfall_value": series["shortfall"] * price,
-        "priced_demand": np.where(priced, demand, 0.0),
-        "ratio_demand": np.where(priced, demand * np.nan_to_num(cell_ratio), 0.0),
+        "priced_demand": priced_demand,
+        "ratio_demand": ratio_demand,
     }
+
+
+@dataclass(frozen=True)
+class PriceCells:
+    """Forms the :data:`PRICE_SERIES` of a run's cells from its other cell series, when first
+    read (see :class:`supplyshock.sim.lazy.GroupSums`); plain data, so it pickles."""
+
+    cells: tuple[tuple[str, str, str], ...]
+    market_prices: MarketPrices
+    countries: tuple[str, ...]
+    commodities: tuple[str, ...]
+
+    def __call__(self, series: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return price_cell_series(
+            self.cells, series, self.market_prices, self.countries, self.commodities
+        )

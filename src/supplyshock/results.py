@@ -109,13 +109,12 @@ class RunResult:
         market_prices: MarketPrices | None = None,
     ) -> RunResult:
         from supplyshock import __version__
-        from supplyshock.prices import price_cell_series
+        from supplyshock.prices import PRICE_SERIES, PriceCells
 
         cells, cell_series, cubes = recorder.totals()
-        if market_prices is not None:
-            cell_series.add(
-                price_cell_series(cells, cell_series, market_prices, net.countries, net.commodities)
-            )
+        if market_prices is not None:  # formed when first read, as the other cell series
+            prices = PriceCells(cells, market_prices, net.countries, net.commodities)
+            cell_series.derive(PRICE_SERIES, prices)
         dates = pd.date_range(net.start, periods=net.horizon, freq="D")
         n_in = net.n_inputs
         demand = net.demand.T

@@ -8,12 +8,15 @@ each is formed when it is first read and kept.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from supplyshock.model.network import FloatArray, IntArray
 from supplyshock.sim.kernels.sums import column_sums
 
-__all__ = ["GroupSums"]
+__all__ = ["Derive", "GroupSums"]
+
+Derive = Callable[[Mapping[str, FloatArray]], Mapping[str, FloatArray]]
+"""Forms derived series from the others (a picklable object for runs sent between processes)."""
 
 
 class GroupSums(Mapping[str, FloatArray]):
@@ -36,6 +39,7 @@ class GroupSums(Mapping[str, FloatArray]):
         self._shape = shape
         self._formed: dict[str, FloatArray] = {}
         self._names = list(self._groups)
+        self._derived: dict[str, Derive] = {}
 
     def add(self, formed: Mapping[str, FloatArray]) -> None:
         """Add series formed already (``[day, group]`` arrays), after the summed ones."""
@@ -44,8 +48,21 @@ class GroupSums(Mapping[str, FloatArray]):
                 self._names.append(name)
             self._formed[name] = values
 
+    def derive(self, names: tuple[str, ...], form: Derive) -> None:
+        """Add series ``names`` that ``form(self)`` returns, formed together on first access."""
+        for name in names:
+            if name not in self._groups and name not in self._formed:
+                self._names.append(name)
+            self._derived[name] = form
+
     def __getitem__(self, name: str) -> FloatArray:
         found = self._formed.get(name)
+        if found is None and name in self._derived:
+            formed = self._derived[name](self)
+            for key in formed:
+                self._derived.pop(key, None)
+            self._formed.update(formed)
+            return self._formed[name]
         if found is None:
             if name not in self._groups:
                 raise KeyError(name)

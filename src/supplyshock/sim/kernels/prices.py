@@ -29,6 +29,7 @@ class Px(NamedTuple):
     on: bool  # False: no markets, the kernels do nothing
     responsive: bool  # some demand responds to prices
     buyer_slot: IntArray  # [b] slot of the buyer's market and commodity; -1: not priced
+    priced: IntArray  # [p] the buyers with a slot, in order
     slot_commodity: IntArray  # [s]
     reference: FloatArray  # [s] reference price
     inv_elasticity: FloatArray  # [s] 1 / elasticity of the price rule
@@ -165,10 +166,9 @@ def market_prices(t: int, net: Net, wk: Wk, rec: Rec, px: Px) -> None:
     wanted[:] = 0.0
     met[:] = 0.0
     shipped_to, stocks = rec.pipeline[t], rec.stock[t]
-    for b in range(px.buyer_slot.shape[0]):
+    for i in range(px.priced.shape[0]):
+        b = px.priced[i]
         s = px.buyer_slot[b]
-        if s < 0:
-            continue
         need = wk.need[b]
         want = min(wk.order[b], need)
         got = shipped_to[b] - wk.pipeline[b]  # shipped to the buyer today
