@@ -156,3 +156,20 @@ def test_precautionary_buying_raises_orders_for_its_days() -> None:
     none = ss.run(build(data), seed=1)
     for name, cube in none.cubes.items():
         assert np.array_equal(cube, same.cubes[name]), name
+
+
+def test_price_cell_series_value_cells_at_their_market_price() -> None:
+    # the per-cell series equal the [day, country, commodity] valuations, cell by cell
+    res = ss.run(build(_two_markets()), seed=1)
+    mp = res.market_prices
+    assert mp is not None
+    value = mp.usd_per_unit(res.countries, res.commodities)
+    ratio = mp.base_ratio(res.countries, res.commodities)
+    ci = [res.countries.index(c) for c, _, _ in res.cells]
+    ki = [res.commodities.index(k) for _, _, k in res.cells]
+    demand = res.cell_series["demand"]
+    np.testing.assert_array_equal(res.cell_series["demand_value"], demand * value[:, ci, ki])
+    priced = np.isfinite(ratio[:, ci, ki])
+    expected = np.where(priced, demand * np.nan_to_num(ratio[:, ci, ki]), 0.0)
+    np.testing.assert_array_equal(res.cell_series["ratio_demand"], expected)
+    np.testing.assert_array_equal(res.cell_series["priced_demand"], np.where(priced, demand, 0))
