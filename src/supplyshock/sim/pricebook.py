@@ -209,7 +209,7 @@ def market_record(net: Network, px: Px) -> MarketPrices | None:
     if spec is None or not px.on:
         return None
     n_t, n_m = net.horizon, net.n_buyers - net.n_inputs
-    empty = np.zeros((n_t, n_m))
+    empty = np.broadcast_to(np.float64(0.0), (n_t, n_m))  # read-only zeros, no memory
     return MarketPrices(
         markets=spec.names,
         country_market=tuple(spec.names[m] if m >= 0 else "" for m in spec.country_market),
@@ -224,6 +224,6 @@ def market_record(net: Network, px: Px) -> MarketPrices | None:
         prices=px.prices.copy(),
         fixed=net.price.copy(),
         destroyed=px.destroyed.copy() if px.responsive else empty,
-        substituted=px.substituted.copy() if px.responsive else empty.copy(),
-        recycled=px.recycled.copy() if px.responsive else empty.copy(),
+        substituted=px.substituted.copy() if px.responsive else empty,
+        recycled=px.recycled.copy() if px.responsive else empty,
     )
