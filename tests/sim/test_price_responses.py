@@ -148,6 +148,7 @@ def test_precautionary_buying_raises_orders_for_its_days() -> None:
     assert stock[CUT_DAY + 59] > 500.0  # close to the raised target after 60 days
     assert stock[-1] < 400.0  # back towards 300 once the window closes (day 110)
     assert shipped[CUT_DAY + 60 :].min() < 10.0  # overstocked: it orders less than its need
+    assert res.mass_balance()["relative_residual"].max() < 1e-9
     # a factor of 1 changes nothing
     same = ss.run(build(_precaution(1.0)), seed=1)
     data = _precaution(1.0)
@@ -173,3 +174,15 @@ def test_price_cell_series_value_cells_at_their_market_price() -> None:
     expected = np.where(priced, demand * np.nan_to_num(ratio[:, ci, ki]), 0.0)
     np.testing.assert_array_equal(res.cell_series["ratio_demand"], expected)
     np.testing.assert_array_equal(res.cell_series["priced_demand"], np.where(priced, demand, 0))
+
+
+def test_leakage_is_drawn_once_per_replication_under_its_key() -> None:
+    data = _two_markets()
+    data["markets"][1]["leakage"] = {"dist": "uniform", "loc": 0.5, "scale": 1.0}
+    scn = build(data)
+    draws = ss.run(scn, seed=4).provenance["draws"]
+    value = draws["markets[world.magnet].leakage"]
+    assert 0.5 <= value <= 1.5
+    fixed = ss.run(scn, seed=4, overrides={"markets[world.magnet].leakage": 0.0})
+    assert _imports(fixed)[30:60].max() == 0.0  # no leakage: the ban holds
+    assert _imports(ss.run(scn, seed=4))[31] > 0.0
