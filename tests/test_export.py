@@ -81,3 +81,14 @@ def test_load_refuses_other_files_clearly(result: RunResult, tmp_path: Path) -> 
     xr.Dataset({"x": ("t", np.arange(3.0))}).to_netcdf(other, engine="scipy")
     with pytest.raises(SupplyshockError, match="not a supplyshock run"):
         RunResult.load(other)
+
+
+def test_prices_survive_the_netcdf_round_trip(result: RunResult, tmp_path: Path) -> None:
+    assert result.market_prices is not None  # the bundled world has markets
+    back = RunResult.load(result.to_netcdf(tmp_path / "priced.nc"))
+    assert back.market_prices is not None
+    pd.testing.assert_frame_equal(result.prices(), back.prices())
+    names = ["mean_price", "peak_price_ratio", "shortfall_cost"]
+    pd.testing.assert_frame_equal(result.metrics(names), back.metrics(names))
+    pd.testing.assert_frame_equal(result.demand_response(), back.demand_response())
+    assert back.metrics(["mean_price"])["mean_price"].notna().any()

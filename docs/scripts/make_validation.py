@@ -21,6 +21,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from price_validation import price_section
 from validation_2010 import section as episode_2010_section
 
 import supplyshock as ss
@@ -356,6 +357,8 @@ def main() -> None:
         july=BANDS["2025-07"],
         rmse_limit=RMSE_LIMIT,
         rmse=f"{rmse(prior, MONTHS):.3f}",
+        price_seeds=args.seeds,
+        prices=price_section(seeds, fit.values),
     )
     episode_2010, failed_2010 = episode_2010_section(args.replications, metric_rows, month_rows)
     (DOCS / "validation.md").write_text(text + "\n" + episode_2010)

@@ -1,7 +1,9 @@
 """A RunResult as an xarray Dataset and a netCDF file, and back.
 
 The Dataset has dimensions ``date``, ``country``, ``commodity``, ``facility``, ``reserve``,
-``market`` (final-demand buyers), ``cell`` (country, sector, commodity cells) and ``bloc``.
+``market`` (final-demand buyers), ``cell`` (country, sector, commodity cells) and ``bloc``;
+a run with markets adds ``price_slot`` (one per market and commodity) with its daily
+``price``, the demand responses and the price cell series, so price metrics survive the trip.
 Each daily series is a variable with a ``units`` attribute: the commodity's unit where all
 series share one, otherwise ``"see unit"`` (the ``unit`` coordinate of ``commodity`` gives the
 unit of each commodity). Provenance is kept as attributes holding JSON strings (netCDF
@@ -23,6 +25,7 @@ from supplyshock.errors import SupplyshockError
 if TYPE_CHECKING:
     import xarray as xr
 
+    from supplyshock.prices import MarketPrices
     from supplyshock.results import RunResult
 
 __all__ = ["FORMAT", "from_xarray", "load_result", "to_netcdf", "to_xarray"]
@@ -96,7 +99,62 @@ def to_xarray(res: RunResult) -> xr.Dataset:
         "provenance": json.dumps(res.provenance, default=str, sort_keys=True),
         **{f"provenance_{k}": json.dumps(v, default=str) for k, v in res.provenance.items()},
     }
+    if res.market_prices is not None:
+        _add_prices(res, data, coords, attrs)
     return xr.Dataset(data, coords=coords, attrs=attrs)
+
+
+def _add_prices(
+    res: RunResult, data: dict[str, Any], coords: dict[str, Any], attrs: dict[str, Any]
+) -> None:
+    """Prices (``price_slot``: market x commodity), demand responses and price cell series."""
+    from supplyshock.prices import PRICE_SERIES
+
+    mp = res.market_prices
+    assert mp is not None
+    data["price"] = (("date", "price_slot"), mp.prices, {"units": "see slot_unit"})
+    data["price_reference"] = (("price_slot",), mp.reference, {"units": "see slot_unit"})
+    data["price_unit_factor"] = (("price_slot",), mp.unit_factor, {"units": "1"})
+    data["fixed_value"] = (("commodity",), mp.fixed, {"units": "US$ per unit"})
+    recycled = mp.recycled if mp.recycled is not None else np.zeros_like(mp.destroyed)
+    for name, values in (
+        ("destroyed", mp.destroyed),
+        ("substituted", mp.substituted),
+        ("recycled", recycled),
+    ):
+        data[f"demand_{name}"] = (("date", "market"), values, {"units": "see unit"})
+    for name in PRICE_SERIES:
+        data[f"cell_{name}"] = (("date", "cell"), res.cell_series[name], {"units": "see unit"})
+    coords["slot_market"] = ("price_slot", _strings(m for m, _, _ in mp.slots))
+    coords["slot_commodity"] = ("price_slot", _strings(k for _, k, _ in mp.slots))
+    coords["slot_unit"] = ("price_slot", _strings(u for _, _, u in mp.slots))
+    coords["country_market"] = ("country", _strings(mp.country_market))
+    attrs["markets"] = json.dumps(list(mp.markets))
+
+
+def _prices(ds: xr.Dataset) -> tuple[MarketPrices | None, dict[str, np.ndarray]]:
+    """The run's :class:`MarketPrices` and price cell series, if it was saved with them."""
+    from supplyshock.prices import PRICE_SERIES, MarketPrices
+
+    if "price" not in ds:
+        return None, {}
+    market_prices = MarketPrices(
+        markets=tuple(json.loads(str(ds.attrs["markets"]))),
+        country_market=_labels(ds, "country_market"),
+        slots=_labels(ds, "slot_market", "slot_commodity", "slot_unit"),
+        unit_factor=np.asarray(ds["price_unit_factor"].values, dtype=np.float64),
+        reference=np.asarray(ds["price_reference"].values, dtype=np.float64),
+        prices=np.ascontiguousarray(ds["price"].values, dtype=np.float64),
+        fixed=np.asarray(ds["fixed_value"].values, dtype=np.float64),
+        destroyed=np.ascontiguousarray(ds["demand_destroyed"].values, dtype=np.float64),
+        substituted=np.ascontiguousarray(ds["demand_substituted"].values, dtype=np.float64),
+        recycled=np.ascontiguousarray(ds["demand_recycled"].values, dtype=np.float64),
+    )
+    series = {
+        name: np.ascontiguousarray(ds[f"cell_{name}"].values, dtype=np.float64)
+        for name in PRICE_SERIES
+    }
+    return market_prices, series
 
 
 def _labels(ds: xr.Dataset, *names: str) -> tuple[Any, ...]:
@@ -123,6 +181,7 @@ def from_xarray(ds: xr.Dataset) -> RunResult:
 
     blocs = _labels(ds, "bloc") if ds.sizes.get("bloc", 0) else ()
     member = array("bloc_member", bool)
+    market_prices, price_series = _prices(ds)
     return RunResult(
         countries=_labels(ds, "country"),
         commodities=_labels(ds, "commodity"),
@@ -143,7 +202,8 @@ def from_xarray(ds: xr.Dataset) -> RunResult:
         market_short=array("market_short", bool),
         market_labels=_labels(ds, "market_country", "market_commodity", "market_sector"),
         cells=_labels(ds, "cell_country", "cell_sector", "cell_commodity"),
-        cell_series={name: array(f"cell_{name}") for name in SERIES},
+        cell_series={name: array(f"cell_{name}") for name in SERIES} | price_series,
+        market_prices=market_prices,
     )
 
 

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 __all__ = [
     "PRICE_SERIES",
     "MarketPrices",
+    "PriceCells",
     "demand_response_frame",
     "price_cell_series",
     "prices_frame",
@@ -41,8 +42,8 @@ class MarketPrices:
 
     ``prices[t, s]`` is slot ``s``'s price in its unit; ``unit_factor[s]`` converts it to US$
     per unit of the commodity. ``fixed[k]`` is each commodity's ``usd_per_unit``, the value of
-    commodities a market does not price. ``destroyed`` and ``substituted`` are ``[day,
-    market buyer]`` (as ``RunResult.market_labels``).
+    commodities a market does not price. ``destroyed``, ``substituted`` and ``recycled`` are
+    ``[day, market buyer]`` (as ``RunResult.market_labels``).
     """
 
     markets: tuple[str, ...]
@@ -54,6 +55,7 @@ class MarketPrices:
     fixed: np.ndarray
     destroyed: np.ndarray
     substituted: np.ndarray
+    recycled: np.ndarray | None = None
 
     @property
     def base_market(self) -> str:
@@ -136,15 +138,18 @@ def value_frame(result: RunResult, series: str, column: str) -> pd.DataFrame:
 
 
 def demand_response_frame(result: RunResult) -> pd.DataFrame:
-    """Per demand row: demand used, demand destroyed by price and removed by substitution."""
+    """Per demand row: demand used, demand destroyed by price, removed by substitution and
+    met from recycled material."""
     mp = _record(result)
     labels = pd.MultiIndex.from_tuples(
         result.market_labels, names=["country", "commodity", "sector"]
     )
+    recycled = mp.recycled if mp.recycled is not None else np.zeros_like(mp.destroyed)
     frame = pd.DataFrame(
         {
             "destroyed": mp.destroyed.sum(axis=0),
             "substituted": mp.substituted.sum(axis=0),
+            "recycled": recycled.sum(axis=0),
         },
         index=labels,
     )
@@ -166,37 +171,50 @@ def price_cell_series(
 ) -> dict[str, np.ndarray]:
     """The :data:`PRICE_SERIES` of each (country, sector, commodity) cell, ``[day, cell]``.
 
-    A cell's unit value is its market's price of the commodity (in US$ per unit), or the
-    commodity's fixed value where its market does not price it; its price ratio is its
-    market's price over the base market's (cells where either does not price it have none).
-    Only the few priced cells get columns of their own; the rest are one multiplication.
+    Only the cells of priced commodities read the daily prices; the others are valued at
+    their commodity's fixed value (the same numbers as :meth:`MarketPrices.usd_per_unit` and
+    :meth:`MarketPrices.base_ratio`, cell by cell).
     """
-    slot = {(m, k): i for i, (m, k, _) in enumerate(mp.slots)}
-    usd = mp.prices * mp.unit_factor  # [day, slot]
-    country_at = {c: i for i, c in enumerate(countries)}
-    commodity_at = {k: i for i, k in enumerate(commodities)}
-    demand, short = series["demand"], series["shortfall"]
-    fixed = np.array([mp.fixed[commodity_at[k]] for _, _, k in cells], dtype=float)
-    demand_value = demand * fixed
-    shortfall_value = short * fixed
-    priced_demand = np.zeros_like(demand)
+    slot_of = {(m, k): s for s, (m, k, _) in enumerate(mp.slots)}
+    market_of = dict(zip(countries, mp.country_market, strict=True))
+    demand = series["demand"]
+    price = np.broadcast_to(
+        np.array([mp.fixed[commodities.index(k)] for _, _, k in cells], dtype=np.float64),
+        demand.shape,
+    ).copy()
     ratio_demand = np.zeros_like(demand)
-    for i, (country, _, commodity) in enumerate(cells):
-        own = slot.get((mp.country_market[country_at[country]], commodity))
-        if own is None:
+    priced_demand = np.zeros_like(demand)
+    for j, (country, _, commodity) in enumerate(cells):
+        s = slot_of.get((market_of[country], commodity))
+        if s is None:
             continue
-        demand_value[:, i] = demand[:, i] * usd[:, own]
-        shortfall_value[:, i] = short[:, i] * usd[:, own]
-        base = slot.get((mp.base_market, commodity))
+        price[:, j] = mp.prices[:, s] * mp.unit_factor[s]
+        base = slot_of.get((mp.base_market, commodity))
         if base is None:
             continue
-        ratio = mp.prices[:, own] / mp.prices[:, base]
-        finite = np.isfinite(ratio)
-        priced_demand[:, i] = np.where(finite, demand[:, i], 0.0)
-        ratio_demand[:, i] = np.where(finite, demand[:, i] * np.where(finite, ratio, 0.0), 0.0)
+        ratio = mp.prices[:, s] / mp.prices[:, base]
+        priced = np.isfinite(ratio)
+        priced_demand[:, j] = np.where(priced, demand[:, j], 0.0)
+        ratio_demand[:, j] = np.where(priced, demand[:, j] * np.nan_to_num(ratio), 0.0)
     return {
-        "demand_value": demand_value,
-        "shortfall_value": shortfall_value,
+        "demand_value": demand * price,
+        "shortfall_value": series["shortfall"] * price,
         "priced_demand": priced_demand,
         "ratio_demand": ratio_demand,
     }
+
+
+@dataclass(frozen=True)
+class PriceCells:
+    """Forms the :data:`PRICE_SERIES` of a run's cells from its other cell series, when first
+    read (see :class:`supplyshock.sim.lazy.GroupSums`); plain data, so it pickles."""
+
+    cells: tuple[tuple[str, str, str], ...]
+    market_prices: MarketPrices
+    countries: tuple[str, ...]
+    commodities: tuple[str, ...]
+
+    def __call__(self, series: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return price_cell_series(
+            self.cells, series, self.market_prices, self.countries, self.commodities
+        )

@@ -101,3 +101,67 @@ def test_rows_of_a_market_list_the_same_members() -> None:
     )
     value, message = _problem(data, "markets[1].members")
     assert value == "USA;JPN" and "same members" in message
+
+
+@pytest.mark.parametrize("comfort", [0.0, 1.5, -0.2])
+def test_a_stock_comfort_outside_zero_to_one_is_refused(comfort: float) -> None:
+    data = chain(markets=[_market(stock_comfort=comfort)])
+    value, _ = _problem(data, "markets[0].stock_comfort")
+    assert value == comfort
+
+
+def test_a_negative_leakage_is_refused() -> None:
+    data = chain(markets=[_market(leakage={"dist": "uniform", "loc": -0.1, "scale": 0.3})])
+    value, message = _problem(data, "markets[0].leakage")
+    assert "between 0 and" in message or "at least 0" in message or "-0.1" in str(value)
+
+
+def test_idle_capacity_needs_its_price_and_a_market() -> None:
+    data = chain(markets=[_market()])
+    data["facilities"][0]["idle_share"] = 0.2
+    value, message = _problem(data, "facilities[0].idle_price")
+    assert value is None and "needs an idle_price" in message
+    data = chain(markets=[_market(members="USA")])
+    data["facilities"][0].update(idle_share=0.2, idle_price=150.0)
+    value, message = _problem(data, "facilities[0].idle_share")
+    assert value == 0.2 and "no market prices magnet in CHN" in message
+
+
+@pytest.mark.parametrize(("field", "value"), [("idle_share", 1.5), ("idle_price", -3.0)])
+def test_idle_capacity_values_out_of_range_are_refused(field: str, value: float) -> None:
+    data = chain(markets=[_market()])
+    data["facilities"][0].update(idle_share=0.2, idle_price=150.0)
+    data["facilities"][0][field] = value
+    assert _problem(data, f"facilities[0].{field}")[0] == value
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [("recycling_cap", 1.2), ("recycling_price_step", 0.0), ("recycling_days", 0.5)],
+)
+def test_recycling_values_out_of_range_are_refused(field: str, value: float) -> None:
+    data = chain(markets=[_market()])
+    data["demand"][0].update(recycling_cap=0.2)
+    data["demand"][0][field] = value
+    assert _problem(data, f"demand[0].{field}")[0] == value
+
+
+def test_recycling_needs_a_price() -> None:
+    data = chain(markets=[_market(members="JPN")])
+    data["demand"][0]["recycling_cap"] = 0.1
+    value, message = _problem(data, "demand[0].recycling_cap")
+    assert value == 0.1 and "no market prices magnet in USA" in message
+
+
+@pytest.mark.parametrize(("field", "value"), [("precaution_factor", 0.5), ("precaution_days", -3)])
+def test_precaution_values_out_of_range_are_refused(field: str, value: float) -> None:
+    control = {
+        "type": "export_control",
+        "exporter": "CHN",
+        "commodities": ["magnet"],
+        "mode": "ban",
+        "start": "2025-02-01",
+        field: value,
+    }
+    data = chain(events=[control])
+    assert _problem(data, f"events[0].{field}")[0] == value

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pickle
-from functools import partial
 
 import numpy as np
 
@@ -18,7 +17,7 @@ def test_group_sums_form_on_first_read_and_pickle() -> None:
     raw = np.arange(12.0).reshape(3, 4)
     group = np.array([1, 0, 1, 2])
     sums = GroupSums({"x": raw}, {"x": group}, 3, (3, 3))
-    sums.add(["twice"], partial(_double, sums))
+    sums.derive(("twice",), _double)
     assert "twice" in sums and "x" in sums and "y" not in sums
     assert sums._formed == {}  # nothing formed by asking what is there
     expected = np.stack([np.bincount(group, row, minlength=3) for row in raw])

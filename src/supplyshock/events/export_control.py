@@ -13,7 +13,7 @@ from supplyshock.events.base import EventBase, EventType
 from supplyshock.events.parts import CommoditySelector, ContentRule, DestinationSelector
 from supplyshock.events.registry import REGISTRY
 from supplyshock.model.network import Control
-from supplyshock.scenario.fields import Fraction, StrList, Uncertain
+from supplyshock.scenario.fields import DayCount, Fraction, StrList, Uncertain
 
 if TYPE_CHECKING:
     import simpy
@@ -61,6 +61,11 @@ class ExportControl(EventBase):
     domestic_first: bool = False
     """While in force, the exporter's facilities serve home buyers of the controlled goods
     before any foreign buyer, whatever the foreign buyer's tier."""
+    precaution_factor: Uncertain = 1.0
+    """Factor by which buyers of the controlled goods in the destinations raise their cover
+    targets from the start, for ``precaution_days`` (precautionary buying); 1: none."""
+    precaution_days: DayCount = 0
+    """Days the raised cover targets last."""
     start: dt.date
     """First day in force."""
     end: dt.date | None = None
@@ -97,6 +102,8 @@ def check(ck: EventChecker, e: ExportControl) -> None:
     if e.validity_days is not None:
         ck.positive("validity_days", e.validity_days)
         ck.days("validity_days", e.validity_days)
+    ck.bounded("precaution_factor", e.precaution_factor, 1.0, 100.0)
+    ck.bounded("precaution_days", e.precaution_days, 0.0)
     for sector in e.sectors:
         ck.known("sectors", sector, ck.sectors, "sector (demand sector or kind)")
     for entity in e.entities:
@@ -149,6 +156,7 @@ def compile_control(cx: Compilation, key: str, e: ExportControl) -> None:
     quota = 0.0
     if e.quota_per_year is not None:
         quota = draws.number(f"events[{key}].quota_per_year", e.quota_per_year)
+    precaution = draws.number(f"events[{key}].precaution_factor", e.precaution_factor)
     cx.control_index[key] = len(cx.controls)
     cx.controls.append(
         Control(
@@ -170,6 +178,8 @@ def compile_control(cx: Compilation, key: str, e: ExportControl) -> None:
             quota_per_day=quota / 365.0,
             domestic_first=e.domestic_first,
             has_content=bool(content.any()),
+            precaution_factor=precaution,
+            precaution_days=int(e.precaution_days),
         )
     )
 
@@ -182,10 +192,20 @@ def _window(p: Policies, c: int, start: int, end: int) -> Generator[simpy.Event,
         p.set_window(c, False)
 
 
+def _precaution(p: Policies, c: int, start: int, days: int) -> Generator[simpy.Event, Any, None]:
+    yield p.until(start)
+    p.set_precaution(c, True)
+    yield p.until(start + days)
+    p.set_precaution(c, False)
+
+
 def launch(p: Policies) -> None:
-    """Each control opens at its start and closes at its end."""
+    """Each control opens at its start and closes at its end; buyers of its goods raise
+    their cover for its precaution days from its start."""
     for c, ctrl in p.fresh("controls", p.net.controls):
         p.env.process(_window(p, c, ctrl.start, ctrl.end))
+        if ctrl.precaution_factor != 1.0 and ctrl.precaution_days > 0:
+            p.env.process(_precaution(p, c, ctrl.start, ctrl.precaution_days))
 
 
 REGISTRY.add(

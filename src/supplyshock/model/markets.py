@@ -35,15 +35,28 @@ class MarketSpec:
     adjustment_days: FloatArray  # [s]
     floor: FloatArray  # [s]
     ceiling: FloatArray  # [s] inf: none
+    stock_comfort: FloatArray  # [s] share of cover target a buyer draws before bidding; 0: off
     price_elasticity: FloatArray  # [m] short-run price elasticity of each market buyer's demand
     substitution_cap: FloatArray  # [m]
     substitution_step: FloatArray  # [m]
     substitution_days: FloatArray  # [m]
+    recycling_cap: FloatArray  # [m]
+    recycling_step: FloatArray  # [m]
+    recycling_days: FloatArray  # [m]
+    leakage: FloatArray  # [s] drawn leakage per unit of wedge into the slot's market; 0: none
+    idle_facility: IntArray  # [v] facilities with idle capacity
+    idle_slot: IntArray  # [v] slot pricing each one's output in its market
+    idle_share: FloatArray  # [v] idle capacity as a share of capacity
+    idle_price: FloatArray  # [v] price at or above which it runs
 
     @property
     def responsive(self) -> bool:
         """Some demand responds to prices."""
-        return bool((self.price_elasticity > 0).any() or (self.substitution_cap > 0).any())
+        return bool(
+            (self.price_elasticity > 0).any()
+            or (self.substitution_cap > 0).any()
+            or (self.recycling_cap > 0).any()
+        )
 
     def slot(self, market: int, commodity: int) -> int:
         """The slot pricing ``commodity`` in ``market``, or -1."""
@@ -68,6 +81,7 @@ def compile_markets(ix: ScenarioIndex, draws: Drawer, buyers: Buyers) -> MarketS
     elasticity = [
         draws.number(f"markets[{r.market}.{r.commodity}].elasticity", r.elasticity) for r in rows
     ]
+    leakage = [draws.number(f"markets[{r.market}.{r.commodity}].leakage", r.leakage) for r in rows]
     rows_of = buyers.market_row
     demand = ix.scn.demand
 
@@ -75,11 +89,18 @@ def compile_markets(ix: ScenarioIndex, draws: Drawer, buyers: Buyers) -> MarketS
         values = np.array([float(getattr(d, name)) for d in demand], dtype=np.float64)
         return values[rows_of] if len(rows_of) else np.zeros(0)
 
+    slot_market = np.array([names.index(r.market) for r in rows], dtype=np.int64)
+    slot_commodity = np.array([ix.commodity[r.commodity] for r in rows], dtype=np.int64)
+    idle = [
+        (f, _slot(slot_market, slot_commodity, country_market[ix.country[x.country]], x.output, ix))
+        for f, x in enumerate(ix.facilities)
+        if x.idle_share > 0
+    ]
     return MarketSpec(
         names=names,
         country_market=country_market,
-        slot_market=np.array([names.index(r.market) for r in rows], dtype=np.int64),
-        slot_commodity=np.array([ix.commodity[r.commodity] for r in rows], dtype=np.int64),
+        slot_market=slot_market,
+        slot_commodity=slot_commodity,
         unit=tuple(r.price_unit or f"US$/{units[r.commodity]}" for r in rows),
         unit_factor=np.array(factor, dtype=np.float64),
         reference=np.array([r.reference_price for r in rows], dtype=np.float64),
@@ -89,8 +110,27 @@ def compile_markets(ix: ScenarioIndex, draws: Drawer, buyers: Buyers) -> MarketS
         ceiling=np.array(
             [np.inf if r.ceiling is None else r.ceiling for r in rows], dtype=np.float64
         ),
+        stock_comfort=np.array([r.stock_comfort or 0.0 for r in rows], dtype=np.float64),
         price_elasticity=per_market("price_elasticity"),
         substitution_cap=per_market("substitution_cap"),
         substitution_step=per_market("substitution_price_step"),
         substitution_days=per_market("substitution_days"),
+        recycling_cap=per_market("recycling_cap"),
+        recycling_step=per_market("recycling_price_step"),
+        recycling_days=per_market("recycling_days"),
+        leakage=np.array(leakage, dtype=np.float64),
+        idle_facility=np.array([f for f, _ in idle], dtype=np.int64),
+        idle_slot=np.array([s for _, s in idle], dtype=np.int64),
+        idle_share=np.array([ix.facilities[f].idle_share for f, _ in idle], dtype=np.float64),
+        idle_price=np.array(
+            [ix.facilities[f].idle_price or 0.0 for f, _ in idle], dtype=np.float64
+        ),
     )
+
+
+def _slot(
+    slot_market: IntArray, slot_commodity: IntArray, market: int, commodity: str, ix: ScenarioIndex
+) -> int:
+    """The slot pricing ``commodity`` in ``market`` (checked to exist for idle capacity)."""
+    found = np.flatnonzero((slot_market == market) & (slot_commodity == ix.commodity[commodity]))
+    return int(found[0]) if len(found) else -1

@@ -69,6 +69,8 @@ class Control:
     quota_per_day: float
     domestic_first: bool
     has_content: bool  # the content rule can reach some link
+    precaution_factor: float = 1.0  # buyers of controlled goods multiply their cover by it
+    precaution_days: int = 0  # ... for so many days from the start
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,12 @@ class MarketPrice(Sourced):
     """Lowest price, in ``price_unit``."""
     ceiling: Annotated[Positive, Field(le=MAX_AMOUNT)] | None = None
     """Highest price, in ``price_unit``; empty: none."""
+    stock_comfort: Annotated[Positive, Field(le=1)] | None = None
+    """Share of its cover target down to which a buyer draws on its stock rather than bid
+    for what it misses; empty: stocks do not damp the price."""
+    leakage: Uncertain = 0.0
+    """Share of the flow a control holds back from this market that leaks through third
+    countries per unit of relative price wedge (drawn once per replication); 0: none."""
 
 
 def unit_factor(price_unit: str, commodity_unit: str) -> float | None:
@@ -138,8 +144,10 @@ def check_markets(ck: TableChecker) -> None:
                     + (" or US$/kg" if commodity.unit.split(" ")[0] == "t" else ""),
                 )
         ck.positive("markets", i, "elasticity", row.elasticity)
+        ck.bounded("markets", i, "leakage", row.leakage, 0.0, 1e6)
         _bounds(ck, i, row)
     _check_responses(ck)
+    _check_idle(ck)
 
 
 def _bounds(ck: TableChecker, i: int, row: MarketPrice) -> None:
@@ -165,16 +173,42 @@ def _check_responses(ck: TableChecker) -> None:
     for row in scn.markets:
         priced[row.market].add(row.commodity)
     for i, d in enumerate(scn.demand):
-        if d.price_elasticity == 0 and d.substitution_cap == 0:
+        responses = {
+            "price_elasticity": d.price_elasticity,
+            "substitution_cap": d.substitution_cap,
+            "recycling_cap": d.recycling_cap,
+        }
+        on = {field: value for field, value in responses.items() if value}
+        if not on:
             continue
         market = market_of.get(d.country)
         if market is None or d.commodity not in priced[market]:
-            field = "price_elasticity" if d.price_elasticity else "substitution_cap"
-            value = d.price_elasticity or d.substitution_cap
+            field, value = next(iter(on.items()))
             ck.add(
                 "demand",
                 i,
                 field,
                 value,
                 f"responds to a price, but no market prices {d.commodity} in {d.country}",
+            )
+
+
+def _check_idle(ck: TableChecker) -> None:
+    """Idle capacity needs the price that brings it in and a market pricing its output."""
+    scn = ck.scn
+    members = market_members(scn.markets, [c.iso3 for c in scn.countries])
+    market_of = {c: m for m, countries in members.items() for c in countries}
+    priced = {(row.market, row.commodity) for row in scn.markets}
+    for i, f in enumerate(scn.facilities):
+        if not f.idle_share:
+            continue
+        if f.idle_price is None:
+            ck.add("facilities", i, "idle_price", None, "idle capacity needs an idle_price")
+        if (market_of.get(f.country), f.output) not in priced:
+            ck.add(
+                "facilities",
+                i,
+                "idle_share",
+                f.idle_share,
+                f"idle capacity runs on a price, but no market prices {f.output} in {f.country}",
             )

@@ -140,6 +140,11 @@ class Facility(Sourced):
     """Length of each outage in days (a distribution is drawn per outage)."""
     output_days_of_cover: Days | None = None
     """Output buffer in days of orders; empty: settings.output_days_of_cover."""
+    idle_share: Fraction = 0.0
+    """Idle capacity, a share of ``capacity_per_year`` on top of it, that runs only while the
+    price of its output in its market is at or above ``idle_price``; 0: none."""
+    idle_price: Annotated[Positive, Field(le=MAX_AMOUNT)] | None = None
+    """Price (in its market's price unit) at which the idle capacity runs."""
 
 
 class Recipe(Sourced):
@@ -212,6 +217,12 @@ class Demand(Sourced):
     """Relative price rise at which the cap becomes the substitution target."""
     substitution_days: Annotated[Days, Field(ge=1)] = 365.0
     """Time constant of substitution and thrifting adoption, in days."""
+    recycling_cap: Fraction = 0.0
+    """Largest share of demand met from recycled material as the price rises; 0: off."""
+    recycling_price_step: Positive = 1.0
+    """Relative price rise at which the cap becomes the recycling target."""
+    recycling_days: Annotated[Days, Field(ge=1)] = 365.0
+    """Time constant of recycling's response to the price, in days (both ways)."""
 
     @model_validator(mode="after")
     def _delay_needs_deferral(self) -> Demand:

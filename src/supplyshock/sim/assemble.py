@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -40,14 +39,12 @@ def assemble(
     """A ``cls`` holding the recorder's arrays (their sums formed when first read), the run's
     labels, mass balance and provenance."""
     from supplyshock import __version__
-    from supplyshock.prices import PRICE_SERIES, price_cell_series
+    from supplyshock.prices import PRICE_SERIES, PriceCells
 
     cells, cell_series, cubes = recorder.totals()
-    if market_prices is not None:  # formed when first read
-        make = partial(
-            price_cell_series, cells, cell_series, market_prices, net.countries, net.commodities
-        )
-        cell_series.add(PRICE_SERIES, make)
+    if market_prices is not None:  # formed when first read, as the other cell series
+        prices = PriceCells(cells, market_prices, net.countries, net.commodities)
+        cell_series.derive(PRICE_SERIES, prices)
     dates = pd.date_range(net.start, periods=net.horizon, freq="D")
     n_in = net.n_inputs
     demand = net.demand.T

@@ -8,12 +8,15 @@ each is formed when it is first read and kept.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping
 
 from supplyshock.model.network import FloatArray, IntArray
 from supplyshock.sim.kernels.sums import column_sums
 
-__all__ = ["GroupSums"]
+__all__ = ["Derive", "GroupSums"]
+
+Derive = Callable[[Mapping[str, FloatArray]], Mapping[str, FloatArray]]
+"""Forms derived series from the others (a picklable object for runs sent between processes)."""
 
 
 class GroupSums(Mapping[str, FloatArray]):
@@ -36,31 +39,37 @@ class GroupSums(Mapping[str, FloatArray]):
         self._shape = shape
         self._formed: dict[str, FloatArray] = {}
         self._names = list(self._groups)
-        self._made: dict[str, Callable[[], Mapping[str, FloatArray]]] = {}
+        self._derived: dict[str, Derive] = {}
 
-    def add(self, names: Sequence[str], make: Callable[[], Mapping[str, FloatArray]]) -> None:
-        """Add series ``names``, formed together by ``make()`` (``[day, group]`` arrays) when
-        one of them is first read; ``make`` must pickle (a module-level function or a
-        ``functools.partial`` of one)."""
-        for name in names:
-            if name not in self._names:
+    def add(self, formed: Mapping[str, FloatArray]) -> None:
+        """Add series formed already (``[day, group]`` arrays), after the summed ones."""
+        for name, values in formed.items():
+            if name not in self._formed and name not in self._groups:
                 self._names.append(name)
-            self._made[name] = make
+            self._formed[name] = values
+
+    def derive(self, names: tuple[str, ...], form: Derive) -> None:
+        """Add series ``names`` that ``form(self)`` returns, formed together on first access."""
+        for name in names:
+            if name not in self._groups and name not in self._formed:
+                self._names.append(name)
+            self._derived[name] = form
 
     def __getitem__(self, name: str) -> FloatArray:
         found = self._formed.get(name)
-        if found is None and name in self._made:
-            self._formed.update(self._made[name]())
+        if found is None and name in self._derived:
+            formed = self._derived[name](self)
+            for key in formed:
+                self._derived.pop(key, None)
+            self._formed.update(formed)
             return self._formed[name]
         if found is None:
             if name not in self._groups:
                 raise KeyError(name)
+
             summed = column_sums(self._sources[name], self._groups[name], self._n_groups)
             found = self._formed[name] = summed.reshape(self._shape)
         return found
-
-    def __contains__(self, name: object) -> bool:  # without forming the series
-        return name in self._names
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._names)

@@ -51,6 +51,7 @@ class Policies:
         self.host = host
         self._launched: dict[str, int] = {}  # items of each network list started so far
         self.resumed_at = np.full(len(net.controls), -1, dtype=np.int64)
+        self._precautions: set[int] = set()  # controls whose buyers hold raised cover
         self.qualification_draws = QualificationDraws(dice, net)
         self.outage_draws = OutageDraws(dice, net)
         # drawn ahead for the whole run; the compiled step applies them day by day
@@ -96,6 +97,21 @@ class Policies:
         self.state.policy_version += 1
         self.state.in_window[c] = value
         self.forget_licences(c)
+
+    def set_precaution(self, c: int, value: bool) -> None:
+        """Buyers of control ``c``'s goods in its destinations raise their cover (True) by
+        its precaution factor, or return to normal (False); where precautions overlap, the
+        largest factor holds."""
+        if value:
+            self._precautions.add(c)
+        else:
+            self._precautions.discard(c)
+        factor = np.ones(self.net.n_buyers)
+        for k in sorted(self._precautions):
+            ctrl = self.net.controls[k]
+            buyers = self.net.link_buyer[ctrl.direct]
+            factor[buyers] = np.maximum(factor[buyers], ctrl.precaution_factor)
+        self.state.cover_factor[:] = factor
 
     def forget_licences(self, c: int) -> None:
         """Licences are granted under a control in force; they lapse when it stops applying."""

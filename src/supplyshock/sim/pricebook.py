@@ -28,12 +28,14 @@ def _inert(net: Network) -> Px:
         on=False,
         responsive=False,
         buyer_slot=np.full(n_b, -1, dtype=np.int64),
+        priced=i0,
         slot_commodity=i0,
         reference=f0,
         inv_elasticity=f0,
         adjustment_days=f0,
         floor=f0,
         ceiling=f0,
+        comfort=f0,
         cross_link=i0,
         cross_flow=f0,
         cross_commodity=i0,
@@ -43,13 +45,26 @@ def _inert(net: Network) -> Px:
         substitution_cap=f0,
         substitution_step=f0,
         substitution_days=f0,
+        recycling_cap=f0,
+        recycling_step=f0,
+        recycling_days=f0,
+        leaky=False,
+        leakage=f0,
+        cross_buyer_slot=i0,
+        cross_seller_slot=i0,
+        idle_facility=i0,
+        idle_slot=i0,
+        idle_share=f0,
+        idle_price=f0,
         base=f2,
         price=f0,
         substituted_share=f0,
+        recycled_share=f0,
         prices=f2,
         used=f2,
         destroyed=f2,
         substituted=f2,
+        recycled=f2,
         wanted=f0,
         met=f0,
         pooled_wanted=np.zeros(n_k),
@@ -77,9 +92,12 @@ def _buyer_slots(net: Network) -> IntArray:
     )
 
 
-def _cross_links(net: Network) -> tuple[IntArray, FloatArray, IntArray, FloatArray]:
+def _cross_links(
+    net: Network,
+) -> tuple[IntArray, FloatArray, IntArray, FloatArray, IntArray, IntArray]:
     """Links of a priced commodity joining two different markets with a flow on day 0, their
-    flows and commodities, and the total flow per commodity."""
+    flows and commodities, the total flow per commodity, and the slots of the buyer's and
+    the supplier's market for the link's commodity (-1: not priced there)."""
     spec = net.markets
     assert spec is not None
     seller = spec.country_market[net.fac_country[net.link_supplier]]
@@ -91,7 +109,16 @@ def _cross_links(net: Network) -> tuple[IntArray, FloatArray, IntArray, FloatArr
     flow = net.init_link_flow[links].astype(np.float64)
     total = np.zeros(len(net.commodities))
     np.add.at(total, commodity[links], flow)
-    return links, flow, commodity[links].astype(np.int64), total
+    goods = commodity[links].astype(np.int64)
+    buyer_slot = np.array(
+        [spec.slot(int(m), int(k)) for m, k in zip(buyer[links], goods, strict=True)],
+        dtype=np.int64,
+    )
+    seller_slot = np.array(
+        [spec.slot(int(m), int(k)) for m, k in zip(seller[links], goods, strict=True)],
+        dtype=np.int64,
+    )
+    return links, flow, goods, total, buyer_slot, seller_slot
 
 
 def price_arrays(net: Network, consts: Net, previous: Px | None = None) -> Px:
@@ -103,29 +130,36 @@ def price_arrays(net: Network, consts: Net, previous: Px | None = None) -> Px:
         return _inert(net)
     n_s, n_t = len(spec.reference), net.horizon
     buyer_slot = _buyer_slots(net)
-    links, flow, commodity, total = _cross_links(net)
+    links, flow, commodity, total, buyer_of, seller_of = _cross_links(net)
     market_slot = buyer_slot[net.n_inputs :]
     responsive = spec.responsive
     n_m = len(market_slot) if responsive else 0
     if previous is not None and previous.on:
         price, share = previous.price, previous.substituted_share
+        recycled_share = previous.recycled_share
         prices, used = previous.prices, previous.used
         destroyed, substituted = previous.destroyed, previous.substituted
+        recycled = previous.recycled
     else:
         price, share = spec.reference.copy(), np.zeros(len(market_slot))
+        recycled_share = np.zeros(len(market_slot))
         prices = np.zeros((n_t, n_s))
-        used, destroyed, substituted = (np.zeros((n_t if n_m else 0, n_m)) for _ in range(3))
+        used, destroyed, substituted, recycled = (
+            np.zeros((n_t if n_m else 0, n_m)) for _ in range(4)
+        )
     n_k = len(net.commodities)
     return Px(
         on=True,
         responsive=responsive,
         buyer_slot=buyer_slot,
+        priced=np.flatnonzero(buyer_slot >= 0).astype(np.int64),
         slot_commodity=spec.slot_commodity,
         reference=spec.reference,
         inv_elasticity=1.0 / spec.elasticity,
         adjustment_days=spec.adjustment_days,
         floor=spec.floor,
         ceiling=np.minimum(spec.ceiling, MAX_AMOUNT),
+        comfort=spec.stock_comfort,
         cross_link=links,
         cross_flow=flow,
         cross_commodity=commodity,
@@ -135,13 +169,26 @@ def price_arrays(net: Network, consts: Net, previous: Px | None = None) -> Px:
         substitution_cap=spec.substitution_cap,
         substitution_step=spec.substitution_step,
         substitution_days=spec.substitution_days,
+        recycling_cap=spec.recycling_cap,
+        recycling_step=spec.recycling_step,
+        recycling_days=spec.recycling_days,
+        leaky=bool((spec.leakage > 0).any()),
+        leakage=spec.leakage,
+        cross_buyer_slot=buyer_of,
+        cross_seller_slot=seller_of,
+        idle_facility=spec.idle_facility,
+        idle_slot=spec.idle_slot,
+        idle_share=spec.idle_share,
+        idle_price=spec.idle_price,
         base=consts.demand.copy() if responsive else np.zeros((0, 0)),
         price=price,
         substituted_share=share,
+        recycled_share=recycled_share,
         prices=prices,
         used=used,
         destroyed=destroyed,
         substituted=substituted,
+        recycled=recycled,
         wanted=np.zeros(n_s),
         met=np.zeros(n_s),
         pooled_wanted=np.zeros(n_k),
@@ -164,7 +211,7 @@ def market_record(net: Network, px: Px) -> MarketPrices | None:
     if spec is None or not px.on:
         return None
     n_t, n_m = net.horizon, net.n_buyers - net.n_inputs
-    empty = np.zeros((n_t, n_m))
+    empty = np.broadcast_to(np.float64(0.0), (n_t, n_m))  # read-only zeros, no memory
     return MarketPrices(
         markets=spec.names,
         country_market=tuple(spec.names[m] if m >= 0 else "" for m in spec.country_market),
@@ -179,5 +226,6 @@ def market_record(net: Network, px: Px) -> MarketPrices | None:
         prices=px.prices.copy(),
         fixed=net.price.copy(),
         destroyed=px.destroyed.copy() if px.responsive else empty,
-        substituted=px.substituted.copy() if px.responsive else empty.copy(),
+        substituted=px.substituted.copy() if px.responsive else empty,
+        recycled=px.recycled.copy() if px.responsive else empty,
     )

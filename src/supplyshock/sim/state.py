@@ -60,6 +60,7 @@ class State:
     outage_end: IntArray  # [outages] the day after its last day
     outage_first: IntArray  # [f + 1] facility f's outages are outage_first[f] .. [f + 1]
     outage_next: IntArray  # [f] facility f's first outage not over yet
+    cover_factor: FloatArray  # [b] multiplies the cover target (precautionary buying)
 
     @property
     def active(self) -> BoolArray:
@@ -138,6 +139,7 @@ class State:
             outage_end=np.zeros(0, dtype=np.int64),
             outage_first=np.zeros(len(net.facilities) + 1, dtype=np.int64),
             outage_next=np.zeros(len(net.facilities), dtype=np.int64),
+            cover_factor=np.ones(net.n_buyers),
         )
         state.initial_stock = state.stock_by_commodity(net) + state.transit_by_commodity(net)
         return state

@@ -29,7 +29,7 @@ from supplyshock.sim import kernels
 from supplyshock.sim.gates import Gates
 from supplyshock.sim.kernels import Net, Rec, St, Wk
 from supplyshock.sim.kernels._common import entry_point
-from supplyshock.sim.kernels.prices import Px, market_prices, respond
+from supplyshock.sim.kernels.prices import Px, leak, market_prices, respond
 from supplyshock.sim.pricebook import price_arrays
 from supplyshock.sim.recorder import Recorder
 from supplyshock.sim.rulebook import RuleBook
@@ -87,7 +87,7 @@ def _network_arrays(net: Network, link_pair: IntArray) -> Net:
         reserve_refill=np.array([r.refill_rate_per_day for r in net.reserves], dtype=float),
         reserve_initial=np.array([r.quantity for r in net.reserves], dtype=float),
         # day-major copies of the schedules: one contiguous row per day
-        capacity=np.ascontiguousarray(net.capacity.T),
+        capacity=np.array(net.capacity.T, order="C"),  # a copy: idle capacity writes on it
         per_unit=np.ascontiguousarray(net.per_unit.T),
         demand=np.ascontiguousarray(net.demand.T),
     )
@@ -256,6 +256,8 @@ class Stepper:
         g.update(self.state, wk.share_f, t)
         gate = g.arrays()
         kernels.allowances(t, gate, wk.allow)
+        if self.px.leaky:
+            leak(wk, self.px)
         shares = self.px.quota_share  # a binding quota narrows the markets' openness
         if not g.quotas:
             if self.px.on and self._quota_bound:

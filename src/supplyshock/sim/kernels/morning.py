@@ -91,11 +91,13 @@ def _needs(
     in_fac: IntArray,
     signal: FloatArray,
     cover_days: FloatArray,
+    cover_factor: FloatArray,
     cap: FloatArray,
     need: FloatArray,
     target: FloatArray,
 ) -> None:
-    """Capacity after outages; each buyer's daily need and its cover target."""
+    """Capacity after outages; each buyer's daily need and its cover target (raised by
+    ``cover_factor`` during precautionary buying)."""
     for f in range(cap.shape[0]):
         cap[f] = 0.0 if outage[f] else cap_today[f]
     n_in = in_fac.shape[0]
@@ -105,7 +107,7 @@ def _needs(
     for m in range(demand.shape[0]):
         need[n_in + m] = demand[m]
     for b in range(need.shape[0]):
-        target[b] = cover_days[b] * need[b]
+        target[b] = cover_days[b] * cover_factor[b] * need[b]
 
 
 @jit
@@ -300,6 +302,7 @@ def morning(t: int, net: Net, st: St, wk: Wk) -> None:
         in_fac=net.in_fac,
         signal=st.signal,
         cover_days=net.cover_days,
+        cover_factor=st.cover_factor,
         cap=wk.cap,
         need=wk.need,
         target=wk.target,

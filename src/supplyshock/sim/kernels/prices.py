@@ -19,7 +19,7 @@ from supplyshock.model.network import FloatArray, IntArray
 from supplyshock.sim.kernels._common import jit
 from supplyshock.sim.kernels.structs import Net, Rec, Wk
 
-__all__ = ["Px", "market_prices", "respond"]
+__all__ = ["Px", "leak", "market_prices", "respond"]
 
 
 class Px(NamedTuple):
@@ -29,12 +29,14 @@ class Px(NamedTuple):
     on: bool  # False: no markets, the kernels do nothing
     responsive: bool  # some demand responds to prices
     buyer_slot: IntArray  # [b] slot of the buyer's market and commodity; -1: not priced
+    priced: IntArray  # [p] the buyers with a slot, in order
     slot_commodity: IntArray  # [s]
     reference: FloatArray  # [s] reference price
     inv_elasticity: FloatArray  # [s] 1 / elasticity of the price rule
     adjustment_days: FloatArray  # [s]
     floor: FloatArray  # [s]
     ceiling: FloatArray  # [s]
+    comfort: FloatArray  # [s] share of its cover target a buyer draws before bidding; 0: off
     cross_link: IntArray  # [x] links between two markets carrying a flow on day 0
     cross_flow: FloatArray  # [x] their steady flow on day 0
     cross_commodity: IntArray  # [x]
@@ -44,13 +46,26 @@ class Px(NamedTuple):
     substitution_cap: FloatArray  # [m]
     substitution_step: FloatArray  # [m]
     substitution_days: FloatArray  # [m]
+    recycling_cap: FloatArray  # [m]
+    recycling_step: FloatArray  # [m]
+    recycling_days: FloatArray  # [m]
+    leaky: bool  # some market lets controlled flows leak through third countries
+    leakage: FloatArray  # [s] leaked share of held-back flow per unit of wedge
+    cross_buyer_slot: IntArray  # [x] slot of the buyer's market for the link's commodity
+    cross_seller_slot: IntArray  # [x] slot of the supplier's market
+    idle_facility: IntArray  # [v] facilities with idle capacity
+    idle_slot: IntArray  # [v]
+    idle_share: FloatArray  # [v]
+    idle_price: FloatArray  # [v]
     base: FloatArray  # [t, m] demand before responses (responsive runs; else empty)
     price: FloatArray  # [s] latest price
     substituted_share: FloatArray  # [m]
+    recycled_share: FloatArray  # [m]
     prices: FloatArray  # [t, s] price at the end of each day
     used: FloatArray  # [t, m] demand after responses (responsive runs; else empty)
     destroyed: FloatArray  # [t, m] demand given up at the day's price
     substituted: FloatArray  # [t, m] demand removed by substitution and thrifting
+    recycled: FloatArray  # [t, m] demand met from recycled material
     wanted: FloatArray  # [s] work: sum of min(order, need)
     met: FloatArray  # [s] work: sum of need x fill rate
     pooled_wanted: FloatArray  # [k] work
@@ -69,10 +84,24 @@ def _ratio(wanted: float, met: float) -> float:
 
 
 @jit
+def _toward(share: float, cap: float, pi: float, step: float, days: float) -> float:
+    """``share`` moved 1 / ``days`` of the way to ``cap x clip((pi - 1) / step, 0, 1)``."""
+    target = cap * min(max((pi - 1.0) / step, 0.0), 1.0)
+    return share + (target - share) / days
+
+
+@jit
 def respond(t: int, net: Net, px: Px) -> None:
-    """Day ``t``'s demand of each market buyer after substitution and short-run elasticity,
-    from yesterday's price; written over ``net.demand[t]`` (from ``px.base[t]``)."""
-    if not px.on or not px.responsive:
+    """Day ``t``'s supply and demand responses to yesterday's price: idle capacity runs
+    (written over ``net.capacity[t]``) and each market buyer's demand after substitution,
+    recycling and short-run elasticity (written over ``net.demand[t]``, from ``px.base[t]``)."""
+    if not px.on:
+        return
+    for v in range(px.idle_facility.shape[0]):
+        s = px.idle_slot[v]
+        if s >= 0 and px.price[s] >= px.idle_price[v]:
+            net.capacity[t, px.idle_facility[v]] *= 1.0 + px.idle_share[v]
+    if not px.responsive:
         return
     demand, base = net.demand[t], px.base[t]
     for m in range(base.shape[0]):
@@ -88,35 +117,71 @@ def respond(t: int, net: Net, px: Px) -> None:
                 if target > sigma:
                     sigma += (target - sigma) / px.substitution_days[m]
                     px.substituted_share[m] = sigma
+            rho = px.recycled_share[m]
+            if px.recycling_cap[m] > 0.0:
+                rho = _toward(
+                    rho, px.recycling_cap[m], pi, px.recycling_step[m], px.recycling_days[m]
+                )
+                px.recycled_share[m] = rho
             eta = px.price_elasticity[m]
             g = pi ** (-eta) if eta > 0.0 and pi > 1.0 else 1.0
             kept = d * (1.0 - sigma)
-            used = kept * g
+            bought = kept * (1.0 - rho)
+            used = bought * g
             px.substituted[t, m] = d - kept
-            px.destroyed[t, m] = kept - used
+            px.recycled[t, m] = kept - bought
+            px.destroyed[t, m] = bought - used
         demand[m] = used
         px.used[t, m] = used
 
 
 @jit
+def leak(wk: Wk, px: Px) -> None:
+    """Controlled flows leak through third countries: each link between two markets whose
+    allowance is below 1 gets ``min(leakage x wedge, 1)`` of the rest, where the wedge is the
+    buyer's market price over the supplier's (each relative to its reference) less 1, from
+    yesterday's prices (``wk.allow`` after the day's allowances)."""
+    if not px.on or not px.leaky:
+        return
+    allow, price, reference = wk.allow, px.price, px.reference
+    for x in range(px.cross_link.shape[0]):
+        s_b, s_s = px.cross_buyer_slot[x], px.cross_seller_slot[x]
+        if s_b < 0 or s_s < 0 or px.leakage[s_b] <= 0.0:
+            continue
+        ln = px.cross_link[x]
+        a = allow[ln]
+        if a >= 1.0:
+            continue
+        wedge = (price[s_b] / reference[s_b]) / (price[s_s] / reference[s_s]) - 1.0
+        if wedge > 0.0:
+            allow[ln] = a + (1.0 - a) * min(px.leakage[s_b] * wedge, 1.0)
+
+
+@jit
 def market_prices(t: int, net: Net, wk: Wk, rec: Rec, px: Px) -> None:
-    """Day ``t``'s price of every slot, from the day's wanted and met need (end of day)."""
+    """Day ``t``'s price of every slot, from the day's wanted and met need (end of day); with
+    a stock comfort, a buyer's end-of-day stock damps what it misses."""
     if not px.on:
         return
     wanted, met = px.wanted, px.met
     wanted[:] = 0.0
     met[:] = 0.0
-    shipped_to = rec.pipeline[t]
-    for b in range(px.buyer_slot.shape[0]):
+    shipped_to, stocks = rec.pipeline[t], rec.stock[t]
+    for i in range(px.priced.shape[0]):
+        b = px.priced[i]
         s = px.buyer_slot[b]
-        if s < 0:
-            continue
         need = wk.need[b]
         want = min(wk.order[b], need)
         got = shipped_to[b] - wk.pipeline[b]  # shipped to the buyer today
-        fill = min(got / want, 1.0) if want > 0.0 else 1.0
+        fill = max(min(got / want, 1.0), 0.0) if want > 0.0 else 1.0
+        comfort = px.comfort[s]
+        if comfort > 0.0 and fill < 1.0:  # the stock it holds damps what it misses
+            reach = comfort * wk.target[b]
+            held = stocks[b]
+            if reach > 0.0 and held > 0.0:
+                fill += (1.0 - fill) * min(held / reach, 1.0)
         wanted[s] += want
-        met[s] += need * max(fill, 0.0)
+        met[s] += need * fill
     pooled_wanted, pooled_met, open_flow = px.pooled_wanted, px.pooled_met, px.open_flow
     pooled_wanted[:] = 0.0
     pooled_met[:] = 0.0

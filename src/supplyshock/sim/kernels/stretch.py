@@ -6,7 +6,7 @@ from supplyshock.sim.kernels._common import jit
 from supplyshock.sim.kernels.afternoon import afternoon
 from supplyshock.sim.kernels.licences import allowances
 from supplyshock.sim.kernels.morning import morning
-from supplyshock.sim.kernels.prices import Px, market_prices, respond
+from supplyshock.sim.kernels.prices import Px, leak, market_prices, respond
 from supplyshock.sim.kernels.requests import content_masks, request
 from supplyshock.sim.kernels.rules import RuleArrays, RuleInputs, RuleRun, check_rules
 from supplyshock.sim.kernels.structs import Gate, Net, Rec, St, Wk
@@ -59,6 +59,7 @@ def quiet_days(
         if moved:
             return GATES, d, 0
         allowances(d, gate, wk.allow)
+        leak(wk, px)
         request(d, net, st, wk, gate)
         afternoon(d, net, st, wk, gate, rec)
         market_prices(d, net, wk, rec, px)

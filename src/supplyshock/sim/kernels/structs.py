@@ -106,6 +106,7 @@ class St(NamedTuple):
     outage_end: IntArray  # [outages] the day after its last day
     outage_first: IntArray  # [f + 1] facility f's outages: outage_first[f] .. [f + 1]
     outage_next: IntArray  # [f] facility f's first outage not over yet
+    cover_factor: FloatArray  # [b] multiplies the cover target (precautionary buying)
 
 
 class Wk(NamedTuple):
