@@ -41,13 +41,6 @@ class GroupSums(Mapping[str, FloatArray]):
         self._names = list(self._groups)
         self._derived: dict[str, Derive] = {}
 
-    def add(self, formed: Mapping[str, FloatArray]) -> None:
-        """Add series formed already (``[day, group]`` arrays), after the summed ones."""
-        for name, values in formed.items():
-            if name not in self._formed and name not in self._groups:
-                self._names.append(name)
-            self._formed[name] = values
-
     def derive(self, names: tuple[str, ...], form: Derive) -> None:
         """Add series ``names`` that ``form(self)`` returns, formed together on first access."""
         for name in names:
@@ -66,10 +59,12 @@ class GroupSums(Mapping[str, FloatArray]):
         if found is None:
             if name not in self._groups:
                 raise KeyError(name)
-
             summed = column_sums(self._sources[name], self._groups[name], self._n_groups)
             found = self._formed[name] = summed.reshape(self._shape)
         return found
+
+    def __contains__(self, name: object) -> bool:  # without forming the series
+        return name in self._names
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._names)
