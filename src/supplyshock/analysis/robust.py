@@ -13,7 +13,10 @@ sample-average approximation of the problem. Two search methods:
   ``log2((high - low) / resolution)`` rounds. The other levers take ``grid_points`` values
   each, and the bisections of all their combinations advance together, so each round is one
   batch of candidates spread over the workers. With costs increasing in every lever, the
-  cheapest feasible portfolio is among these boundary points (up to the grid).
+  cheapest feasible portfolio is among these boundary points (up to the grid). With several
+  levers, a coordinate descent then polishes the cheapest one: each lever in turn is lowered
+  by bisection to its smallest feasible value with the others fixed, until a pass saves
+  nothing, which frees the levers from their grid.
 - ``grid``: every combination of ``grid_points`` values per lever, in one batch; needs no
   monotonicity, and suits two or three levers.
 
@@ -169,6 +172,44 @@ def _bisect(search: _Search, points: int, resolution: Mapping[str, float]) -> No
         active = following
 
 
+def _lowest(
+    search: _Search, base: dict[str, float], name: str, tol: float
+) -> dict[str, float] | None:
+    """The portfolio ``base`` with lever ``name`` lowered to its smallest feasible value
+    (to within ``tol``), the others fixed; None if ``base`` itself is not feasible."""
+    low = search.levers[name].low
+    hi = base[name]
+    if not search.evaluate([base])[0].feasible:
+        return None
+    if search.evaluate([{**base, name: low}])[0].feasible:
+        return {**base, name: low}
+    lo = low
+    while hi - lo > tol:
+        mid = (lo + hi) / 2
+        lo, hi = (lo, mid) if search.evaluate([{**base, name: mid}])[0].feasible else (mid, hi)
+    return {**base, name: hi}
+
+
+def _polish(search: _Search, resolution: Mapping[str, float], passes: int = 3) -> None:
+    """Coordinate descent from the cheapest feasible portfolio: lower each lever in turn to
+    its smallest feasible value with the others fixed, until a pass saves nothing. The
+    boundary search fixes all but the last lever to a grid; this frees them from it."""
+    for _ in range(passes):
+        best = _cheapest(list(search.seen.values()))
+        if best is None:
+            return
+        current, start = dict(best.portfolio), best.cost
+        for name, lever in search.levers.items():
+            low, high = lever.bounds
+            tol = resolution.get(name, (high - low) / 64 if high > low else 1.0)
+            lowered = _lowest(search, current, name, tol)
+            if lowered is not None:
+                current = lowered
+        after = _cheapest(list(search.seen.values()))
+        if after is None or after.cost >= start * (1 - 1e-12):
+            return
+
+
 def _fill_front(search: _Search, best: Candidate | None, points: int) -> None:
     """``points`` evenly spaced values of the last lever at the best (or the highest)
     combination of the others, to fill in the Pareto front."""
@@ -282,6 +323,8 @@ def robust_search(
                 _grid(search, grid_points)
             else:
                 _bisect(search, grid_points, resolution or {})
+                if len(search.levers) > 1:
+                    _polish(search, resolution or {})
             _fill_front(search, _cheapest(list(search.seen.values())), front_points)
             runs = evaluator.runs
         best = _cheapest(list(search.seen.values()))

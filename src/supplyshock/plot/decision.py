@@ -111,6 +111,7 @@ def portfolio_composition(result: RobustResult, *, limit: int = 12, ax: Axes | N
     ]
     ax.set_yticks(y, labels)
     ax.invert_yaxis()
+    ax.set_xlim(0, max(float(left.max()), 1e-9) * 1.06)
     ax.set_xlabel("present value (million US$)")
     ax.set_title("Portfolios on the Pareto front (* cheapest feasible)")
     inside_legend(ax)
