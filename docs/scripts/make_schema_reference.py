@@ -113,6 +113,12 @@ SECTIONS: list[tuple[str, str, list[str]]] = [
         ["Rule", "Condition", "Hazard"],
     ),
     (
+        "Decisions",
+        "The scenario's `levers:` (a mapping from lever names to levers) and `decision:` "
+        'sections, used by a portfolio search (see the model page, "Decisions").',
+        ["Lever", "Decision", "ChanceConstraint"],
+    ),
+    (
         "Uncertain values",
         "Written in place of a number: `{dist: NAME, ...}` with any `scipy.stats` "
         "distribution and its parameters as keys, or `{choice: [...], p: [...]}`.",

@@ -1,6 +1,7 @@
 """Command line: ``supplyshock run | validate | list`` and ``--version``; the batch commands
 are in :mod:`supplyshock.cli_batch`, ``params`` and ``metrics`` in :mod:`supplyshock.cli_info`,
-``calibrate`` in :mod:`supplyshock.cli_calibrate`.
+``calibrate`` in :mod:`supplyshock.cli_calibrate`, ``optimize`` in
+:mod:`supplyshock.cli_optimize`.
 Presentation only: no metrics here."""
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from supplyshock.cli_calibrate import register as register_calibrate
 from supplyshock.cli_format import sig
 from supplyshock.cli_info import compile_notice, version_callback
 from supplyshock.cli_info import register as register_info
+from supplyshock.cli_optimize import register as register_optimize
 from supplyshock.cli_report import register as register_report
 from supplyshock.cli_text import (
     AllowOutside,
@@ -225,6 +227,7 @@ register(app)
 register_info(app)
 register_report(app)
 register_calibrate(app)
+register_optimize(app)
 
 
 if __name__ == "__main__":

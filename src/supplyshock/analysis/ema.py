@@ -1,4 +1,4 @@
-"""Expose a scenario as an EMA Workbench ``Model`` for exploratory modelling and PRIM.
+"""Expose a scenario as an EMA Workbench ``Model`` for exploratory modelling, PRIM and search.
 
 Each uncertain parameter of the scenario becomes a ``RealParameter`` on [0, 1] holding its
 quantile; the model maps it through the parameter's inverse CDF, so EMA's samplers (LHS,
@@ -6,6 +6,11 @@ Sobol, ...) honour the scenario's own distributions. Randomness inside a run (ou
 qualification delays) is fixed by ``seed`` and keyed by entity, so an
 outcome is a deterministic function of the uncertainties, as PRIM and other scenario
 discovery methods assume.
+
+Each lever of the scenario (its ``levers:`` section) becomes a ``RealParameter`` lever on its
+bounds, and with levers the model has one more outcome, ``portfolio_cost_usd`` (present value,
+:mod:`supplyshock.analysis.costs`); every outcome is marked to be minimised, so EMA's
+``optimize`` and ``robust_optimize`` can search the levers (they need ``platypus-opt``).
 
 >>> from ema_workbench import perform_experiments  # doctest: +SKIP
 >>> model = ema_model("october_2025_suspended")  # doctest: +SKIP
@@ -21,15 +26,20 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from supplyshock.analysis.costs import cost_years, portfolio_cost
 from supplyshock.batch.sampling import inverse_cdf, uncertain_parameters
 from supplyshock.errors import ScenarioError
 from supplyshock.metrics import Membership, check_membership, get_metric
 from supplyshock.scenario.checks import check
 from supplyshock.scenario.io import load_scenario
+from supplyshock.scenario.levers import apply_portfolio
 from supplyshock.scenario.schema import Scenario
 from supplyshock.sim.engine import run
 
-__all__ = ["DEFAULT_OUTCOMES", "ScenarioFunction", "ema_model"]
+__all__ = ["COST_OUTCOME", "DEFAULT_OUTCOMES", "ScenarioFunction", "ema_model"]
+
+COST_OUTCOME = "portfolio_cost_usd"
+"""Outcome holding the present value of the levers' values (models with levers)."""
 
 DEFAULT_OUTCOMES: dict[str, tuple[str, str, str]] = {
     "alliance_magnet_shortfall_t": ("alliance", "ndfeb_magnet", "shortfall"),
@@ -43,8 +53,8 @@ metric any name of :data:`supplyshock.metrics.REGISTRY`.
 
 
 class ScenarioFunction:
-    """The model function EMA calls: quantiles in, outcomes out. Picklable, so EMA's
-    multiprocessing evaluator can ship it to workers."""
+    """The model function EMA calls: quantiles (and lever values) in, outcomes out.
+    Picklable, so EMA's multiprocessing evaluator can ship it to workers."""
 
     def __init__(
         self,
@@ -64,14 +74,23 @@ class ScenarioFunction:
         if problems:
             raise ScenarioError(problems)
         self.specs = uncertain_parameters(scenario)
+        self.levers = dict(scenario.levers)
 
-    def __call__(self, **quantiles: float) -> dict[str, float]:
-        overrides = {
-            key: float(inverse_cdf(spec, np.array([quantiles[key]]))[0])
+    def __call__(self, **inputs: float) -> dict[str, float]:
+        overrides = {  # an uncertainty EMA leaves unset is drawn from the seed
+            key: float(inverse_cdf(spec, np.array([inputs[key]]))[0])
             for key, spec in self.specs.items()
+            if key in inputs
         }
-        result = run(self.scenario, seed=self.seed, overrides=overrides, validate=False)
+        portfolio = {name: float(inputs[name]) for name in self.levers if name in inputs}
+        scenario, validate = self.scenario, False
+        if portfolio:
+            scenario, validate = apply_portfolio(self.scenario, portfolio), True
+        result = run(scenario, seed=self.seed, overrides=overrides, validate=validate)
         values: dict[str, float] = {}
+        if self.levers:
+            rate, years = self.scenario.decision.discount_rate, cost_years(self.scenario)
+            values[COST_OUTCOME] = portfolio_cost(self.levers, portfolio, rate, years)
         names = sorted({m for r, _, m in self.outcomes.values() if r != "rule"})
         tables: dict[str, pd.DataFrame] = {}
         for outcome, (region, commodity, metric) in self.outcomes.items():
@@ -108,7 +127,8 @@ def ema_model(
     name: str | None = None,
     membership: Membership = "dated",
 ) -> Any:
-    """An ``ema_workbench.Model`` whose uncertainties are the scenario's uncertain parameters.
+    """An ``ema_workbench.Model`` whose uncertainties are the scenario's uncertain parameters
+    and whose levers are the scenario's levers (on their bounds).
 
     Each uncertainty is the parameter's quantile in [0, 1]; for a discrete choice the quantile
     picks values in the order they are listed (``{choice: [true, false], p: [0.35, 0.65]}``
@@ -125,5 +145,10 @@ def ema_model(
     label = name or "".join(ch for ch in scn.name if ch.isalnum()) or "supplyshock"
     model = Model(label, function=function)
     model.uncertainties = [RealParameter(key, 1e-6, 1 - 1e-6) for key in function.specs]
-    model.outcomes = [ScalarOutcome(outcome) for outcome in function.outcomes]
+    names = list(function.outcomes) + ([COST_OUTCOME] if function.levers else [])
+    model.outcomes = [ScalarOutcome(name, kind=ScalarOutcome.MINIMIZE) for name in names]
+    if function.levers:
+        model.levers = [
+            RealParameter(name, lever.low, lever.high) for name, lever in function.levers.items()
+        ]
     return model

@@ -393,6 +393,7 @@ def check(
 ) -> list[Problem]:
     """Every cross-reference, range, date and cycle problem in ``scenario``; what is valid but
     probably not meant (events that select nothing) is added to ``warnings`` if given."""
+    from supplyshock.scenario.lever_checks import check_decision
     from supplyshock.scenario.markets import check_markets
     from supplyshock.scenario.rule_checks import check_rules
 
@@ -402,7 +403,8 @@ def check(
     _check_events(ck)
     if warnings is not None:
         warnings += ck.warnings
-    return ck.problems + check_rules(scenario, provenance or {})
+    problems = ck.problems + check_rules(scenario, provenance or {})
+    return problems + check_decision(scenario)
 
 
 def emit_warnings(found: list[Problem]) -> None:

@@ -34,6 +34,7 @@ from supplyshock.events import (
     Tension,
 )
 from supplyshock.scenario.fields import Count, Record, Texts
+from supplyshock.scenario.levers import ChanceConstraint, Decision, Lever
 from supplyshock.scenario.markets import MarketPrice
 from supplyshock.scenario.rules import Condition, Hazard, Rule
 from supplyshock.scenario.tables import (
@@ -55,11 +56,13 @@ __all__ = [
     "Amend",
     "BlocMember",
     "CapacityShock",
+    "ChanceConstraint",
     "Commodity",
     "CommoditySelector",
     "Condition",
     "ContentRule",
     "Country",
+    "Decision",
     "Demand",
     "DemandShift",
     "DestinationSelector",
@@ -71,6 +74,7 @@ __all__ = [
     "GeneralLicence",
     "Hazard",
     "Lane",
+    "Lever",
     "MarketPrice",
     "NewCapacity",
     "Recipe",
@@ -165,14 +169,24 @@ class Scenario(World):
     """Policies that act when the run reaches a state (conditions, hazard, actions)."""
     sources: Texts = Field(default_factory=list)
     """Full references for the source labels used in the scenario."""
+    levers: dict[str, Lever] = Field(default_factory=dict)
+    """Named decision variables a portfolio sets (:mod:`supplyshock.scenario.levers`)."""
+    decision: Decision = Decision()
+    """Discounting and chance constraints of a portfolio search."""
     origin_file: str = Field(default="<python>", exclude=True)
     """File the scenario was loaded from (set by the loader)."""
 
     def content_hash(self) -> str:
-        """SHA-256 of the scenario's canonical JSON: equal for equal content."""
+        """SHA-256 of the scenario's canonical JSON: equal for equal content. Empty ``levers``
+        and a default ``decision`` are left out, so scenarios without them keep their hash."""
         import hashlib
 
-        payload = self.model_dump_json(by_alias=True, exclude={"origin_file"})
+        exclude = {"origin_file"}
+        if not self.levers:
+            exclude.add("levers")
+        if self.decision == Decision():
+            exclude.add("decision")
+        payload = self.model_dump_json(by_alias=True, exclude=exclude)
         return hashlib.sha256(payload.encode()).hexdigest()
 
     _clean: str | None = PrivateAttr(default=None)

@@ -1,0 +1,321 @@
+"""Evaluate candidate portfolios on shared futures, on any executor, resumably.
+
+:class:`Evaluator` applies each portfolio to the scenario (checked once per candidate), then
+runs the candidate in every future and keeps the constrained metrics only
+(:func:`~supplyshock.analysis.futures.run_futures`). Two ways to run:
+
+- ``via="tasks"`` (default, light): the futures of all candidates asked for at once are split
+  in tasks of ``chunk_size`` futures and spread over the executor together, so workers stay
+  busy across candidates; each candidate's ``[future, constraint]`` values are stored in
+  ``out/candidates/`` when it is done, and a rerun with the same ``out`` reuses them, also
+  after bounds, costs or thresholds changed (the values depend only on the scenario without
+  its levers, the futures and what each constraint measures; a folder holding values of
+  anything else is refused).
+- ``via="batch"``: each candidate is a :func:`~supplyshock.batch.run_batch` under
+  ``out/batches/`` (every metric of every group stored as Parquet, resumable chunk by chunk),
+  for when the full batch of a candidate is wanted; windowed constraints are not available.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Literal
+
+import numpy as np
+
+from supplyshock.analysis.chance import decided
+from supplyshock.analysis.futures import Futures, check_constraints, run_futures
+from supplyshock.batch.orphans import watch_parent
+from supplyshock.errors import ScenarioError, SupplyshockError
+from supplyshock.metrics import Membership, check_membership
+from supplyshock.scenario.checks import check
+from supplyshock.scenario.levers import ChanceConstraint, Decision, Portfolio, apply_portfolio
+from supplyshock.scenario.schema import Scenario
+
+__all__ = ["EvaluationError", "Evaluator", "portfolio_key"]
+
+
+Task = tuple[Scenario, int, list[int], list[dict[str, float]], list[ChanceConstraint], Membership]
+"""The arguments of one :func:`~supplyshock.analysis.futures.run_futures` task."""
+
+
+class EvaluationError(SupplyshockError):
+    """Candidates cannot be evaluated (a folder holding another search, bad arguments)."""
+
+
+def portfolio_key(portfolio: Portfolio) -> str:
+    """A short stable name of a portfolio (its sorted values, hashed)."""
+    text = json.dumps({k: float(v) for k, v in sorted(portfolio.items())}, sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+class Evaluator:
+    """Metric values of candidate portfolios in shared futures; see the module docstring.
+
+    Use as a context manager (or call :meth:`close`): an own process pool lives as long as
+    the evaluator, so workers load the compiled kernels once for the whole search.
+    ``progress(done, total)`` counts runs of the current :meth:`evaluate` call.
+    """
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        constraints: Sequence[ChanceConstraint],
+        futures: Futures,
+        *,
+        executor: Executor | None = None,
+        workers: int | None = None,
+        chunk_size: int = 10,
+        out: str | Path | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        membership: Membership = "dated",
+        via: Literal["tasks", "batch"] = "tasks",
+        early_stop: bool = False,
+    ) -> None:
+        if chunk_size <= 0:
+            raise EvaluationError(f"chunk_size must be positive, got {chunk_size}")
+        if via not in ("tasks", "batch"):
+            raise EvaluationError(f"via must be 'tasks' or 'batch', got {via!r}")
+        check_constraints(scenario, constraints)
+        if via == "batch" and any(c.start or c.end for c in constraints):
+            raise EvaluationError("via='batch' stores whole-horizon metrics: drop the windows")
+        self.scenario, self.constraints, self.futures = scenario, list(constraints), futures
+        self.membership = check_membership(membership)
+        self.executor, self.workers, self.chunk_size = executor, workers, chunk_size
+        self.progress, self.via, self.early_stop = progress, via, early_stop
+        self.stopped: set[str] = set()
+        """Candidates stopped once decided (``early_stop``): their unrun futures are NaN."""
+        self.out = Path(out) if out is not None else None
+        self.runs = 0
+        """Runs made so far (stored candidates are not run again)."""
+        self._pool: Executor | None = None
+        self._memo: dict[str, np.ndarray] = {}
+        if self.out is not None:
+            self._claim(self.out)
+
+    def _identity(self) -> dict[str, Any]:
+        """What the stored values depend on: the scenario without its levers and decision
+        (so bounds, costs and thresholds may change between reruns), the futures, what each
+        constraint measures and the bloc accounting."""
+        bare = self.scenario.model_copy(update={"levers": {}, "decision": Decision()})
+        measured = ("region", "commodity", "metric", "start", "end")
+        return {
+            "scenario_hash": bare.content_hash(),
+            "futures": self.futures.signature(),
+            "constraints": [
+                c.model_dump(mode="json", include=set(measured)) for c in self.constraints
+            ],
+            "membership": self.membership,
+        }
+
+    def _thresholds(self) -> list[list[float]]:
+        return [[c.at_most, c.probability] for c in self.constraints]
+
+    def _claim(self, out: Path) -> None:
+        """Write the folder's identity, or refuse a folder that holds another search."""
+        path = out / "search.json"
+        identity = self._identity()
+        if path.exists():
+            try:
+                old = json.loads(path.read_text())
+            except (OSError, ValueError):
+                raise EvaluationError(f"{path} is damaged; use another out folder") from None
+            if old != identity:
+                changed = ", ".join(k for k in identity if old.get(k) != identity[k])
+                raise EvaluationError(f"{out} holds another search ({changed}); use another out")
+            return
+        (out / "candidates").mkdir(parents=True, exist_ok=True)
+        _atomic_write(path, json.dumps(identity, indent=2).encode())
+
+    def __enter__(self) -> Evaluator:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Shut down the evaluator's own process pool (not a given executor)."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
+
+    def candidate(self, portfolio: Portfolio) -> Scenario:
+        """The scenario of ``portfolio``, cross-checked (a :class:`ScenarioError` if not valid)."""
+        applied = apply_portfolio(self.scenario, portfolio)
+        problems = check(applied)
+        if problems:
+            raise ScenarioError(problems)
+        return applied
+
+    def evaluate(self, portfolios: Sequence[Portfolio]) -> list[np.ndarray]:
+        """``[future, constraint]`` values of each portfolio (stored ones are read back)."""
+        keys = [portfolio_key(p) for p in portfolios]
+        todo: dict[str, Portfolio] = {}
+        for key, portfolio in zip(keys, portfolios, strict=True):
+            if key not in self._memo and not self._load(key) and key not in todo:
+                todo[key] = portfolio
+        if todo:
+            scenarios = {key: self.candidate(p) for key, p in todo.items()}
+            if self.via == "batch":
+                self._batches(scenarios)
+            else:
+                self._tasks(scenarios)
+            for key, portfolio in todo.items():
+                self._store(key, portfolio)
+        return [self._memo[key] for key in keys]
+
+    def _load(self, key: str) -> bool:
+        if self.out is None:
+            return False
+        path = self.out / "candidates" / f"{key}.npy"
+        if not path.exists():
+            return False
+        try:
+            values = np.load(path)
+            record = json.loads(path.with_suffix(".json").read_text())
+        except (OSError, ValueError):
+            return False
+        if not record.get("complete", True):
+            if not self.early_stop or record.get("thresholds") != self._thresholds():
+                return False  # stopped under other terms: run it again
+            self.stopped.add(key)
+        if values.shape != (self.futures.n, len(self.constraints)):
+            return False
+        self._memo[key] = values
+        return True
+
+    def _store(self, key: str, portfolio: Portfolio) -> None:
+        if self.out is None:
+            return
+        folder = self.out / "candidates"
+        with tempfile.NamedTemporaryFile(dir=folder, suffix=".partial", delete=False) as handle:
+            np.save(handle, self._memo[key])
+        os.replace(handle.name, folder / f"{key}.npy")
+        record = {
+            "portfolio": {k: float(v) for k, v in sorted(portfolio.items())},
+            "complete": key not in self.stopped,
+            "thresholds": self._thresholds(),
+        }
+        _atomic_write(folder / f"{key}.json", json.dumps(record).encode())
+
+    def _pool_for_tasks(self) -> Executor | None:
+        if self.executor is not None:
+            return self.executor
+        if self.workers == 1:
+            return None
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers, initializer=watch_parent, initargs=(os.getpid(),)
+            )
+        return self._pool
+
+    def _tasks(self, scenarios: dict[str, Scenario]) -> None:
+        rows, seed, n = self.futures.rows(), self.futures.seed, self.futures.n
+        chunks = [list(range(s, min(s + self.chunk_size, n))) for s in range(0, n, self.chunk_size)]
+        parts: dict[str, dict[int, np.ndarray]] = {key: {} for key in scenarios}
+        total, done = len(scenarios) * n, 0
+        if self.progress is not None:
+            self.progress(0, total)
+
+        def task(key: str, c: int) -> Task:
+            reps = chunks[c]
+            overrides = [rows[i] for i in reps]
+            return (scenarios[key], seed, reps, overrides, self.constraints, self.membership)
+
+        def finish(key: str, c: int, values: np.ndarray) -> None:
+            nonlocal done
+            parts[key][c] = values
+            done += len(chunks[c])
+            self.runs += len(chunks[c])
+            if len(parts[key]) == len(chunks):
+                self._memo[key] = np.concatenate([parts[key][i] for i in range(len(chunks))])
+            elif self.early_stop and self._settled(parts[key]):
+                self._memo[key] = self._partial(parts[key], chunks)
+                self.stopped.add(key)
+                done += n - sum(len(chunks[i]) for i in parts[key])
+            if self.progress is not None:
+                self.progress(done, total)
+
+        pending = [(key, c) for key in scenarios for c in range(len(chunks))]
+        pool = self._pool_for_tasks()
+        if pool is None:
+            for key, c in pending:
+                if key not in self._memo:
+                    finish(key, c, run_futures(*task(key, c)))
+            return
+        futures: dict[Future[np.ndarray], tuple[str, int]] = {
+            pool.submit(run_futures, *task(key, c)): (key, c) for key, c in pending
+        }
+        try:
+            for future in as_completed(futures):
+                key, c = futures[future]
+                if key in self._memo:  # stopped early: the rest of it is not needed
+                    continue
+                finish(key, c, future.result())
+                if key in self.stopped:
+                    for other, (k, _) in futures.items():
+                        if k == key:
+                            other.cancel()
+        except BaseException:
+            for future in futures:
+                future.cancel()
+            raise
+
+    def _settled(self, parts: dict[int, np.ndarray]) -> bool:
+        values = np.concatenate(list(parts.values()))
+        return decided(values, self.futures.n, self.constraints) is not None
+
+    def _partial(self, parts: dict[int, np.ndarray], chunks: list[list[int]]) -> np.ndarray:
+        """The values of the futures run, NaN (not met) for the others."""
+        values = np.full((self.futures.n, len(self.constraints)), np.nan)
+        for c, part in parts.items():
+            values[chunks[c]] = part
+        return values
+
+    def _batches(self, scenarios: dict[str, Scenario]) -> None:
+        from supplyshock.batch.runner import run_batch
+
+        base = self.out if self.out is not None else Path(tempfile.mkdtemp(prefix="optimize-"))
+        for key, scenario in scenarios.items():
+            batch = run_batch(
+                scenario,
+                self.futures.n,
+                self.futures.seed,
+                out=base / "batches" / key,
+                executor=self.executor,
+                workers=self.workers,
+                chunk_size=self.chunk_size,
+                plan=self.futures.design,
+                progress=self.progress,
+                membership=self.membership,
+            )
+            self.runs += self.futures.n
+            self._memo[key] = self._from_batch(batch.metrics())
+
+    def _from_batch(self, table: Any) -> np.ndarray:
+        values = np.zeros((self.futures.n, len(self.constraints)))
+        for j, c in enumerate(self.constraints):
+            level = "bloc" if c.region in self.scenario.blocs else "country"
+            rows = table[
+                (table["level"] == level)
+                & (table["region"] == c.region)
+                & (table["commodity"] == c.commodity)
+            ]
+            series = rows.set_index("replication")[c.metric]
+            values[:, j] = series.reindex(range(self.futures.n), fill_value=0.0).to_numpy()
+        return values
+
+
+def _atomic_write(path: Path, data: bytes) -> None:
+    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+    partial.write_bytes(data)
+    os.replace(partial, path)

@@ -1,0 +1,152 @@
+"""Sampled futures shared by every candidate portfolio, and the constrained metrics of a run.
+
+A :class:`Futures` is ``n`` futures of a scenario: design row ``i`` (its uncertain
+parameters) and the random stream ``SeedSequence(seed, spawn_key=(i,))`` for in-run events,
+exactly what replication ``i`` of :func:`~supplyshock.batch.run_batch` with the same seed
+uses. Every candidate runs on the same futures (common random numbers): because draws are
+keyed by entity, a candidate that adds a reserve or a facility still meets the same outages,
+delays and escalations, so differences between candidates are due to the candidates.
+
+:func:`measure` reduces a run to the values of the constrained metrics only, one per
+:class:`~supplyshock.scenario.levers.ChanceConstraint`, instead of every metric of every group.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from supplyshock.batch.replicate import child_seed
+from supplyshock.batch.sampling import Method, design
+from supplyshock.errors import Problem, ScenarioError, did_you_mean
+from supplyshock.metrics import REGISTRY, Inputs, Membership, metric_table
+from supplyshock.metrics.grouping import membership_weights
+from supplyshock.results import RunResult
+from supplyshock.scenario.levers import ChanceConstraint
+from supplyshock.scenario.schema import Scenario
+from supplyshock.sim.engine import run
+
+__all__ = ["Futures", "check_constraints", "measure", "run_futures"]
+
+
+@dataclass(frozen=True)
+class Futures:
+    """``n`` sampled futures: design rows and the seed of their random streams."""
+
+    seed: int
+    design: pd.DataFrame
+
+    @classmethod
+    def sample(cls, scenario: Scenario, n: int, seed: int, method: Method = "random") -> Futures:
+        """``n`` futures of ``scenario`` (the design :func:`~supplyshock.batch.design` gives)."""
+        return cls(seed, design(scenario, n, seed, method))
+
+    @property
+    def n(self) -> int:
+        return len(self.design)
+
+    def rows(self) -> list[dict[str, float]]:
+        """Each future's parameter values, as ``overrides``."""
+        return [
+            {str(k): float(v) for k, v in row.items()} for row in self.design.to_dict("records")
+        ]
+
+    def signature(self) -> str:
+        """A digest of the futures (seed and design), to tell stored evaluations apart."""
+        digest = int(pd.util.hash_pandas_object(self.design, index=True).sum()) & 0xFFFFFFFFFFFF
+        return f"{self.seed}:{self.n}:{digest:x}"
+
+
+def check_constraints(scenario: Scenario, constraints: Sequence[ChanceConstraint]) -> None:
+    """Raise a :class:`ScenarioError` for unknown metrics or windows on metrics that have none."""
+    problems = []
+    units = {k.id: k.unit for k in scenario.commodities}
+    for i, c in enumerate(constraints):
+        where = f"decision.constraints[{i}].metric"
+        metric = REGISTRY.get(c.metric)
+        if metric is None:
+            message = "unknown metric" + did_you_mean(c.metric, set(REGISTRY))
+            problems.append(Problem(scenario.origin_file, where, c.metric, message))
+        elif metric.source != "demand" and (c.start is not None or c.end is not None):
+            message = "a window (start, end) applies only to demand metrics"
+            problems.append(Problem(scenario.origin_file, where, c.metric, message))
+        elif not metric.applies_to(units.get(c.commodity, "")):
+            message = f"applies only to commodities in {metric.commodity_unit}"
+            problems.append(Problem(scenario.origin_file, where, c.metric, message))
+    if problems:
+        raise ScenarioError(problems)
+
+
+def _window(result: RunResult, c: ChanceConstraint) -> slice:
+    first = result.dates[0].date()
+    lo = 0 if c.start is None else (c.start - first).days
+    hi = len(result.dates) if c.end is None else (c.end - first).days
+    return slice(max(lo, 0), max(min(hi, len(result.dates)), 0))
+
+
+def _demand_value(result: RunResult, c: ChanceConstraint, membership: Membership) -> float:
+    """The metric of demand cells of the region and commodity, summed (members weighted by
+    day), over the constraint's window; 0 where the region has no demand for the commodity."""
+    cells = result.cells
+    if c.region in result.blocs:
+        weights = membership_weights(result, c.region, membership)
+        index = {name: i for i, name in enumerate(result.countries)}
+        pick = [j for j, (_, _, k) in enumerate(cells) if k == c.commodity]
+        w = weights[[index[cells[j][0]] for j in pick]].T  # [day, cell]
+    else:
+        pick = [
+            j for j, (country, _, k) in enumerate(cells) if (country, k) == (c.region, c.commodity)
+        ]
+        w = np.ones((len(result.dates), len(pick)))
+    at = _window(result, c)
+    series = {
+        name: (values[:, pick] * w).sum(axis=1, keepdims=True)[at]
+        for name, values in result.cell_series.items()
+    }
+    if not pick or series["demand"].sum() <= 0:
+        return 0.0
+    window = int(result.provenance.get("recovery_window_days", 30))
+    value = float(np.asarray(REGISTRY[c.metric].function(Inputs(series, window=window)))[0])
+    return value
+
+
+def measure(
+    result: RunResult, constraints: Sequence[ChanceConstraint], membership: Membership = "dated"
+) -> np.ndarray:
+    """The value of each constraint's metric in ``result`` (NaN counts as not met)."""
+    values = np.zeros(len(constraints))
+    tables: dict[tuple[str, tuple[str, ...]], pd.DataFrame] = {}
+    for j, c in enumerate(constraints):
+        if REGISTRY[c.metric].source == "demand":
+            values[j] = _demand_value(result, c, membership)
+            continue
+        level = "bloc" if c.region in result.blocs else "country"
+        names = tuple(sorted({x.metric for x in constraints}))
+        if (level, names) not in tables:
+            tables[(level, names)] = metric_table(
+                result, list(names), by=[level, "commodity"], membership=membership
+            )
+        table = tables[(level, names)]
+        row = table[(table[level] == c.region) & (table["commodity"] == c.commodity)]
+        values[j] = float(row[c.metric].iloc[0]) if len(row) else 0.0
+    return values
+
+
+def run_futures(
+    scenario: Scenario,
+    seed: int,
+    replications: Sequence[int],
+    overrides: Sequence[Mapping[str, float]],
+    constraints: Sequence[ChanceConstraint],
+    membership: Membership = "dated",
+) -> np.ndarray:
+    """``[future, constraint]`` metric values of ``scenario`` (checked) in the given futures:
+    the task a worker runs. Future ``i`` uses ``child_seed(seed, i)`` and ``overrides[i]``."""
+    values = np.empty((len(replications), len(constraints)))
+    for row, (i, params) in enumerate(zip(replications, overrides, strict=True)):
+        result = run(scenario, seed=child_seed(seed, i), overrides=params, validate=False)
+        values[row] = measure(result, constraints, membership)
+    return values
