@@ -18,14 +18,13 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from price_validation import price_section
 from validation_2010 import section as episode_2010_section
+from validation_rows import fit_summary, metric_rows, month_rows, parameter_rows
 
 import supplyshock as ss
-from supplyshock.batch.sampling import uncertain_parameters
 from supplyshock.calibrate import (
     CalibrationSpec,
     Comparison,
@@ -35,7 +34,6 @@ from supplyshock.calibrate import (
     load_fit,
     load_spec,
 )
-from supplyshock.cli_info import describe
 from supplyshock.validation import BANDS, MONTHS, RMSE_LIMIT, hindcast, rmse
 
 DOCS = Path(__file__).resolve().parents[1]
@@ -150,61 +148,6 @@ def stoppage_rows(firsts: pd.DataFrame) -> list[str]:
         rows.append(
             f"| {country} | {when} | {group['july'].mean():.0%} | "
             f"{OBSERVED_STOPPAGES[str(country)]} |"
-        )
-    return rows
-
-
-def parameter_rows(spec: CalibrationSpec, fit: Fit, scn: ss.Scenario) -> list[str]:
-    priors = uncertain_parameters(scn)
-    rows = [
-        "| parameter | what it is | prior in the scenario | search bounds | fitted |",
-        "|---|---|---|---|---:|",
-    ]
-    for key, bounds in spec.parameters.items():
-        rows.append(
-            f"| `{key}` | {MEANINGS.get(key, '')} | {describe(priors[key])} | "
-            f"[{bounds.low:g}, {bounds.high:g}] | **{fit.values[key]:.3f}** |"
-        )
-    return rows
-
-
-def metric_rows(metrics: pd.DataFrame) -> list[str]:
-    rows = [
-        "| episode | series | model quantity | split | months | metric | error | band | "
-        "pass/fail |",
-        "|---|---|---|---|---:|---|---:|---|---|",
-    ]
-    for r in metrics.to_dict("records"):
-        band = "—" if np.isnan(r["band_low"]) else f"{r['band_low']:g} to {r['band_high']:g}"
-        verdict = {True: "pass", False: "**FAIL**", None: "—"}[r["passed"]]
-        rows.append(
-            f"| {r['episode']} | {r['series']} | {r['quantity']} | {r['split']} | "
-            f"{r['months']} | {r['metric']} | {r['value']:+.3f} | {band} | {verdict} |"
-        )
-    return rows
-
-
-def tonnes(value: float) -> str:
-    """A tonnage with thousands separators, or three significant figures below 10 t."""
-    return f"{value:,.0f}" if abs(value) >= 10 else f"{value:.3g}"
-
-
-def month_rows(months: pd.DataFrame) -> list[str]:
-    rows = [
-        "| series | month | split | observed t | model t (5–95%) | level error | "
-        "observed index | model index |",
-        "|---|---|---|---:|---:|---:|---:|---:|",
-    ]
-    for r in months.to_dict("records"):
-        index = (
-            ("—", "—")
-            if np.isnan(r["observed_index"])
-            else (f"{r['observed_index']:.2f}", f"{r['model_index']:.2f}")
-        )
-        rows.append(
-            f"| {r['series']} | {r['month']} | {r['split']} | {tonnes(r['observed'])} | "
-            f"{tonnes(r['model'])} ({tonnes(r['model_q05'])}–{tonnes(r['model_q95'])}) | "
-            f"{r['rel_error']:+.0%} | {index[0]} | {index[1]} |"
         )
     return rows
 
@@ -327,18 +270,13 @@ def main() -> None:
             f"| {when:%Y-%m} | {100 * r.USA:.1f}% | {100 * r.JPN:.1f}% | {100 * r.DEU:.1f}% |"
         )
     opt = spec.optimizer
-    summary = (
-        f"msre {fit.objective:.4f} on {fit.train_months} train months, {fit.evaluations} "
-        f"evaluations of {fit.replications} paired seeds (seed {fit.seed}); method: "
-        f"{fit.method}; supplyshock {fit.version}, {fit.created}; SHA-256 of the train data "
-        f"`{fit.train_data_sha256[:16]}…`, of the scenario `{fit.scenario_hash[:16]}…`"
-    )
+    summary = fit_summary(fit, "months")
     text = (DOCS / "scripts" / "validation_template.md").read_text()
     text = text.format(
         replications=n,
         seeds=args.seeds,
         seed=spec.objective.seed,
-        parameters="\n".join(parameter_rows(spec, fit, scn)),
+        parameters="\n".join(parameter_rows(spec, fit, scn, MEANINGS)),
         fit_summary=summary,
         metrics="\n".join(metric_rows(comparison.metrics)),
         months="\n".join(month_rows(comparison.months)),
@@ -360,7 +298,7 @@ def main() -> None:
         price_seeds=args.seeds,
         prices=price_section(seeds, fit.values),
     )
-    episode_2010, failed_2010 = episode_2010_section(args.replications, metric_rows, month_rows)
+    episode_2010, failed_2010 = episode_2010_section(args.replications)
     (DOCS / "validation.md").write_text(text + "\n" + episode_2010)
     failed = len(comparison.failures()) + failed_2010
     print(

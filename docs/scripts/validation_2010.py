@@ -6,19 +6,17 @@ and never re-fits: regenerate the fit on purpose with ``supplyshock calibrate ep
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from validation_rows import fit_summary, metric_rows, month_rows, parameter_rows
 
 import supplyshock as ss
 from supplyshock.batch.replicate import child_seed
-from supplyshock.batch.sampling import uncertain_parameters
 from supplyshock.calibrate import (
-    CalibrationSpec,
     Comparison,
     Fit,
     compare,
@@ -26,7 +24,6 @@ from supplyshock.calibrate import (
     load_fit,
     load_spec,
 )
-from supplyshock.cli_info import describe
 from supplyshock.scenario.bundled import bundled_dir
 
 SPEC = "episode_2010"
@@ -38,8 +35,6 @@ MEANINGS = {
 }
 PRICE_PERIODS = ("2010-07", "2010-10", "2010-11", "2010", "2011", "2012", "2012-12")
 """Periods with an observed export unit value (scenarios/observed/ree_prices_2010_2012.csv)."""
-
-Rows = Callable[[pd.DataFrame], list[str]]
 
 
 def observed_prices() -> pd.Series:
@@ -121,20 +116,6 @@ def figure(months: pd.DataFrame, prices: pd.DataFrame) -> Figure:
     return fig
 
 
-def parameter_rows(spec: CalibrationSpec, fit: Fit, scn: ss.Scenario) -> list[str]:
-    priors = uncertain_parameters(scn)
-    rows = [
-        "| parameter | what it is | prior in the scenario | search bounds | fitted |",
-        "|---|---|---|---|---:|",
-    ]
-    for key, bounds in spec.parameters.items():
-        rows.append(
-            f"| `{key}` | {MEANINGS.get(key, '')} | {describe(priors[key])} | "
-            f"[{bounds.low:g}, {bounds.high:g}] | **{fit.values[key]:,.3f}** |"
-        )
-    return rows
-
-
 def cannot_reproduce(comparison: Comparison, prices: pd.DataFrame) -> str:
     """What the fitted model misses in this episode, with the numbers of this comparison."""
     t = comparison.months
@@ -195,7 +176,7 @@ def cannot_reproduce(comparison: Comparison, prices: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def section(replications: int, metric_rows: Rows, month_rows: Rows) -> tuple[str, int]:
+def section(replications: int) -> tuple[str, int]:
     """The episode's markdown section and the number of metrics outside their band."""
     docs = Path(__file__).resolve().parents[1]
     spec, scn = load_spec(SPEC)
@@ -206,16 +187,11 @@ def section(replications: int, metric_rows: Rows, month_rows: Rows) -> tuple[str
     quantities = comparison.months[~comparison.months["series"].str.contains("price")]
     price_rows, price_frame = price_table(prices, observed_prices())
     figure(comparison.months, price_frame).savefig(docs / "figures" / "hindcast_2010.png", dpi=120)
-    summary = (
-        f"msre {fit.objective:.4f} on {fit.train_months} train periods, {fit.evaluations} "
-        f"evaluations of {fit.replications} paired seeds (seed {fit.seed}); method: "
-        f"{fit.method}; supplyshock {fit.version}, {fit.created}; SHA-256 of the train data "
-        f"`{fit.train_data_sha256[:16]}…`, of the scenario `{fit.scenario_hash[:16]}…`"
-    )
+    summary = fit_summary(fit, "periods")
     template = (docs / "scripts" / "validation_2010_template.md").read_text()
     text = template.format(
         replications=n,
-        parameters="\n".join(parameter_rows(spec, fit, scn)),
+        parameters="\n".join(parameter_rows(spec, fit, scn, MEANINGS)),
         fit_summary=summary,
         metrics="\n".join(metric_rows(comparison.metrics)),
         months="\n".join(month_rows(quantities)),
