@@ -12,16 +12,13 @@ import numpy as np
 import pandas as pd
 
 from supplyshock import metrics
+from supplyshock.sim.assemble import assemble
 
 if TYPE_CHECKING:
     import xarray as xr
 
     from supplyshock.metrics import Membership
-    from supplyshock.model.network import Network
     from supplyshock.prices import MarketPrices
-    from supplyshock.scenario.schema import Scenario
-    from supplyshock.sim.recorder import Recorder
-    from supplyshock.sim.state import State
 
 __all__ = ["SERIES", "RunResult"]
 
@@ -92,37 +89,8 @@ class RunResult:
         object.__setattr__(self, "cells", cells)
         object.__setattr__(self, "cell_series", series)
 
-    @classmethod
-    def from_run(
-        cls,
-        scenario: Scenario,
-        net: Network,
-        recorder: Recorder,
-        state: State,
-        *,
-        seed: object,
-        spawn_key: Sequence[int] | None = None,
-        wall_time_s: float,
-        events: int,
-        scenario_hash: str | None = None,
-        market_prices: MarketPrices | None = None,
-    ) -> RunResult:
-        """The result of a finished run (see :func:`supplyshock.sim.assemble.assemble`)."""
-        from supplyshock.sim.assemble import assemble
-
-        return assemble(
-            cls,
-            scenario,
-            net,
-            recorder,
-            state,
-            seed=seed,
-            spawn_key=spawn_key,
-            wall_time_s=wall_time_s,
-            events=events,
-            scenario_hash=scenario_hash,
-            market_prices=market_prices,
-        )
+    from_run = classmethod(assemble)
+    """The result of a finished run (:func:`supplyshock.sim.assemble.assemble`)."""
 
     def flows(
         self,
