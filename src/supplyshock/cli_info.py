@@ -19,7 +19,7 @@ __all__ = ["COMPILE_NOTICE", "compile_notice", "describe", "register", "version_
 
 console = Console(width=None if sys.stdout.isatty() else 132)
 
-COMPILE_NOTICE = "compiling kernels, once per install, ~20 s"
+COMPILE_NOTICE = "compiling kernels, once per install, about half a minute"
 
 
 def describe(spec: Distribution | Choice) -> str:
