@@ -92,3 +92,15 @@ def test_prices_survive_the_netcdf_round_trip(result: RunResult, tmp_path: Path)
     pd.testing.assert_frame_equal(result.metrics(names), back.metrics(names))
     pd.testing.assert_frame_equal(result.demand_response(), back.demand_response())
     assert back.metrics(["mean_price"])["mean_price"].notna().any()
+
+
+def test_a_run_without_reserves_round_trips(tmp_path: Path) -> None:
+    # netCDF3 reads a dimension of length 0 as its unlimited one; such runs must load too
+    from tests.sim.builder import build, chain
+
+    res = ss.run(build(chain(horizon=60)), seed=1)
+    assert res.reserves.shape == (60, 0)
+    back = RunResult.load(res.to_netcdf(tmp_path / "run.nc"))
+    assert back.reserves.shape == (60, 0) and back.reserve_labels == ()
+    assert np.array_equal(back.production, res.production)
+    pd.testing.assert_frame_equal(back.daily(), res.daily())

@@ -130,6 +130,7 @@ def _add_prices(
     coords["slot_unit"] = ("price_slot", _strings(u for _, _, u in mp.slots))
     coords["country_market"] = ("country", _strings(mp.country_market))
     attrs["markets"] = json.dumps(list(mp.markets))
+    attrs["project_starts"] = json.dumps([list(row) for row in mp.project_starts])
 
 
 def _prices(ds: xr.Dataset) -> tuple[MarketPrices | None, dict[str, np.ndarray]]:
@@ -149,6 +150,10 @@ def _prices(ds: xr.Dataset) -> tuple[MarketPrices | None, dict[str, np.ndarray]]
         destroyed=np.ascontiguousarray(ds["demand_destroyed"].values, dtype=np.float64),
         substituted=np.ascontiguousarray(ds["demand_substituted"].values, dtype=np.float64),
         recycled=np.ascontiguousarray(ds["demand_recycled"].values, dtype=np.float64),
+        project_starts=tuple(
+            (str(f), int(s), int(a))
+            for f, s, a in json.loads(str(ds.attrs.get("project_starts", "[]")))
+        ),
     )
     series = {
         name: np.ascontiguousarray(ds[f"cell_{name}"].values, dtype=np.float64)
@@ -211,8 +216,36 @@ def to_netcdf(res: RunResult, path: str | Path) -> Path:
     """Write the run to a netCDF file (:func:`to_xarray`'s Dataset, scipy engine)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    to_xarray(res).to_netcdf(path, engine="scipy")
+    _without_empty(to_xarray(res)).to_netcdf(path, engine="scipy")
     return path
+
+
+def _without_empty(ds: xr.Dataset) -> xr.Dataset:
+    """``ds`` without its variables on a dimension of length 0 (netCDF3 reads such a
+    dimension as its unlimited one and cannot read the file back), listed in an attribute
+    with their dimensions and types so that :func:`_with_empty` restores them."""
+    empty = {d for d, n in ds.sizes.items() if n == 0}
+    dropped = {
+        str(name): [list(map(str, var.dims)), var.dtype.str, name in ds.coords]
+        for name, var in ds.variables.items()
+        if empty & set(map(str, var.dims))
+    }
+    out = ds.drop_vars(list(dropped))
+    out.attrs["empty_variables"] = json.dumps(dropped)
+    return out
+
+
+def _with_empty(ds: xr.Dataset) -> xr.Dataset:
+    """The Dataset :func:`_without_empty` was given."""
+    dropped = json.loads(str(ds.attrs.pop("empty_variables", "{}")))
+    if not dropped:
+        return ds
+    data: dict[str, Any] = {}
+    coords: dict[str, Any] = {}
+    for name, (dims, dtype, is_coord) in dropped.items():
+        shape = tuple(int(ds.sizes.get(d, 0)) for d in dims)
+        (coords if is_coord else data)[name] = (tuple(dims), np.zeros(shape, np.dtype(dtype)))
+    return ds.assign(data).assign_coords(coords)
 
 
 def load_result(path: str | Path) -> RunResult:
@@ -232,6 +265,6 @@ def load_result(path: str | Path) -> RunResult:
         )
     try:
         with xr.open_dataset(path, engine="scipy") as ds:
-            return from_xarray(ds.load())
+            return from_xarray(_with_empty(ds.load()))
     except (OSError, ValueError, TypeError) as exc:
         raise SupplyshockError(f"cannot read {path} as a saved run: {exc}") from None

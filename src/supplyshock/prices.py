@@ -27,6 +27,7 @@ __all__ = [
     "demand_response_frame",
     "price_cell_series",
     "prices_frame",
+    "project_starts_frame",
     "value_frame",
 ]
 
@@ -56,6 +57,8 @@ class MarketPrices:
     destroyed: np.ndarray
     substituted: np.ndarray
     recycled: np.ndarray | None = None
+    project_starts: tuple[tuple[str, int, int], ...] = ()
+    """Per timed project: facility id, scheduled start day, actual start day (-1: none)."""
 
     @property
     def base_market(self) -> str:
@@ -218,3 +221,20 @@ class PriceCells:
         return price_cell_series(
             self.cells, series, self.market_prices, self.countries, self.commodities
         )
+
+
+def project_starts_frame(res: RunResult) -> pd.DataFrame:
+    """Per project whose start moves with its price: its scheduled and actual start dates and
+    the days it moved (positive: brought forward; empty start: not started in the horizon)."""
+    mp = res.market_prices
+    rows = mp.project_starts if mp is not None else ()
+    first = res.dates[0]
+    return pd.DataFrame(
+        {
+            "facility": [f for f, _, _ in rows],
+            "scheduled": first + pd.to_timedelta([s for _, s, _ in rows], unit="D"),
+            "started": first
+            + pd.to_timedelta([a if a >= 0 else None for _, _, a in rows], unit="D"),
+            "days_early": pd.array([s - a if a >= 0 else pd.NA for _, s, a in rows], "Int64"),
+        }
+    )

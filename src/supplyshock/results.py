@@ -144,6 +144,13 @@ class RunResult:
 
         return demand_response_frame(self)
 
+    def project_starts(self) -> pd.DataFrame:
+        """Projects whose start moves with their price: facility, scheduled and actual start,
+        days brought forward (docs/model.md, "Supply responses")."""
+        from supplyshock.prices import project_starts_frame
+
+        return project_starts_frame(self)
+
     def firms_short(self) -> pd.DataFrame:
         """Share of each demand row's firms short per day (columns: country, commodity, sector).
 

@@ -63,9 +63,12 @@ class ExportControl(EventBase):
     before any foreign buyer, whatever the foreign buyer's tier."""
     precaution_factor: Uncertain = 1.0
     """Factor by which buyers of the controlled goods in the destinations raise their cover
-    targets from the start, for ``precaution_days`` (precautionary buying); 1: none."""
+    targets from the announcement, for ``precaution_days`` (precautionary buying); 1: none."""
     precaution_days: DayCount = 0
     """Days the raised cover targets last."""
+    announced: dt.date | None = None
+    """Day the control was announced, on or before its start: precautionary buying starts
+    then; empty: at the start."""
     start: dt.date
     """First day in force."""
     end: dt.date | None = None
@@ -104,6 +107,12 @@ def check(ck: EventChecker, e: ExportControl) -> None:
         ck.days("validity_days", e.validity_days)
     ck.bounded("precaution_factor", e.precaution_factor, 1.0, 100.0)
     ck.bounded("precaution_days", e.precaution_days, 0.0)
+    if e.announced is not None:
+        ck.in_horizon("announced", e.announced)
+        if e.announced > e.start:
+            ck.problem("announced", e.announced.isoformat(), f"is after the start {e.start}")
+        if e.precaution_factor == 1.0 or not e.precaution_days:
+            ck.warn("announced", e.announced.isoformat(), "has no effect without precaution")
     for sector in e.sectors:
         ck.known("sectors", sector, ck.sectors, "sector (demand sector or kind)")
     for entity in e.entities:
@@ -180,6 +189,7 @@ def compile_control(cx: Compilation, key: str, e: ExportControl) -> None:
             has_content=bool(content.any()),
             precaution_factor=precaution,
             precaution_days=int(e.precaution_days),
+            precaution_start=start if e.announced is None else cx.day(e.announced),
         )
     )
 
@@ -201,11 +211,11 @@ def _precaution(p: Policies, c: int, start: int, days: int) -> Generator[simpy.E
 
 def launch(p: Policies) -> None:
     """Each control opens at its start and closes at its end; buyers of its goods raise
-    their cover for its precaution days from its start."""
+    their cover for its precaution days from its announcement (its start if not given)."""
     for c, ctrl in p.fresh("controls", p.net.controls):
         p.env.process(_window(p, c, ctrl.start, ctrl.end))
         if ctrl.precaution_factor != 1.0 and ctrl.precaution_days > 0:
-            p.env.process(_precaution(p, c, ctrl.start, ctrl.precaution_days))
+            p.env.process(_precaution(p, c, ctrl.precaution_start, ctrl.precaution_days))
 
 
 REGISTRY.add(

@@ -27,6 +27,7 @@ from supplyshock.model.network import FloatArray, IntArray, Network, Reserve
 from supplyshock.model.policies import compile_reserves
 from supplyshock.model.rules import RuleContext, compile_rules, tension_names
 from supplyshock.model.steady import steady_state
+from supplyshock.model.timing import ProjectTiming, is_timed
 from supplyshock.scenario import schema
 
 __all__ = ["compile_scenario", "run_stage"]
@@ -53,17 +54,33 @@ def _custom(ix: ScenarioIndex) -> tuple[tuple[int, EventBase], ...]:
     return tuple(found)
 
 
-def _capacity(cx: Compilation) -> FloatArray:
+def _capacity(cx: Compilation) -> tuple[FloatArray, ProjectTiming]:
     """Capacity per facility and day (``cx.capacity``, then the shocks of stage
-    ``capacity``); returns day 0 without the shocks (the starting state)."""
+    ``capacity``); returns day 0 without the shocks (the starting state) and the projects
+    whose start moves with their price (their rows at full rate, shocks included, then
+    ramped as scheduled)."""
     ix, cap = cx.ix, cx.capacity
+    timed: list[tuple[int, schema.Facility, int, float]] = []
+    shares: list[FloatArray] = []
     for i, f in enumerate(ix.facilities):
         per_year = cx.draws.number(f"facilities[{f.id}].capacity_per_year", f.capacity_per_year)
         ramp_days = cx.draws.number(f"facilities[{f.id}].ramp_days", f.ramp_days)
-        cap[i] = per_year / 365.0 * ramp(ix.T, start_day(ix, cx.draws, f), ramp_days)
+        start = start_day(ix, cx.draws, f)
+        share = ramp(ix.T, start, ramp_days)
+        if is_timed(f):
+            timed.append((i, f, start, ramp_days))
+            shares.append(share)
+            cap[i] = per_year / 365.0
+        else:
+            cap[i] = per_year / 365.0 * share
     unshocked = cap[:, 0].copy()
+    for (i, *_), share in zip(timed, shares, strict=True):
+        unshocked[i] *= share[0]
     run_stage(cx, "capacity")
-    return unshocked
+    timing = ProjectTiming.build(timed, cap)
+    for (i, *_), share in zip(timed, shares, strict=True):
+        cap[i] *= share
+    return unshocked, timing
 
 
 def start_day(ix: ScenarioIndex, draws: Drawer, f: schema.Facility) -> int:
@@ -165,11 +182,14 @@ def compile_scenario(
     fac_country = np.array([ix.country[f.country] for f in ix.facilities], dtype=np.int64)
     fac_output = np.array([ix.commodity[f.output] for f in ix.facilities], dtype=np.int64)
     cx = Compilation(ix, draws, fac_country, fac_output)
-    capacity_day0 = _capacity(cx)
+    capacity_day0, timing = _capacity(cx)
     capacity = cx.capacity
     run_stage(cx, "demand")
     buyers = compile_buyers(cx)
-    links = build_links(ix, draws, buyers, (fac_country, fac_output), capacity.max(axis=1))
+    nominal = capacity.max(axis=1)
+    if len(timing.facility):  # a project the price may start is linked like a started one
+        nominal[timing.facility] = np.maximum(nominal[timing.facility], timing.full.max(axis=1))
+    links = build_links(ix, draws, buyers, (fac_country, fac_output), nominal)
     link_export = fac_country[links.supplier] != buyers.country[links.buyer]
     tier = buyers.tier[links.buyer]
     rank = {
@@ -226,7 +246,7 @@ def compile_scenario(
         cx.tensions,
     )
     rules = compile_rules(ix, draws, context, _event_days(ix, draws))
-    markets = compile_markets(ix, draws, buyers)
+    markets = compile_markets(ix, draws, buyers, timing)
     unknown = sorted(set(draws.overrides) - set(draws.used))
     if unknown:
         raise ScenarioError(

@@ -15,6 +15,7 @@ from supplyshock.model.buyers import Buyers
 from supplyshock.model.draws import Drawer
 from supplyshock.model.index import ScenarioIndex
 from supplyshock.model.network import FloatArray, IntArray
+from supplyshock.model.timing import ProjectTiming, no_timing
 from supplyshock.scenario.markets import market_members, unit_factor
 
 __all__ = ["MarketSpec", "compile_markets"]
@@ -48,6 +49,8 @@ class MarketSpec:
     idle_slot: IntArray  # [v] slot pricing each one's output in its market
     idle_share: FloatArray  # [v] idle capacity as a share of capacity
     idle_price: FloatArray  # [v] price at or above which it runs
+    timing: ProjectTiming  # projects whose start moves with their price
+    timing_slot: IntArray  # [v] slot pricing each timed project's output in its market
 
     @property
     def responsive(self) -> bool:
@@ -64,7 +67,9 @@ class MarketSpec:
         return int(found[0]) if len(found) else -1
 
 
-def compile_markets(ix: ScenarioIndex, draws: Drawer, buyers: Buyers) -> MarketSpec | None:
+def compile_markets(
+    ix: ScenarioIndex, draws: Drawer, buyers: Buyers, timing: ProjectTiming | None = None
+) -> MarketSpec | None:
     """The markets of ``ix``'s scenario (None without a markets table); elasticities are drawn
     under ``markets[<market>.<commodity>].elasticity``."""
     rows = ix.scn.markets
@@ -96,6 +101,12 @@ def compile_markets(ix: ScenarioIndex, draws: Drawer, buyers: Buyers) -> MarketS
         for f, x in enumerate(ix.facilities)
         if x.idle_share > 0
     ]
+    timing = timing if timing is not None else no_timing(ix.T)
+    facilities = [ix.facilities[f] for f in timing.facility.tolist()]
+    timing_slot = [
+        _slot(slot_market, slot_commodity, country_market[ix.country[x.country]], x.output, ix)
+        for x in facilities
+    ]
     return MarketSpec(
         names=names,
         country_market=country_market,
@@ -125,6 +136,8 @@ def compile_markets(ix: ScenarioIndex, draws: Drawer, buyers: Buyers) -> MarketS
         idle_price=np.array(
             [ix.facilities[f].idle_price or 0.0 for f, _ in idle], dtype=np.float64
         ),
+        timing=timing,
+        timing_slot=np.array(timing_slot, dtype=np.int64),
     )
 
 

@@ -70,7 +70,8 @@ class Control:
     domestic_first: bool
     has_content: bool  # the content rule can reach some link
     precaution_factor: float = 1.0  # buyers of controlled goods multiply their cover by it
-    precaution_days: int = 0  # ... for so many days from the start
+    precaution_days: int = 0  # ... for so many days from precaution_start
+    precaution_start: int = 0  # the day the control was announced (its start if not given)
 
 
 @dataclass(frozen=True)

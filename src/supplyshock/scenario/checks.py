@@ -18,6 +18,7 @@ from supplyshock.events import EventChecker, lookup
 from supplyshock.scenario import schema
 from supplyshock.scenario.distributions import Choice, Distribution
 from supplyshock.scenario.fields import MAX_AMOUNT, MAX_DAYS
+from supplyshock.scenario.start_window import check_start_window
 
 __all__ = ["check", "check_events", "emit_warnings"]
 
@@ -155,45 +156,7 @@ class TableChecker:
         self.capped(table, i, f"{prefix}capacity_per_year", f.capacity_per_year, MAX_AMOUNT)
         self.days(table, i, f"{prefix}outage_days", f.outage_days)
         self.days(table, i, f"{prefix}ramp_days", f.ramp_days)
-        self.start_slip(table, i, f, prefix)
-
-    def start_slip(self, table: str, i: int, f: schema.Facility, prefix: str) -> None:
-        """Every start date a slip can give must lie inside the horizon (docs/model.md)."""
-        slip = f.start_slip_days
-        if not isinstance(slip, Distribution | Choice) and slip == 0:
-            return
-        field = f"{prefix}start_slip_days"
-        shown = slip.model_dump() if isinstance(slip, Distribution | Choice) else slip
-        if f.start is None:
-            self.add(table, i, field, shown, "a start slip needs a start date")
-            return
-        if isinstance(slip, Choice):
-            if any(isinstance(c, str) for c in slip.choice):
-                self.add(table, i, field, shown, "choices must be numbers of days")
-                return
-            low, high = min(map(float, slip.choice)), max(map(float, slip.choice))
-        elif isinstance(slip, Distribution):
-            low, high = slip.support()
-        else:
-            low = high = float(slip)
-        start = f.start
-        first = (self.scn.start - start).days
-        last = (self.scn.end - start).days
-        if low < first or high > last:
-
-            def when(days: float) -> str:
-                if not math.isfinite(days):
-                    return "unbounded"
-                return (start + dt.timedelta(days=round(days))).isoformat()
-
-            self.add(
-                table,
-                i,
-                field,
-                shown,
-                f"start {f.start} plus the slip ranges from {when(low)} to {when(high)}, "
-                f"outside the horizon {self.scn.start} to {self.scn.end}",
-            )
+        check_start_window(self, table, i, f, prefix)
 
 
 _TAIL = np.array([0.999])

@@ -7,6 +7,7 @@ table has no prices. Cross-checks of the rows are in :func:`check_markets`.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
@@ -19,7 +20,7 @@ from supplyshock.scenario.fields import (
     StrList,
     Uncertain,
 )
-from supplyshock.scenario.tables import Sourced
+from supplyshock.scenario.tables import Facility, Sourced
 
 if TYPE_CHECKING:
     from supplyshock.scenario.checks import TableChecker
@@ -193,22 +194,45 @@ def _check_responses(ck: TableChecker) -> None:
             )
 
 
+def _facilities(ck: TableChecker) -> Iterator[tuple[str, int, str, Facility]]:
+    """Every facility with where its fields are: world rows, then new-capacity events."""
+    for i, f in enumerate(ck.scn.facilities):
+        yield "facilities", i, "", f
+    for j, e in enumerate(ck.scn.events):
+        for f in e.new_facilities():
+            yield "events", j, "facility.", f
+
+
 def _check_idle(ck: TableChecker) -> None:
-    """Idle capacity needs the price that brings it in and a market pricing its output."""
+    """Idle capacity needs the price that brings it in; price timing needs each price with
+    its days; both need a market pricing the facility's output."""
     scn = ck.scn
     members = market_members(scn.markets, [c.iso3 for c in scn.countries])
     market_of = {c: m for m, countries in members.items() for c in countries}
     priced = {(row.market, row.commodity) for row in scn.markets}
-    for i, f in enumerate(scn.facilities):
-        if not f.idle_share:
-            continue
-        if f.idle_price is None:
-            ck.add("facilities", i, "idle_price", None, "idle capacity needs an idle_price")
-        if (market_of.get(f.country), f.output) not in priced:
+    for table, i, at, f in _facilities(ck):
+        for price, days in (("advance_price", "advance_days"), ("hold_price", "hold_days")):
+            if getattr(f, price) is not None and not getattr(f, days):
+                ck.add(table, i, at + price, getattr(f, price), f"needs {days} above 0")
+            elif getattr(f, price) is None and getattr(f, days):
+                ck.add(table, i, at + days, getattr(f, days), f"needs {price} as well")
+        if f.idle_share and f.idle_price is None:
+            ck.add(table, i, at + "idle_price", None, "idle capacity needs an idle_price")
+        responds = [
+            (name, value)
+            for name, value in (
+                ("idle_share", f.idle_share),
+                ("advance_price", f.advance_price),
+                ("hold_price", f.hold_price),
+            )
+            if value
+        ]
+        if responds and (market_of.get(f.country), f.output) not in priced:
+            name, value = responds[0]
             ck.add(
-                "facilities",
+                table,
                 i,
-                "idle_share",
-                f.idle_share,
-                f"idle capacity runs on a price, but no market prices {f.output} in {f.country}",
+                at + name,
+                value,
+                f"responds to a price, but no market prices {f.output} in {f.country}",
             )

@@ -10,6 +10,7 @@ from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 
 from supplyshock.scenario.fields import (
     MAX_AMOUNT,
+    MAX_DAYS,
     Count,
     DayCount,
     Days,
@@ -145,6 +146,18 @@ class Facility(Sourced):
     price of its output in its market is at or above ``idle_price``; 0: none."""
     idle_price: Annotated[Positive, Field(le=MAX_AMOUNT)] | None = None
     """Price (in its market's price unit) at which the idle capacity runs."""
+    advance_price: Annotated[Positive, Field(le=MAX_AMOUNT)] | None = None
+    """A project starts up to ``advance_days`` early once the mean price of its output over
+    ``price_days`` is at or above this (its market's price unit); empty: never early."""
+    advance_days: Annotated[int, NotBool, Field(ge=0, le=MAX_DAYS)] = 0
+    """The most days a high price can bring the start forward."""
+    hold_price: Annotated[Positive, Field(le=MAX_AMOUNT)] | None = None
+    """A project waits after its start, at most ``hold_days``, while the mean price of its
+    output over ``price_days`` is below this; empty: it starts on schedule."""
+    hold_days: Annotated[int, NotBool, Field(ge=0, le=MAX_DAYS)] = 0
+    """The most days a low price can hold the start back."""
+    price_days: Annotated[int, NotBool, Field(ge=1, le=MAX_DAYS)] = 90
+    """Days of price a project's timing looks back on (the lag of its decision)."""
 
 
 class Recipe(Sourced):

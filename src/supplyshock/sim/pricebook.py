@@ -56,6 +56,17 @@ def _inert(net: Network) -> Px:
         idle_slot=i0,
         idle_share=f0,
         idle_price=f0,
+        timed_facility=i0,
+        timed_slot=i0,
+        timed_first=i0,
+        timed_scheduled=i0,
+        timed_last=i0,
+        timed_advance=f0,
+        timed_hold=f0,
+        timed_window=i0,
+        timed_ramp=f0,
+        timed_full=f2,
+        timed_start=i0,
         base=f2,
         price=f0,
         substituted_share=f0,
@@ -147,6 +158,10 @@ def price_arrays(net: Network, consts: Net, previous: Px | None = None) -> Px:
         used, destroyed, substituted, recycled = (
             np.zeros((n_t if n_m else 0, n_m)) for _ in range(4)
         )
+    timing = spec.timing
+    started = np.full(len(timing.facility), -1, dtype=np.int64)
+    if previous is not None and previous.on:  # projects started earlier in the run stay so
+        started = previous.timed_start
     n_k = len(net.commodities)
     return Px(
         on=True,
@@ -180,6 +195,17 @@ def price_arrays(net: Network, consts: Net, previous: Px | None = None) -> Px:
         idle_slot=spec.idle_slot,
         idle_share=spec.idle_share,
         idle_price=spec.idle_price,
+        timed_facility=timing.facility,
+        timed_slot=spec.timing_slot,
+        timed_first=timing.first,
+        timed_scheduled=timing.scheduled,
+        timed_last=timing.last,
+        timed_advance=timing.advance_price,
+        timed_hold=timing.hold_price,
+        timed_window=timing.window,
+        timed_ramp=timing.ramp_days,
+        timed_full=timing.full,
+        timed_start=started,
         base=consts.demand.copy() if responsive else np.zeros((0, 0)),
         price=price,
         substituted_share=share,
@@ -228,4 +254,8 @@ def market_record(net: Network, px: Px) -> MarketPrices | None:
         destroyed=px.destroyed.copy() if px.responsive else empty,
         substituted=px.substituted.copy() if px.responsive else empty,
         recycled=px.recycled.copy() if px.responsive else empty,
+        project_starts=tuple(
+            (net.facilities[int(f)], int(s), int(a))
+            for f, s, a in zip(px.timed_facility, px.timed_scheduled, px.timed_start, strict=True)
+        ),
     )

@@ -57,6 +57,17 @@ class Px(NamedTuple):
     idle_slot: IntArray  # [v]
     idle_share: FloatArray  # [v]
     idle_price: FloatArray  # [v]
+    timed_facility: IntArray  # [j] projects whose start moves with their price
+    timed_slot: IntArray  # [j]
+    timed_first: IntArray  # [j] earliest start day
+    timed_scheduled: IntArray  # [j] scheduled start day
+    timed_last: IntArray  # [j] latest start day
+    timed_advance: FloatArray  # [j] mean price that brings the start forward; inf: never
+    timed_hold: FloatArray  # [j] mean price below which the start waits; 0: never
+    timed_window: IntArray  # [j] days of price looked back on
+    timed_ramp: FloatArray  # [j] ramp days
+    timed_full: FloatArray  # [j, t] capacity at full rate with the day's shocks
+    timed_start: IntArray  # [j] actual start day; -1: not started
     base: FloatArray  # [t, m] demand before responses (responsive runs; else empty)
     price: FloatArray  # [s] latest price
     substituted_share: FloatArray  # [m]
@@ -91,12 +102,45 @@ def _toward(share: float, cap: float, pi: float, step: float, days: float) -> fl
 
 
 @jit
+def _mean_price(px: Px, s: int, t: int, n: int) -> float:
+    """Mean price of slot ``s`` over days ``t - n`` .. ``t - 1`` (the reference before day 0)."""
+    total = 0.0
+    for d in range(t - n, t):
+        total += px.prices[d, s] if d >= 0 else px.reference[s]
+    return total / n
+
+
+@jit
+def _time_projects(t: int, net: Net, px: Px) -> None:
+    """Start the timed projects whose price says so today and write their capacity of day
+    ``t`` over ``net.capacity[t]``: full rate times the ramp share of the actual start."""
+    for j in range(px.timed_facility.shape[0]):
+        start = px.timed_start[j]
+        if start < 0 and t >= px.timed_first[j]:
+            mean = _mean_price(px, px.timed_slot[j], t, px.timed_window[j])
+            if t < px.timed_scheduled[j]:
+                if mean >= px.timed_advance[j]:
+                    start = t
+            elif t >= px.timed_last[j] or mean >= px.timed_hold[j]:
+                start = t
+            px.timed_start[j] = start
+        share = 0.0
+        if start >= 0:
+            r = px.timed_ramp[j]  # the ramp of model.index.ramp, from the actual start
+            share = 1.0 if r <= 0.0 else min(max((float(t) - start + 1.0) / r, 0.0), 1.0)
+        net.capacity[t, px.timed_facility[j]] = px.timed_full[j, t] * share
+
+
+@jit
 def respond(t: int, net: Net, px: Px) -> None:
-    """Day ``t``'s supply and demand responses to yesterday's price: idle capacity runs
-    (written over ``net.capacity[t]``) and each market buyer's demand after substitution,
-    recycling and short-run elasticity (written over ``net.demand[t]``, from ``px.base[t]``)."""
+    """Day ``t``'s supply and demand responses to yesterday's price: timed projects start and
+    idle capacity runs (both written over ``net.capacity[t]``), and each market buyer's demand
+    after substitution, recycling and short-run elasticity (written over ``net.demand[t]``,
+    from ``px.base[t]``)."""
     if not px.on:
         return
+    if px.timed_facility.shape[0]:
+        _time_projects(t, net, px)
     for v in range(px.idle_facility.shape[0]):
         s = px.idle_slot[v]
         if s >= 0 and px.price[s] >= px.idle_price[v]:
