@@ -133,6 +133,19 @@ def first_short_day(
     return pd.Timestamp(days[0]) if len(days) else None
 
 
+def _monthly_flow(
+    res: RunResult, exporter: str, importer: str, commodity: str, month: str
+) -> pd.Series:
+    flows = res.flows("MS", exporter=exporter, importer=importer, commodity=commodity)
+    if flows.empty:
+        raise ValueError(f"no recorded flow {exporter}->{importer} of {commodity}")
+    monthly = flows.groupby("date")["quantity"].sum()
+    monthly.index = pd.DatetimeIndex(monthly.index).strftime("%Y-%m")
+    if month not in monthly.index:
+        raise ValueError(f"month {month!r} is outside the run ({monthly.index[0]} on)")
+    return monthly
+
+
 def flow_drop(
     results: Sequence[RunResult],
     importer: str,
@@ -141,26 +154,25 @@ def flow_drop(
     exporter: str = "CHN",
     commodity: str = "ndfeb_magnet",
     reference: Sequence[str] = REFERENCE,
+    baseline: Sequence[RunResult] | None = None,
 ) -> float:
     """The model's fall of one bilateral flow in ``month`` (``YYYY-MM``), as a fraction:
     ``1 − mean(month) / mean(monthly mean over the reference months)``, means over the runs.
 
     The model starts in 2025 and has no earlier year: its own monthly flow in the reference
-    months (Q1 2025, before any 2025 control) stands for the same month a year earlier."""
-    if not results:
-        raise ValueError("flow_drop needs at least one run")
+    months (Q1 2025, before any 2025 control) stands for the same month a year earlier. With
+    ``baseline`` (runs of a scenario without the shocks), the reference is instead the
+    baseline's flow in the same month, mean over its runs."""
+    if not results or (baseline is not None and not baseline):
+        raise ValueError("flow_drop needs at least one run (and one baseline run if given)")
     lo, hi = reference
     at, ref = [], []
     for res in results:
-        flows = res.flows("MS", exporter=exporter, importer=importer, commodity=commodity)
-        if flows.empty:
-            raise ValueError(f"no recorded flow {exporter}->{importer} of {commodity}")
-        monthly = flows.groupby("date")["quantity"].sum()
-        monthly.index = pd.DatetimeIndex(monthly.index).strftime("%Y-%m")
-        if month not in monthly.index:
-            raise ValueError(f"month {month!r} is outside the run ({monthly.index[0]} on)")
+        monthly = _monthly_flow(res, exporter, importer, commodity, month)
         at.append(monthly.loc[month])
         ref.append(monthly.loc[lo:hi].mean())
+    if baseline is not None:
+        ref = [_monthly_flow(b, exporter, importer, commodity, month).loc[month] for b in baseline]
     return float(1.0 - np.mean(at) / np.mean(ref))
 
 

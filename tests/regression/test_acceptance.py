@@ -78,6 +78,8 @@ def test_tariff_barrier_deepens_the_us_may_fall(runs: list[ss.RunResult]) -> Non
 def test_bad_input_gives_clear_errors(runs: list[ss.RunResult]) -> None:
     with pytest.raises(ValueError, match="at least one run"):
         flow_drop([], "USA", "2025-05")
+    with pytest.raises(ValueError, match="one baseline run"):
+        flow_drop(runs[:1], "USA", "2025-05", baseline=[])
     with pytest.raises(ValueError, match="outside the run"):
         flow_drop(runs[:1], "USA", "2019-05")
     with pytest.raises(ValueError, match="no demand rows of country"):
