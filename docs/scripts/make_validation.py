@@ -10,7 +10,7 @@ regenerate a fit on purpose with ``supplyshock calibrate april_2025`` (or ``epis
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import matplotlib
@@ -22,7 +22,14 @@ import pandas as pd
 from matplotlib.figure import Figure
 from price_validation import price_section
 from validation_2010 import section as episode_2010_section
-from validation_rows import fit_summary, metric_rows, month_rows, parameter_rows
+from validation_rows import (
+    acceptance_rows,
+    acceptance_text,
+    fit_summary,
+    metric_rows,
+    month_rows,
+    parameter_rows,
+)
 
 import supplyshock as ss
 from supplyshock.calibrate import (
@@ -34,7 +41,18 @@ from supplyshock.calibrate import (
     load_fit,
     load_spec,
 )
-from supplyshock.validation import BANDS, MONTHS, RMSE_LIMIT, hindcast, rmse
+from supplyshock.validation import (
+    ACCEPT_BY,
+    ACCEPT_DROP_PP,
+    BANDS,
+    MONTHS,
+    RMSE_LIMIT,
+    acceptance,
+    first_short_day,
+    flow_drop,
+    hindcast,
+    rmse,
+)
 
 DOCS = Path(__file__).resolve().parents[1]
 
@@ -89,6 +107,8 @@ def hindcast_figure(months: pd.DataFrame) -> Figure:
 
 
 FIRM_COUNTRIES = ("USA", "JPN", "KOR", "DEU")
+TARIFF = "us_tariff_2025"
+"""The scenario's US tariff barrier (April-May 2025), dropped for the counterfactual."""
 OBSERVED_STOPPAGES = {
     "USA": "May 2025: Ford Chicago Assembly idled about a week (supplier out of magnets) [S42]",
     "JPN": "26 May 2025: Suzuki halts Swift production, restarts 13-16 June [S43]",
@@ -97,16 +117,21 @@ OBSERVED_STOPPAGES = {
 }
 
 
-def alliance_shortfall(
-    seeds: range, overrides: Mapping[str, float]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Monthly share of magnet demand unmet in the USA, Japan and Germany (mean over seeds),
-    and per country with firm populations the first day a firm is short and the share of
-    firms short in July 2025 (one row per seed)."""
+def fitted_runs(seeds: range, overrides: Mapping[str, float], *, without: str = "") -> list:
+    """The scenario's runs with the fitted values, one per seed; ``without`` drops the event
+    of that id (a counterfactual with the same fitted values)."""
     scn = ss.load_scenario("april_2025_heavy_ree")
+    if without:
+        scn = scn.model_copy(update={"events": [e for e in scn.events if e.id != without]})
+    return [ss.run(scn, seed=seed, overrides=overrides) for seed in seeds]
+
+
+def alliance_shortfall(runs: Sequence[ss.RunResult]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Monthly share of magnet demand unmet in the USA, Japan and Germany (mean over runs),
+    and per country with firm populations the first day a firm is short and the share of
+    firms short in July 2025 (one row per run)."""
     frames, firsts = [], []
-    for seed in seeds:
-        res = ss.run(scn, seed=seed, overrides=overrides)
+    for seed, res in enumerate(runs):
         k = res.commodities.index("ndfeb_magnet")
         cols = {}
         for country in ("USA", "JPN", "DEU"):
@@ -118,12 +143,11 @@ def alliance_shortfall(
         firms = res.firms_short()
         for country in FIRM_COUNTRIES:
             share = firms[country]["ndfeb_magnet"].mean(axis=1)  # over the sectors' rows
-            days = share.index[share.to_numpy() > 0]
             firsts.append(
                 {
                     "seed": seed,
                     "country": country,
-                    "first": days[0] if len(days) else pd.NaT,
+                    "first": first_short_day(res, country),
                     "july": share.loc["2025-07"].mean(),
                 }
             )
@@ -152,8 +176,32 @@ def stoppage_rows(firsts: pd.DataFrame) -> list[str]:
     return rows
 
 
-def cannot_reproduce(spec: CalibrationSpec, fit: Fit, comparison: Comparison) -> str:
-    """What the fitted model misses, with the numbers of this comparison."""
+def baseline_verdict(fall: float, accepted: pd.DataFrame) -> str:
+    """The US May fall measured against baseline_2025, and whether the line's verdict
+    depends on that choice of the year before."""
+    seen, passed = float(accepted.at[0, "observed"]), bool(accepted.at[0, "passed"])
+    inside = abs(fall - seen) <= ACCEPT_DROP_PP
+    gap = f"{100 * abs(fall - seen):.1f} points from the observed"
+    if inside == passed:
+        return (
+            f"{fall:.1%} ({gap}), {'inside' if inside else 'also outside'} the line: its "
+            "verdict does not depend on which of the two stands for the year before"
+        )
+    return (
+        f"{fall:.1%} ({gap}), {'inside' if inside else 'outside'} the line: its verdict "
+        "depends on which of the two stands for the year before"
+    )
+
+
+def cannot_reproduce(
+    spec: CalibrationSpec,
+    fit: Fit,
+    comparison: Comparison,
+    accepted: pd.DataFrame,
+    without: pd.DataFrame,
+) -> str:
+    """What the fitted model misses, with the numbers of this comparison and of the
+    acceptance lines (with and without the US tariff barrier)."""
     m, t = comparison.metrics, comparison.months
 
     def metric(series: str, split: str, name: str) -> float:
@@ -193,12 +241,27 @@ def cannot_reproduce(spec: CalibrationSpec, fit: Fit, comparison: Comparison) ->
         "little and May as much as observed."
     )
     us = month("to_usa", "2025-05")
+    fall, fall0 = float(accepted.at[0, "model"]), float(without.at[0, "model"])
+    seen = float(accepted.at[0, "observed"])
     lines.append(
         f"- **Targeting of the USA.** Exports to the USA fell to {us['observed']:.0f} t in May "
-        f"2025; the model ships {us['model']:.0f} t, because one approval rate applies to every "
-        "destination (only US defence end uses are banned outright). China's apparent "
-        "priority for other destinations in May is outside the scenario; from June on the "
-        "US level is within tens of percent."
+        f"2025, {seen:.0%} below May 2024; the model ships {us['model']:.0f} t (mean of the "
+        "paired seeds above), and over the seeds of the acceptance lines its May flow is "
+        f"{fall:.0%} below its own Q1 level ({fall0:.0%} without the tariff barrier). The "
+        "barrier, sized on all goods (34.5% of the flow from 10 April to 13 May, so on 13 "
+        "days of May), adds "
+        f"{100 * (fall - fall0):.0f} points: China's exports of all goods to the USA fell "
+        "34.5% in May, its magnet exports to the USA 93%, so most of the US-specific fall "
+        "is something the scenario does not hold. A candidate, not checked against data: "
+        "licences for US buyers granted later or less often than for others, while one "
+        "approval rate applies to every destination (only US defence end uses are banned "
+        "outright). From June on the US level is within tens of percent. The first US "
+        f"firm short moves from {pd.Timestamp(without.at[1, 'model']):%d %b} to "
+        f"{pd.Timestamp(accepted.at[1, 'model']):%d %b} with the barrier (median), against "
+        "a first reported stoppage in May (Ford Chicago [S42]): US buyers still hold their "
+        "stocks and goods already at sea, and what the barrier holds back goes to their "
+        "other qualified suppliers where they have any (docs/model.md), so a 34.5% cut over "
+        "five weeks brings the first US shortfall forward by days, not weeks."
     )
     jp = metric("to_jpn", "test", "level_bias")
     de = metric("to_deu", "test", "level_bias")
@@ -259,7 +322,12 @@ def main() -> None:
     figure.savefig(DOCS / "figures" / "hindcast.png", dpi=120)
     seeds = range(args.seeds)
     prior = hindcast(seeds=range(8))
-    short, firsts = alliance_shortfall(seeds, fit.values)
+    runs = fitted_runs(seeds, fit.values)
+    short, firsts = alliance_shortfall(runs)
+    accepted = acceptance(runs)
+    without = acceptance(fitted_runs(seeds, fit.values, without=TARIFF))
+    baseline = [ss.run(ss.load_scenario("baseline_2025"), seed=seed) for seed in seeds]
+    against_baseline = flow_drop(runs, "USA", "2025-05", baseline=baseline)
     worst = short.max(axis=1)
     short_months = worst[worst > 0.01]
     peak = worst.idxmax()
@@ -280,13 +348,18 @@ def main() -> None:
         fit_summary=summary,
         metrics="\n".join(metric_rows(comparison.metrics)),
         months="\n".join(month_rows(comparison.months)),
-        cannot=cannot_reproduce(spec, fit, comparison),
+        cannot=cannot_reproduce(spec, fit, comparison, accepted, without),
         grid_points=opt.grid_points,
         xatol=opt.xatol,
         fatol=opt.fatol,
         budget=opt.max_evaluations,
         shortfall="\n".join(srows),
         stoppages="\n".join(stoppage_rows(firsts)),
+        accept_pp=f"{100 * ACCEPT_DROP_PP:.0f}",
+        accept_by=f"{ACCEPT_BY:%d %B %Y}",
+        acceptance="\n".join(acceptance_rows(accepted, without)),
+        acceptance_text=acceptance_text(accepted, without),
+        against_baseline=baseline_verdict(against_baseline, accepted),
         onset=f"{short_months.index[0]:%B %Y}" if len(short_months) else "no month",
         peak=f"{peak:%B %Y}",
         peak_share=worst.max(),
@@ -301,8 +374,10 @@ def main() -> None:
     episode_2010, failed_2010 = episode_2010_section(args.replications)
     (DOCS / "validation.md").write_text(text + "\n" + episode_2010)
     failed = len(comparison.failures()) + failed_2010
+    missed = int((~accepted["passed"].astype(bool)).sum())
     print(
-        f"{failed} metric(s) outside their band; wrote docs/validation.md, "
+        f"{failed} metric(s) outside their band, {missed} acceptance line(s) missed; wrote "
+        "docs/validation.md, "
         "docs/figures/hindcast.png and docs/figures/hindcast_2010.png"
     )
 

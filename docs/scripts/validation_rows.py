@@ -79,3 +79,56 @@ def month_rows(months: pd.DataFrame) -> list[str]:
             f"{r['rel_error']:+.0%} | {index[0]} | {index[1]} |"
         )
     return rows
+
+
+def _cell(line: str, value: object) -> str:
+    """An acceptance value: a fall as a percentage, a day as a date."""
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "—"
+    if "fall" in line:
+        return f"−{float(value):.1%}" if float(value) >= 0 else f"+{-float(value):.1%}"
+    return f"{pd.Timestamp(value):%d %b %Y}"
+
+
+def acceptance_rows(accepted: pd.DataFrame, without: pd.DataFrame) -> list[str]:
+    """Markdown rows of the acceptance lines: model, model without the tariff barrier,
+    observed, the line and pass/fail."""
+    rows = [
+        "| acceptance line | model | model without the tariff barrier | observed | line | "
+        "pass/fail |",
+        "|---|---:|---:|---:|---|---|",
+    ]
+    for r, r0 in zip(accepted.to_dict("records"), without.to_dict("records"), strict=True):
+        if "fall" in r["line"]:
+            limit = f"within {100 * r['limit']:.0f} points of observed"
+            gap = r["model"] - r["observed"]
+            off = f" ({100 * abs(gap):.1f} points {'short' if gap < 0 else 'over'})"
+        else:
+            limit = f"no later than {r['limit']:%d %b %Y}"
+            late = (pd.Timestamp(r["model"]) - r["limit"]).days if r["model"] else 0
+            off = f" ({late} days late)" if late > 0 else ""
+        rows.append(
+            f"| {r['line']} | {_cell(r['line'], r['model'])}{off} | "
+            f"{_cell(r0['line'], r0['model'])} | {_cell(r['line'], r['observed'])} | {limit} | "
+            f"{'pass' if r['passed'] else '**FAIL**'} |"
+        )
+    return rows
+
+
+def acceptance_text(accepted: pd.DataFrame, without: pd.DataFrame) -> str:
+    """One paragraph on which acceptance lines pass, with and without the tariff barrier."""
+    passed = [r["line"] for r in accepted.to_dict("records") if r["passed"]]
+    missed = [r["line"] for r in accepted.to_dict("records") if not r["passed"]]
+    before = int(without["passed"].astype(bool).sum())
+    parts = [
+        f"With the tariff barrier {len(passed)} of {len(accepted)} lines pass "
+        f"(without it {before})."
+    ]
+    if passed:
+        parts.append("Passing: " + "; ".join(passed) + ".")
+    if missed:
+        parts.append(
+            "Missed: " + "; ".join(missed) + " (reported here as they are; no parameter was "
+            "changed to meet them)."
+        )
+    return " ".join(parts)

@@ -222,6 +222,16 @@ def test_coverage_lets_the_uncovered_share_through() -> None:
     assert short[50:] == pytest.approx(np.full(250, 7.5))
 
 
+def test_two_controls_on_one_link_multiply_their_allowances() -> None:
+    # docs/model.md: a ban covering 50% and a dated one covering 40% (a tariff) let
+    # 0.5 x 0.6 = 30% of the need through while both hold, 50% after the second ends
+    tariff = ban(id="tariff", destinations=["USA"], coverage=0.4, end="2025-04-11")  # day 100
+    res = ss.run(build(chain(market_cover=0, events=[ban(coverage=0.5), tariff])), seed=0)
+    _, short = _market(res)
+    assert short[50:100] == pytest.approx(np.full(50, 7.0))
+    assert short[150:] == pytest.approx(np.full(150, 5.0))
+
+
 def test_amend_changes_terms_without_resetting_licences() -> None:
     # refused every 10 days until day 50, when approval becomes certain
     events = [
