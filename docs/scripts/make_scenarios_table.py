@@ -22,6 +22,8 @@ COMMODITIES = {
     "gallium": "gallium (t)",
     "datacenter_capacity": "datacenter (MW)",
 }
+NODES = {"wafer": "mature", "wafer_leading": "leading"}
+"""Fab products reported: mature and leading-edge wafers."""
 MEMBERSHIP = "dated"
 """Members count only on the days they belong to the bloc."""
 
@@ -46,7 +48,8 @@ def headline(result: ss.RunResult) -> dict[str, float]:
         if not bloc:
             fab = fab[fab["country"] == region]
         lost = fab.set_index("commodity")["fab_output_lost_share"]
-        row[f"{region} fab output lost"] = float(lost.get("wafer", 0.0))
+        for commodity, node in NODES.items():
+            row[f"{region} {node} fab lost"] = float(lost.get(commodity, 0.0))
     row["magnet recovery (days)"] = (
         float(table.loc["ndfeb_magnet", "time_to_recovery_days"])
         if "ndfeb_magnet" in table.index
@@ -73,9 +76,10 @@ def main() -> None:
     lines = [
         "| scenario | extends | "
         + " | ".join(COMMODITIES.values())
-        + " | alliance fab output lost | TWN fab output lost"
+        + " | alliance fab lost, mature | alliance fab lost, leading"
+        + " | TWN fab lost, mature | TWN fab lost, leading"
         + " | peak weekly magnet unmet | magnet recovery (days, median) |",
-        "|---|---|" + "---:|" * (len(COMMODITIES) + 4),
+        "|---|---|" + "---:|" * (len(COMMODITIES) + 6),
     ]
     for r in frame.to_dict("records"):
         cells = [f"{r[label]:,.1f}" for label in COMMODITIES.values()]
@@ -88,8 +92,11 @@ def main() -> None:
         lines.append(
             f"| `{r['scenario']}` | {r['extends'] or '—'} | "
             + " | ".join(cells)
-            + f" | {100 * r['alliance fab output lost']:.2f}%"
-            + f" | {100 * r['TWN fab output lost']:.2f}%"
+            + "".join(
+                f" | {100 * r[f'{region} {node} fab lost']:.2f}%"
+                for region in ("alliance", "TWN")
+                for node in NODES.values()
+            )
             + f" | {100 * r['peak weekly magnet unmet']:.1f}% | {rec} |"
         )
     descriptions = []
@@ -108,12 +115,22 @@ def main() -> None:
         stockpile=magnets["alliance_stockpile_release"],
         friendshoring=magnets["alliance_friendshoring"],
         recycling=magnets["alliance_recycling_thrifting"],
-        fab_default=100 * by_name.loc["october_2025_suspended", "alliance fab output lost"],
-        fab_controls=100 * by_name.loc["october_2025_controls", "alliance fab output lost"],
-        fab_y_sc=100 * by_name.loc["yttrium_scandium_controls", "alliance fab output lost"],
-        fab_ga_ge=100 * by_name.loc["ga_ge_export_ban", "alliance fab output lost"],
-        twn_controls=100 * by_name.loc["october_2025_controls", "TWN fab output lost"],
-        twn_y_sc=100 * by_name.loc["yttrium_scandium_controls", "TWN fab output lost"],
+        **{
+            f"{key}_{node}": 100 * by_name.loc[scenario, f"{region} {node} fab lost"]
+            for key, scenario, region in (
+                ("fab_default", "october_2025_suspended", "alliance"),
+                ("fab_controls", "october_2025_controls", "alliance"),
+                ("fab_y_sc", "yttrium_scandium_controls", "alliance"),
+                ("fab_ga_ge", "ga_ge_export_ban", "alliance"),
+                ("fab_end_use", "end_use_14nm", "alliance"),
+                ("twn_controls", "october_2025_controls", "TWN"),
+                ("twn_y_sc", "yttrium_scandium_controls", "TWN"),
+                ("twn_end_use", "end_use_14nm", "TWN"),
+            )
+            for node in NODES.values()
+        },
+        dc_controls=by_name.loc["october_2025_controls", "datacenter (MW)"],
+        dc_end_use=by_name.loc["end_use_14nm", "datacenter (MW)"],
     )
     (DOCS / "scenarios.md").write_text(text)
     frame.to_csv(DOCS / "scenarios_headline.csv", index=False)

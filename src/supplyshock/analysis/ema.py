@@ -45,6 +45,7 @@ DEFAULT_OUTCOMES: dict[str, tuple[str, str, str]] = {
     "alliance_magnet_shortfall_t": ("alliance", "ndfeb_magnet", "shortfall"),
     "alliance_magnet_unmet_share": ("alliance", "ndfeb_magnet", "unmet_share"),
     "alliance_wafer_shortfall": ("alliance", "wafer", "shortfall"),
+    "alliance_leading_wafer_shortfall": ("alliance", "wafer_leading", "shortfall"),
     "alliance_datacenter_shortfall_mw": ("alliance", "datacenter_capacity", "shortfall"),
 }
 """Outcome name -> (region, commodity, metric); a region is a bloc or an ISO3 country and a

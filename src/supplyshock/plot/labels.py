@@ -48,7 +48,10 @@ COMMODITY_LABELS: dict[str, str] = {
     "ndfeb_magnet": "NdFeB magnets",
     "gallium": "gallium",
     "germanium": "germanium",
-    "wafer": "wafers",
+    "wafer": "mature wafers",
+    "wafer_leading": "leading-edge wafers",
+    "hbm": "HBM wafers",
+    "ce_oxide": "Ce oxide",
     "accelerator": "AI accelerators",
     "datacenter_capacity": "datacenter capacity",
 }
