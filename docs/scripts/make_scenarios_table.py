@@ -129,6 +129,8 @@ def main() -> None:
             )
             for node in NODES.values()
         },
+        dc_default=by_name.loc["october_2025_suspended", "datacenter (MW)"],
+        dc_y_sc=by_name.loc["yttrium_scandium_controls", "datacenter (MW)"],
         dc_controls=by_name.loc["october_2025_controls", "datacenter (MW)"],
         dc_end_use=by_name.loc["end_use_14nm", "datacenter (MW)"],
     )
