@@ -1,123 +1,163 @@
-"""Regenerate docs/scenarios.md: every bundled scenario with its headline alliance results.
+"""Regenerate docs/scenarios.md: every bundled scenario with its headline results for the
+alliance, the EU27, Germany, Taiwan and each alliance member, and the default scenario split by
+whether its suspended controls snap back.
 
-Run: python docs/scripts/make_scenarios_table.py [--seeds 16]
-Each scenario is run with the same seeds (common random numbers for shared parameters).
+Run: python docs/scripts/make_scenarios_table.py [--seeds 16] [--split-seeds 64]
+Each scenario is run with the same seeds (common random numbers for shared parameters); the
+default scenario is run with ``--split-seeds`` seeds for the split (the first ``--seeds`` of
+them give its row in the other tables).
 """
 
 from __future__ import annotations
 
 import argparse
+import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import yaml
+from scenario_rows import (
+    ALLIANCE,
+    BLOCS,
+    COUNTRIES,
+    FAB_LOST,
+    by_snapback,
+    scenario_runs,
+    summarise,
+)
+from scenario_tables import datacenter_table, fab_table, headline_table, regions_table
 
 import supplyshock as ss
+from supplyshock.events.suspend import Suspend
+from supplyshock.scenario import DEFAULT_SCENARIO
 
 DOCS = Path(__file__).resolve().parents[1]
-COMMODITIES = {
-    "ndfeb_magnet": "magnets (t)",
-    "dy_oxide": "Dy oxide (t)",
-    "gallium": "gallium (t)",
-    "datacenter_capacity": "datacenter (MW)",
-}
-MEMBERSHIP = "dated"
-"""Members count only on the days they belong to the bloc."""
+OCTOBER = "oct_2025"
+"""The October 2025 package (its export control's id), whose snapback the page discusses."""
+SPLIT = "snapback split: "
+"""Prefix of the groups of the default scenario's snapback split in the CSV."""
 
 
-def headline(result: ss.RunResult) -> dict[str, float]:
-    """Alliance totals of one run: shortfall per commodity, peak weekly magnet unmet share,
-    and days from first magnet shortfall to recovery (NaN if not recovered)."""
-    table = result.shortfall(by=["bloc", "commodity"], bloc="alliance", membership=MEMBERSHIP)
-    table = table.set_index("commodity")
-    row = {label: float(table["shortfall"].get(c, 0.0)) for c, label in COMMODITIES.items()}
-    daily = result.daily_totals(by=["bloc", "commodity"], bloc="alliance", membership=MEMBERSHIP)
-    magnets = daily[daily["commodity"] == "ndfeb_magnet"].set_index("date")
-    weekly = magnets["shortfall"].resample("W").sum() / magnets["demand"].resample("W").sum()
-    row["peak weekly magnet unmet"] = float(weekly.max())
-    for region, bloc in (("alliance", "alliance"), ("TWN", None)):
-        fab = result.metric(
-            "fab_output_lost_share",
-            by=["bloc" if bloc else "country", "commodity"],
-            bloc=bloc,
-            membership=MEMBERSHIP,
-        )
-        if not bloc:
-            fab = fab[fab["country"] == region]
-        lost = fab.set_index("commodity")["fab_output_lost_share"]
-        row[f"{region} fab output lost"] = float(lost.get("wafer", 0.0))
-    row["magnet recovery (days)"] = (
-        float(table.loc["ndfeb_magnet", "time_to_recovery_days"])
-        if "ndfeb_magnet" in table.index
-        else 0.0
-    )
-    return row
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--seeds", type=int, default=16)
-    args = parser.parse_args()
-    rows = []
+def scenario_frames(seeds: int, split_seeds: int) -> pd.DataFrame:
+    """Region summaries of every bundled scenario (group ``all``) and the snapback split of the
+    default scenario (groups prefixed :data:`SPLIT`)."""
+    frames = []
     for name, path in ss.bundled_scenarios().items():
         scn = ss.load_scenario(path)
-        runs = pd.DataFrame([headline(ss.run(scn, seed=s)) for s in range(args.seeds)])
+        n = max(seeds, split_seeds) if name == DEFAULT_SCENARIO else seeds
+        runs, draws = scenario_runs(scn, n)
         base = (yaml.safe_load(path.read_text()) or {}).get("extends", "")
-        summary = runs.mean().to_dict()
-        recovery = runs["magnet recovery (days)"]
-        summary["magnet recovery (days)"] = float(recovery.median())
-        summary["not recovered"] = float(recovery.isna().mean())
-        rows.append({"scenario": name, "extends": base, **summary})
-    frame = pd.DataFrame(rows)
-    lines = [
-        "| scenario | extends | "
-        + " | ".join(COMMODITIES.values())
-        + " | alliance fab output lost | TWN fab output lost"
-        + " | peak weekly magnet unmet | magnet recovery (days, median) |",
-        "|---|---|" + "---:|" * (len(COMMODITIES) + 4),
+        parts = [summarise(runs[runs["run"] < seeds]).assign(group="all")]
+        if name == DEFAULT_SCENARIO:
+            controls = {e.id: e.control for e in scn.events if isinstance(e, Suspend) and e.id}
+            split = by_snapback(runs, draws, controls)
+            parts.append(split.assign(group=SPLIT + split["group"]))
+        frames += [part.assign(scenario=name, extends=base) for part in parts]
+    frame = pd.concat(frames, ignore_index=True)
+    first = ["scenario", "extends", "group", "region", "counted", "replications"]
+    return frame[first + [c for c in frame.columns if c not in first]]
+
+
+def _by(frame: pd.DataFrame, region: str, column: str) -> pd.Series:
+    part = frame[(frame["group"] == "all") & (frame["region"] == region)]
+    return part.set_index("scenario")[column]
+
+
+def datacenter_sentence(delayed: pd.Series) -> str:
+    """Which scenario delays the alliance's datacenter build-out most, if any does."""
+    if not (delayed > 0).any():
+        return "No scenario delays any alliance datacenter build in these runs."
+    return f"The largest alliance delay is {delayed.max():,.0f} MW-days (`{delayed.idxmax()}`)."
+
+
+def snapback_means(split: pd.DataFrame, control: str) -> tuple[int, float, float]:
+    """Runs in which ``control`` snapped back, and the alliance's mean magnet shortfall in
+    those and in the others, from the joint groups of the split."""
+    groups = split[(split["region"] == ALLIANCE) & (split["group"] != SPLIT + "all")]
+    snapped = groups["group"].str.removeprefix(SPLIT).str.split(" and ").map(lambda c: control in c)
+    means = []
+    for part in (groups[snapped], groups[~snapped]):
+        weights = part["replications"]
+        means.append(float((part["magnets (t)"] * weights).sum() / weights.sum()))
+    return int(groups[snapped]["replications"].sum()), means[0], means[1]
+
+
+def render(frame: pd.DataFrame, seeds: int, split_seeds: int) -> str:
+    """The page from the template and the summaries."""
+    main = frame[frame["group"] == "all"]
+    alliance = main[main["region"] == ALLIANCE]
+    labels = [
+        [f"`{s}`", e or "—"] for s, e in zip(alliance["scenario"], alliance["extends"], strict=True)
     ]
-    for r in frame.to_dict("records"):
-        cells = [f"{r[label]:,.1f}" for label in COMMODITIES.values()]
-        recovery = r["magnet recovery (days)"]
-        rec = (
-            "—" if recovery == 0 else ("not recovered" if np.isnan(recovery) else f"{recovery:.0f}")
-        )
-        if 0 < r["not recovered"] < 1:
-            rec += f" ({r['not recovered']:.0%} of runs not recovered)"
-        lines.append(
-            f"| `{r['scenario']}` | {r['extends'] or '—'} | "
-            + " | ".join(cells)
-            + f" | {100 * r['alliance fab output lost']:.2f}%"
-            + f" | {100 * r['TWN fab output lost']:.2f}%"
-            + f" | {100 * r['peak weekly magnet unmet']:.1f}% | {rec} |"
-        )
+    table = headline_table(main, ["scenario", "extends"], labels)
+    members = [
+        r for r in main[main["counted"] == "member days"]["region"].unique() if r not in BLOCS
+    ]
+    fab_regions = [ALLIANCE, *members, "eu27", *(c for c in COUNTRIES if c not in members)]
+    fab_regions = [r for r in fab_regions if main[main["region"] == r][FAB_LOST].notna().any()]
+    split = frame[frame["group"].str.startswith(SPLIT)]
+    groups = split[split["region"] == ALLIANCE]
+    split_labels = [
+        [g.removeprefix(SPLIT), str(n)]
+        for g, n in zip(groups["group"], groups["replications"], strict=True)
+    ]
     descriptions = []
     for name, path in ss.bundled_scenarios().items():
         text = str((yaml.safe_load(path.read_text()) or {}).get("description", "")).strip()
         descriptions.append(f"- `{name}`: {' '.join(text.split())}")
+    magnets = _by(frame, ALLIANCE, "magnets (t)")
+    fab = 100 * _by(frame, ALLIANCE, FAB_LOST)
+    twn = 100 * _by(frame, "TWN", FAB_LOST)
+    delayed = _by(frame, ALLIANCE, "datacenter delayed (MW-days)")
+    share = _by(frame, ALLIANCE, "magnet unmet share")
+    eu_share = _by(frame, "eu27", "magnet unmet share")
+    oct_n, oct_yes, oct_no = snapback_means(split, OCTOBER)
     template = (DOCS / "scripts" / "scenarios_template.md").read_text()
-    by_name = frame.set_index("scenario")
-    magnets = by_name["magnets (t)"]
-    text = template.format(
-        seeds=args.seeds,
-        table="\n".join(lines),
+    return template.format(
+        seeds=seeds,
+        split_seeds=max(seeds, split_seeds),
+        default=DEFAULT_SCENARIO,
+        table=table,
+        regions_table=regions_table(main, [ALLIANCE, "eu27", "DEU"]),
+        fab_table=fab_table(main, fab_regions),
+        datacenter_table=datacenter_table(main, [ALLIANCE, "USA"]),
+        datacenter_delays=datacenter_sentence(delayed),
+        snapback_table=headline_table(
+            split, ["controls snapped back", "replications"], split_labels
+        ),
         descriptions="\n".join(descriptions),
+        oct_n=oct_n,
+        oct_yes=oct_yes,
+        oct_no=oct_no,
+        unmet_controls=100 * share["october_2025_controls"],
+        unmet_default=100 * share[DEFAULT_SCENARIO],
+        eu_unmet_controls=100 * eu_share["october_2025_controls"],
+        eu_unmet_default=100 * eu_share[DEFAULT_SCENARIO],
+        eu_fab_y_sc=100 * _by(frame, "eu27", FAB_LOST)["yttrium_scandium_controls"],
         controls=magnets["october_2025_controls"],
         suspended=magnets["october_2025_suspended"],
         stockpile=magnets["alliance_stockpile_release"],
         friendshoring=magnets["alliance_friendshoring"],
         recycling=magnets["alliance_recycling_thrifting"],
-        fab_default=100 * by_name.loc["october_2025_suspended", "alliance fab output lost"],
-        fab_controls=100 * by_name.loc["october_2025_controls", "alliance fab output lost"],
-        fab_y_sc=100 * by_name.loc["yttrium_scandium_controls", "alliance fab output lost"],
-        fab_ga_ge=100 * by_name.loc["ga_ge_export_ban", "alliance fab output lost"],
-        twn_controls=100 * by_name.loc["october_2025_controls", "TWN fab output lost"],
-        twn_y_sc=100 * by_name.loc["yttrium_scandium_controls", "TWN fab output lost"],
+        fab_default=fab["october_2025_suspended"],
+        fab_controls=fab["october_2025_controls"],
+        fab_y_sc=fab["yttrium_scandium_controls"],
+        fab_ga_ge=fab["ga_ge_export_ban"],
+        twn_controls=twn["october_2025_controls"],
+        twn_y_sc=twn["yttrium_scandium_controls"],
     )
-    (DOCS / "scenarios.md").write_text(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seeds", type=int, default=16)
+    parser.add_argument("--split-seeds", type=int, default=64)
+    args = parser.parse_args()
+    start = time.perf_counter()
+    frame = scenario_frames(args.seeds, args.split_seeds)
+    (DOCS / "scenarios.md").write_text(render(frame, args.seeds, args.split_seeds))
     frame.to_csv(DOCS / "scenarios_headline.csv", index=False)
-    print(frame.round(2).to_string())
+    print(f"{len(frame)} rows in {time.perf_counter() - start:.0f} s")
 
 
 if __name__ == "__main__":
