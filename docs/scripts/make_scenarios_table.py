@@ -25,11 +25,12 @@ from scenario_rows import (
     scenario_runs,
     summarise,
 )
-from scenario_tables import datacenter_table, fab_table, headline_table, regions_table
+from scenario_tables import datacenter_table, fab_table, headline_table, regions_table, sig
 
 import supplyshock as ss
 from supplyshock.events.suspend import Suspend
 from supplyshock.scenario import DEFAULT_SCENARIO
+from supplyshock.scenario.distributions import Choice
 
 DOCS = Path(__file__).resolve().parents[1]
 OCTOBER = "oct_2025"
@@ -38,10 +39,11 @@ SPLIT = "snapback split: "
 """Prefix of the groups of the default scenario's snapback split in the CSV."""
 
 
-def scenario_frames(seeds: int, split_seeds: int) -> pd.DataFrame:
+def scenario_frames(seeds: int, split_seeds: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Region summaries of every bundled scenario (group ``all``) and the snapback split of the
-    default scenario (groups prefixed :data:`SPLIT`)."""
-    frames = []
+    default scenario (groups prefixed :data:`SPLIT`); the default scenario's snapback draws
+    (a row per run, a column per suspension)."""
+    frames, default_draws = [], pd.DataFrame()
     for name, path in ss.bundled_scenarios().items():
         scn = ss.load_scenario(path)
         n = max(seeds, split_seeds) if name == DEFAULT_SCENARIO else seeds
@@ -51,11 +53,12 @@ def scenario_frames(seeds: int, split_seeds: int) -> pd.DataFrame:
         if name == DEFAULT_SCENARIO:
             controls = {e.id: e.control for e in scn.events if isinstance(e, Suspend) and e.id}
             split = by_snapback(runs, draws, controls)
+            default_draws = draws
             parts.append(split.assign(group=SPLIT + split["group"]))
         frames += [part.assign(scenario=name, extends=base) for part in parts]
     frame = pd.concat(frames, ignore_index=True)
     first = ["scenario", "extends", "group", "region", "counted", "replications"]
-    return frame[first + [c for c in frame.columns if c not in first]]
+    return frame[first + [c for c in frame.columns if c not in first]], default_draws
 
 
 def _by(frame: pd.DataFrame, region: str, column: str) -> pd.Series:
@@ -82,7 +85,27 @@ def snapback_means(split: pd.DataFrame, control: str) -> tuple[int, float, float
     return int(groups[snapped]["replications"].sum()), means[0], means[1]
 
 
-def render(frame: pd.DataFrame, seeds: int, split_seeds: int) -> str:
+def october_snapback(draws: pd.DataFrame, seeds: int) -> tuple[float, int]:
+    """The assumed probability that the October package snaps back, and the number of the
+    first ``seeds`` runs in which it did."""
+    scn = ss.load_scenario(DEFAULT_SCENARIO)
+    event = next(e for e in scn.events if isinstance(e, Suspend) and e.control == OCTOBER)
+    snapback = event.snapback
+    p = snapback.probability_of(True) if isinstance(snapback, Choice) else float(snapback)
+    return p, int(draws.loc[draws.index < seeds, event.id].sum())
+
+
+def bias_clause(share: float, p: float) -> str:
+    """How the share of runs with a snapback compares with its probability, and what follows
+    for a mean over those runs."""
+    if share < p:
+        return "fewer snapbacks than assumed, so they understate the expected shortfall"
+    if share > p:
+        return "more snapbacks than assumed, so they overstate the expected shortfall"
+    return "as many snapbacks as assumed"
+
+
+def render(frame: pd.DataFrame, draws: pd.DataFrame, seeds: int, split_seeds: int) -> str:
     """The page from the template and the summaries."""
     main = frame[frame["group"] == "all"]
     alliance = main[main["region"] == ALLIANCE]
@@ -112,6 +135,7 @@ def render(frame: pd.DataFrame, seeds: int, split_seeds: int) -> str:
     share = _by(frame, ALLIANCE, "magnet unmet share")
     eu_share = _by(frame, "eu27", "magnet unmet share")
     oct_n, oct_yes, oct_no = snapback_means(split, OCTOBER)
+    oct_p, oct_first = october_snapback(draws, seeds)
     template = (DOCS / "scripts" / "scenarios_template.md").read_text()
     return template.format(
         seeds=seeds,
@@ -127,8 +151,12 @@ def render(frame: pd.DataFrame, seeds: int, split_seeds: int) -> str:
         ),
         descriptions="\n".join(descriptions),
         oct_n=oct_n,
-        oct_yes=oct_yes,
-        oct_no=oct_no,
+        oct_yes=sig(oct_yes),
+        oct_no=sig(oct_no),
+        oct_p=oct_p,
+        oct_first=oct_first,
+        oct_weighted=sig(oct_p * oct_yes + (1 - oct_p) * oct_no),
+        oct_bias=bias_clause(oct_first / seeds, oct_p),
         unmet_controls=100 * share["october_2025_controls"],
         unmet_default=100 * share[DEFAULT_SCENARIO],
         eu_unmet_controls=100 * eu_share["october_2025_controls"],
@@ -154,8 +182,8 @@ def main() -> None:
     parser.add_argument("--split-seeds", type=int, default=64)
     args = parser.parse_args()
     start = time.perf_counter()
-    frame = scenario_frames(args.seeds, args.split_seeds)
-    (DOCS / "scenarios.md").write_text(render(frame, args.seeds, args.split_seeds))
+    frame, draws = scenario_frames(args.seeds, args.split_seeds)
+    (DOCS / "scenarios.md").write_text(render(frame, draws, args.seeds, args.split_seeds))
     frame.to_csv(DOCS / "scenarios_headline.csv", index=False)
     print(f"{len(frame)} rows in {time.perf_counter() - start:.0f} s")
 

@@ -18,8 +18,8 @@ def sig(value: float, digits: int = 3) -> str:
         return DASH
     if value == 0:
         return "0"
-    decimals = max(digits - 1 - math.floor(math.log10(abs(value))), 0)
-    return f"{round(value, decimals):,.{decimals}f}"
+    decimals = digits - 1 - math.floor(math.log10(abs(value)))
+    return f"{round(value, decimals):,.{max(decimals, 0)}f}"
 
 
 def percent(share: float, digits: int = 3) -> str:
