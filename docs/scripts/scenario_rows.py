@@ -20,6 +20,7 @@ import supplyshock as ss
 COMMODITIES = {
     "ndfeb_magnet": "magnets (t)",
     "dy_oxide": "Dy oxide (t)",
+    "smco_magnet": "SmCo magnets (t)",
     "gallium": "gallium (t)",
     "datacenter_capacity": "datacenter (MW)",
 }

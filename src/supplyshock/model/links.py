@@ -15,12 +15,13 @@ from supplyshock.model.arrays import sum_by
 from supplyshock.model.draws import Drawer
 from supplyshock.model.index import ScenarioIndex
 from supplyshock.model.network import BoolArray, FloatArray, IntArray
+from supplyshock.scenario.distributions import Distribution
 from supplyshock.scenario.fields import MAX_DAYS
 
 if TYPE_CHECKING:
     from supplyshock.model.buyers import Buyers
 
-__all__ = ["Links", "build_links"]
+__all__ = ["Links", "build_links", "supplier_share_matrix"]
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,41 @@ def _lead_matrix(ix: ScenarioIndex, draws: Drawer) -> FloatArray:
     return lead
 
 
+def supplier_share_matrix(ix: ScenarioIndex, draws: Drawer) -> FloatArray:
+    """Shares at ``[buyer country, commodity, supplier country]``; NaN where a buyer has none.
+
+    A group (buyer, commodity) with a ``share_concentration`` c takes a Dirichlet(c x shares)
+    draw: each supplier with a positive share s gets a weight ~ Gamma(c x s, 1), keyed
+    ``supplier_shares[<buyer>-<commodity>-<supplier>].share_weight``, and its share is its
+    weight over the group's sum. A group with one positive share keeps it (always 1).
+    """
+    share = np.full((ix.C, ix.K, ix.C), np.nan)
+    groups: dict[tuple[int, int], list[tuple[int, float, str]]] = {}
+    for row in ix.scn.supplier_shares:
+        bc, kc = ix.country[row.buyer], ix.commodity[row.commodity]
+        share[bc, kc] = np.nan_to_num(share[bc, kc])
+        share[bc, kc, ix.country[row.supplier]] = row.share
+        if row.share_concentration is not None and row.share > 0:
+            key = f"supplier_shares[{row.buyer}-{row.commodity}-{row.supplier}].share_weight"
+            alpha = row.share_concentration * row.share
+            groups.setdefault((bc, kc), []).append((ix.country[row.supplier], alpha, key))
+    for (bc, kc), members in groups.items():
+        if len(members) < 2:
+            continue
+        weights = np.array(
+            [
+                draws.number(key, Distribution(dist="gamma", params={"a": alpha}))
+                for _, alpha, key in members
+            ]
+        )
+        total = weights.sum()
+        if not total > 0:  # every weight underflowed to 0 (tiny concentrations): keep shares
+            continue
+        for (sc, _, _), weight in zip(members, weights, strict=True):
+            share[bc, kc, sc] = weight / total
+    return share
+
+
 def _specificity(pair: tuple[str, str]) -> int:
     """Order lanes from least to most specific, so that later assignments win."""
     origin, dest = pair
@@ -88,11 +124,7 @@ def build_links(
     """
     fac_country, fac_output = fac
     lead = _lead_matrix(ix, draws)
-    share = np.full((ix.C, ix.K, ix.C), np.nan)  # [buyer country, commodity, supplier country]
-    for row in ix.scn.supplier_shares:
-        bc, kc = ix.country[row.buyer], ix.commodity[row.commodity]
-        share[bc, kc] = np.nan_to_num(share[bc, kc])
-        share[bc, kc, ix.country[row.supplier]] = row.share
+    share = supplier_share_matrix(ix, draws)
     by_country = sum_by(fac_country * ix.K + fac_output, nominal, ix.C * ix.K).reshape(ix.C, ix.K)
     by_commodity = sum_by(fac_output, nominal, ix.K)
     limit = ix.scn.settings.max_links_per_buyer

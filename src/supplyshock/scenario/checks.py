@@ -261,6 +261,17 @@ def _check_world(ck: TableChecker) -> None:
         ck.known("supplier_shares", i, "commodity", share.commodity, ck.commodities, "commodity")
         totals[(share.buyer, share.commodity)] += share.share
         first.setdefault((share.buyer, share.commodity), i)
+        head = scn.supplier_shares[first[(share.buyer, share.commodity)]]
+        if share.share_concentration != head.share_concentration:
+            ck.add(
+                "supplier_shares",
+                i,
+                "share_concentration",
+                share.share_concentration,
+                f"rows of {share.commodity} bought by {share.buyer} are one Dirichlet draw and "
+                f"must give the same share_concentration; the first row gives "
+                f"{head.share_concentration}",
+            )
     for key, total in totals.items():
         if abs(total - 1.0) > 1e-6:
             ck.add(

@@ -42,11 +42,12 @@ __all__ = [
 
 
 def _fixed_share(value: object) -> object:
-    """Shares are fixed: shares drawn one by one need not sum to 1."""
+    """Shares are numbers: shares drawn one by one need not sum to 1."""
     if isinstance(value, dict):
         raise ValueError(
             "a supplier share must be a number: shares drawn one by one need not sum to 1 "
-            "with the other shares of the buyer and commodity"
+            "with the other shares of the buyer and commodity; to sample the shares, give "
+            "the group a share_concentration (a Dirichlet draw around the shares)"
         )
     return value
 
@@ -197,7 +198,11 @@ class SupplierShare(Sourced):
     supplier: str
     """Supplying country (ISO3); countries without a share are alternatives."""
     share: Annotated[Fraction, BeforeValidator(_fixed_share)]
-    """Share of the buyer's purchases; shares per buyer and commodity sum to 1 (fixed numbers)."""
+    """Share of the buyer's purchases; shares per buyer and commodity sum to 1."""
+    share_concentration: Positive | None = None
+    """Dirichlet concentration c of the buyer's shares of this commodity: each replication
+    draws the share vector from Dirichlet(c x shares), whose mean is the shares; empty: fixed
+    shares. Every row of one buyer and commodity gives the same value (docs/model.md)."""
 
 
 class Demand(Sourced):
