@@ -104,14 +104,16 @@ def test_round_off_in_fab_output_lost_is_exact_zero(result: ss.RunResult) -> Non
     fabs = [i for i, kind in enumerate(result.facility_kinds) if kind == "fab"]
     lost = result.lost.copy()
     lost[:, fabs] = 0.0
+    country = result.facility_country
+    other = next(i for i in reversed(fabs) if country[i] != country[fabs[0]])
     lost[3, fabs[0]] = 1.6e-10  # a residue of summing flows
-    lost[3, fabs[-1]] = 2.5  # a real loss
+    lost[3, other] = 2.5  # a real loss
     changed = dataclasses.replace(result, lost=lost)
-    table = changed.fab_output_lost().set_index("country")
-    residue, real = result.facility_country[fabs[0]], result.facility_country[fabs[-1]]
-    assert residue != real
-    assert table.loc[residue, "lost"] == 0.0 and table.loc[residue, "lost_share"] == 0.0
-    assert table.loc[real, "lost"] == 2.5
+    table = changed.fab_output_lost().set_index(["country", "output"])
+    residue, real = country[fabs[0]], country[other]
+    at_residue = table.loc[(residue, result.facility_output[fabs[0]])]
+    assert at_residue["lost"] == 0.0 and at_residue["lost_share"] == 0.0
+    assert table.loc[(real, result.facility_output[other]), "lost"] == 2.5
     by_metric = changed.metrics(["fab_output_lost"], by="country").set_index("country")
     assert by_metric.loc[residue, "fab_output_lost"].max() == 0.0
     assert by_metric.loc[real, "fab_output_lost"].max() == 2.5
