@@ -72,6 +72,22 @@ def _specificity(pair: tuple[str, str]) -> int:
     return (origin != "*") * 2 + (dest != "*")
 
 
+def _share_table(ix: ScenarioIndex) -> FloatArray:
+    """Supplier shares at ``[buyer country, commodity, supplier country]``: NaN where the
+    (buyer country, commodity) has no table, 0 for countries its table leaves out."""
+    share = np.full((ix.C, ix.K, ix.C), np.nan)
+    rows = [
+        (ix.country[row.buyer], ix.commodity[row.commodity], ix.country[row.supplier], row.share)
+        for row in ix.scn.supplier_shares
+    ]
+    if rows:
+        bc, kc = (np.array([r[i] for r in rows], dtype=np.int64) for i in range(2))
+        share[bc, kc] = 0.0
+    for bc_, kc_, sc_, value in rows:  # in order: a repeated row overrides an earlier one
+        share[bc_, kc_, sc_] = value
+    return share
+
+
 def build_links(
     ix: ScenarioIndex,
     draws: Drawer,
@@ -88,11 +104,7 @@ def build_links(
     """
     fac_country, fac_output = fac
     lead = _lead_matrix(ix, draws)
-    share = np.full((ix.C, ix.K, ix.C), np.nan)  # [buyer country, commodity, supplier country]
-    for row in ix.scn.supplier_shares:
-        bc, kc = ix.country[row.buyer], ix.commodity[row.commodity]
-        share[bc, kc] = np.nan_to_num(share[bc, kc])
-        share[bc, kc, ix.country[row.supplier]] = row.share
+    share = _share_table(ix)
     by_country = sum_by(fac_country * ix.K + fac_output, nominal, ix.C * ix.K).reshape(ix.C, ix.K)
     by_commodity = sum_by(fac_output, nominal, ix.K)
     limit = ix.scn.settings.max_links_per_buyer
