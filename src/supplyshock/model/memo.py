@@ -65,6 +65,12 @@ class Memo:
         self._entries[name] = (kept, value)
         return value
 
+    def __eq__(self, other: object) -> bool:
+        """Memos are equal: they do not take part in comparing the scenarios holding them."""
+        return isinstance(other, Memo)
+
+    __hash__ = None  # type: ignore[assignment]
+
     def __getstate__(self) -> dict[str, Any]:
         return {}  # not sent along with a pickled scenario: a worker forms its own
 
