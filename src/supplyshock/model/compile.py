@@ -21,7 +21,7 @@ from supplyshock.model.buyers import Buyers, compile_buyers
 from supplyshock.model.compilation import Compilation, PolicyLinks
 from supplyshock.model.draws import Drawer
 from supplyshock.model.index import ScenarioIndex, event_key, ramp
-from supplyshock.model.links import build_links
+from supplyshock.model.links import Links, build_links
 from supplyshock.model.markets import compile_markets
 from supplyshock.model.network import FloatArray, IntArray, Network, Reserve
 from supplyshock.model.policies import compile_reserves
@@ -166,6 +166,21 @@ def _warn_steady_releases(
             )
 
 
+def _link_names(
+    ix: ScenarioIndex, buyers: Buyers, links: Links
+) -> tuple[IntArray, tuple[str, ...], tuple[str, ...]]:
+    """Each link's stable key (for keyed draws), its buyer's sector and its buyer's entity."""
+    buyer, supplier = links.buyer.tolist(), links.supplier.tolist()
+    keys = np.array(
+        [
+            stable_key(f"{buyers.label[b]}>{ix.facilities[s].id}")
+            for b, s in zip(buyer, supplier, strict=True)
+        ],
+        dtype=np.int64,
+    )
+    return keys, tuple(buyers.sector[b] for b in buyer), tuple(buyers.entity[b] for b in buyer)
+
+
 def compile_scenario(
     scn: schema.Scenario,
     rng: np.random.Generator | np.random.SeedSequence | None = None,
@@ -199,14 +214,20 @@ def compile_scenario(
     }[st.allocation] * 2
     if st.contracts_first:
         rank = rank + ~links.qualified  # spot buyers after contracted ones
+    facility_ids = tuple(f.id for f in ix.facilities)
+    names = scn.memo.get(
+        "link names",
+        (buyers.label, buyers.sector, buyers.entity, facility_ids, links.buyer, links.supplier),
+        lambda: _link_names(ix, buyers, links),
+    )
     cx.links = PolicyLinks(
         buyer_country=buyers.country[links.buyer],
         supplier_country=fac_country[links.supplier],
         supplier=links.supplier,
         commodity=fac_output[links.supplier],
         export=link_export,
-        sector=tuple(buyers.sector[b] for b in links.buyer.tolist()),
-        entity=tuple(buyers.entity[b] for b in links.buyer.tolist()),
+        sector=names[1],
+        entity=names[2],
     )
     cx.tensions = tension_names(scn)
     run_stage(cx, "policy")
@@ -290,13 +311,7 @@ def compile_scenario(
         link_qualified=links.qualified,
         link_rank=rank,
         link_export=link_export,
-        link_key=np.array(
-            [
-                stable_key(f"{buyers.label[b]}>{ix.facilities[s].id}")
-                for b, s in zip(links.buyer.tolist(), links.supplier.tolist(), strict=True)
-            ],
-            dtype=np.int64,
-        ),
+        link_key=names[0],
         controls=tuple(cx.controls),
         suspensions=tuple(cx.suspensions),
         resumes=tuple(cx.resumes),

@@ -77,9 +77,11 @@ def supplier_share_matrix(ix: ScenarioIndex, draws: Drawer) -> FloatArray:
     """
     share = np.full((ix.C, ix.K, ix.C), np.nan)
     groups: dict[tuple[int, int], list[tuple[int, float, str]]] = {}
-    for row in ix.scn.supplier_shares:
+    rows = ix.scn.supplier_shares
+    if rows:  # 0 for countries a group's table leaves out
+        share[[ix.country[r.buyer] for r in rows], [ix.commodity[r.commodity] for r in rows]] = 0.0
+    for row in rows:
         bc, kc = ix.country[row.buyer], ix.commodity[row.commodity]
-        share[bc, kc] = np.nan_to_num(share[bc, kc])
         share[bc, kc, ix.country[row.supplier]] = row.share
         if row.share_concentration is not None and row.share > 0:
             key = f"supplier_shares[{row.buyer}-{row.commodity}-{row.supplier}].share_weight"

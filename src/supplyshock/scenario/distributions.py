@@ -136,6 +136,12 @@ class Distribution(BaseModel):
 
         return np.asarray(getattr(stats, self.dist).ppf(q, **self.params), dtype=np.float64)
 
+    def cdf_many(self, x: np.ndarray) -> np.ndarray:
+        """CDF at ``x``; avoids building a frozen distribution."""
+        from scipy import stats
+
+        return np.asarray(getattr(stats, self.dist).cdf(x, **self.params), dtype=np.float64)
+
     def upper_quantile(self, q: float) -> float:
         """The inverse CDF at one probability ``q``, remembered for this distribution (checks
         ask for the same tail of the same distributions on every run)."""

@@ -33,6 +33,7 @@ from supplyshock.events import (
     Suspend,
     Tension,
 )
+from supplyshock.model.memo import Memo
 from supplyshock.scenario.fields import Count, Record, Texts
 from supplyshock.scenario.levers import ChanceConstraint, Decision, Lever
 from supplyshock.scenario.markets import MarketPrice
@@ -190,6 +191,13 @@ class Scenario(World):
         return hashlib.sha256(payload.encode()).hexdigest()
 
     _clean: str | None = PrivateAttr(default=None)
+    _memo: Memo = PrivateAttr(default_factory=Memo)
+
+    @property
+    def memo(self) -> Memo:
+        """Compile results that depend only on the scenario's structure, with the inputs they
+        were formed from (:mod:`supplyshock.model.memo`); not pickled."""
+        return self._memo
 
     def checked(self) -> str:
         """The content hash, once the scenario is cross-checked: a

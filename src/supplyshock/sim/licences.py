@@ -31,10 +31,9 @@ def delay_pmf(spec: object, horizon: int) -> FloatArray:
     rounded values. Delays are capped at ``horizon`` (they would fall outside the run).
     """
     if isinstance(spec, Distribution):
-        frozen = spec.frozen()
-        last = int(min(max(2, math.ceil(float(frozen.ppf(1 - TAIL)))), horizon))
+        last = int(min(max(2, math.ceil(spec.upper_quantile(1 - TAIL))), horizon))
         edges = np.arange(1, last + 1) + 0.5
-        cdf = np.asarray(frozen.cdf(edges), dtype=float)
+        cdf = spec.cdf_many(edges)
         pmf = np.zeros(last + 1)
         pmf[1:] = np.diff(np.concatenate([[0.0], cdf]))
         pmf[last] += 1.0 - cdf[-1]

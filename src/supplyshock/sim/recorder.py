@@ -30,9 +30,14 @@ def trade_pairs(net: Network) -> tuple[IntArray, IntArray]:
     exporter = net.fac_country[net.link_supplier]
     importer = net.buyer_country[net.link_buyer]
     commodity = net.fac_output[net.link_supplier]
-    triples = np.stack([exporter, importer, commodity], axis=1).astype(np.int64)
     crossing = net.link_export.astype(bool)
-    slots, index = np.unique(triples[crossing], axis=0, return_inverse=True)
+    # one int per triple, ordered as the triples are (lexicographically): a 1-D unique
+    n_countries, n_comm = len(net.countries), len(net.commodities)
+    code = (exporter.astype(np.int64) * n_countries + importer) * n_comm + commodity
+    codes, index = np.unique(code[crossing], return_inverse=True)
+    slots = np.stack(
+        [codes // (n_countries * n_comm), codes // n_comm % n_countries, codes % n_comm], axis=1
+    )
     link_pair = np.full(net.n_links, len(slots), dtype=np.int64)
     link_pair[crossing] = index.reshape(-1)
     return link_pair, slots.reshape(-1, 3).astype(np.int64)
