@@ -19,6 +19,7 @@ import yaml
 from scenario_rows import (
     ALLIANCE,
     BLOCS,
+    COMMODITIES,
     COUNTRIES,
     FAB_LEADING,
     FAB_LOST,
@@ -36,6 +37,8 @@ from supplyshock.scenario.distributions import Choice
 DOCS = Path(__file__).resolve().parents[1]
 OCTOBER = "oct_2025"
 """The October 2025 package (its export control's id), whose snapback the page discusses."""
+COMPOUND = COMMODITIES["compound_wafer"]
+"""The headline column of compound-semiconductor wafers."""
 SPLIT = "snapback split: "
 """Prefix of the groups of the default scenario's snapback split in the CSV."""
 
@@ -187,6 +190,8 @@ def render(frame: pd.DataFrame, draws: pd.DataFrame, seeds: int, split_seeds: in
         dc_y_sc=datacenters["yttrium_scandium_controls"],
         dc_controls=datacenters["october_2025_controls"],
         dc_end_use=datacenters["end_use_14nm"],
+        compound_ga_ge=sig(_by(frame, ALLIANCE, COMPOUND)["ga_ge_export_ban"]),
+        compound_default=sig(_by(frame, ALLIANCE, COMPOUND)[DEFAULT_SCENARIO]),
     )
 
 

@@ -22,6 +22,7 @@ COMMODITIES = {
     "dy_oxide": "Dy oxide (t)",
     "smco_magnet": "SmCo magnets (t)",
     "gallium": "gallium (t)",
+    "compound_wafer": "compound wafers (6-inch-eq)",
     "datacenter_capacity": "datacenter (MW)",
 }
 MEMBERSHIP = "dated"

@@ -166,7 +166,7 @@ class Recipe(Sourced):
 
     ``essential_share`` is the share of the output that cannot be made without this input
     (default 1: all of it). Without the input a facility still makes the rest, e.g. a fab's
-    silicon wafers without gallium, which only its compound-semiconductor lines need.
+    silicon wafers without gallium, which only its GaN-on-Si lines need.
     """
 
     recipe: str = Field(min_length=1)
