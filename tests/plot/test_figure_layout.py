@@ -202,3 +202,11 @@ def test_comparison_legend_stays_inside_its_axes(
     bars = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_width() > 0]
     assert bars
     assert not [p for p in bars if box.overlaps(p.get_window_extent(renderer))]
+
+
+def test_every_bundled_commodity_has_a_readable_label() -> None:
+    from supplyshock.plot.labels import COMMODITY_LABELS
+
+    world = ss.load_scenario("baseline_2025")
+    missing = [c.id for c in world.commodities if c.id not in COMMODITY_LABELS]
+    assert not missing, f"add labels for {missing} to supplyshock.plot.labels"
