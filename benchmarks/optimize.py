@@ -126,15 +126,21 @@ def search(
     }
 
 
+def _load_note(result: dict[str, Any]) -> str:
+    """Whether other work shared the cores during the measurement."""
+    if max(result["load_before"], result["load_after"]) > result["cores"]:
+        return "above the core count: other work shared the cores, times are inflated"
+    return "at most the core count: the search had the cores to itself"
+
+
 def markdown(result: dict[str, Any]) -> str:
     s, r, e = result["search"], result["per_run"], result["early_stop"]
     return f"""# Robust portfolio search benchmark
 
 Scenario `{SCENARIO}` with one lever (US strategic NdFeB reserve), grid search, constraint
 `{CONSTRAINT.label}`; {result["cores"]} cores, {result["machine"]}, Python {result["python"]};
-load average (1 min) {result["load_before"]:.1f} before and {result["load_after"]:.1f} after:
-above the core count, other work shared the cores and the times are inflated by about that
-ratio.
+load average (1 min) {result["load_before"]:.1f} before and {result["load_after"]:.1f} after
+({_load_note(result)}).
 
 | measure | value |
 |---|---|
