@@ -32,3 +32,17 @@ def test_a_clean_scenario_is_checked_once_and_again_after_a_change(
     copy.demand[0] = copy.demand[0].model_copy(update={"per_year": 10.0})
     ss.run(copy, seed=0)  # new content: checked
     assert len(calls) == 3
+
+
+def test_provenance_hashes_the_scenario_as_given_even_when_rules_extend_it() -> None:
+    # escalation_2026's rules add events during the run; the hash is that of the input
+    import supplyshock as ss
+
+    loaded = ss.load_scenario("escalation_2026")
+    by_name = ss.run("escalation_2026", seed=0)
+    by_object = ss.run(loaded, seed=0)
+    unchecked = ss.run(loaded, seed=0, validate=False)
+    assert by_name.provenance["applied"], "the rules must extend the scenario for this test"
+    expected = loaded.content_hash()
+    hashes = [r.provenance["scenario_hash"] for r in (by_name, by_object, unchecked)]
+    assert hashes == [expected] * 3

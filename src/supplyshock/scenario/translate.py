@@ -18,7 +18,7 @@ from supplyshock.errors import Problem, did_you_mean, short_repr
 from supplyshock.scenario.fields import SAMPLED_YES_NO, YES_NO, YES_NO_ERROR
 from supplyshock.scenario.files import Located
 
-__all__ = ["field_path", "join", "problems_from"]
+__all__ = ["event_index", "field_path", "join", "problems_from"]
 
 _UNION_MEMBER = re.compile(r"^[a-z][a-z-]*\[.*\]$")
 """How pydantic names a member of a union in an error's location (``list[str]``)."""
@@ -39,6 +39,18 @@ def field_path(loc: tuple[str | int, ...]) -> str:
             continue
         parts.append(("." if parts else "") + item)
     return "".join(parts) or "<row>"
+
+
+def event_index(field: str) -> int:
+    """The index of the event a problem's field path names (``events[3].start`` -> 3), else -1.
+
+    >>> event_index("events[3].start"), event_index("rules[0].when")
+    (3, -1)
+    """
+    if not field.startswith("events["):
+        return -1
+    inside = field[7 : field.index("]")]
+    return int(inside) if inside.isdigit() else -1
 
 
 def join(where: str, name: str) -> str:

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 import simpy
-from pydantic import TypeAdapter, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from supplyshock.errors import Problem, ScenarioError
 from supplyshock.events import lookup, names, timeline
@@ -41,8 +41,10 @@ from supplyshock.model.rules import RuleContext, compile_rules
 from supplyshock.results import RunResult
 from supplyshock.scenario import schema
 from supplyshock.scenario.checks import check, check_events
+from supplyshock.scenario.files import Located
 from supplyshock.scenario.io import load_scenario
 from supplyshock.scenario.rules import Condition, Rule
+from supplyshock.scenario.translate import event_index, problems_from
 from supplyshock.sim.dice import Dice
 from supplyshock.sim.policy import Policies
 from supplyshock.sim.pricebook import market_record, network_for_results
@@ -85,6 +87,7 @@ class Simulation(Views):
         elif validate:
             self._hash = scenario.checked()
         self.scenario = scenario
+        self._given = scenario  # provenance hashes the scenario as given, not as rules extend it
         self._given_seed = seed
         seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
         self._seq = seq
@@ -107,7 +110,7 @@ class Simulation(Views):
         cannot :meth:`apply` events, which need the scenario. ``host`` goes to the start hooks
         of event types (default: the simulation)."""
         sim = cls.__new__(cls)
-        sim.scenario = None  # type: ignore[assignment]
+        sim.scenario = sim._given = None  # type: ignore[assignment]
         sim._given_seed, sim._seq, sim._hash = None, seed, None
         sim._param_seq, sim._overrides = seed, {}
         sim._began = time.perf_counter()
@@ -177,7 +180,7 @@ class Simulation(Views):
         try:
             cond = data if isinstance(data, Condition) else Condition.model_validate(dict(data))
         except ValidationError as exc:
-            raise _error("watch", exc) from None
+            raise _error("watch", exc, Condition) from None
         name = f"watch#{len(self._watches) + 1}"
         rule = Rule.model_construct(id=name, when=[cond], then=[], after=[], hazard=None)
         rule = rule.model_copy(
@@ -221,7 +224,7 @@ class Simulation(Views):
             try:
                 dated: schema.Event = _EVENT.validate_python(data)
             except ValidationError as exc:
-                raise _error("apply", exc) from None
+                raise _error("apply", exc, None) from None
         else:
             dated = event
         start: dt.date | None = (
@@ -265,7 +268,8 @@ class Simulation(Views):
             spawn_key=spawn,
             wall_time_s=time.perf_counter() - self._began,
             events=self._events,
-            scenario_hash=self._hash,
+            scenario_hash=self._hash
+            or (None if self._given is None else self._given.content_hash()),
             market_prices=market_record(self.net, px),
         )
         check_finite(result, self.recorder)
@@ -353,7 +357,7 @@ class Simulation(Views):
         if not checked:  # rules' actions were checked with the scenario
             problems = check_events(scn)
             n = len(self.scenario.events)
-            mine = [p for p in problems if _event_index(p.field) >= n]
+            mine = [p for p in problems if event_index(p.field) >= n]
             if mine:
                 raise ScenarioError(mine)
         new, steps_only = extend_network(self.net, scn, events, self._param_seq, self._overrides)
@@ -391,22 +395,6 @@ class Simulation(Views):
         return compile_rules(ix, Drawer(None), context, {}, rules)
 
 
-def _event_index(field: str) -> int:
-    if not field.startswith("events["):
-        return -1
-    inside = field[7 : field.index("]")]
-    return int(inside) if inside.isdigit() else -1
-
-
-def _error(where: str, exc: ValidationError) -> ScenarioError:
-    return ScenarioError(
-        [
-            Problem(
-                f"<{where}>",
-                ".".join(str(x) for x in e["loc"]) or "<event>",
-                e.get("input"),
-                e["msg"],
-            )
-            for e in exc.errors()
-        ]
-    )
+def _error(where: str, exc: ValidationError, model: type[BaseModel] | None) -> ScenarioError:
+    """The validation errors of a value given to ``where`` (apply, watch) as one error."""
+    return ScenarioError(problems_from(exc.errors(), Located(None, f"<{where}>", ""), model))
