@@ -25,6 +25,7 @@ __all__ = [
     "DIGITS",
     "clip_column",
     "frame_table",
+    "progress_bars",
     "progress_reporter",
     "sig",
     "write_frame",
@@ -92,17 +93,23 @@ def write_frame(frame: pd.DataFrame, form: str, title: str) -> None:
     sys.stdout.write(json.dumps({"title": title, **attrs, "rows": rows}, indent=2) + "\n")
 
 
+def progress_bars(stack: ExitStack, errors: Console) -> Progress:
+    """A live display of progress bars (label, bar, done of total, time left) on ``errors``,
+    closed with ``stack``."""
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+    )
+    return stack.enter_context(Progress(*columns, console=errors, transient=False))
+
+
 def progress_reporter(stack: ExitStack, errors: Console, label: str) -> Callable[[int, int], None]:
     """A progress callback ``(done, total)`` in replications: a bar on a terminal, else plain
     lines on stderr (at the start, every tenth of the batch and at the end)."""
     if errors.is_terminal:
-        columns = (
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-        )
-        bar = stack.enter_context(Progress(*columns, console=errors, transient=False))
+        bar = progress_bars(stack, errors)
         task = bar.add_task(escape(label), total=None)
 
         def update(done: int, total: int) -> None:

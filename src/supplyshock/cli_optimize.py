@@ -14,16 +14,9 @@ import pandas as pd
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeRemainingColumn,
-)
+from rich.progress import TaskID
 
-from supplyshock.cli_format import frame_table, progress_reporter, sig
+from supplyshock.cli_format import frame_table, progress_bars, progress_reporter, sig
 from supplyshock.cli_text import AllowOutside, AllowPath, load_noting_warnings, plain
 from supplyshock.errors import ScenarioError, SupplyshockError
 
@@ -102,13 +95,7 @@ def _staged(stack: ExitStack) -> Any:
     """A ``(stage, done, total)`` callback: on a terminal one bar per stage in one display,
     else plain lines on stderr."""
     if errors.is_terminal:
-        columns = (
-            TextColumn("{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeRemainingColumn(),
-        )
-        bar = stack.enter_context(Progress(*columns, console=errors, transient=False))
+        bar = progress_bars(stack, errors)
         tasks: dict[str, TaskID] = {}
 
         def update_bar(stage: str, done: int, total: int) -> None:
