@@ -15,7 +15,7 @@ from supplyshock.model.buyers import Buyers
 from supplyshock.model.draws import Drawer
 from supplyshock.model.index import ScenarioIndex
 from supplyshock.model.network import FloatArray, IntArray
-from supplyshock.model.timing import ProjectTiming, no_timing
+from supplyshock.model.timing import ProjectTiming
 from supplyshock.scenario.markets import market_members, unit_factor
 
 __all__ = ["MarketSpec", "compile_markets"]
@@ -68,10 +68,11 @@ class MarketSpec:
 
 
 def compile_markets(
-    ix: ScenarioIndex, draws: Drawer, buyers: Buyers, timing: ProjectTiming | None = None
+    ix: ScenarioIndex, draws: Drawer, buyers: Buyers, timing: ProjectTiming
 ) -> MarketSpec | None:
-    """The markets of ``ix``'s scenario (None without a markets table); elasticities are drawn
-    under ``markets[<market>.<commodity>].elasticity``."""
+    """The markets of ``ix``'s scenario (None without a markets table), with the price slot of
+    each ``timing`` project; elasticities are drawn under
+    ``markets[<market>.<commodity>].elasticity``."""
     rows = ix.scn.markets
     if not rows:
         return None
@@ -101,7 +102,6 @@ def compile_markets(
         for f, x in enumerate(ix.facilities)
         if x.idle_share > 0
     ]
-    timing = timing if timing is not None else no_timing(ix.T)
     facilities = [ix.facilities[f] for f in timing.facility.tolist()]
     timing_slot = [
         _slot(slot_market, slot_commodity, country_market[ix.country[x.country]], x.output, ix)

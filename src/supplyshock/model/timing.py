@@ -17,7 +17,7 @@ import numpy as np
 from supplyshock.model.network import FloatArray, IntArray
 from supplyshock.scenario import schema
 
-__all__ = ["ProjectTiming", "is_timed", "no_timing"]
+__all__ = ["ProjectTiming", "is_timed"]
 
 
 def is_timed(f: schema.Facility) -> bool:
@@ -64,8 +64,3 @@ class ProjectTiming:
             ramp_days=np.array([r for *_, r in facilities], dtype=np.float64),
             full=capacity[index].copy() if len(index) else np.zeros((0, capacity.shape[1])),
         )
-
-
-def no_timing(n_days: int) -> ProjectTiming:
-    """No timed project."""
-    return ProjectTiming.build([], np.zeros((0, n_days)))

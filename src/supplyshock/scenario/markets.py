@@ -148,7 +148,7 @@ def check_markets(ck: TableChecker) -> None:
         ck.bounded("markets", i, "leakage", row.leakage, 0.0, 1e6)
         _bounds(ck, i, row)
     _check_responses(ck)
-    _check_idle(ck)
+    _check_priced_facilities(ck)
 
 
 def _bounds(ck: TableChecker, i: int, row: MarketPrice) -> None:
@@ -203,7 +203,7 @@ def _facilities(ck: TableChecker) -> Iterator[tuple[str, int, str, Facility]]:
             yield "events", j, "facility.", f
 
 
-def _check_idle(ck: TableChecker) -> None:
+def _check_priced_facilities(ck: TableChecker) -> None:
     """Idle capacity needs the price that brings it in; price timing needs each price with
     its days; both need a market pricing the facility's output."""
     scn = ck.scn
