@@ -22,10 +22,10 @@ from tests.sim.test_price_responses import _imports, _precaution
 RATE = 20.0  # the project's capacity per day at full rate
 
 
-def _project(**timing: Any) -> dict[str, Any]:
-    """The supplier of `_cut` loses everything on day 50; the price jumps to its ceiling 200
+def _project(ceiling: float = 200.0, **timing: Any) -> dict[str, Any]:
+    """The supplier of `_cut` loses everything on day 50; the price jumps to its ceiling
     (A = 1) and stays there until a Japanese project makes magnets."""
-    data = _cut(adjustment_days=1, ceiling=200.0)
+    data = _cut(adjustment_days=1, ceiling=ceiling)
     data["events"][0]["share_lost"] = 1.0
     row = {
         "id": "jp_project",
@@ -67,6 +67,17 @@ def test_a_sustained_high_price_brings_the_start_forward() -> None:
     assert table["days_early"].iloc[0] == 140 - 79
     assert table["scheduled"].iloc[0] == res.dates[140]
     assert res.mass_balance()["relative_residual"].max() < 1e-9
+
+
+def test_the_documented_example_starts_fifteen_days_after_the_jump() -> None:
+    # docs/model.md: p = 100, a price of 300 from the jump, advance_price 150, n = 60:
+    # j = ceil(60 x 50 / 200) = 15 days after the jump, then 1/100 more capacity a day
+    data = _project(ceiling=300.0, advance_price=150.0, advance_days=100, ramp_days=100)
+    res = ss.run(build(data), seed=1)
+    assert _prices(res)[CUT_DAY] == 300.0
+    assert _started(res) == CUT_DAY + 15
+    ramp = RATE * (np.arange(10) + 1) / 100
+    assert _production(res)[CUT_DAY + 15 : CUT_DAY + 25] == pytest.approx(ramp, rel=1e-12)
 
 
 def test_a_start_window_caps_how_early() -> None:
