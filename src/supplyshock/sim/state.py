@@ -21,8 +21,8 @@ class State:
     org_b: FloatArray  # [b, o]
     out: FloatArray  # [f] output stock
     org_f: FloatArray  # [f, o]
-    pipe: FloatArray  # [sum of leads] one ring per link: what arrives in 0..lead-1 days
-    pipe_org: FloatArray  # [o, sum of leads]
+    pipe: FloatArray  # [sum of leads, 1 + o] one ring per link: what arrives in 0..lead-1
+    # days, a row per place: the quantity, then its origin content
     pipe_start: IntArray  # [l] where each link's ring starts in ``pipe``
     pipe_pos: IntArray  # [l] today's place in each ring (day % lead)
     in_transit: FloatArray  # [l]
@@ -75,9 +75,9 @@ class State:
         # A shipment on link l takes lead[l] days; in steady state one day's flow was shipped
         # on each of the lead[l] days before day 0, so every place of the ring holds one.
         lead, flow = net.link_lead, net.init_link_flow
-        pipe = np.repeat(flow, lead)
         supplier_origin = net.init_output_origin[net.link_supplier]
-        pipe_org = np.ascontiguousarray(np.repeat(flow[:, None] * supplier_origin, lead, axis=0).T)
+        places = np.concatenate([flow[:, None], flow[:, None] * supplier_origin], axis=1)
+        pipe = np.ascontiguousarray(np.repeat(places, lead, axis=0))
         in_transit = np.zeros(n_links)
         for day in range(int(lead.max()) if n_links else 0):  # summed day by day
             in_transit += np.where(lead > day, flow, 0.0)
@@ -99,7 +99,6 @@ class State:
             out=net.init_output_stock.copy(),
             org_f=net.init_output_stock[:, None] * net.init_output_origin,
             pipe=pipe,
-            pipe_org=pipe_org,
             pipe_start=(np.cumsum(lead) - lead).astype(np.int64),
             pipe_pos=np.zeros(n_links, dtype=np.int64),
             in_transit=in_transit,

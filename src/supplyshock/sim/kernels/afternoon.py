@@ -120,7 +120,6 @@ def _ship(
     share_f: FloatArray,
     org_f: FloatArray,
     pipe: FloatArray,
-    pipe_org: FloatArray,
     pipe_start: IntArray,
     pipe_pos: IntArray,
     in_transit: FloatArray,
@@ -131,14 +130,15 @@ def _ship(
 ) -> None:
     """Put shipments on the way, with their origin content, and move every ring on a day.
 
-    A shipment takes today's place in its link's ring (emptied by today's arrival), which
-    comes round again in ``lead`` days. Also sums what each buyer got today and the
-    cross-border part by exporter, by importer and by (exporter, importer, commodity) slot
-    (``link_pair``; domestic links share a last slot).
+    A shipment takes today's place in its link's ring (a row of ``pipe``, emptied by today's
+    arrival: the quantity, then its content of each tracer), which comes round again in
+    ``lead`` days. Also sums what each buyer got today and the cross-border part by
+    exporter, by importer and by (exporter, importer, commodity) slot (``link_pair``; domestic
+    links share a last slot). The content leaves the suppliers' stocks as one sum per
+    supplier and tracer, added up in link order.
     """
     n_fac, n_org = org_f.shape
-    n_links = link_supplier.shape[0]
-    place = np.empty(n_links, dtype=np.int64)
+    sent = np.zeros((n_fac, n_org))
     exports[:] = 0.0
     flows[:] = 0.0
     for b in range(got.shape[0]):  # per-buyer sums in registers (links are grouped by buyer)
@@ -147,31 +147,27 @@ def _ship(
         for ln in range(buyer_links[b], buyer_links[b + 1]):
             x = shipped[ln]
             pos = pipe_pos[ln]
-            place[ln] = p = pipe_start[ln] + pos
+            p = pipe_start[ln] + pos
             pipe_pos[ln] = pos + 1 if pos + 1 < link_lead[ln] else 0
             if x == 0.0:  # adding nothing changes nothing (the place was emptied today)
                 continue
-            pipe[p] += x
+            f = link_supplier[ln]
+            pipe[p, 0] += x
+            for o in range(n_org):
+                moved = x * share_f[f, o]
+                pipe[p, 1 + o] += moved
+                sent[f, o] += moved
             in_transit[ln] += x
             got_b += x
             crossing = x * link_export[ln]  # 0 for domestic links: no branch to mispredict
-            exports[link_supplier[ln]] += crossing
+            exports[f] += crossing
             flows[link_pair[ln]] += x
             crossed_b += crossing
         got[b] = got_b
         imports[b] = crossed_b
-    for o in range(n_org):  # one pass per origin keeps the inner loop simple
-        ring = pipe_org[o]
-        sent = np.zeros(n_fac)
-        for ln in range(n_links):
-            if shipped[ln] == 0.0:
-                continue
-            f = link_supplier[ln]
-            moved = shipped[ln] * share_f[f, o]
-            ring[place[ln]] += moved
-            sent[f] += moved
-        for f in range(n_fac):
-            org_f[f, o] -= sent[f]
+    for f in range(n_fac):
+        for o in range(n_org):
+            org_f[f, o] -= sent[f, o]
 
 
 @jit
@@ -351,7 +347,6 @@ def afternoon(t: int, net: Net, st: St, wk: Wk, gate: Gate, rec: Rec) -> None:
         share_f=share_f,
         org_f=org_f,
         pipe=st.pipe,
-        pipe_org=st.pipe_org,
         pipe_start=st.pipe_start,
         pipe_pos=st.pipe_pos,
         in_transit=st.in_transit,

@@ -14,7 +14,6 @@ __all__ = ["morning"]
 @jit
 def _arrive(
     pipe: FloatArray,
-    pipe_org: FloatArray,
     pipe_start: IntArray,
     pipe_pos: IntArray,
     buyer_links: IntArray,
@@ -25,29 +24,30 @@ def _arrive(
 ) -> None:
     """Today's place in each link's ring lands in buyer stocks (with origin content).
 
-    The place is emptied for today's shipment; ``pipeline`` becomes what is still on the way
-    to each buyer. Buyer ``b``'s links are ``buyer_links[b]`` to ``buyer_links[b + 1]``.
+    A place is a row of ``pipe``: the quantity, then its content of each tracer. The place is
+    emptied for today's shipment; ``pipeline`` becomes what is still on the way to each buyer.
+    Buyer ``b``'s links are ``buyer_links[b]`` to ``buyer_links[b + 1]``.
     """
     n_buyers, n_org = org_b.shape
+    landed_org = np.zeros(n_org)
     for b in range(n_buyers):
         landed = 0.0
         on_way = 0.0
+        landed_org[:] = 0.0
         for ln in range(buyer_links[b], buyer_links[b + 1]):
             p = pipe_start[ln] + pipe_pos[ln]
-            landed += pipe[p]
-            in_transit[ln] -= pipe[p]
-            pipe[p] = 0.0
+            x = pipe[p, 0]
+            landed += x
+            in_transit[ln] -= x
             on_way += in_transit[ln]
+            pipe[p, 0] = 0.0
+            for o in range(n_org):
+                landed_org[o] += pipe[p, 1 + o]
+                pipe[p, 1 + o] = 0.0
         inv[b] += landed
         pipeline[b] = on_way
         for o in range(n_org):
-            ring = pipe_org[o]
-            landed = 0.0
-            for ln in range(buyer_links[b], buyer_links[b + 1]):
-                p = pipe_start[ln] + pipe_pos[ln]
-                landed += ring[p]
-                ring[p] = 0.0
-            org_b[b, o] += landed
+            org_b[b, o] += landed_org[o]
 
 
 @jit
@@ -285,7 +285,6 @@ def morning(t: int, net: Net, st: St, wk: Wk) -> None:
     )
     _arrive(
         pipe=st.pipe,
-        pipe_org=st.pipe_org,
         pipe_start=st.pipe_start,
         pipe_pos=st.pipe_pos,
         buyer_links=net.buyer_links,

@@ -72,15 +72,15 @@ class Net(NamedTuple):
 class St(NamedTuple):
     """Run state: the very arrays of :class:`~supplyshock.sim.state.State`, by the same names.
 
-    Origin arrays hold quantity x share. Each link has a ring of ``lead`` places in ``pipe``.
+    Origin arrays hold quantity x share. Each link has a ring of ``lead`` places (rows) in ``pipe``.
     """
 
     inv: FloatArray  # [b] buyer stock
     org_b: FloatArray  # [b, o]
     out: FloatArray  # [f] output stock
     org_f: FloatArray  # [f, o]
-    pipe: FloatArray  # [places] what arrives in 0 .. lead - 1 days, ring by ring
-    pipe_org: FloatArray  # [o, places]
+    pipe: FloatArray  # [places, 1 + o] what arrives in 0 .. lead - 1 days, ring by ring:
+    # the quantity, then its origin content (one row per place: one cache line per shipment)
     pipe_start: IntArray  # [l] where each link's ring starts in ``pipe``
     pipe_pos: IntArray  # [l] today's place in each ring
     in_transit: FloatArray  # [l]
