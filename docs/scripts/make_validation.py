@@ -41,6 +41,7 @@ from supplyshock.calibrate import (
     load_fit,
     load_spec,
 )
+from supplyshock.events import Amend, ExportControl
 from supplyshock.validation import (
     ACCEPT_BY,
     ACCEPT_DROP_PP,
@@ -126,6 +127,54 @@ def fitted_runs(seeds: range, overrides: Mapping[str, float], *, without: str = 
     return [ss.run(scn, seed=seed, overrides=overrides) for seed in seeds]
 
 
+LICENCE = "apr_2025"
+"""The scenario's Ann. 18 licence control (every destination) and its London amendment."""
+LONDON = "apr_2025_london"
+COVERAGE = f"events[{LICENCE}].coverage"
+
+
+def us_split_runs(
+    seeds: range,
+    overrides: Mapping[str, float],
+    *,
+    refuse: bool = True,
+    us_coverage: float | None = None,
+) -> list:
+    """Counterfactual runs with US-bound licences treated apart: the licence control is split
+    into a control on every destination but the USA and one on the USA with the same terms and
+    fitted coverage; with ``refuse`` every US-bound application is refused (and filed again,
+    as the model does) until the London framework, whose terms then apply to both.
+    ``us_coverage`` replaces the US control's coverage."""
+    scn = ss.load_scenario("april_2025_heavy_ree")
+    events = {e.id: e for e in scn.events}
+    control, london = events[LICENCE], events[LONDON]
+    rest = ExportControl.model_validate(
+        {**control.model_dump(), "destinations": {"all_except": ["USA"]}}
+    )
+    us = ExportControl.model_validate(
+        {
+            **control.model_dump(),
+            "id": f"{LICENCE}_us",
+            "destinations": ["USA"],
+            **({"approval_probability": 0.0} if refuse else {}),
+        }
+    )
+    us_london = Amend.model_validate(
+        {**london.model_dump(), "id": f"{LONDON}_us", "control": us.id}
+    )
+    changed = [rest if e.id == LICENCE else e for e in scn.events]
+    scn = scn.model_copy(update={"events": [*changed, us, us_london]})
+    coverage = overrides[COVERAGE] if us_coverage is None else us_coverage
+    values = {
+        **overrides,
+        f"events[{us.id}].coverage": coverage,
+        f"events[{us_london.id}].approval_probability": overrides[
+            f"events[{LONDON}].approval_probability"
+        ],
+    }
+    return [ss.run(scn, seed=seed, overrides=values) for seed in seeds]
+
+
 def alliance_shortfall(runs: Sequence[ss.RunResult]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Monthly share of magnet demand unmet in the USA, Japan and Germany (mean over runs),
     and per country with firm populations the first day a firm is short and the share of
@@ -199,9 +248,13 @@ def cannot_reproduce(
     comparison: Comparison,
     accepted: pd.DataFrame,
     without: pd.DataFrame,
+    us_refused: pd.DataFrame,
+    us_covered: pd.DataFrame,
 ) -> str:
     """What the fitted model misses, with the numbers of this comparison and of the
-    acceptance lines (with and without the US tariff barrier)."""
+    acceptance lines (with and without the US tariff barrier, and in the two counterfactuals
+    of :func:`us_split_runs`: US-bound applications refused until London, and every US-bound
+    magnet covered)."""
     m, t = comparison.metrics, comparison.months
 
     def metric(series: str, split: str, name: str) -> float:
@@ -241,6 +294,8 @@ def cannot_reproduce(
         "little and May as much as observed."
     )
     us = month("to_usa", "2025-05")
+    met = int(us_covered["passed"].iloc[:2].astype(bool).sum())
+    both = {2: "within both lines", 1: "within one of the two lines"}.get(met, "still outside")
     fall, fall0 = float(accepted.at[0, "model"]), float(without.at[0, "model"])
     seen = float(accepted.at[0, "observed"])
     lines.append(
@@ -252,10 +307,31 @@ def cannot_reproduce(
         "days of May), adds "
         f"{100 * (fall - fall0):.0f} points: China's exports of all goods to the USA fell "
         "34.5% in May, its magnet exports to the USA 93%, so most of the US-specific fall "
-        "is something the scenario does not hold. A candidate, not checked against data: "
-        "licences for US buyers granted later or less often than for others, while one "
-        "approval rate applies to every destination (only US defence end uses are banned "
-        "outright). From June on the US level is within tens of percent. The first US "
+        "is something the scenario does not hold. One approval rate applies to every "
+        "destination (only US defence end uses are banned outright), while reports put the "
+        "licences for US buyers later than those for others: the first permits, granted in "
+        "late April, were for customers in Europe and Vietnam (one source, Reuters, 13 May "
+        "2025); approvals for US buyers were reported for the suppliers of a US electronics "
+        "firm in the last week of May and for those of GM, Ford and Stellantis on 2 June "
+        "(Reuters, 6 June 2025); at the end of June CLEPA said that applications with US end "
+        "users took longer or were not prioritised, and a US magnet maker with defence "
+        "clients had 5 of its 180 applications since April granted (Reuters, 30 June 2025). "
+        "Written at its strongest, every US-bound "
+        "application refused until the London framework (the licence control split into a "
+        "US and a non-US part with the fitted terms), this changes little: a May fall of "
+        f"{float(us_refused.at[0, 'model']):.1%} and a first US firm short on "
+        f"{pd.Timestamp(us_refused.at[1, 'model']):%d %b} (median). The model decides no "
+        "licence before 19 May (45 days at least after 4 April), and what leaves China after "
+        "mid-May reaches US buyers after mid-June (28–50 days at sea), so a later US licence "
+        "comes too late for either line. What the lines need is a larger share of US-bound "
+        "magnets held whatever their grade: with every US-bound magnet under licence "
+        f"(coverage 1 on the US part instead of the fitted {fit.values[COVERAGE]:.2f}) the "
+        f"May fall is {float(us_covered.at[0, 'model']):.1%} and the first US firm short "
+        f"{pd.Timestamp(us_covered.at[1, 'model']):%d %b}, {both}; but no source for such a "
+        "hold on the USA was found (the customs holds on magnets outside the control "
+        "reported in June 2025 were not specific to the USA; Reuters, 20 June 2025), so it is "
+        "not in the scenario. From June on the US level is within tens of percent. The first "
+        "US "
         f"firm short moves from {pd.Timestamp(without.at[1, 'model']):%d %b} to "
         f"{pd.Timestamp(accepted.at[1, 'model']):%d %b} with the barrier (median), against "
         "a first reported stoppage in May (Ford Chicago [S42]): US buyers still hold their "
@@ -326,6 +402,8 @@ def main() -> None:
     short, firsts = alliance_shortfall(runs)
     accepted = acceptance(runs)
     without = acceptance(fitted_runs(seeds, fit.values, without=TARIFF))
+    us_refused = acceptance(us_split_runs(seeds, fit.values))
+    us_covered = acceptance(us_split_runs(seeds, fit.values, refuse=False, us_coverage=1.0))
     baseline = [ss.run(ss.load_scenario("baseline_2025"), seed=seed) for seed in seeds]
     against_baseline = flow_drop(runs, "USA", "2025-05", baseline=baseline)
     worst = short.max(axis=1)
@@ -348,7 +426,7 @@ def main() -> None:
         fit_summary=summary,
         metrics="\n".join(metric_rows(comparison.metrics)),
         months="\n".join(month_rows(comparison.months)),
-        cannot=cannot_reproduce(spec, fit, comparison, accepted, without),
+        cannot=cannot_reproduce(spec, fit, comparison, accepted, without, us_refused, us_covered),
         grid_points=opt.grid_points,
         xatol=opt.xatol,
         fatol=opt.fatol,
