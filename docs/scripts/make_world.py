@@ -140,6 +140,30 @@ def world_page(world: ss.Scenario) -> str:
     )
     dem = dem.pivot_table(index="commodity", columns="country", values="per_year", aggfunc="sum")
     parts += [_table(dem.map(_number).reset_index()), ""]
+    dated = [r for r in world.supplier_shares if r.start is not None]
+    if dated:
+        parts += [
+            "## Dated supplier shares",
+            "",
+            'Shares a buyer takes from a date on (docs/model.md, "Dated supplier shares"); '
+            "a supplier left out is dropped to an alternative. Rows are keyed "
+            "`buyer, commodity, supplier, start`.",
+            "",
+        ]
+        shares = pd.DataFrame(
+            [
+                {
+                    "buyer": r.buyer,
+                    "commodity": r.commodity,
+                    "from": r.start,
+                    "supplier": r.supplier,
+                    "share": f"{r.share:g}",
+                    "source": r.source.split(":")[0],
+                }
+                for r in dated
+            ]
+        )
+        parts += [_table(shares), ""]
     keys = sorted(uncertain_parameters(world))
     parts += [
         "## Uncertain parameters",

@@ -160,6 +160,12 @@ EXPECTED: dict[str, Expected] = {
         "'scale': 180",
         "ranges from 2025-10-01 to 2026-03-30, outside the horizon 2025-01-01 to 2026-01-01",
     ),
+    "dated_shares_not_one": Expected(
+        "dated_shares_not_one.yaml",
+        "supplier_shares[0].share",
+        "0.9",
+        "ndpr_oxide bought by JPN from 2025-07-01 must sum to 1",
+    ),
     "shares_not_one": Expected(
         "bad_shares.csv", "line 2: share", "0.8", "ree_concentrate bought by JPN must sum to 1"
     ),

@@ -21,7 +21,7 @@ from supplyshock.model.buyers import Buyers, compile_buyers
 from supplyshock.model.compilation import Compilation, PolicyLinks
 from supplyshock.model.draws import Drawer
 from supplyshock.model.index import ScenarioIndex, event_key, ramp
-from supplyshock.model.links import Links, build_links
+from supplyshock.model.links import Links, build_links, share_changes
 from supplyshock.model.markets import compile_markets
 from supplyshock.model.network import FloatArray, IntArray, Network, Reserve
 from supplyshock.model.policies import compile_reserves
@@ -207,13 +207,21 @@ def compile_scenario(
     links = build_links(ix, draws, buyers, (fac_country, fac_output), nominal)
     link_export = fac_country[links.supplier] != buyers.country[links.buyer]
     tier = buyers.tier[links.buyer]
-    rank = {
+    base_rank = {
         "priority": tier,
         "pro_rata": np.zeros_like(tier),
         "domestic_first": link_export.astype(np.int64) * 100 + tier,
     }[st.allocation] * 2
-    if st.contracts_first:
-        rank = rank + ~links.qualified  # spot buyers after contracted ones
+    rank = base_rank + ~links.qualified if st.contracts_first else base_rank
+    # spot buyers after contracted ones
+    changes = share_changes(
+        ix,
+        links,
+        buyers.country,
+        (fac_country, fac_output),
+        nominal,
+        (base_rank, st.contracts_first),
+    )
     facility_ids = tuple(f.id for f in ix.facilities)
     names = scn.memo.get(
         "link names",
@@ -321,6 +329,7 @@ def compile_scenario(
         releases=tuple(cx.releases),
         custom_events=_custom(ix),
         markets=markets,
+        share_changes=changes,
         smoothing_days=st.order_smoothing_days,
         switch_after_days=st.switch_after_days,
         switch_fill_share=st.switch_fill_share,

@@ -6,22 +6,31 @@ wins); weights and initial qualification come from supplier shares.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from supplyshock.model.arrays import sum_by
 from supplyshock.model.draws import Drawer
 from supplyshock.model.index import ScenarioIndex
-from supplyshock.model.network import BoolArray, FloatArray, IntArray
+from supplyshock.model.network import BoolArray, FloatArray, IntArray, ShareChange
 from supplyshock.scenario.distributions import Distribution
 from supplyshock.scenario.fields import MAX_DAYS
 
 if TYPE_CHECKING:
     from supplyshock.model.buyers import Buyers
 
-__all__ = ["Links", "build_links", "supplier_share_matrix"]
+__all__ = [
+    "Links",
+    "build_links",
+    "dated_shares",
+    "link_weights",
+    "share_changes",
+    "supplier_share_matrix",
+]
 
 
 @dataclass(frozen=True)
@@ -68,7 +77,8 @@ def _lead_matrix(ix: ScenarioIndex, draws: Drawer) -> FloatArray:
 
 
 def supplier_share_matrix(ix: ScenarioIndex, draws: Drawer) -> FloatArray:
-    """Shares at ``[buyer country, commodity, supplier country]``; NaN where a buyer has none.
+    """Shares at ``[buyer country, commodity, supplier country]`` at the start of the horizon;
+    NaN where a buyer has none (dated rows: :func:`dated_shares`).
 
     A group (buyer, commodity) with a ``share_concentration`` c takes a Dirichlet(c x shares)
     draw: each supplier with a positive share s gets a weight ~ Gamma(c x s, 1), keyed
@@ -77,7 +87,7 @@ def supplier_share_matrix(ix: ScenarioIndex, draws: Drawer) -> FloatArray:
     """
     share = np.full((ix.C, ix.K, ix.C), np.nan)
     groups: dict[tuple[int, int], list[tuple[int, float, str]]] = {}
-    rows = ix.scn.supplier_shares
+    rows = [r for r in ix.scn.supplier_shares if r.start is None]  # later: dated_shares
     if rows:  # 0 for countries a group's table leaves out
         share[[ix.country[r.buyer] for r in rows], [ix.commodity[r.commodity] for r in rows]] = 0.0
     for row in rows:
@@ -101,7 +111,89 @@ def supplier_share_matrix(ix: ScenarioIndex, draws: Drawer) -> FloatArray:
             continue
         for (sc, _, _), weight in zip(members, weights, strict=True):
             share[bc, kc, sc] = weight / total
+    for (bc, kc), vector in _in_force_at_start(ix).items():  # the latest dated vector
+        share[bc, kc] = vector
     return share
+
+
+def _vectors(ix: ScenarioIndex) -> dict[tuple[dt.date, int, int], FloatArray]:
+    """Every dated share vector: ``{(start, buyer country, commodity): shares by supplier
+    country}``, in order of date."""
+    vectors: dict[tuple[dt.date, int, int], FloatArray] = {}
+    for row in ix.scn.supplier_shares:
+        if row.start is not None:
+            key = (row.start, ix.country[row.buyer], ix.commodity[row.commodity])
+            vectors.setdefault(key, np.zeros(ix.C))[ix.country[row.supplier]] = row.share
+    return dict(sorted(vectors.items()))
+
+
+def _in_force_at_start(ix: ScenarioIndex) -> dict[tuple[int, int], FloatArray]:
+    """The dated vectors in force on the first day: the latest dated on or before it."""
+    return {(bc, kc): v for (start, bc, kc), v in _vectors(ix).items() if start <= ix.start}
+
+
+def dated_shares(ix: ScenarioIndex) -> dict[tuple[int, int, int], FloatArray]:
+    """The share vectors that start during the horizon: ``{(day, buyer country, commodity):
+    shares by supplier country}``, in order of day (those dated on or before the first day
+    are the shares at the start; those from the horizon's end on never act)."""
+    horizon = ix.T
+    return {
+        (day, bc, kc): vector
+        for (start, bc, kc), vector in _vectors(ix).items()
+        if 0 < (day := ix.day(start, 0)) < horizon
+    }
+
+
+def link_weights(
+    frac: FloatArray, by_country: FloatArray, by_commodity: float
+) -> tuple[FloatArray, BoolArray]:
+    """Weights and qualification of links given their supplier country's share ``frac`` (NaN:
+    the buyer has no shares) and that country's capacity ``by_country``: a positive share is a
+    contract with weight share / capacity; any other supplier is an alternative (or, without
+    shares, qualified), with weight equal per unit of capacity."""
+    has_table = ~np.isnan(frac)
+    qualified = ~has_table | (frac > 0)
+    weight = np.where(
+        has_table & (frac > 0),
+        np.nan_to_num(frac) / by_country,
+        1.0 / by_commodity,
+    )
+    return weight, qualified
+
+
+def share_changes(
+    ix: ScenarioIndex,
+    links: Links,
+    buyer_country: IntArray,
+    fac: tuple[IntArray, IntArray],
+    nominal: FloatArray,
+    rank: tuple[IntArray, bool],
+) -> tuple[ShareChange, ...]:
+    """The dated share vectors as changes of the links they reach (docs/model.md, "Dated
+    supplier shares"). ``rank`` is each link's allocation rank before contracts count, and
+    whether contracts rank first (``settings.contracts_first``)."""
+    fac_country, fac_output = fac
+    base, contracts_first = rank
+    by_country = sum_by(fac_country * ix.K + fac_output, nominal, ix.C * ix.K).reshape(ix.C, ix.K)
+    by_commodity = sum_by(fac_output, nominal, ix.K)
+    supplier_country = fac_country[links.supplier]
+    changes = []
+    for (day, bc, kc), vector in dated_shares(ix).items():
+        reached = np.flatnonzero(
+            (buyer_country[links.buyer] == bc) & (fac_output[links.supplier] == kc)
+        )
+        sc = supplier_country[reached]
+        weight, contracted = link_weights(vector[sc], by_country[sc, kc], by_commodity[kc])
+        changes.append(
+            ShareChange(
+                day=day,
+                links=reached.astype(np.int64),
+                weight=weight.astype(np.float64),
+                contracted=contracted,
+                rank=base[reached] + (~contracted if contracts_first else 0),
+            )
+        )
+    return tuple(changes)
 
 
 def _specificity(pair: tuple[str, str]) -> int:
@@ -127,10 +219,13 @@ def build_links(
     fac_country, fac_output = fac
     lead = _lead_matrix(ix, draws)
     share = supplier_share_matrix(ix, draws)
+    later = np.zeros((ix.C, ix.K, ix.C), dtype=bool)  # a positive dated share
+    for (_, bc, kc), vector in dated_shares(ix).items():
+        later[bc, kc] |= vector > 0
     by_country = sum_by(fac_country * ix.K + fac_output, nominal, ix.C * ix.K).reshape(ix.C, ix.K)
     by_commodity = sum_by(fac_output, nominal, ix.K)
     limit = ix.scn.settings.max_links_per_buyer
-    parts: list[tuple[IntArray, ...]] = []
+    parts: list[tuple[NDArray[Any], ...]] = []
     for k in range(ix.K):
         sup = np.flatnonzero((fac_output == k) & (nominal > 1e-9))
         buy = np.flatnonzero(buyers.commodity == k)
@@ -143,15 +238,12 @@ def build_links(
             if not ix.scn.commodities[k].tradable:
                 ok &= fac_country[sup][None, :] == buyers.country[b]
             frac = share[buyers.country[b], k, fac_country[sup][None, :]]
-            has_table = ~np.isnan(frac)
-            qualified = ~has_table | (frac > 0)
-            weight = np.where(
-                has_table & (frac > 0),
-                np.nan_to_num(frac) / by_country[fac_country[sup], k][None, :],
-                1.0 / by_commodity[k],
+            weight, qualified = link_weights(
+                frac, by_country[fac_country[sup], k][None, :], by_commodity[k]
             )
-            if limit is not None and len(sup) > limit:
-                score = np.where(ok, qualified * 1e300 + weight * nominal[sup][None, :], -1.0)
+            if limit is not None and len(sup) > limit:  # contracts now or later first
+                first = qualified | later[buyers.country[b], k, fac_country[sup][None, :]]
+                score = np.where(ok, first * 1e300 + weight * nominal[sup][None, :], -1.0)
                 keep = np.zeros_like(ok)
                 top = np.argsort(-score, axis=1, kind="stable")[:, :limit]
                 np.put_along_axis(keep, top, True, axis=1)

@@ -33,6 +33,7 @@ __all__ = [
     "Network",
     "ReleaseWindow",
     "Reserve",
+    "ShareChange",
     "SuspensionSpec",
 ]
 
@@ -72,6 +73,19 @@ class Control:
     precaution_factor: float = 1.0  # buyers of controlled goods multiply their cover by it
     precaution_days: int = 0  # ... for so many days from precaution_start
     precaution_start: int = 0  # the day the control was announced (its start if not given)
+
+
+@dataclass(frozen=True)
+class ShareChange:
+    """Supplier shares of one buyer country and commodity from day ``day`` on: each of the
+    ``links`` takes its ``weight``, its qualification (``contracted``: qualified now; else an
+    alternative) and its allocation ``rank`` (docs/model.md, "Dated supplier shares")."""
+
+    day: int
+    links: IntArray
+    weight: FloatArray
+    contracted: BoolArray
+    rank: IntArray
 
 
 @dataclass(frozen=True)
@@ -204,6 +218,7 @@ class Network:
     rules: RuleTable | None = None
     custom_events: tuple[tuple[int, EventBase], ...] = ()  # (day, event): types with start hooks
     markets: MarketSpec | None = None  # price slots and demand responses; None: no prices
+    share_changes: tuple[ShareChange, ...] = ()  # dated supplier shares, by day
     extra: dict[str, object] = field(default_factory=dict)
 
     @property

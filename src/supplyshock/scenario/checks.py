@@ -18,6 +18,7 @@ from supplyshock.events import EventChecker, lookup
 from supplyshock.scenario import schema
 from supplyshock.scenario.distributions import Choice, Distribution
 from supplyshock.scenario.fields import MAX_AMOUNT, MAX_DAYS
+from supplyshock.scenario.share_checks import check_shares
 from supplyshock.scenario.start_window import check_start_window
 
 __all__ = ["check", "check_events", "emit_warnings"]
@@ -168,7 +169,7 @@ ROW_KEYS: dict[str, tuple[str, ...]] = {
     "facilities": ("id",),
     "recipes": ("recipe", "input"),
     "lanes": ("origin", "destination"),
-    "supplier_shares": ("buyer", "commodity", "supplier"),
+    "supplier_shares": ("buyer", "commodity", "supplier", "start"),
     "demand": ("country", "commodity", "sector"),
     "stocks": ("holder", "commodity", "kind"),
     "markets": ("market", "commodity"),
@@ -253,34 +254,7 @@ def _check_world(ck: TableChecker) -> None:
             elif value not in users:
                 ck.add("lanes", i, field, value, "lane has no facility or demand at this end")
         ck.days("lanes", i, "lead_time_days", lane.lead_time_days)
-    totals: dict[tuple[str, str], float] = defaultdict(float)
-    first: dict[tuple[str, str], int] = {}
-    for i, share in enumerate(scn.supplier_shares):
-        ck.known("supplier_shares", i, "buyer", share.buyer, ck.countries, "country")
-        ck.known("supplier_shares", i, "supplier", share.supplier, ck.countries, "country")
-        ck.known("supplier_shares", i, "commodity", share.commodity, ck.commodities, "commodity")
-        totals[(share.buyer, share.commodity)] += share.share
-        first.setdefault((share.buyer, share.commodity), i)
-        head = scn.supplier_shares[first[(share.buyer, share.commodity)]]
-        if share.share_concentration != head.share_concentration:
-            ck.add(
-                "supplier_shares",
-                i,
-                "share_concentration",
-                share.share_concentration,
-                f"rows of {share.commodity} bought by {share.buyer} are one Dirichlet draw and "
-                f"must give the same share_concentration; the first row gives "
-                f"{head.share_concentration}",
-            )
-    for key, total in totals.items():
-        if abs(total - 1.0) > 1e-6:
-            ck.add(
-                "supplier_shares",
-                first[key],
-                "share",
-                round(total, 9),
-                f"shares of {key[1]} bought by {key[0]} must sum to 1",
-            )
+    check_shares(ck)
     for i, d in enumerate(scn.demand):
         ck.known("demand", i, "country", d.country, ck.countries, "country")
         ck.known("demand", i, "commodity", d.commodity, ck.commodities, "commodity")

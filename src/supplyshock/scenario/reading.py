@@ -9,6 +9,7 @@ being read are collected in :attr:`RawScenario.problems`.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -87,8 +88,16 @@ def _row_key(row: Located, columns: tuple[str, ...]) -> tuple[str, ...] | None:
     """The row's identifying values, if the row is a mapping and they are strings."""
     if not isinstance(row.value, dict):
         return None
-    values = tuple(row.value.get(k, "") for k in columns)
-    return values if all(isinstance(v, str) for v in values) else None
+    values = [_text(row.value.get(k, "")) for k in columns]
+    texts = tuple(v for v in values if isinstance(v, str))
+    return texts if len(texts) == len(values) else None
+
+
+def _text(value: object) -> object:
+    """A key value as text: dates (YAML reads them) in ISO form, an empty cell as ""."""
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, dt.date) else value
 
 
 def _merge_rows(name: str, base: list[Located], extra: list[Located]) -> list[Located]:

@@ -203,6 +203,10 @@ class SupplierShare(Sourced):
     """Dirichlet concentration c of the buyer's shares of this commodity: each replication
     draws the share vector from Dirichlet(c x shares), whose mean is the shares; empty: fixed
     shares. Every row of one buyer and commodity gives the same value (docs/model.md)."""
+    start: dt.date | None = None
+    """First day of these shares: the rows of one buyer, commodity and start are the buyer's
+    shares from that day on (suppliers they leave out are dropped to alternatives); empty:
+    the shares at the start of the horizon (docs/model.md, "Dated supplier shares")."""
 
 
 class Demand(Sourced):

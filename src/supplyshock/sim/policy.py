@@ -3,7 +3,8 @@
 Each event type starts the processes of its compiled parts through its launch hook
 (:mod:`supplyshock.events`: controls open and close, suspensions start and end with a drawn
 snapback, terms are amended, general licences start and end, scheduled stockpile releases
-switch on and off); events of types with a start hook have it called on their day. The
+switch on and off); events of types with a start hook have it called on their day; dated
+supplier shares change the links of their buyers on their day. The
 qualification delays of alternative suppliers and the random outages of facilities are drawn
 ahead here for the whole run and applied by the compiled daily step. (Licence decisions are
 not events: the licensed share of each link follows the licence curves of
@@ -13,6 +14,7 @@ half days, so a change dated day ``d`` is in force for day ``d``'s step.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Generator, Sequence
 from functools import partial
 from typing import Any, TypeVar
@@ -21,15 +23,26 @@ import numpy as np
 import simpy
 
 from supplyshock.events import lookup, types
-from supplyshock.model.network import Network
+from supplyshock.model.network import Network, ShareChange
 from supplyshock.sim.ahead import OutageDraws, QualificationDraws
 from supplyshock.sim.dice import Dice
 from supplyshock.sim.state import State
 
-__all__ = ["Policies"]
+__all__ = ["Policies", "own_links"]
 
 Process = Generator[simpy.Event, Any, None]
 T = TypeVar("T")
+
+
+def own_links(net: Network, now: Network | None = None) -> Network:
+    """``net`` with link weights and ranks of the run's own, when dated supplier shares change
+    them in place: copies of ``net``'s, or the arrays of ``now`` (the run's network so far,
+    whose shares are those in force)."""
+    if not net.share_changes:
+        return net
+    weight = now.link_weight if now is not None else net.link_weight.copy()
+    rank = now.link_rank if now is not None else net.link_rank.copy()
+    return dataclasses.replace(net, link_weight=weight, link_rank=rank)
 
 
 class Policies:
@@ -68,6 +81,9 @@ class Policies:
         for kind in types():
             if kind.launch is not None:
                 kind.launch(self)
+        for _, change in self.fresh("share_changes", self.net.share_changes):
+            if 0 < change.day < self.net.horizon:
+                self._at(change.day - self.env.now, partial(self._change_shares, change))
         for _, (day, event) in self.fresh("custom_events", self.net.custom_events):
             hook = lookup(event.type).start
             if hook is not None and day < self.net.horizon:
@@ -112,6 +128,21 @@ class Policies:
             buyers = self.net.link_buyer[ctrl.direct]
             factor[buyers] = np.maximum(factor[buyers], ctrl.precaution_factor)
         self.state.cover_factor[:] = factor
+
+    def _change_shares(self, change: ShareChange) -> None:
+        """Dated supplier shares take effect (docs/model.md, "Dated supplier shares"): the
+        links' weights and ranks change in the run's own arrays (:func:`own_links`), the
+        contracted links are qualified (a qualification under way ends), the others become
+        alternatives; the gates rebuild their ranks."""
+        net, s, links = self.net, self.state, change.links
+        net.link_weight[links] = change.weight
+        net.link_rank[links] = change.rank
+        ended = links[s.qualifying[links] & change.contracted]
+        s.pending[0] -= len(ended)
+        s.qualifying[ended] = False
+        s.qualify_day[ended] = -1
+        s.qualified[links] = change.contracted
+        s.policy_version += 1
 
     def forget_licences(self, c: int) -> None:
         """Licences are granted under a control in force; they lapse when it stops applying."""

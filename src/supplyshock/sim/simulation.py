@@ -46,7 +46,7 @@ from supplyshock.scenario.io import load_scenario
 from supplyshock.scenario.rules import Condition, Rule
 from supplyshock.scenario.translate import event_index, problems_from
 from supplyshock.sim.dice import Dice
-from supplyshock.sim.policy import Policies
+from supplyshock.sim.policy import Policies, own_links
 from supplyshock.sim.pricebook import market_record, network_for_results
 from supplyshock.sim.recorder import Recorder, check_finite
 from supplyshock.sim.rulebook import RuleBook
@@ -120,7 +120,7 @@ class Simulation(Views):
     def _build(
         self, net: Network, sim_seq: np.random.SeedSequence, host: object | None = None
     ) -> None:
-        self.net = net
+        self.net = net = own_links(net)
         self.env = simpy.Environment()
         """The SimPy environment: day ``d`` is stepped at time ``d + 0.5``, after the dated
         events of day ``d`` (at time ``d``)."""
@@ -367,6 +367,7 @@ class Simulation(Views):
             self.policies.adopt(new)
             self.stepper.net = self.recorder.net = new
             return
+        new = own_links(new, self.net)
         self.scenario = scn
         self.applied += events
         self.state.extend(new)
