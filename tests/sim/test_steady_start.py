@@ -13,7 +13,8 @@ from tests.sim.builder import US_RESERVE, ban, build, chain
 
 
 def _quiet(scn: Scenario, *, growth: bool) -> Scenario:
-    """``scn`` without outages or late capacity, and with or without demand growth."""
+    """``scn`` without outages, late capacity or dated supplier shares, and with or without
+    demand growth."""
     facilities = [
         f.model_copy(
             update={
@@ -26,7 +27,9 @@ def _quiet(scn: Scenario, *, growth: bool) -> Scenario:
         for f in scn.facilities
     ]
     demand = scn.demand if growth else [d.model_copy(update={"growth": 0.0}) for d in scn.demand]
-    return scn.model_copy(update={"facilities": facilities, "demand": demand})
+    shares = [r for r in scn.supplier_shares if r.start is None]
+    update = {"facilities": facilities, "demand": demand, "supplier_shares": shares}
+    return scn.model_copy(update=update)
 
 
 @pytest.fixture(scope="module")

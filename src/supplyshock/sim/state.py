@@ -21,11 +21,9 @@ class State:
     org_b: FloatArray  # [b, o]
     out: FloatArray  # [f] output stock
     org_f: FloatArray  # [f, o]
-    pipe: FloatArray  # [sum of leads, 1 + o] one ring per link: what arrives in 0..lead-1
-    # days, a row per place: the quantity, then its origin content
-    pipe_start: IntArray  # [l] where each link's ring starts in ``pipe``
-    pipe_pos: IntArray  # [l] today's place in each ring (day % lead)
-    in_transit: FloatArray  # [l]
+    landing: FloatArray  # [ring, b, 1 + o] goods on the way by the day they land (day d at
+    # row d % ring; ring = longest lead time + 1): the quantity, then its origin content
+    in_transit: FloatArray  # [b] on the way to each buyer
     signal: FloatArray  # [f] smoothed orders received per day
     buyer_lead: FloatArray  # [b] lead time of the suppliers in use (pipeline target)
     reserve: FloatArray  # [r]
@@ -73,14 +71,17 @@ class State:
         n_org = len(net.origins)
         n_links = net.n_links
         # A shipment on link l takes lead[l] days; in steady state one day's flow was shipped
-        # on each of the lead[l] days before day 0, so every place of the ring holds one.
-        lead, flow = net.link_lead, net.init_link_flow
-        supplier_origin = net.init_output_origin[net.link_supplier]
-        places = np.concatenate([flow[:, None], flow[:, None] * supplier_origin], axis=1)
-        pipe = np.ascontiguousarray(np.repeat(places, lead, axis=0))
-        in_transit = np.zeros(n_links)
-        for day in range(int(lead.max()) if n_links else 0):  # summed day by day
-            in_transit += np.where(lead > day, flow, 0.0)
+        # on each of the lead[l] days before day 0, so one lands on each of days 0 .. lead - 1.
+        lead, flow, buyer = net.link_lead, net.init_link_flow, net.link_buyer
+        carried = np.concatenate(
+            [flow[:, None], flow[:, None] * net.init_output_origin[net.link_supplier]], axis=1
+        )
+        ring = int(lead.max()) + 1 if n_links else 1
+        landing = np.zeros((ring, net.n_buyers, 1 + n_org))
+        for day in range(ring - 1):  # summed day by day, link by link
+            on = lead > day
+            np.add.at(landing[day], buyer[on], carried[on])
+        in_transit = landing[:, :, 0].sum(axis=0)
         reserve = np.array([r.quantity for r in net.reserves], dtype=float)
         reserve_origin = np.array(
             [
@@ -98,9 +99,7 @@ class State:
             org_b=net.init_buyer_stock[:, None] * net.init_buyer_origin,
             out=net.init_output_stock.copy(),
             org_f=net.init_output_stock[:, None] * net.init_output_origin,
-            pipe=pipe,
-            pipe_start=(np.cumsum(lead) - lead).astype(np.int64),
-            pipe_pos=np.zeros(n_links, dtype=np.int64),
+            landing=landing,
             in_transit=in_transit,
             signal=net.init_signal.copy(),
             buyer_lead=sum_by(
@@ -170,7 +169,7 @@ class State:
         return stock
 
     def transit_by_commodity(self, net: Network) -> FloatArray:
-        return sum_by(net.buyer_commodity[net.link_buyer], self.in_transit, len(net.commodities))
+        return sum_by(net.buyer_commodity, self.in_transit, len(net.commodities))
 
 
 def market_delays(net: Network) -> IntArray:

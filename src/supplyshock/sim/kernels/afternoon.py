@@ -111,6 +111,7 @@ def _allocate(
 
 @jit
 def _ship(
+    t: int,
     shipped: FloatArray,
     buyer_links: IntArray,
     link_supplier: IntArray,
@@ -119,25 +120,25 @@ def _ship(
     link_pair: IntArray,
     share_f: FloatArray,
     org_f: FloatArray,
-    pipe: FloatArray,
-    pipe_start: IntArray,
-    pipe_pos: IntArray,
+    landing: FloatArray,
     in_transit: FloatArray,
     got: FloatArray,
     exports: FloatArray,
     imports: FloatArray,
     flows: FloatArray,
 ) -> None:
-    """Put shipments on the way, with their origin content, and move every ring on a day.
+    """Put shipments on the way, with their origin content.
 
-    A shipment takes today's place in its link's ring (a row of ``pipe``, emptied by today's
-    arrival: the quantity, then its content of each tracer), which comes round again in
-    ``lead`` days. Also sums what each buyer got today and the cross-border part by
-    exporter, by importer and by (exporter, importer, commodity) slot (``link_pair``; domestic
-    links share a last slot). The content leaves the suppliers' stocks as one sum per
-    supplier and tracer, added up in link order.
+    A shipment on a link of lead time ``lead`` lands on day ``t + lead``: it is added to that
+    day's row of the landing ring (``landing[day % ring, buyer]``: the quantity, then its
+    content of each tracer; the ring is longer than any lead time). Also sums what each buyer
+    got today and the cross-border part by exporter, by importer and by (exporter, importer,
+    commodity) slot (``link_pair``; domestic links share a last slot). The content leaves the
+    suppliers' stocks as one sum per supplier and tracer, added up in link order.
     """
     n_fac, n_org = org_f.shape
+    ring = landing.shape[0]
+    today = t % ring
     sent = np.zeros((n_fac, n_org))
     exports[:] = 0.0
     flows[:] = 0.0
@@ -146,18 +147,17 @@ def _ship(
         crossed_b = 0.0
         for ln in range(buyer_links[b], buyer_links[b + 1]):
             x = shipped[ln]
-            pos = pipe_pos[ln]
-            p = pipe_start[ln] + pos
-            pipe_pos[ln] = pos + 1 if pos + 1 < link_lead[ln] else 0
-            if x == 0.0:  # adding nothing changes nothing (the place was emptied today)
+            if x == 0.0:
                 continue
+            row = today + link_lead[ln]
+            if row >= ring:
+                row -= ring
             f = link_supplier[ln]
-            pipe[p, 0] += x
+            landing[row, b, 0] += x
             for o in range(n_org):
                 moved = x * share_f[f, o]
-                pipe[p, 1 + o] += moved
+                landing[row, b, 1 + o] += moved
                 sent[f, o] += moved
-            in_transit[ln] += x
             got_b += x
             crossing = x * link_export[ln]  # 0 for domestic links: no branch to mispredict
             exports[f] += crossing
@@ -165,6 +165,7 @@ def _ship(
             crossed_b += crossing
         got[b] = got_b
         imports[b] = crossed_b
+        in_transit[b] += got_b
     for f in range(n_fac):
         for o in range(n_org):
             org_f[f, o] -= sent[f, o]
@@ -338,6 +339,7 @@ def afternoon(t: int, net: Net, st: St, wk: Wk, gate: Gate, rec: Rec) -> None:
     )
     got = np.zeros(inv.shape[0])
     _ship(
+        t=t,
         shipped=sent,
         buyer_links=net.buyer_links,
         link_supplier=net.link_supplier,
@@ -346,9 +348,7 @@ def afternoon(t: int, net: Net, st: St, wk: Wk, gate: Gate, rec: Rec) -> None:
         link_pair=net.link_pair,
         share_f=share_f,
         org_f=org_f,
-        pipe=st.pipe,
-        pipe_start=st.pipe_start,
-        pipe_pos=st.pipe_pos,
+        landing=st.landing,
         in_transit=st.in_transit,
         got=got,
         exports=rec.exports[t],

@@ -13,41 +13,25 @@ __all__ = ["morning"]
 
 @jit
 def _arrive(
-    pipe: FloatArray,
-    pipe_start: IntArray,
-    pipe_pos: IntArray,
-    buyer_links: IntArray,
+    landing: FloatArray,
     inv: FloatArray,
     org_b: FloatArray,
     in_transit: FloatArray,
     pipeline: FloatArray,
 ) -> None:
-    """Today's place in each link's ring lands in buyer stocks (with origin content).
-
-    A place is a row of ``pipe``: the quantity, then its content of each tracer. The place is
-    emptied for today's shipment; ``pipeline`` becomes what is still on the way to each buyer.
-    Buyer ``b``'s links are ``buyer_links[b]`` to ``buyer_links[b + 1]``.
-    """
+    """What lands today (``landing``: the quantity by buyer, then its content of each tracer)
+    enters buyer stocks; the row is emptied for shipments landing a whole ring later, and
+    ``pipeline`` becomes what is still on the way to each buyer."""
     n_buyers, n_org = org_b.shape
-    landed_org = np.zeros(n_org)
     for b in range(n_buyers):
-        landed = 0.0
-        on_way = 0.0
-        landed_org[:] = 0.0
-        for ln in range(buyer_links[b], buyer_links[b + 1]):
-            p = pipe_start[ln] + pipe_pos[ln]
-            x = pipe[p, 0]
-            landed += x
-            in_transit[ln] -= x
-            on_way += in_transit[ln]
-            pipe[p, 0] = 0.0
-            for o in range(n_org):
-                landed_org[o] += pipe[p, 1 + o]
-                pipe[p, 1 + o] = 0.0
-        inv[b] += landed
-        pipeline[b] = on_way
+        x = landing[b, 0]
+        inv[b] += x
+        in_transit[b] -= x
+        pipeline[b] = in_transit[b]
+        landing[b, 0] = 0.0
         for o in range(n_org):
-            org_b[b, o] += landed_org[o]
+            org_b[b, o] += landing[b, 1 + o]
+            landing[b, 1 + o] = 0.0
 
 
 @jit
@@ -284,10 +268,7 @@ def morning(t: int, net: Net, st: St, wk: Wk) -> None:
         st.outage,
     )
     _arrive(
-        pipe=st.pipe,
-        pipe_start=st.pipe_start,
-        pipe_pos=st.pipe_pos,
-        buyer_links=net.buyer_links,
+        landing=st.landing[t % st.landing.shape[0]],
         inv=st.inv,
         org_b=st.org_b,
         in_transit=st.in_transit,

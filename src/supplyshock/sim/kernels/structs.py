@@ -72,18 +72,16 @@ class Net(NamedTuple):
 class St(NamedTuple):
     """Run state: the very arrays of :class:`~supplyshock.sim.state.State`, by the same names.
 
-    Origin arrays hold quantity x share. Each link has a ring of ``lead`` places (rows) in ``pipe``.
+    Origin arrays hold quantity x share. Goods on the way wait in ``landing`` by the day they land.
     """
 
     inv: FloatArray  # [b] buyer stock
     org_b: FloatArray  # [b, o]
     out: FloatArray  # [f] output stock
     org_f: FloatArray  # [f, o]
-    pipe: FloatArray  # [places, 1 + o] what arrives in 0 .. lead - 1 days, ring by ring:
-    # the quantity, then its origin content (one row per place: one cache line per shipment)
-    pipe_start: IntArray  # [l] where each link's ring starts in ``pipe``
-    pipe_pos: IntArray  # [l] today's place in each ring
-    in_transit: FloatArray  # [l]
+    landing: FloatArray  # [ring, b, 1 + o] what lands on day d at [d % ring]: the quantity
+    # by buyer, then its origin content (ring = longest lead time + 1)
+    in_transit: FloatArray  # [b] on the way to each buyer
     signal: FloatArray  # [f] smoothed orders received per day
     buyer_lead: FloatArray  # [b] lead time of the suppliers in use
     outage: BoolArray  # [f]
