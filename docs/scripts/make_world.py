@@ -158,7 +158,7 @@ def world_page(world: ss.Scenario) -> str:
                     "from": r.start,
                     "supplier": r.supplier,
                     "share": f"{r.share:g}",
-                    "source": r.source.split(":")[0],
+                    "source": r.source.split(":")[0].replace("[", "\\[").replace("]", "\\]"),
                 }
                 for r in dated
             ]
