@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from supplyshock.model.network import BoolArray, FloatArray, IntArray
 from supplyshock.sim.kernels._common import TINY, jit
 from supplyshock.sim.kernels.structs import Gate, Net, St, Wk
@@ -63,61 +61,42 @@ def request(t: int, net: Net, st: St, wk: Wk, gate: Gate) -> None:
     cap_today, qualified = wk.cap, st.qualified
     restricted, limit = gate.restricted, gate.limit
     received[:] = 0.0
-    before = np.empty(req.shape[0])  # each link's supplier sum before its request was added
     for b in range(order.shape[0]):
         lo, hi = buyer_links[b], buyer_links[b + 1]
         total = 0.0
         for ln in range(lo, hi):
             w = link_weight[ln] * cap_today[link_supplier[ln]] * (1.0 if qualified[ln] else 0.0)
-            w = w if allow[ln] > 0.0 else 0.0
-            weight[ln] = w
-            total += w
+            weight[ln] = w if allow[ln] > 0.0 else 0.0
+            total += weight[ln]
         held = 0.0
-        ordered = order[b]
         for ln in range(lo, hi):
             split = weight[ln] / max(total, TINY)
-            asked = ordered * split
+            asked = order[b] * split
             most = limit[ln]
             if restricted[ln]:
                 most = min(most, allow[ln] * need[b] * split)
             room[ln] = most
-            r = min(asked, most)
-            req[ln] = r
-            held += asked - r
-            s = link_supplier[ln]
-            before[ln] = received[s]
-            received[s] += r
-        if held > 0.0:
-            for ln in range(hi - 1, lo - 1, -1):  # undo, exactly, then add the routed requests
-                received[link_supplier[ln]] = before[ln]
-            _route(lo, hi, held, weight, req, room)
+            req[ln] = min(asked, most)
+            held += asked - req[ln]
+        while held > 0.0:
+            free = 0.0
             for ln in range(lo, hi):
-                received[link_supplier[ln]] += req[ln]
-
-
-@jit
-def _route(
-    lo: int, hi: int, held: float, weight: FloatArray, req: FloatArray, room: FloatArray
-) -> None:
-    """Offer ``held`` to links ``lo`` .. ``hi - 1`` with room, in proportion to their weights,
-    until it is placed or every open link is full (each round fills at least one link)."""
-    while held > 0.0:
-        free = 0.0
+                if weight[ln] > 0.0 and req[ln] < room[ln]:
+                    free += weight[ln]
+            if free <= 0.0:
+                break
+            placed = 0.0
+            filled = False
+            for ln in range(lo, hi):
+                if weight[ln] > 0.0 and req[ln] < room[ln]:
+                    add = held * weight[ln] / free
+                    if req[ln] + add >= room[ln]:
+                        add = room[ln] - req[ln]
+                        filled = True
+                    req[ln] += add
+                    placed += add
+            held -= placed
+            if not filled:
+                break
         for ln in range(lo, hi):
-            if weight[ln] > 0.0 and req[ln] < room[ln]:
-                free += weight[ln]
-        if free <= 0.0:
-            break
-        placed = 0.0
-        filled = False
-        for ln in range(lo, hi):
-            if weight[ln] > 0.0 and req[ln] < room[ln]:
-                add = held * weight[ln] / free
-                if req[ln] + add >= room[ln]:
-                    add = room[ln] - req[ln]
-                    filled = True
-                req[ln] += add
-                placed += add
-        held -= placed
-        if not filled:
-            break
+            received[link_supplier[ln]] += req[ln]
