@@ -21,8 +21,9 @@ class State:
     org_b: FloatArray  # [b, o]
     out: FloatArray  # [f] output stock
     org_f: FloatArray  # [f, o]
-    landing: FloatArray  # [ring, b, 1 + o] goods on the way by the day they land (day d at
-    # row d % ring; ring = longest lead time + 1): the quantity, then its origin content
+    landing: FloatArray  # [b, ring, 1 + o] goods on the way to each buyer by the day they
+    # land (day d at d % ring; ring = longest lead time + 1): the quantity, then its origin
+    # content
     in_transit: FloatArray  # [b] on the way to each buyer
     signal: FloatArray  # [f] smoothed orders received per day
     buyer_lead: FloatArray  # [b] lead time of the suppliers in use (pipeline target)
@@ -77,11 +78,11 @@ class State:
             [flow[:, None], flow[:, None] * net.init_output_origin[net.link_supplier]], axis=1
         )
         ring = int(lead.max()) + 1 if n_links else 1
-        landing = np.zeros((ring, net.n_buyers, 1 + n_org))
+        landing = np.zeros((net.n_buyers, ring, 1 + n_org))
         for day in range(ring - 1):  # summed day by day, link by link
             on = lead > day
-            np.add.at(landing[day], buyer[on], carried[on])
-        in_transit = landing[:, :, 0].sum(axis=0)
+            np.add.at(landing[:, day], buyer[on], carried[on])
+        in_transit = landing[:, :, 0].sum(axis=1)
         reserve = np.array([r.quantity for r in net.reserves], dtype=float)
         reserve_origin = np.array(
             [

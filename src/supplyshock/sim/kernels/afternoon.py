@@ -130,14 +130,14 @@ def _ship(
     """Put shipments on the way, with their origin content.
 
     A shipment on a link of lead time ``lead`` lands on day ``t + lead``: it is added to that
-    day's row of the landing ring (``landing[day % ring, buyer]``: the quantity, then its
-    content of each tracer; the ring is longer than any lead time). Also sums what each buyer
-    got today and the cross-border part by exporter, by importer and by (exporter, importer,
-    commodity) slot (``link_pair``; domestic links share a last slot). The content leaves the
-    suppliers' stocks as one sum per supplier and tracer, added up in link order.
+    day's place in its buyer's landing ring (``landing[buyer, day % ring]``: the quantity,
+    then its content of each tracer; the ring is longer than any lead time). Also sums what
+    each buyer got today and the cross-border part by exporter, by importer and by (exporter,
+    importer, commodity) slot (``link_pair``; domestic links share a last slot). The content
+    leaves the suppliers' stocks as one sum per supplier and tracer, added up in link order.
     """
     n_fac, n_org = org_f.shape
-    ring = landing.shape[0]
+    ring = landing.shape[1]
     today = t % ring
     sent = np.zeros((n_fac, n_org))
     exports[:] = 0.0
@@ -153,10 +153,10 @@ def _ship(
             if row >= ring:
                 row -= ring
             f = link_supplier[ln]
-            landing[row, b, 0] += x
+            landing[b, row, 0] += x
             for o in range(n_org):
                 moved = x * share_f[f, o]
-                landing[row, b, 1 + o] += moved
+                landing[b, row, 1 + o] += moved
                 sent[f, o] += moved
             got_b += x
             crossing = x * link_export[ln]  # 0 for domestic links: no branch to mispredict

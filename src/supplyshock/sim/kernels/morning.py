@@ -13,25 +13,26 @@ __all__ = ["morning"]
 
 @jit
 def _arrive(
+    day: int,
     landing: FloatArray,
     inv: FloatArray,
     org_b: FloatArray,
     in_transit: FloatArray,
     pipeline: FloatArray,
 ) -> None:
-    """What lands today (``landing``: the quantity by buyer, then its content of each tracer)
-    enters buyer stocks; the row is emptied for shipments landing a whole ring later, and
+    """What lands today (``landing[b, day]``: the quantity, then its content of each tracer)
+    enters buyer stocks; the place is emptied for shipments landing a whole ring later, and
     ``pipeline`` becomes what is still on the way to each buyer."""
     n_buyers, n_org = org_b.shape
     for b in range(n_buyers):
-        x = landing[b, 0]
+        x = landing[b, day, 0]
         inv[b] += x
         in_transit[b] -= x
         pipeline[b] = in_transit[b]
-        landing[b, 0] = 0.0
+        landing[b, day, 0] = 0.0
         for o in range(n_org):
-            org_b[b, o] += landing[b, 1 + o]
-            landing[b, 1 + o] = 0.0
+            org_b[b, o] += landing[b, day, 1 + o]
+            landing[b, day, 1 + o] = 0.0
 
 
 @jit
@@ -268,7 +269,8 @@ def morning(t: int, net: Net, st: St, wk: Wk) -> None:
         st.outage,
     )
     _arrive(
-        landing=st.landing[t % st.landing.shape[0]],
+        day=t % st.landing.shape[1],
+        landing=st.landing,
         inv=st.inv,
         org_b=st.org_b,
         in_transit=st.in_transit,

@@ -79,8 +79,8 @@ class St(NamedTuple):
     org_b: FloatArray  # [b, o]
     out: FloatArray  # [f] output stock
     org_f: FloatArray  # [f, o]
-    landing: FloatArray  # [ring, b, 1 + o] what lands on day d at [d % ring]: the quantity
-    # by buyer, then its origin content (ring = longest lead time + 1)
+    landing: FloatArray  # [b, ring, 1 + o] what lands on day d at [b, d % ring]: the
+    # quantity, then its origin content (ring = longest lead time + 1)
     in_transit: FloatArray  # [b] on the way to each buyer
     signal: FloatArray  # [f] smoothed orders received per day
     buyer_lead: FloatArray  # [b] lead time of the suppliers in use
