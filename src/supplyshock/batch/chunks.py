@@ -27,6 +27,7 @@ import pyarrow.parquet as pq
 
 __all__ = [
     "KINDS",
+    "TASK_RUNS",
     "BatchLock",
     "ChunkState",
     "chunk_state",
@@ -36,6 +37,7 @@ __all__ = [
     "path_of",
     "read_identity",
     "same_batch",
+    "tasks",
     "write_chunk",
 ]
 
@@ -209,3 +211,16 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+TASK_RUNS = 4
+"""Most replications sent to a worker in one task: a task carries the scenario once and its
+replications compile the same scenario object (its memo, :mod:`supplyshock.model.memo`)."""
+
+
+def tasks(chunks: Sequence[Sequence[int]], n_workers: int) -> list[tuple[int, ...]]:
+    """The replications of ``chunks`` as tasks: consecutive runs of one chunk, at most
+    :data:`TASK_RUNS` long and short enough that there are four tasks per worker."""
+    total = sum(len(c) for c in chunks)
+    size = max(1, min(TASK_RUNS, total // (4 * n_workers)))
+    return [tuple(c[k : k + size]) for c in chunks for k in range(0, len(c), size)]

@@ -38,6 +38,7 @@ from supplyshock.batch.chunks import (
     extendable,
     identity,
     path_of,
+    tasks,
     write_chunk,
 )
 from supplyshock.batch.orphans import watch_parent
@@ -338,43 +339,49 @@ def _run(
     if progress is not None:
         progress(done, n)
 
-    def args(i: int) -> tuple[Any, ...]:
-        return (scenario, seed, [i], [rows[i]], common_stream, processes, membership)
+    def args(group: tuple[int, ...]) -> tuple[Any, ...]:
+        params = [rows[i] for i in group]
+        return (scenario, seed, list(group), params, common_stream, processes, membership)
 
     parts: dict[int, dict[int, Frames]] = {c: {} for c in todo}
     owner = {i: c for c in todo for i in chunks[c]}
+    landed = dict.fromkeys(todo, 0)  # replications of each chunk done
 
-    def finish(i: int, frames: Frames) -> None:
+    def finish(group: tuple[int, ...], frames: Frames) -> None:
         nonlocal done
-        c = owner[i]
-        parts[c][i] = frames
-        done += 1
-        if len(parts[c]) == len(chunks[c]):
-            ready = parts.pop(c)
-            _write(out, manifest, c, chunks[c], _merge([ready[r] for r in chunks[c]]))
+        c = owner[group[0]]
+        parts[c][group[0]] = frames
+        landed[c] += len(group)
+        done += len(group)
+        if landed[c] == len(chunks[c]):
+            ready = parts.pop(c)  # groups are runs of a chunk's replications, in its order
+            firsts = [i for i in chunks[c] if i in ready]
+            _write(out, manifest, c, chunks[c], _merge([ready[i] for i in firsts]))
         if progress is not None:
             progress(done, n)
 
-    pending = [i for c in todo for i in chunks[c]]
-    if executor is None and (workers == 1 or len(pending) <= 1):
-        for i in pending:
-            finish(i, run_chunk(*args(i)))
+    if executor is None and (workers == 1 or sum(len(chunks[c]) for c in todo) <= 1):
+        for c in todo:
+            for i in chunks[c]:
+                finish((i,), run_chunk(*args((i,))))
         return BatchResult(out)
+    n_workers = max(workers or os.cpu_count() or 1, 1)
+    pending = tasks([chunks[c] for c in todo], n_workers)
     own = executor is None
     pool = executor
     if pool is None:  # workers end with this process, even if it is killed
         pool = ProcessPoolExecutor(
             max_workers=workers, initializer=watch_parent, initargs=(os.getpid(),)
         )
-    futures: dict[Future[Frames], int] = {}
+    futures: dict[Future[Frames], tuple[int, ...]] = {}
     try:
         from concurrent.futures import FIRST_COMPLETED, wait
 
-        limit = 2 * max(workers or os.cpu_count() or 1, 1)
+        limit = 2 * n_workers
         while pending or futures:
             while pending and len(futures) < limit:
-                i = pending.pop(0)
-                futures[pool.submit(run_chunk, *args(i))] = i
+                group = pending.pop(0)
+                futures[pool.submit(run_chunk, *args(group))] = group
             finished, _ = wait(list(futures), return_when=FIRST_COMPLETED)
             for future in finished:
                 finish(futures.pop(future), future.result())
