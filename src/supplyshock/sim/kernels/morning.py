@@ -252,7 +252,7 @@ def morning(t: int, net: Net, st: St, wk: Wk) -> None:
     Each buyer orders its need plus a share (``1 / smoothing_days``) of the gap between its
     target position (cover stock plus need over its lead time ``buyer_lead``) and what it holds
     and has on the way. ``buyer_lead`` follows the suppliers the buyer uses: the lead times of
-    its links weighted by yesterday's requests (``wk.request`` until the afternoon; kept if it
+    its links weighted by yesterday's requests (set by :func:`~.requests.request`; kept if it
     asked for nothing). A deferrable market's backlog adds to its gap. First, the
     qualifications and outages drawn ahead for the run take effect (:func:`_dated`).
     """
@@ -320,16 +320,8 @@ def morning(t: int, net: Net, st: St, wk: Wk) -> None:
         made=wk.made,
         share_f=wk.share_f,
     )
-    buyer_links, link_lead, last_request = net.buyer_links, net.link_lead, wk.request
     buyer_lead, need, order, n_in = st.buyer_lead, wk.need, wk.order, net.n_inputs
     for b in range(need.shape[0]):
-        asked = 0.0
-        weighted = 0.0
-        for ln in range(buyer_links[b], buyer_links[b + 1]):
-            asked += last_request[ln]
-            weighted += last_request[ln] * link_lead[ln]
-        if asked > 0.0:
-            buyer_lead[b] = weighted / asked
         gap = wk.target[b] + need[b] * buyer_lead[b] - st.inv[b] - wk.pipeline[b]
         if b >= n_in:
             gap += st.backlog[b - n_in]  # deferred demand waiting (0 unless deferrable)

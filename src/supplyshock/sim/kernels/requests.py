@@ -52,13 +52,14 @@ def request(t: int, net: Net, st: St, wk: Wk, gate: Gate) -> None:
     ``gate.limit`` (a quota's share). What a cap holds back is offered to the buyer's other open
     links with room, in proportion to their weights, until it is placed or every open link is
     full (water-filling; each round fills at least one link). Writes the requests to
-    ``wk.request``, each link's cap to ``wk.room``, and their sums by supplier to
-    ``wk.received``.
+    ``wk.request``, each link's cap to ``wk.room``, their sums by supplier to ``wk.received``,
+    and each buyer's lead time for tomorrow's orders to ``st.buyer_lead``: its links' lead
+    times weighted by the requests (kept if it asks for nothing).
     """
     order, need, allow, weight = wk.order, wk.need, wk.allow, wk.weight
     req, room, received = wk.request, wk.room, wk.received
     buyer_links, link_supplier, link_weight = net.buyer_links, net.link_supplier, net.link_weight
-    cap_today, qualified = wk.cap, st.qualified
+    cap_today, qualified, buyer_lead, link_lead = wk.cap, st.qualified, st.buyer_lead, net.link_lead
     restricted, limit = gate.restricted, gate.limit
     received[:] = 0.0
     for b in range(order.shape[0]):
@@ -98,5 +99,12 @@ def request(t: int, net: Net, st: St, wk: Wk, gate: Gate) -> None:
             held -= placed
             if not filled:
                 break
+        asked = 0.0
+        weighted = 0.0
         for ln in range(lo, hi):
-            received[link_supplier[ln]] += req[ln]
+            r = req[ln]
+            received[link_supplier[ln]] += r
+            asked += r
+            weighted += r * link_lead[ln]
+        if asked > 0.0:  # kept while the buyer asks for nothing
+            buyer_lead[b] = weighted / asked
