@@ -360,7 +360,7 @@ def _run(
         if progress is not None:
             progress(done, n)
 
-    if executor is None and (workers == 1 or sum(len(chunks[c]) for c in todo) <= 1):
+    if executor is None and (workers == 1 or n - done <= 1):  # n - done: replications to run
         for c in todo:
             for i in chunks[c]:
                 finish((i,), run_chunk(*args((i,))))

@@ -212,8 +212,8 @@ def compile_scenario(
         "pro_rata": np.zeros_like(tier),
         "domestic_first": link_export.astype(np.int64) * 100 + tier,
     }[st.allocation] * 2
+    # under contracts_first, spot buyers (links not qualified at the start) after contracted ones
     rank = base_rank + ~links.qualified if st.contracts_first else base_rank
-    # spot buyers after contracted ones
     changes = share_changes(
         ix,
         links,

@@ -144,6 +144,16 @@ def dated_shares(ix: ScenarioIndex) -> dict[tuple[int, int, int], FloatArray]:
     }
 
 
+def _capacity_by(
+    ix: ScenarioIndex, fac: tuple[IntArray, IntArray], nominal: FloatArray
+) -> tuple[FloatArray, FloatArray]:
+    """Nominal capacity by [supplier country, commodity] and by commodity: the divisors of
+    link weights (:func:`link_weights`)."""
+    fac_country, fac_output = fac
+    by_country = sum_by(fac_country * ix.K + fac_output, nominal, ix.C * ix.K).reshape(ix.C, ix.K)
+    return by_country, sum_by(fac_output, nominal, ix.K)
+
+
 def link_weights(
     frac: FloatArray, by_country: FloatArray, by_commodity: float
 ) -> tuple[FloatArray, BoolArray]:
@@ -174,8 +184,7 @@ def share_changes(
     whether contracts rank first (``settings.contracts_first``)."""
     fac_country, fac_output = fac
     base, contracts_first = rank
-    by_country = sum_by(fac_country * ix.K + fac_output, nominal, ix.C * ix.K).reshape(ix.C, ix.K)
-    by_commodity = sum_by(fac_output, nominal, ix.K)
+    by_country, by_commodity = _capacity_by(ix, fac, nominal)
     supplier_country = fac_country[links.supplier]
     changes = []
     for (day, bc, kc), vector in dated_shares(ix).items():
@@ -222,8 +231,7 @@ def build_links(
     later = np.zeros((ix.C, ix.K, ix.C), dtype=bool)  # a positive dated share
     for (_, bc, kc), vector in dated_shares(ix).items():
         later[bc, kc] |= vector > 0
-    by_country = sum_by(fac_country * ix.K + fac_output, nominal, ix.C * ix.K).reshape(ix.C, ix.K)
-    by_commodity = sum_by(fac_output, nominal, ix.K)
+    by_country, by_commodity = _capacity_by(ix, fac, nominal)
     limit = ix.scn.settings.max_links_per_buyer
     parts: list[tuple[NDArray[Any], ...]] = []
     for k in range(ix.K):
