@@ -117,6 +117,8 @@ def test_ctrl_c_stops_cleanly_and_keeps_done_chunks(tmp_path: Path, scenario_fil
     out = tmp_path / "interrupted"
     argv = [
         sys.executable,
+        "-X",
+        "faulthandler",  # a hang is reported with every thread's stack (SIGABRT below)
         "-m",
         "supplyshock.cli",
         "batch",
@@ -130,12 +132,23 @@ def test_ctrl_c_stops_cleanly_and_keeps_done_chunks(tmp_path: Path, scenario_fil
         "--out",
         str(out),
     ]
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(list(out.glob("chunks/metrics-*.parquet"))) < 2:
-        time.sleep(0.1)
-    os.kill(proc.pid, signal.SIGINT)
-    _, err = proc.communicate(timeout=120)
+    # Output goes to files, not pipes: nothing the command writes can block it, and the wait
+    # below ends when the process does, whatever else holds its output open.
+    log = tmp_path / "stderr.txt"
+    with open(tmp_path / "stdout.txt", "w") as stdout, open(log, "w") as stderr:
+        proc = subprocess.Popen(argv, stdout=stdout, stderr=stderr, text=True)
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and len(list(out.glob("chunks/metrics-*.parquet"))) < 2:
+            assert proc.poll() is None, log.read_text()
+            time.sleep(0.1)
+        os.kill(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(timeout=120)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGABRT)
+            proc.wait(timeout=30)
+            pytest.fail(f"no exit 120 s after the interrupt:\n{log.read_text()}")
+    err = log.read_text()
     assert proc.returncode == 130, err
     assert "rerun to resume" in err
     assert "Traceback" not in err
