@@ -221,6 +221,9 @@ def main(
     ] = False,
 ) -> None:
     """Simulate geopolitical supply disruptions from rare-earth mines to AI datacenters."""
+    from supplyshock.batch.memory import keep_freed_memory
+
+    keep_freed_memory()  # this process runs replication after replication (batch, calibrate)
 
 
 register(app)

@@ -32,7 +32,7 @@ import numpy as np
 
 from supplyshock.analysis.chance import decided
 from supplyshock.analysis.futures import Futures, check_constraints, run_futures
-from supplyshock.batch.orphans import watch_parent
+from supplyshock.batch.memory import start_worker
 from supplyshock.errors import ScenarioError, SupplyshockError
 from supplyshock.metrics import Membership, check_membership
 from supplyshock.scenario.checks import check
@@ -214,7 +214,7 @@ class Evaluator:
             return None
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                max_workers=self.workers, initializer=watch_parent, initargs=(os.getpid(),)
+                max_workers=self.workers, initializer=start_worker, initargs=(os.getpid(),)
             )
         return self._pool
 

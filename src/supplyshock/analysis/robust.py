@@ -44,7 +44,7 @@ from supplyshock.analysis.chance import Candidate, Recheck, RobustResult, met_sh
 from supplyshock.analysis.costs import annuity_factor, cost_years
 from supplyshock.analysis.evaluate import Evaluator, portfolio_key
 from supplyshock.analysis.futures import Futures, check_constraints
-from supplyshock.batch.orphans import watch_parent
+from supplyshock.batch.memory import start_worker
 from supplyshock.batch.sampling import Method
 from supplyshock.errors import Problem, ScenarioError, did_you_mean
 from supplyshock.metrics import Membership
@@ -296,7 +296,7 @@ def robust_search(
         pool = executor
         if pool is None and workers != 1:  # one pool for the search and the re-check
             pool = stack.enter_context(
-                ProcessPoolExecutor(workers, initializer=watch_parent, initargs=(os.getpid(),))
+                ProcessPoolExecutor(workers, initializer=start_worker, initargs=(os.getpid(),))
             )
 
         searched = [  # early stopping decides at the probability the search asks for

@@ -41,7 +41,7 @@ from supplyshock.batch.chunks import (
     tasks,
     write_chunk,
 )
-from supplyshock.batch.orphans import watch_parent
+from supplyshock.batch.memory import start_worker
 from supplyshock.batch.replicate import run_chunk
 from supplyshock.batch.result import BatchResult
 from supplyshock.batch.sampling import Method, design
@@ -371,7 +371,7 @@ def _run(
     pool = executor
     if pool is None:  # workers end with this process, even if it is killed
         pool = ProcessPoolExecutor(
-            max_workers=workers, initializer=watch_parent, initargs=(os.getpid(),)
+            max_workers=workers, initializer=start_worker, initargs=(os.getpid(),)
         )
     futures: dict[Future[Frames], tuple[int, ...]] = {}
     try:

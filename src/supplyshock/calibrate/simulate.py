@@ -16,7 +16,7 @@ from types import TracebackType
 import numpy as np
 import pandas as pd
 
-from supplyshock.batch.orphans import watch_parent
+from supplyshock.batch.memory import start_worker
 from supplyshock.batch.replicate import child_seed
 from supplyshock.calibrate.spec import ModelQuantity
 from supplyshock.results import RunResult
@@ -145,7 +145,7 @@ class Replicator:
         if self._own:
             self._pool = ProcessPoolExecutor(
                 max_workers=workers if workers > 0 else None,
-                initializer=watch_parent,
+                initializer=start_worker,
                 initargs=(os.getpid(),),
             )
 
