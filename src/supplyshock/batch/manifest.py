@@ -34,6 +34,8 @@ def new_manifest(
     processes: Sequence[UserProcess] = (),
     membership: Membership = "dated",
 ) -> dict[str, Any]:
+    """The manifest of a new batch: what makes it this batch (scenario hash, seed, chunk size,
+    design, processes, membership accounting), its bloc members and the version writing it."""
     from supplyshock import __version__
 
     return {
