@@ -141,8 +141,10 @@ def _source(
         if buffer is None:
             buffer = plans[("buffer", source, name, shape)] = np.empty(shape)
         series[name] = buffer  # type: ignore[assignment]
-        if labels:
+        if labels and values.any():
             entry_sums(np.ascontiguousarray(values), cols, group, rows, weights, series[name])
+        else:  # no values (deferred demand of a world without it): every sum is 0.0
+            series[name][:] = 0.0
     keep = np.atleast_1d(sum(series[name].sum(axis=0) for name in PRESENCE[source]) > 0)
     if not keep.all():
         labels = [label for label, k in zip(labels, keep, strict=True) if k]

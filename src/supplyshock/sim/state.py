@@ -78,10 +78,15 @@ class State:
             [flow[:, None], flow[:, None] * net.init_output_origin[net.link_supplier]], axis=1
         )
         ring = int(lead.max()) + 1 if n_links else 1
+        # Link l lands one day's flow on each of days 0 .. lead[l] - 1: one place
+        # (buyer, day) per pair, each summed in link order (bincount adds in input order).
+        days = np.arange(ring - 1)
+        link, day = np.nonzero(lead[:, None] > days[None, :])
+        place = buyer[link] * ring + day
         landing = np.zeros((net.n_buyers, ring, 1 + n_org))
-        for day in range(ring - 1):  # summed day by day, link by link
-            on = lead > day
-            np.add.at(landing[:, day], buyer[on], carried[on])
+        for k in range(1 + n_org):
+            sums = np.bincount(place, carried[link, k], minlength=net.n_buyers * ring)
+            landing[:, :, k] = sums.reshape(net.n_buyers, ring)
         in_transit = landing[:, :, 0].sum(axis=1)
         reserve = np.array([r.quantity for r in net.reserves], dtype=float)
         reserve_origin = np.array(
