@@ -218,9 +218,11 @@ def test_bad_search_input_is_a_scenario_error() -> None:
             update={"constraints": []})}), futures=2, workers=1)  # fmt: skip
 
 
-def test_early_stop_makes_the_same_decisions_with_fewer_runs() -> None:
-    kw: dict[str, Any] = dict(futures=60, seed=6, workers=1, recheck_futures=0, front_points=0,
-                              method="grid", grid_points=9)  # fmt: skip
+@pytest.mark.parametrize("workers", [1, 2])
+def test_early_stop_makes_the_same_decisions_with_fewer_runs(workers: int) -> None:
+    # with 2 workers every run a worker made counts, also those of a candidate decided meanwhile
+    kw: dict[str, Any] = dict(futures=60, seed=6, workers=workers, recheck_futures=0,
+                              front_points=0, method="grid", grid_points=9)  # fmt: skip
     full = robust_search(ban_world(), **kw)
     quick = robust_search(ban_world(), **kw, early_stop=True)
     assert [c.feasible for c in quick.candidates] == [c.feasible for c in full.candidates]

@@ -6,11 +6,12 @@ runs the candidate in every future and keeps the constrained metrics only
 
 - ``via="tasks"`` (default, light): the futures of all candidates asked for at once are split
   in tasks of ``chunk_size`` futures and spread over the executor together, so workers stay
-  busy across candidates; each candidate's ``[future, constraint]`` values are stored in
-  ``out/candidates/`` when it is done, and a rerun with the same ``out`` reuses them, also
-  after bounds, costs or thresholds changed (the values depend only on the scenario without
-  its levers, the futures and what each constraint measures; a folder holding values of
-  anything else is refused).
+  busy across candidates (first chunks of all candidates first, so that with ``early_stop`` a
+  candidate decided by its first futures leaves its later tasks unrun); each candidate's
+  ``[future, constraint]`` values are stored in ``out/candidates/`` when it is done, and a
+  rerun with the same ``out`` reuses them, also after bounds, costs or thresholds changed
+  (the values depend only on the scenario without its levers, the futures and what each
+  constraint measures; a folder holding values of anything else is refused).
 - ``via="batch"``: each candidate is a :func:`~supplyshock.batch.run_batch` under
   ``out/batches/`` (every metric of every group stored as Parquet, resumable chunk by chunk),
   for when the full batch of a candidate is wanted; windowed constraints are not available.
@@ -23,7 +24,13 @@ import json
 import os
 import tempfile
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Executor,
+    Future,
+    ProcessPoolExecutor,
+    wait,
+)
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
@@ -245,26 +252,46 @@ class Evaluator:
             if self.progress is not None:
                 self.progress(done, total)
 
-        pending = [(key, c) for key in scenarios for c in range(len(chunks))]
+        # Chunk 0 of every candidate first, then chunk 1, ...: a candidate settled by its first
+        # chunks has its later ones still waiting, and they are never run.
+        pending = [(key, c) for c in range(len(chunks)) for key in scenarios]
         pool = self._pool_for_tasks()
         if pool is None:
             for key, c in pending:
                 if key not in self._memo:
                     finish(key, c, run_futures(*task(key, c)))
             return
-        futures: dict[Future[np.ndarray], tuple[str, int]] = {
-            pool.submit(run_futures, *task(key, c)): (key, c) for key, c in pending
-        }
+        # An own pool gets a few tasks per worker at a time; an executor of the caller's (a
+        # cluster of unknown size) gets them all, and waiting ones are cancelled instead.
+        limit = 2 * (self.workers or os.cpu_count() or 1) if self._pool is pool else len(pending)
+        queue = iter(pending)
+        futures: dict[Future[np.ndarray], tuple[str, int]] = {}
+
+        def submit() -> None:
+            for key, c in queue:
+                if key not in self._memo:
+                    futures[pool.submit(run_futures, *task(key, c))] = (key, c)
+                    if len(futures) >= limit:
+                        return
+
         try:
-            for future in as_completed(futures):
-                key, c = futures[future]
-                if key in self._memo:  # stopped early: the rest of it is not needed
-                    continue
-                finish(key, c, future.result())
-                if key in self.stopped:
-                    for other, (k, _) in futures.items():
-                        if k == key:
-                            other.cancel()
+            submit()
+            while futures:
+                finished, _ = wait(list(futures), return_when=FIRST_COMPLETED)
+                for future in finished:
+                    key, c = futures.pop(future)
+                    if future.cancelled():
+                        continue
+                    values = future.result()
+                    if key in self._memo:  # stopped early: run, but not needed
+                        self.runs += len(chunks[c])
+                        continue
+                    finish(key, c, values)
+                    if key in self.stopped:
+                        for other, (k, _) in futures.items():
+                            if k == key:
+                                other.cancel()
+                submit()
         except BaseException:
             for future in futures:
                 future.cancel()
