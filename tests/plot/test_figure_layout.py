@@ -210,3 +210,19 @@ def test_every_bundled_commodity_has_a_readable_label() -> None:
     world = ss.load_scenario("baseline_2025")
     missing = [c.id for c in world.commodities if c.id not in COMMODITY_LABELS]
     assert not missing, f"add labels for {missing} to supplyshock.plot.labels"
+
+
+@pytest.mark.parametrize("size", [None, (6.0, 8.0)])
+def test_amounts_after_lying_bars_fit_inside_the_axes(size: tuple[float, float] | None) -> None:
+    # long units and amounts at the longest bar, as leading-edge wafers in world_2025
+    table = _compare_table(12).assign(unit="wafer (300mm-eq)")
+    table.loc[0, ["mean_a", "mean_b"]] = [1.59e6, 1.62e6]
+    figure = None if size is None else plt.figure(figsize=size, layout="constrained")
+    ax = plot.scenario_comparison(table, ax=None if figure is None else figure.subplots())
+    figure = ax.figure
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    right = ax.get_window_extent(renderer).x1
+    amounts = [t for t in ax.texts if t.get_text() and t.get_text() != "0"]
+    assert len(amounts) == 24
+    assert max(t.get_window_extent(renderer).x1 for t in amounts) <= right + 0.5

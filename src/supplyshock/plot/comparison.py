@@ -13,6 +13,7 @@ from supplyshock.plot.labels import label as id_label
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
+    from matplotlib.text import Text
 
     from supplyshock.results import RunResult
 
@@ -121,6 +122,29 @@ def _legend(ax: Axes, names: list[str], interval: np.ndarray | None, lying: bool
         ax.set_ylim(low, high + share / (1 - share) * (high - low))
 
 
+def _room(ax: Axes, amounts: list[tuple[float, Text]]) -> float:
+    """The right end of the x axis that leaves room for every amount printed after its bar.
+
+    A text starting at data ``x`` plus an offset of ``pad`` pixels and ``w`` pixels wide ends
+    inside an axis ``W`` pixels wide from 0 to ``right`` when ``right >= x W / (W - pad - w)``.
+    """
+    if not amounts:
+        return 0.0
+    figure = ax.figure
+    engine = figure.get_layout_engine()
+    if engine is not None:  # the axes' final width (constrained layout sets it at drawing)
+        engine.execute(figure)  # type: ignore[arg-type]
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    axis_px = ax.get_window_extent(renderer).width
+    pad = 3 * figure.dpi / 72 + 2  # the 3-point offset, and a little air
+    right = 0.0
+    for x, text in amounts:
+        free = axis_px - pad - text.get_window_extent(renderer).width
+        if free > 0.1 * axis_px:  # a text wider than the axis itself is left to overflow
+            right = max(right, x * axis_px / free)
+    return right
+
+
 def _bars(
     ax: Axes,
     groups: pd.DataFrame,
@@ -137,6 +161,7 @@ def _bars(
     width = 0.8 / n_series
     x = np.arange(n_groups, dtype=float)
     x = x[::-1] if lying else x
+    amounts: list[tuple[float, Text]] = []  # lying bars' amounts, with where they start
     for s, name in enumerate(names):
         pos = x + ((n_series - 1) / 2 - s if lying else s - (n_series - 1) / 2) * width
         length = values[:, s] * scale
@@ -157,7 +182,7 @@ def _bars(
         for p, h, v, u in zip(pos, ends, values[:, s], units, strict=True):
             text = f"{100 * v:.1f}%" if metric == "unmet_share" else compact(float(v), u)
             text = "0" if v == 0 else text
-            ax.annotate(
+            amount = ax.annotate(
                 text,
                 (h, p) if lying else (p, h),
                 xytext=(3, 0) if lying else (0, 2),
@@ -167,6 +192,8 @@ def _bars(
                 fontsize=7,
                 rotation=90 if n_series > 2 and not lying else 0,
             )
+            if lying:
+                amounts.append((float(h), amount))
     several = groups["region"].nunique() > 1
     tilted = n_groups > 5
     ticks = [
@@ -177,7 +204,7 @@ def _bars(
     ]
     if lying:
         ax.set_yticks(x, ticks, fontsize=8)
-        ax.set_xlim(left=0, right=ax.get_xlim()[1] * 1.15)
+        ax.set_xlim(left=0, right=max(ax.get_xlim()[1] * 1.15, _room(ax, amounts)))
         ax.set_xlabel(label)
         ax.grid(axis="x", alpha=0.3)
     else:
@@ -216,7 +243,8 @@ def scenario_comparison(
         groups, values, interval = _from_compare(table)
         total = len(table)
         names = list(labels)
-        title = f"{labels[0]} vs {labels[1]}: mean {metric.replace('_', ' ')} across replications"
+        # on two lines: long scenario names and region labels leave the axes narrow
+        title = f"{labels[0]} vs {labels[1]}:\nmean {metric.replace('_', ' ')} across replications"
         what = "region and commodity"
     elif isinstance(table, Mapping):
         groups, values, names, total = _from_runs(table, bloc)
