@@ -21,7 +21,7 @@ from supplyshock.model.buyers import Buyers, compile_buyers
 from supplyshock.model.compilation import Compilation, PolicyLinks
 from supplyshock.model.draws import Drawer
 from supplyshock.model.index import ScenarioIndex, event_key, ramp
-from supplyshock.model.links import Links, build_links, share_changes
+from supplyshock.model.links import Links, build_links, contract_rank, share_changes
 from supplyshock.model.markets import compile_markets
 from supplyshock.model.network import FloatArray, IntArray, Network, Reserve
 from supplyshock.model.policies import compile_reserves
@@ -212,8 +212,7 @@ def compile_scenario(
         "pro_rata": np.zeros_like(tier),
         "domestic_first": link_export.astype(np.int64) * 100 + tier,
     }[st.allocation] * 2
-    # under contracts_first, spot buyers (links not qualified at the start) after contracted ones
-    rank = base_rank + ~links.qualified if st.contracts_first else base_rank
+    rank = contract_rank(base_rank, links.qualified, st.contracts_first)  # at the start
     changes = share_changes(
         ix,
         links,

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 __all__ = [
     "Links",
     "build_links",
+    "contract_rank",
     "dated_shares",
     "link_weights",
     "share_changes",
@@ -171,6 +172,12 @@ def link_weights(
     return weight, qualified
 
 
+def contract_rank(base: IntArray, contracted: BoolArray, contracts_first: bool) -> IntArray:
+    """Allocation ranks of links: ``base`` (twice the allocation rule's rank), and under
+    ``settings.contracts_first`` spot buyers (links not contracted) one after contracted ones."""
+    return base + ~contracted if contracts_first else base
+
+
 def share_changes(
     ix: ScenarioIndex,
     links: Links,
@@ -199,7 +206,7 @@ def share_changes(
                 links=reached.astype(np.int64),
                 weight=weight.astype(np.float64),
                 contracted=contracted,
-                rank=base[reached] + (~contracted if contracts_first else 0),
+                rank=contract_rank(base[reached], contracted, contracts_first),
             )
         )
     return tuple(changes)
