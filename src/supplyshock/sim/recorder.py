@@ -13,6 +13,7 @@ import numpy as np
 from supplyshock.errors import SupplyshockError
 from supplyshock.model.network import IntArray, Network
 from supplyshock.sim.lazy import GroupSums
+from supplyshock.sim.pages import record_zeros
 
 if TYPE_CHECKING:
     from supplyshock.results import RunResult
@@ -50,18 +51,18 @@ class Recorder:
         self.net = net
         T, B, F = net.horizon, net.n_buyers, len(net.facilities)
         R, M = len(net.reserves), B - net.n_inputs
-        self.delivered = np.zeros((T, M))
-        self.stock = np.zeros((T, B + F + R))
-        self.pipeline = np.zeros((T, B))
-        self.exports = np.zeros((T, F))
-        self.imports = np.zeros((T, B))
-        self.production = np.zeros((T, F))
-        self.lost = np.zeros((T, F))
-        self.reserves = np.zeros((T, R))
-        self.backlog = np.zeros((T, M))
+        self.delivered = record_zeros((T, M))
+        self.stock = record_zeros((T, B + F + R))
+        self.pipeline = record_zeros((T, B))
+        self.exports = record_zeros((T, F))
+        self.imports = record_zeros((T, B))
+        self.production = record_zeros((T, F))
+        self.lost = record_zeros((T, F))
+        self.reserves = record_zeros((T, R))
+        self.backlog = record_zeros((T, M))
         self.link_pair, self.pairs = trade_pairs(net)
-        self.flows = np.zeros((T, len(self.pairs) + 1))  # the last column: domestic links
-        self.expired = np.zeros((T, M))
+        self.flows = record_zeros((T, len(self.pairs) + 1))  # the last column: domestic links
+        self.expired = record_zeros((T, M))
 
     def totals(
         self,

@@ -30,6 +30,7 @@ from supplyshock.sim.gates import Gates
 from supplyshock.sim.kernels import Net, Rec, St, Wk
 from supplyshock.sim.kernels._common import entry_point
 from supplyshock.sim.kernels.prices import Px, leak, market_prices, respond
+from supplyshock.sim.pages import day_major
 from supplyshock.sim.pricebook import price_arrays
 from supplyshock.sim.recorder import Recorder
 from supplyshock.sim.rulebook import RuleBook
@@ -87,9 +88,9 @@ def _network_arrays(net: Network, link_pair: IntArray) -> Net:
         reserve_refill=np.array([r.refill_rate_per_day for r in net.reserves], dtype=float),
         reserve_initial=np.array([r.quantity for r in net.reserves], dtype=float),
         # day-major copies of the schedules: one contiguous row per day
-        capacity=np.array(net.capacity.T, order="C"),  # a copy: idle capacity writes on it
-        per_unit=np.ascontiguousarray(net.per_unit.T),
-        demand=np.ascontiguousarray(net.demand.T),
+        capacity=day_major(net.capacity),  # a copy: idle capacity writes on it
+        per_unit=day_major(net.per_unit),
+        demand=day_major(net.demand),
     )
 
 
