@@ -13,7 +13,7 @@ delays and escalations, so differences between candidates are due to the candida
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +24,7 @@ from supplyshock.batch.sampling import Method, design
 from supplyshock.errors import Problem, ScenarioError, did_you_mean
 from supplyshock.metrics import REGISTRY, Inputs, Membership, metric_table
 from supplyshock.metrics.grouping import membership_weights
+from supplyshock.model.network import FloatArray
 from supplyshock.results import RunResult
 from supplyshock.scenario.levers import ChanceConstraint
 from supplyshock.scenario.schema import Scenario
@@ -87,6 +88,33 @@ def _window(result: RunResult, c: ChanceConstraint) -> slice:
     return slice(max(lo, 0), max(min(hi, len(result.dates)), 0))
 
 
+class _Picked(Mapping[str, FloatArray]):
+    """Each series of ``cells`` summed over the columns ``pick`` with weights ``w`` (``[day,
+    column]``) on the days ``at``, as one ``[day, 1]`` column; formed when a metric first
+    reads it, so a run's other series are never summed."""
+
+    def __init__(
+        self, cells: Mapping[str, FloatArray], pick: list[int], w: FloatArray, at: slice
+    ) -> None:
+        self._cells, self._pick, self._w, self._at = cells, pick, w, at
+        self._formed: dict[str, FloatArray] = {}
+
+    def __getitem__(self, name: str) -> FloatArray:
+        if name not in self._formed:
+            values = self._cells[name][:, self._pick] * self._w
+            self._formed[name] = values.sum(axis=1, keepdims=True)[self._at]
+        return self._formed[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._cells
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._cells)
+
+    def __len__(self) -> int:
+        return len(self._cells)
+
+
 def _demand_value(result: RunResult, c: ChanceConstraint, membership: Membership) -> float:
     """The metric of demand cells of the region and commodity, summed (members weighted by
     day), over the constraint's window; 0 where the region has no demand for the commodity."""
@@ -101,11 +129,7 @@ def _demand_value(result: RunResult, c: ChanceConstraint, membership: Membership
             j for j, (country, _, k) in enumerate(cells) if (country, k) == (c.region, c.commodity)
         ]
         w = np.ones((len(result.dates), len(pick)))
-    at = _window(result, c)
-    series = {
-        name: (values[:, pick] * w).sum(axis=1, keepdims=True)[at]
-        for name, values in result.cell_series.items()
-    }
+    series = _Picked(result.cell_series, pick, w, _window(result, c))
     if not pick or series["demand"].sum() <= 0:
         return 0.0
     window = int(result.provenance.get("recovery_window_days", 30))
