@@ -180,18 +180,18 @@ def price_cell_series(
     """
     slot_of = {(m, k): s for s, (m, k, _) in enumerate(mp.slots)}
     market_of = dict(zip(countries, mp.country_market, strict=True))
-    demand = series["demand"]
-    price = np.broadcast_to(
-        np.array([mp.fixed[commodities.index(k)] for _, _, k in cells], dtype=np.float64),
-        demand.shape,
-    ).copy()
+    demand, shortfall = series["demand"], series["shortfall"]
+    fixed = np.array([mp.fixed[commodities.index(k)] for _, _, k in cells], dtype=np.float64)
+    demand_value, shortfall_value = demand * fixed, shortfall * fixed
     ratio_demand = np.zeros_like(demand)
     priced_demand = np.zeros_like(demand)
     for j, (country, _, commodity) in enumerate(cells):
         s = slot_of.get((market_of[country], commodity))
         if s is None:
             continue
-        price[:, j] = mp.prices[:, s] * mp.unit_factor[s]
+        price = mp.prices[:, s] * mp.unit_factor[s]
+        demand_value[:, j] = demand[:, j] * price
+        shortfall_value[:, j] = shortfall[:, j] * price
         base = slot_of.get((mp.base_market, commodity))
         if base is None:
             continue
@@ -200,8 +200,8 @@ def price_cell_series(
         priced_demand[:, j] = np.where(priced, demand[:, j], 0.0)
         ratio_demand[:, j] = np.where(priced, demand[:, j] * np.nan_to_num(ratio), 0.0)
     return {
-        "demand_value": demand * price,
-        "shortfall_value": series["shortfall"] * price,
+        "demand_value": demand_value,
+        "shortfall_value": shortfall_value,
         "priced_demand": priced_demand,
         "ratio_demand": ratio_demand,
     }

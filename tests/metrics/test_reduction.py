@@ -82,4 +82,22 @@ def test_plans_kept_across_replications_give_the_same_rows(run: ss.RunResult) ->
         fresh = reduce_run(result, 0, "dated")
         for a, b in zip(kept, fresh, strict=True):
             pd.testing.assert_frame_equal(a, b)
-    assert sum(1 for key in plans if key[0] != "buffer") == 3  # one per source, for both runs
+    kinds = [key[0] for key in plans]
+    assert sum(1 for kind in kinds if kind not in ("buffer", "label columns")) == 3  # per source
+    assert kinds.count("label columns") == 1  # the same scenario: the same rows
+
+
+def test_label_columns_kept_across_replications_are_not_written_through(
+    run: ss.RunResult,
+) -> None:
+    """Two replications' metric frames share their text columns until one is written."""
+    plans: dict[object, object] = {}
+    first = reduce_run(run, 0, "dated", plans)[0]  # type: ignore[arg-type]
+    second = reduce_run(run, 1, "dated", plans)[0]  # type: ignore[arg-type]
+    assert [k[0] for k in plans].count("label columns") == 1
+    regions = second["region"].tolist()
+    first.loc[0, "region"] = "written"
+    first["unit"] = first["unit"].str.upper()
+    assert second["region"].tolist() == regions
+    assert reduce_run(run, 2, "dated", plans)[0]["region"].tolist() == regions  # type: ignore[arg-type]
+    assert not second["unit"].str.isupper().all()

@@ -10,7 +10,7 @@ the all-sector groups for the weekly series.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -106,7 +106,29 @@ def _entries(
     return labels, np.concatenate(cols), np.concatenate(groups), np.concatenate(rows), stacked
 
 
-Plan = tuple[list[Label], IntArray, IntArray, IntArray, FloatArray] | FloatArray
+Entries = tuple[list[Label], IntArray, IntArray, IntArray, FloatArray]
+Plan = Entries | FloatArray | dict[str, pd.Series]
+"""What ``plans`` keeps for the replications of a scenario: a source's entries, a buffer of
+group sums, the text columns of the metric rows."""
+
+
+def _label_columns(
+    every: list[Label], units: dict[str, str], plans: dict[object, Plan]
+) -> dict[str, pd.Series]:
+    """The text columns of the rows ``every`` (level, region, sector, commodity, unit), made
+    once for the replications of a scenario: kept in ``plans`` under the rows they label (a
+    frame built from them copies a column before anything writes to it)."""
+    key = ("label columns", tuple(every), tuple(sorted(units.items())))
+    found = plans.get(key)
+    if isinstance(found, dict):
+        return found
+    columns = {
+        name: pd.Series([label[j] for label in every], dtype="str")
+        for j, name in enumerate(("level", "region", "sector", "commodity"))
+    }
+    columns["unit"] = pd.Series([units[label[3]] for label in every], dtype="str")
+    plans[key] = columns
+    return columns
 
 
 def _source(
@@ -129,7 +151,7 @@ def _source(
     plan = plans.get(key)
     if plan is None:
         plan = plans[key] = _entries(result, entities, membership)
-    labels, cols, group, rows, weights = plan
+    labels, cols, group, rows, weights = cast(Entries, plan)
     labels = list(labels)
     n_days = len(result.dates)
     series: dict[str, FloatArray] = {}
@@ -194,11 +216,7 @@ def reduce_metrics(
         key=lambda x: (rank[x[0]], x[2] != ALL_SECTORS, x[1:]),
     )
     at = {label: i for i, label in enumerate(every)}
-    data: dict[str, object] = {
-        key: pd.Series([label[j] for label in every], dtype="str")
-        for j, key in enumerate(("level", "region", "sector", "commodity"))
-    }
-    data["unit"] = pd.Series([units[label[3]] for label in every], dtype="str")
+    data: dict[str, object] = dict(_label_columns(every, units, plans))
     for name in ["demand", *REGISTRY]:
         data[name] = np.full(len(every), np.nan)
     for labels, values in found:
