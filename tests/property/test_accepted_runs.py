@@ -84,6 +84,9 @@ def _set(data: dict[str, Any], place: tuple[Any, ...], value: Any) -> None:
     changes=[(("facilities", 1, "outage_rate_per_year"), 2755109792.0)], seed=0
 )
 @example(changes=[(("stocks", 1, "release_rate_per_day"), 1e12)], seed=1)
+@example(  # once accepted: orders of 128 times the gap a day, stocks overflowed
+    changes=[(("settings", "order_smoothing_days"), 0.0078125)], seed=0
+)
 @given(
     changes=st.lists(st.tuples(st.sampled_from(PLACES), VALUES), min_size=1, max_size=4),
     seed=st.integers(0, 2**32),

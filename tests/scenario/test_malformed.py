@@ -151,6 +151,12 @@ EXPECTED: dict[str, Expected] = {
         "row_not_mapping.yaml", "facilities[0]", "'bayan_mine_2'", "must be a mapping"
     ),
     "settings_is_string": Expected("settings_is_string.yaml", "settings", "'fast'", "dict"),
+    "order_smoothing_under_a_day": Expected(
+        "order_smoothing_under_a_day.yaml",
+        "settings.order_smoothing_days",
+        "0.25",
+        "greater than or equal to 1",
+    ),
     "share_is_distribution": Expected(
         "bad_share_distribution.csv", "line 2: share", "uniform", "need not sum to 1"
     ),

@@ -191,6 +191,33 @@ def test_demand_shift_scales_demand_after_lag() -> None:
     assert demand[120:] == pytest.approx(np.full(180, 5.0))
 
 
+@pytest.mark.parametrize("smoothing", [1.0, 4.0, 7.0])
+def test_orders_close_the_gap_by_one_over_smoothing_days_a_day(smoothing: float) -> None:
+    """docs/model.md, Orders: demand doubles from 10 to 20 a day on day 50, so the target
+    position (30 days of cover + 5 days on the way) rises by 35 x 10 = 350. With ample supply,
+    each day's order closes 1/smoothing of the gap: the gap left is 350 (1 - 1/s)^(n + 1)
+    after day 50 + n (none at all with s = 1)."""
+    shift = {
+        "type": "demand_shift",
+        "commodity": "magnet",
+        "change": 1.0,
+        "start": "2025-02-20",
+        "lag_days": 0,
+    }
+    data = chain(events=[shift], capacity_per_day=10_000.0, lead=5, market_cover=30.0)
+    data["settings"]["order_smoothing_days"] = smoothing
+    res = ss.run(build(data), seed=0)
+    c, k = res.countries.index("USA"), res.commodities.index("magnet")
+    demand, short = _market(res)
+    position = res.cubes["inventory"][:, c, k] + res.cubes["in_transit"][:, c, k]
+    gap = (30 + 5) * demand - position
+    assert demand[49] == pytest.approx(10.0) and demand[50] == pytest.approx(20.0)
+    assert gap[:50] == pytest.approx(np.zeros(50), abs=1e-9)
+    expected = 350.0 * (1 - 1 / smoothing) ** np.arange(1, 31)
+    assert gap[50:80] == pytest.approx(expected, rel=1e-9, abs=1e-9)
+    assert short.sum() == 0.0
+
+
 def test_reserve_release_delays_shortfall_by_its_size() -> None:
     stocks = [US_RESERVE]
     res = ss.run(build(chain(events=[ban()], stocks=stocks)), seed=0)

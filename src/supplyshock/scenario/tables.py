@@ -291,8 +291,10 @@ class Stock(Sourced):
 class Settings(Record):
     allocation: Literal["priority", "pro_rata", "domestic_first"] = "priority"
     """How a short supplier shares out: by tier then pro rata, pro rata, or home buyers first."""
-    order_smoothing_days: Annotated[Days, Field(gt=0)] = 7.0
-    """Days over which buyers close the gap between target and actual stock."""
+    order_smoothing_days: Annotated[Days, Field(ge=1)] = 7.0
+    """Days over which buyers close the gap between target and actual stock; at least 1 (a
+    buyer orders at most its whole gap in a day: a shorter time overshoots, and below half a
+    day the overshoot grows from day to day)."""
     domestic_lead_time_days: Uncertain = 2.0
     """Lead time of trade within a country."""
     default_lead_time_days: Uncertain | None = None
