@@ -124,7 +124,15 @@ class Distribution(BaseModel):
         return float(self.sample_many(rng, 1)[0])
 
     def sample_many(self, rng: np.random.Generator, size: int) -> np.ndarray:
-        """``size`` draws; avoids building a frozen distribution (slow) for each call."""
+        """``size`` draws; avoids building a frozen distribution (slow) for each call.
+
+        ``triang`` and ``uniform`` (the families of the bundled worlds) are drawn as
+        scipy.stats draws them, without its argument handling (a tenth of the time): the
+        same generator call, then ``x * scale + loc``, so the values are identical.
+        """
+        direct = _direct_draw(rng, size, self.dist, self.params)
+        if direct is not None:
+            return direct
         from scipy import stats
 
         family = getattr(stats, self.dist)
@@ -198,6 +206,22 @@ class Choice(BaseModel):
 
 Uncertain = float | Distribution | Choice
 """A number, or a distribution/choice that stands for one."""
+
+
+def _direct_draw(
+    rng: np.random.Generator, size: int, dist: str, params: dict[str, float]
+) -> np.ndarray | None:
+    """scipy.stats' ``rvs`` of ``triang`` and ``uniform`` with a positive scale, done
+    directly (its ``_rvs``, then ``* scale + loc``); None for anything else."""
+    scale, loc = params.get("scale", 1.0), params.get("loc", 0.0)
+    if not scale > 0:  # scipy returns loc without drawing for scale 0
+        return None
+    triang = dist == "triang" and params.keys() <= {"c", "loc", "scale"}
+    if triang and 0 <= params.get("c", -1.0) <= 1:  # else scipy's own error
+        return rng.triangular(0, params["c"], 1, size) * scale + loc
+    if dist == "uniform" and params.keys() <= {"loc", "scale"}:
+        return rng.uniform(0.0, 1.0, size) * scale + loc
+    return None
 
 
 @lru_cache(maxsize=4096)
