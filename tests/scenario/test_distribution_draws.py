@@ -66,3 +66,28 @@ def test_other_cases_equal_scipy_and_leave_the_stream_where_scipy_does(
         np.atleast_1d(getattr(stats, dist.dist).rvs(**dist.params, size=3, random_state=reference)),
     )
     assert rng.random() == reference.random()  # the next draw is the same too
+
+
+EDGES = np.array([0.0, 1.0, -0.25, 1.5, np.nan, 1e-300, 1 - 1e-16, 0.5])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    dist=st.sampled_from(["triang", "uniform"]),
+    c=st.floats(0.0, 1.0),
+    loc=FINITE,
+    scale=SCALE,
+    q=st.lists(st.floats(0.0, 1.0), min_size=1, max_size=6),
+)
+def test_inverse_cdf_equals_scipy(
+    dist: str, c: float, loc: float, scale: float, q: list[float]
+) -> None:
+    params = {"loc": loc, "scale": scale} | ({"c": c} if dist == "triang" else {})
+    spec = Distribution(dist=dist, params=params)
+    at = np.concatenate([np.array(q), EDGES])
+    expected = np.asarray(getattr(stats, dist).ppf(at, **params), dtype=np.float64)
+    assert np.array_equal(spec.ppf_many(at), expected, equal_nan=True)
+    grid = at.reshape(2, -1) if at.size % 2 == 0 else at[:-1].reshape(2, -1)  # any shape
+    assert np.array_equal(
+        spec.ppf_many(grid), getattr(stats, dist).ppf(grid, **params), equal_nan=True
+    )

@@ -139,7 +139,14 @@ class Distribution(BaseModel):
         return np.atleast_1d(family.rvs(**self.params, size=size, random_state=rng))
 
     def ppf_many(self, q: np.ndarray) -> np.ndarray:
-        """Inverse CDF at probabilities ``q``; avoids building a frozen distribution."""
+        """Inverse CDF at probabilities ``q``; avoids building a frozen distribution.
+
+        ``triang`` and ``uniform`` are computed as scipy.stats computes them, without its
+        argument handling: the same formula on each element, so the values are identical.
+        """
+        direct = _direct_ppf(np.asarray(q, dtype=np.float64), self.dist, self.params)
+        if direct is not None:
+            return direct
         from scipy import stats
 
         return np.asarray(getattr(stats, self.dist).ppf(q, **self.params), dtype=np.float64)
@@ -208,20 +215,48 @@ Uncertain = float | Distribution | Choice
 """A number, or a distribution/choice that stands for one."""
 
 
+def _direct(dist: str, params: dict[str, float]) -> str | None:
+    """``dist`` if it is ``triang`` or ``uniform`` with parameters scipy accepts and a
+    positive scale (for scale 0 scipy draws nothing), else None: the cases done directly."""
+    if not params.get("scale", 1.0) > 0:
+        return None
+    if dist == "triang" and params.keys() <= {"c", "loc", "scale"}:
+        return dist if 0 <= params.get("c", -1.0) <= 1 else None  # else scipy's own error
+    if dist == "uniform" and params.keys() <= {"loc", "scale"}:
+        return dist
+    return None
+
+
 def _direct_draw(
     rng: np.random.Generator, size: int, dist: str, params: dict[str, float]
 ) -> np.ndarray | None:
-    """scipy.stats' ``rvs`` of ``triang`` and ``uniform`` with a positive scale, done
-    directly (its ``_rvs``, then ``* scale + loc``); None for anything else."""
+    """scipy.stats' ``rvs`` of the direct cases: its ``_rvs``, then ``* scale + loc``."""
+    kind = _direct(dist, params)
     scale, loc = params.get("scale", 1.0), params.get("loc", 0.0)
-    if not scale > 0:  # scipy returns loc without drawing for scale 0
-        return None
-    triang = dist == "triang" and params.keys() <= {"c", "loc", "scale"}
-    if triang and 0 <= params.get("c", -1.0) <= 1:  # else scipy's own error
+    if kind == "triang":
         return rng.triangular(0, params["c"], 1, size) * scale + loc
-    if dist == "uniform" and params.keys() <= {"loc", "scale"}:
+    if kind == "uniform":
         return rng.uniform(0.0, 1.0, size) * scale + loc
     return None
+
+
+def _direct_ppf(q: np.ndarray, dist: str, params: dict[str, float]) -> np.ndarray | None:
+    """scipy.stats' ``ppf`` of the direct cases: its ``_ppf`` then ``* scale + loc`` for
+    ``0 < q < 1``, the support's ends at 0 and 1, NaN elsewhere."""
+    kind = _direct(dist, params)
+    if kind is None:
+        return None
+    scale, loc = params.get("scale", 1.0), params.get("loc", 0.0)
+    with np.errstate(invalid="ignore"):  # square roots of q outside [0, 1] are not used
+        if kind == "triang":
+            c = params["c"]
+            body = np.where(q < c, np.sqrt(c * q), 1 - np.sqrt((1 - c) * (1 - q)))
+        else:
+            body = q
+        out = np.asarray(body * scale + loc, dtype=np.float64)
+    out = np.where(q == 0, 0.0 * scale + loc, out)
+    out = np.where(q == 1, 1.0 * scale + loc, out)
+    return np.where((q >= 0) & (q <= 1), out, np.nan)
 
 
 @lru_cache(maxsize=4096)
