@@ -83,8 +83,10 @@ def test_plans_kept_across_replications_give_the_same_rows(run: ss.RunResult) ->
         for a, b in zip(kept, fresh, strict=True):
             pd.testing.assert_frame_equal(a, b)
     kinds = [key[0] for key in plans]
-    assert sum(1 for kind in kinds if kind not in ("buffer", "label columns")) == 3  # per source
+    kept_once = ("buffer", "label columns", "weekly rows")
+    assert sum(1 for kind in kinds if kind not in kept_once) == 3  # per source
     assert kinds.count("label columns") == 1  # the same scenario: the same rows
+    assert kinds.count("weekly rows") == 1
 
 
 def test_label_columns_kept_across_replications_are_not_written_through(
@@ -101,3 +103,21 @@ def test_label_columns_kept_across_replications_are_not_written_through(
     assert second["region"].tolist() == regions
     assert reduce_run(run, 2, "dated", plans)[0]["region"].tolist() == regions  # type: ignore[arg-type]
     assert not second["unit"].str.isupper().all()
+
+
+def test_weekly_rows_kept_across_replications_are_not_written_through(
+    run: ss.RunResult,
+) -> None:
+    """Two replications' weekly frames share their label columns until one is written."""
+    plans: dict[object, object] = {}
+    first = reduce_run(run, 0, "dated", plans)[1]  # type: ignore[arg-type]
+    second = reduce_run(run, 1, "dated", plans)[1]  # type: ignore[arg-type]
+    regions, weeks = second["region"].tolist(), second["week"].tolist()
+    first.loc[0, "region"] = "written"
+    first.loc[0, "week"] = -1
+    first["commodity"] = first["commodity"].str.upper()
+    assert second["region"].tolist() == regions and second["week"].tolist() == weeks
+    third = reduce_run(run, 2, "dated", plans)[1]  # type: ignore[arg-type]
+    assert third["region"].tolist() == regions and third["week"].tolist() == weeks
+    assert not third["commodity"].str.isupper().all()
+    pd.testing.assert_frame_equal(third, weekly_series(run, 2, "dated"))

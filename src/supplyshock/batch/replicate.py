@@ -6,6 +6,7 @@ This is the function workers execute; it takes and returns plain, picklable data
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -68,7 +69,7 @@ def reduce_run(
     reduced = reduce_metrics(result, membership, plans)
     metrics = reduced.metrics
     metrics.insert(0, "replication", replication)
-    return metrics, _weekly(result, replication, reduced)
+    return metrics, _weekly(result, replication, reduced, {} if plans is None else plans)
 
 
 def weekly_series(
@@ -82,13 +83,20 @@ def weekly_series(
     demand are kept; a last partial week is left out. Rows of a week come countries first (in
     the run's order), then blocs (by name), each by commodity in the run's order.
     """
-    return _weekly(result, replication, reduce_metrics(result, membership))
+    return _weekly(result, replication, reduce_metrics(result, membership), {})
 
 
-def _weekly(result: RunResult, replication: int, reduced: Reduction) -> pd.DataFrame:
-    n_days = len(result.dates)
-    weeks = n_days // WEEK
-    cut = weeks * WEEK
+def _weekly_rows(
+    result: RunResult, reduced: Reduction, plans: dict[object, Plan]
+) -> tuple[list[int], dict[str, pd.Series]]:
+    """The order of the weekly rows among ``reduced.totals`` and their label columns (week,
+    week start, level, region, commodity), made once for the replications of a scenario:
+    kept in ``plans`` under the groups and dates they label."""
+    key = ("weekly rows", tuple(reduced.totals), result.dates[0], len(result.dates))
+    found = plans.get(key)
+    if found is not None:
+        return cast(tuple[list[int], dict[str, pd.Series]], found)
+    weeks = len(result.dates) // WEEK
     country_at = {c: i for i, c in enumerate(result.countries)}
     commodity_at = {k: i for i, k in enumerate(result.commodities)}
     order = sorted(
@@ -102,16 +110,33 @@ def _weekly(result: RunResult, replication: int, reduced: Reduction) -> pd.DataF
     )
     labels = [reduced.totals[i] for i in order]
     n = len(labels)
+    columns = {
+        "week": pd.Series(np.repeat(np.arange(weeks), n)),
+        "week_start": pd.Series(np.repeat(result.dates[: weeks * WEEK : WEEK].to_numpy(), n)),
+    }
+    for j, name in ((0, "level"), (1, "region"), (3, "commodity")):
+        names = np.array([x[j] for x in labels], dtype=object)
+        columns[name] = pd.Series(np.tile(names, weeks), dtype="str")
+    plans[key] = (order, columns)
+    return order, columns
+
+
+def _weekly(
+    result: RunResult, replication: int, reduced: Reduction, plans: dict[object, Plan]
+) -> pd.DataFrame:
+    order, columns = _weekly_rows(result, reduced, plans)
+    weeks, n = len(result.dates) // WEEK, len(order)
+    cut = weeks * WEEK
     d = reduced.demand[:cut, order].reshape(weeks, WEEK, n).sum(axis=1)
     s = reduced.shortfall[:cut, order].reshape(weeks, WEEK, n).sum(axis=1)
     return pd.DataFrame(
         {
             "replication": replication,
-            "week": np.repeat(np.arange(weeks), n),
-            "week_start": np.repeat(result.dates[:cut:WEEK].to_numpy(), n),
-            "level": np.tile(np.array([x[0] for x in labels], dtype=object), weeks),
-            "region": np.tile(np.array([x[1] for x in labels], dtype=object), weeks),
-            "commodity": np.tile(np.array([x[3] for x in labels], dtype=object), weeks),
+            "week": columns["week"],
+            "week_start": columns["week_start"],
+            "level": columns["level"],
+            "region": columns["region"],
+            "commodity": columns["commodity"],
             "demand": d.reshape(-1),
             "shortfall": s.reshape(-1),
         }
@@ -152,9 +177,17 @@ def run_chunk(
     metrics, series = [], []
     firings: list[tuple[int, str, int, str, int]] = []
     plans: dict[object, Plan] = {}
+    digest = scenario.content_hash()  # once for the chunk's replications
     for i, params in zip(replications, overrides, strict=True):
         stream = child_seed(seed, 0 if common_stream else i)
-        result = run(scenario, seed=stream, overrides=params, validate=False, processes=processes)
+        result = run(
+            scenario,
+            seed=stream,
+            overrides=params,
+            validate=False,
+            processes=processes,
+            scenario_hash=digest,
+        )
         m, s = reduce_run(result, i, membership, plans)
         metrics.append(m)
         series.append(s)

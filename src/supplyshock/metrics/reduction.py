@@ -107,9 +107,10 @@ def _entries(
 
 
 Entries = tuple[list[Label], IntArray, IntArray, IntArray, FloatArray]
-Plan = Entries | FloatArray | dict[str, pd.Series]
+Plan = Entries | FloatArray | dict[str, pd.Series] | tuple[list[int], dict[str, pd.Series]]
 """What ``plans`` keeps for the replications of a scenario: a source's entries, a buffer of
-group sums, the text columns of the metric rows."""
+group sums, the text columns of the metric rows, the order and label columns of the weekly
+rows."""
 
 
 def _label_columns(

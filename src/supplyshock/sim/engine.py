@@ -38,6 +38,7 @@ def run(
     overrides: Mapping[str, float] | None = None,
     validate: bool = True,
     processes: Sequence[UserProcess] = (),
+    scenario_hash: str | None = None,
 ) -> RunResult:
     """Simulate one replication of ``scenario`` and return its :class:`RunResult`.
 
@@ -50,6 +51,8 @@ def run(
 
     ``processes`` are user SimPy processes, each a function taking the
     :class:`~supplyshock.Simulation` and returning a generator (see ``Simulation.process``).
+    ``scenario_hash``, the scenario's content hash if the caller has it already (as the
+    replications of a batch do), saves hashing it again; it is recorded as given.
 
     ``result.provenance`` records the seed as ``seed`` (its entropy) and ``spawn_key``, so
     ``seed=np.random.SeedSequence(prov["seed"], spawn_key=prov["spawn_key"])`` repeats a run.
@@ -70,7 +73,12 @@ def run(
     """
     try:
         sim = Simulation(
-            scenario, seed, overrides=overrides, validate=validate, processes=processes
+            scenario,
+            seed,
+            overrides=overrides,
+            validate=validate,
+            processes=processes,
+            scenario_hash=scenario_hash,
         )
         return sim.run()
     except SupplyshockError:

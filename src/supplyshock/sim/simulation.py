@@ -69,7 +69,10 @@ class Simulation(Views):
 
     ``seed`` and ``overrides`` mean what they mean for :func:`supplyshock.run`, which is
     ``Simulation(scenario, seed, overrides=...).run()``; ``processes`` are added with
-    :meth:`process` before the run starts.
+    :meth:`process` before the run starts. ``scenario_hash`` is the scenario's
+    :meth:`~supplyshock.Scenario.content_hash` when the caller has it already (the
+    replications of a batch, which hash their scenario once); it goes into the provenance as
+    given.
     """
 
     def __init__(
@@ -80,8 +83,9 @@ class Simulation(Views):
         overrides: Mapping[str, float] | None = None,
         validate: bool = True,
         processes: Sequence[UserProcess] = (),
+        scenario_hash: str | None = None,
     ) -> None:
-        self._hash: str | None = None
+        self._hash: str | None = scenario_hash
         if not isinstance(scenario, schema.Scenario):
             scenario = load_scenario(scenario)  # loading cross-checks it
         elif validate:
