@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import platform
 import subprocess
@@ -58,3 +59,32 @@ def test_freed_blocks_are_reused_instead_of_faulted_in_again() -> None:
 def test_pool_workers_of_the_library_keep_freed_memory() -> None:
     with ProcessPoolExecutor(1, initializer=start_worker, initargs=(os.getpid(),)) as pool:
         assert pool.submit(_faults_here).result() < 20
+
+
+def _frozen_and_collected() -> tuple[int, bool]:
+    """Objects kept out of full collections, and whether a cycle made now is still freed."""
+    import gc
+    import weakref
+
+    class Node:
+        other: object
+
+    a, b = Node(), Node()
+    a.other, b.other = b, a
+    gone = weakref.ref(a)
+    del a, b
+    gc.collect()
+    return gc.get_freeze_count(), gone() is None
+
+
+@pytest.mark.skipif(
+    "fork" not in multiprocessing.get_all_start_methods(), reason="no fork on this system"
+)
+def test_pool_workers_leave_the_objects_they_start_with_out_of_full_collections() -> None:
+    fork = multiprocessing.get_context("fork")  # the worker inherits this process's objects
+    with ProcessPoolExecutor(
+        1, mp_context=fork, initializer=start_worker, initargs=(os.getpid(),)
+    ) as pool:
+        frozen, collected = pool.submit(_frozen_and_collected).result()
+    assert frozen > 10_000  # this process's modules and their objects at least
+    assert collected  # what the worker makes itself is collected as usual

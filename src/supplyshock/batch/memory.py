@@ -16,11 +16,20 @@ replications. Results do not depend on where arrays live.
 The library calls it in the worker processes it starts (:func:`start_worker`) and the
 command line in its own process; a script that runs many replications in its own process
 (a serial :func:`~supplyshock.batch.run_batch`) may call it too.
+
+A worker started by forking also inherits the parent's Python objects (about 150,000 for an
+interactive session that loaded a scenario), which Python's cyclic garbage collector would
+walk through at each of its full collections: two of them in 48 replications of the default
+scenario, about 0.1 s each. :func:`start_worker` moves them out of the collector's sight
+(:func:`gc.freeze`); they are still freed when nothing refers to them, and objects the
+worker makes are collected as usual. One full collection of 0.02 s was left in the same 48
+replications.
 """
 
 from __future__ import annotations
 
 import ctypes
+import gc
 import platform
 
 from supplyshock.batch.orphans import watch_parent
@@ -56,6 +65,8 @@ def keep_freed_memory() -> bool:
 
 def start_worker(parent: int | None = None) -> None:
     """Initializer of the library's pool workers: end with ``parent``
-    (:func:`~supplyshock.batch.orphans.watch_parent`) and keep freed memory."""
+    (:func:`~supplyshock.batch.orphans.watch_parent`), keep freed memory, and leave the
+    objects the worker starts with out of full garbage collections (:func:`gc.freeze`)."""
     watch_parent(parent)
     keep_freed_memory()
+    gc.freeze()
