@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -27,7 +27,8 @@ import numpy as np
 from supplyshock.errors import SupplyshockError
 from supplyshock.metrics import functions as fn
 from supplyshock.model.arrays import safe_divide
-from supplyshock.model.network import FloatArray
+from supplyshock.model.network import FloatArray, IntArray
+from supplyshock.sim.kernels import metrics as passes
 
 __all__ = [
     "REGISTRY",
@@ -62,12 +63,23 @@ class Inputs:
     """Shortfall-free days that count as recovery."""
     tol: float = fn.TOL
     """A day is in shortfall when its shortfall exceeds ``tol`` x that day's demand."""
+    _days: list[tuple[IntArray, IntArray, IntArray]] = field(
+        default_factory=list, init=False, repr=False, compare=False
+    )
 
     def __getitem__(self, name: str) -> FloatArray:
         if name not in self.series and name in OPTIONAL:
             shape = next(iter(self.series.values())).shape
             return np.zeros(shape)
         return self.series[name]
+
+    def shortfall_days(self) -> tuple[IntArray, IntArray, IntArray]:
+        """Per group: days in shortfall (``tol``), the first and the last (-1 if none); worked
+        out once for the metrics that read them."""
+        if not self._days:
+            short, demand = (np.ascontiguousarray(self[k]) for k in ("shortfall", "demand"))
+            self._days.append(passes.shortfall_days(short, demand, self.tol))
+        return self._days[0]
 
 
 @dataclass(frozen=True)
@@ -140,10 +152,6 @@ def check_metrics(names: Iterable[str] | None) -> list[str]:
 # ---------------------------------------------------------------------------- the metrics
 
 
-def _short(x: Inputs) -> FloatArray:
-    return x["shortfall"]
-
-
 def _total_short(x: Inputs) -> FloatArray:
     """Cumulative shortfall; totals within 1e-9 of cumulative demand are round-off (0)."""
     return fn.clip_round_off(fn.cumulative(x["shortfall"]), x["demand"].sum(axis=0))
@@ -154,8 +162,35 @@ def _peak_short(x: Inputs) -> FloatArray:
     return fn.clip_round_off(fn.peak(x["shortfall"]), x["demand"].max(axis=0, initial=0.0))
 
 
+def _days_short(x: Inputs) -> FloatArray:
+    """As :func:`~supplyshock.metrics.functions.days_in_shortfall`, in one compiled pass."""
+    return x.shortfall_days()[0].astype(np.float64)
+
+
 def _first_day(x: Inputs) -> FloatArray:
-    return fn.first_shortfall_day(x["shortfall"], x["demand"], x.tol)
+    """As :func:`~supplyshock.metrics.functions.first_shortfall_day`."""
+    count, first, _ = x.shortfall_days()
+    return np.where(count > 0, first, np.nan)
+
+
+def _recovery(x: Inputs) -> FloatArray:
+    """As :func:`~supplyshock.metrics.functions.time_to_recovery`."""
+    count, first, last = x.shortfall_days()
+    n_days = x["shortfall"].shape[0]
+    recovered = (n_days - (last + 1)) >= x.window
+    result = np.where(recovered, last + 1 - first, np.nan).astype(float)
+    result[count == 0] = 0.0
+    return result
+
+
+def _mw_days_lost(x: Inputs) -> FloatArray:
+    """As :func:`~supplyshock.metrics.functions.mw_days_lost` of demand - delivered; numpy
+    sums a single group's days pairwise, so one group keeps numpy's path."""
+    demand, delivered = x["demand"], x["delivered"]
+    if demand.shape[1] < 2:
+        return fn.mw_days_lost(demand - delivered)
+    pair = (np.ascontiguousarray(a) for a in (demand, delivered))
+    return passes.cumulative_of_cumulative(*pair)
 
 
 def _never_built(x: Inputs) -> FloatArray:
@@ -193,10 +228,8 @@ def _mean_price(x: Inputs) -> FloatArray:
 def _peak_ratio(x: Inputs) -> FloatArray:
     if not _priced(x, "ratio_demand"):
         return np.full(x["demand"].shape[1], np.nan)
-    priced = x["priced_demand"]
-    ratio = np.where(priced > 0, x["ratio_demand"] / np.where(priced > 0, priced, 1.0), -np.inf)
-    peak = ratio.max(axis=0, initial=-np.inf)
-    return np.asarray(np.where(np.isfinite(peak), peak, np.nan), dtype=np.float64)
+    pair = (np.ascontiguousarray(x[k]) for k in ("ratio_demand", "priced_demand"))
+    return passes.peak_ratio(*pair)
 
 
 def _shortfall_cost(x: Inputs) -> FloatArray:
@@ -256,7 +289,7 @@ for _metric in (
         "days with a shortfall",
         "number of days whose shortfall exceeds 1e-6 x that day's demand",
         "demand",
-        lambda x: fn.days_in_shortfall(_short(x), x["demand"], x.tol),
+        _days_short,
     ),
     Metric(
         "time_to_recovery_days",
@@ -266,7 +299,7 @@ for _metric in (
         "recovery_window_days shortfall-free days follow before the horizon ends; 0 if never "
         "short; NaN if not recovered",
         "demand",
-        lambda x: fn.time_to_recovery(_short(x), x["demand"], x.window, x.tol),
+        _recovery,
     ),
     Metric(
         "first_shortfall_day",
@@ -284,7 +317,7 @@ for _metric in (
         "minus deliveries, summed over days up to t), i.e. every MW counts as not in service "
         "from its due day until it is delivered (deferrable rows) or to the horizon",
         "demand",
-        lambda x: fn.mw_days_lost(x["demand"] - x["delivered"]),
+        _mw_days_lost,
         commodity_unit="MW",
     ),
     Metric(
