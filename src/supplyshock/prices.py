@@ -185,20 +185,21 @@ def price_cell_series(
     demand_value, shortfall_value = demand * fixed, shortfall * fixed
     ratio_demand = np.zeros_like(demand)
     priced_demand = np.zeros_like(demand)
-    for j, (country, _, commodity) in enumerate(cells):
-        s = slot_of.get((market_of[country], commodity))
-        if s is None:
-            continue
-        price = mp.prices[:, s] * mp.unit_factor[s]
-        demand_value[:, j] = demand[:, j] * price
-        shortfall_value[:, j] = shortfall[:, j] * price
-        base = slot_of.get((mp.base_market, commodity))
-        if base is None:
-            continue
-        ratio = mp.prices[:, s] / mp.prices[:, base]
-        priced = np.isfinite(ratio)
-        priced_demand[:, j] = np.where(priced, demand[:, j], 0.0)
-        ratio_demand[:, j] = np.where(priced, demand[:, j] * np.nan_to_num(ratio), 0.0)
+    slots = [slot_of.get((market_of[country], k)) for country, _, k in cells]
+    bases = [slot_of.get((mp.base_market, k)) for _, _, k in cells]
+    # cells in a market that prices their commodity, and those of them the base market prices
+    cols = np.array([j for j, s in enumerate(slots) if s is not None], dtype=np.int64)
+    at = np.array([slots[j] for j in cols.tolist()], dtype=np.int64)
+    price = mp.prices[:, at] * mp.unit_factor[at]
+    demand_value[:, cols] = demand[:, cols] * price
+    shortfall_value[:, cols] = shortfall[:, cols] * price
+    both = np.array([j for j in cols.tolist() if bases[j] is not None], dtype=np.int64)
+    s_of = np.array([slots[j] for j in both.tolist()], dtype=np.int64)
+    base_of = np.array([bases[j] for j in both.tolist()], dtype=np.int64)
+    ratio = mp.prices[:, s_of] / mp.prices[:, base_of]
+    priced = np.isfinite(ratio)
+    priced_demand[:, both] = np.where(priced, demand[:, both], 0.0)
+    ratio_demand[:, both] = np.where(priced, demand[:, both] * np.nan_to_num(ratio), 0.0)
     return {
         "demand_value": demand_value,
         "shortfall_value": shortfall_value,
