@@ -75,9 +75,12 @@ def compile_buyers(cx: Compilation) -> Buyers:
         amount = draws.number(f"recipes[{r.recipe}.{r.input}].per_unit", r.per_unit)
         recipes[r.recipe].append((ix.commodity[r.input], amount, r.essential_share))
     products: dict[tuple[int, ...], FloatArray] = {}  # by the positions of the shifts
+    found: dict[tuple[int, int, int | None], tuple[int, ...]] = {}  # those positions by key
 
     def product(key: tuple[int, int, int | None]) -> tuple[int, ...]:
-        applying = _applying(cx, *key)
+        applying = found.get(key)
+        if applying is None:
+            applying = found[key] = _applying(cx, *key)
         if applying not in products:
             products[applying] = _product(cx, applying)
         return applying
