@@ -165,3 +165,14 @@ def test_results_that_are_not_finite_are_refused_not_reported() -> None:
     data["demand"][0]["growth"] = -2  # (1 - 2) ** years is no growth path
     with pytest.raises(ss.ScenarioError, match=r"demand\[0\]\.growth"):
         validate(data)
+
+
+def test_a_scenario_hash_the_caller_has_is_recorded_as_given() -> None:
+    """Batch chunks hash their scenario once and pass the hash to each run."""
+    scn = ss.load_scenario("october_2025_suspended")
+    digest = scn.content_hash()
+    given = ss.run(scn, seed=1, validate=False, scenario_hash=digest)
+    plain = ss.run(scn, seed=1, validate=False)
+    assert given.provenance["scenario_hash"] == plain.provenance["scenario_hash"] == digest
+    other = ss.run(scn, seed=1, validate=False, scenario_hash="0" * 64)
+    assert other.provenance["scenario_hash"] == "0" * 64
