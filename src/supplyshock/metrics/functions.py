@@ -22,17 +22,22 @@ import numpy as np
 import pandas as pd
 
 from supplyshock.model.arrays import safe_divide
-from supplyshock.model.network import FloatArray
+from supplyshock.model.network import FloatArray, IntArray
+from supplyshock.sim.kernels import metrics as passes
 
 __all__ = [
     "ROUND_OFF",
     "TOL",
     "clip_round_off",
     "cumulative",
+    "days_from",
     "days_in_shortfall",
+    "first_from",
     "first_shortfall_day",
     "mw_days_lost",
     "peak",
+    "recovery_from",
+    "shortfall_days",
     "shortfall_table",
     "summarize",
     "time_to_recovery",
@@ -51,8 +56,13 @@ def clip_round_off(values: FloatArray, scale: FloatArray, rel: float = ROUND_OFF
     return np.where(np.abs(values) <= rel * np.abs(scale), 0.0, values)
 
 
-def _short(shortfall: FloatArray, demand: FloatArray, tol: float) -> np.ndarray:
-    return shortfall > tol * np.maximum(demand, 1e-12)
+def shortfall_days(
+    shortfall: FloatArray, demand: FloatArray, tol: float = TOL
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Per series: days in shortfall (shortfall above ``tol`` x ``maximum(demand, 1e-12)``),
+    the first and the last of them (-1 if none); one compiled pass."""
+    short, need = (np.ascontiguousarray(a, dtype=np.float64) for a in (shortfall, demand))
+    return passes.shortfall_days(short, need, tol)
 
 
 def cumulative(shortfall: FloatArray) -> FloatArray:
@@ -68,34 +78,52 @@ def unmet_share(shortfall: FloatArray, demand: FloatArray) -> FloatArray:
 
 
 def days_in_shortfall(shortfall: FloatArray, demand: FloatArray, tol: float = TOL) -> FloatArray:
-    return np.asarray(_short(shortfall, demand, tol).sum(axis=0), dtype=float)
+    return days_from(shortfall_days(shortfall, demand, tol))
 
 
 def first_shortfall_day(shortfall: FloatArray, demand: FloatArray, tol: float = TOL) -> FloatArray:
     """Index of the first day in shortfall, NaN where there is none."""
-    short = _short(shortfall, demand, tol)
-    first: FloatArray = short.argmax(axis=0).astype(np.float64)
-    first[~short.any(axis=0)] = np.nan
-    return first
+    return first_from(shortfall_days(shortfall, demand, tol))
 
 
 def time_to_recovery(
     shortfall: FloatArray, demand: FloatArray, window: int = 30, tol: float = TOL
 ) -> FloatArray:
     """Days from first shortfall to lasting recovery; 0 if never short, NaN if not recovered."""
-    short = _short(shortfall, demand, tol)
-    n_days = short.shape[0]
-    any_short = short.any(axis=0)
-    first = short.argmax(axis=0)
-    last = n_days - 1 - short[::-1].argmax(axis=0)
+    return recovery_from(shortfall_days(shortfall, demand, tol), len(shortfall), window)
+
+
+def days_from(days: tuple[IntArray, IntArray, IntArray]) -> FloatArray:
+    """Days in shortfall from :func:`shortfall_days`."""
+    return days[0].astype(np.float64)
+
+
+def first_from(days: tuple[IntArray, IntArray, IntArray]) -> FloatArray:
+    """The first day in shortfall from :func:`shortfall_days`, NaN where there is none."""
+    count, first, _ = days
+    return np.where(count > 0, first, np.nan)
+
+
+def recovery_from(
+    days: tuple[IntArray, IntArray, IntArray], n_days: int, window: int = 30
+) -> FloatArray:
+    """Time to recovery from :func:`shortfall_days` of ``n_days`` days: last + 1 - first if
+    at least ``window`` days follow the last; NaN if not; 0 if never short."""
+    count, first, last = days
     recovered = (n_days - (last + 1)) >= window
     result = np.where(recovered, last + 1 - first, np.nan).astype(float)
-    result[~any_short] = 0.0
+    result[count == 0] = 0.0
     return result
 
 
 def mw_days_lost(shortfall: FloatArray) -> FloatArray:
-    """Capacity-days not in service: shortfall of capacity additions, accumulated over days."""
+    """Capacity-days not in service: shortfall of capacity additions, accumulated over days.
+
+    With two or more series, one compiled pass adds the days in order as numpy does; numpy
+    sums a single series' days pairwise, so one series keeps numpy's path.
+    """
+    if shortfall.ndim == 2 and shortfall.shape[1] >= 2:
+        return passes.cumulative_of_cumulative(np.ascontiguousarray(shortfall, dtype=np.float64))
     return np.asarray(np.cumsum(shortfall, axis=0).sum(axis=0), dtype=np.float64)
 
 

@@ -77,8 +77,7 @@ class Inputs:
         """Per group: days in shortfall (``tol``), the first and the last (-1 if none); worked
         out once for the metrics that read them."""
         if not self._days:
-            short, demand = (np.ascontiguousarray(self[k]) for k in ("shortfall", "demand"))
-            self._days.append(passes.shortfall_days(short, demand, self.tol))
+            self._days.append(fn.shortfall_days(self["shortfall"], self["demand"], self.tol))
         return self._days[0]
 
 
@@ -162,35 +161,8 @@ def _peak_short(x: Inputs) -> FloatArray:
     return fn.clip_round_off(fn.peak(x["shortfall"]), x["demand"].max(axis=0, initial=0.0))
 
 
-def _days_short(x: Inputs) -> FloatArray:
-    """As :func:`~supplyshock.metrics.functions.days_in_shortfall`, in one compiled pass."""
-    return x.shortfall_days()[0].astype(np.float64)
-
-
 def _first_day(x: Inputs) -> FloatArray:
-    """As :func:`~supplyshock.metrics.functions.first_shortfall_day`."""
-    count, first, _ = x.shortfall_days()
-    return np.where(count > 0, first, np.nan)
-
-
-def _recovery(x: Inputs) -> FloatArray:
-    """As :func:`~supplyshock.metrics.functions.time_to_recovery`."""
-    count, first, last = x.shortfall_days()
-    n_days = x["shortfall"].shape[0]
-    recovered = (n_days - (last + 1)) >= x.window
-    result = np.where(recovered, last + 1 - first, np.nan).astype(float)
-    result[count == 0] = 0.0
-    return result
-
-
-def _mw_days_lost(x: Inputs) -> FloatArray:
-    """As :func:`~supplyshock.metrics.functions.mw_days_lost` of demand - delivered; numpy
-    sums a single group's days pairwise, so one group keeps numpy's path."""
-    demand, delivered = x["demand"], x["delivered"]
-    if demand.shape[1] < 2:
-        return fn.mw_days_lost(demand - delivered)
-    pair = (np.ascontiguousarray(a) for a in (demand, delivered))
-    return passes.cumulative_of_cumulative(*pair)
+    return fn.first_from(x.shortfall_days())
 
 
 def _never_built(x: Inputs) -> FloatArray:
@@ -289,7 +261,7 @@ for _metric in (
         "days with a shortfall",
         "number of days whose shortfall exceeds 1e-6 x that day's demand",
         "demand",
-        _days_short,
+        lambda x: fn.days_from(x.shortfall_days()),
     ),
     Metric(
         "time_to_recovery_days",
@@ -299,7 +271,7 @@ for _metric in (
         "recovery_window_days shortfall-free days follow before the horizon ends; 0 if never "
         "short; NaN if not recovered",
         "demand",
-        _recovery,
+        lambda x: fn.recovery_from(x.shortfall_days(), len(x["shortfall"]), x.window),
     ),
     Metric(
         "first_shortfall_day",
@@ -317,7 +289,7 @@ for _metric in (
         "minus deliveries, summed over days up to t), i.e. every MW counts as not in service "
         "from its due day until it is delivered (deferrable rows) or to the horizon",
         "demand",
-        _mw_days_lost,
+        lambda x: fn.mw_days_lost(x["demand"] - x["delivered"]),
         commodity_unit="MW",
     ),
     Metric(

@@ -40,20 +40,20 @@ def shortfall_days(
 
 
 @jit
-def cumulative_of_cumulative(demand: FloatArray, delivered: FloatArray) -> FloatArray:
-    """Per group: the sum over days ``t`` of the sum over days up to ``t`` of
-    ``demand - delivered``, i.e. ``cumsum(demand - delivered, axis=0).sum(axis=0)``.
+def cumulative_of_cumulative(shortfall: FloatArray) -> FloatArray:
+    """Per group: the sum over days ``t`` of the sum over days up to ``t`` of ``shortfall``,
+    i.e. ``cumsum(shortfall, axis=0).sum(axis=0)``.
 
     The running sum starts from the first day's value, as ``cumsum`` does, and the total from
     0.0, adding the days in order, as numpy sums a ``[day, group]`` array of two or more
     groups over days (it sums a single column pairwise instead; callers keep numpy there).
     """
-    n_days, n_groups = demand.shape
+    n_days, n_groups = shortfall.shape
     out = np.zeros(n_groups)
     running = np.empty(n_groups)
     for t in range(n_days):
         for g in range(n_groups):
-            x = demand[t, g] - delivered[t, g]
+            x = shortfall[t, g]
             running[g] = x if t == 0 else running[g] + x
             out[g] += running[g]
     return out
