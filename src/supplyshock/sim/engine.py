@@ -28,6 +28,7 @@ def simulate(
     """
     sim = Simulation.from_network(net, seed, host=host)
     events = sim.step_to_horizon()
+    sim.close()
     return sim.recorder, sim.state, events
 
 

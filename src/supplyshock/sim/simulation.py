@@ -45,6 +45,7 @@ from supplyshock.scenario.files import Located
 from supplyshock.scenario.io import load_scenario
 from supplyshock.scenario.rules import Condition, Rule
 from supplyshock.scenario.translate import event_index, problems_from
+from supplyshock.sim.clock import RunClock
 from supplyshock.sim.dice import Dice
 from supplyshock.sim.policy import Policies, own_links
 from supplyshock.sim.pricebook import market_record, network_for_results
@@ -125,7 +126,7 @@ class Simulation(Views):
         self, net: Network, sim_seq: np.random.SeedSequence, host: object | None = None
     ) -> None:
         self.net = net = own_links(net)
-        self.env = simpy.Environment()
+        self.env: RunClock = RunClock()
         """The SimPy environment: day ``d`` is stepped at time ``d + 0.5``, after the dated
         events of day ``d`` (at time ``d``)."""
         self.state = State.initial(net)
@@ -282,7 +283,19 @@ class Simulation(Views):
         result.provenance["applied"] = [
             e.model_dump(mode="json", exclude_defaults=True) for e in self.applied
         ]
+        self.close()
         return result
+
+    def close(self) -> None:
+        """End the processes still waiting and drop the links back to the simulation (the
+        event hooks' host, watches, conditions), so that no reference cycle holds the run's
+        arrays once the simulation and what it returned are no longer used; they are freed
+        then instead of at Python's next collection of cycles. :meth:`run` calls it; call it
+        after :meth:`step_to_horizon`. The state, records and clock stay readable."""
+        self.env.close()
+        self.policies.host = None
+        self._watches.clear()
+        self._predicates.clear()
 
     # ---- internals -------------------------------------------------------------------------
 
