@@ -23,7 +23,7 @@ import pytest
 import supplyshock as ss
 from supplyshock.analysis.chance import Recheck
 from supplyshock.analysis.evaluate import EvaluationError, Evaluator
-from supplyshock.analysis.futures import Futures
+from supplyshock.analysis.futures import Futures, run_futures
 from supplyshock.analysis.robust import robust_search
 from supplyshock.batch.sampling import uncertain_parameters
 from supplyshock.errors import ScenarioError
@@ -166,6 +166,21 @@ def test_executor_and_batch_paths_give_the_same_values(tmp_path: Path) -> None:
     np.testing.assert_allclose(pooled, alone)
     np.testing.assert_allclose(batched, alone)
     assert alone.std() > 0  # the futures differ
+
+
+def test_a_task_hashes_its_scenario_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    scn = apply_portfolio(ban_world(), {"reserve": 700.0})
+    futures = Futures.sample(scn, 3, 8)
+    hashed = []
+    original = ss.Scenario.content_hash
+
+    def counted(self: ss.Scenario) -> str:
+        hashed.append(self.name)
+        return original(self)
+
+    monkeypatch.setattr(ss.Scenario, "content_hash", counted)
+    run_futures(scn, 8, [0, 1, 2], futures.rows(), scn.decision.constraints)
+    assert hashed == [scn.name]
 
 
 def test_windowed_constraint_counts_only_its_days() -> None:

@@ -170,7 +170,14 @@ def run_futures(
     """``[future, constraint]`` metric values of ``scenario`` (checked) in the given futures:
     the task a worker runs. Future ``i`` uses ``child_seed(seed, i)`` and ``overrides[i]``."""
     values = np.empty((len(replications), len(constraints)))
+    digest = scenario.content_hash()  # once for the task's futures
     for row, (i, params) in enumerate(zip(replications, overrides, strict=True)):
-        result = run(scenario, seed=child_seed(seed, i), overrides=params, validate=False)
+        result = run(
+            scenario,
+            seed=child_seed(seed, i),
+            overrides=params,
+            validate=False,
+            scenario_hash=digest,
+        )
         values[row] = measure(result, constraints, membership)
     return values
