@@ -79,6 +79,23 @@ def test_every_numeric_world_row_has_a_source() -> None:
                     assert (row.get("source") or "").strip(), f"{path.name} line {line}: no source"
 
 
+def test_datacenter_magnet_intensity_is_sourced_and_at_most_0_05_t_per_mw(
+    scenarios: dict,
+) -> None:
+    """Issue acceptance: the NdFeB a MW of datacenter build needs is of the order of
+    0.01-0.05 t (0.3 t/MW counted three times all hard-disk magnet use)."""
+    rows = {
+        name: r
+        for name, scn in scenarios.items()
+        for r in scn.recipes
+        if (r.recipe, r.input) == ("datacenter_build", "ndfeb_magnet")
+    }
+    assert "october_2025_suspended" in rows  # the default scenario's world has the row
+    for name, row in rows.items():
+        assert 0 < row.per_unit <= 0.05, f"{name}: {row.per_unit} t/MW"
+        assert row.source.strip(), f"{name}: the intensity has no source"
+
+
 def _is_number(text: str | None) -> bool:
     if not text or text.strip().startswith("{"):
         return bool(text and text.strip().startswith("{"))
