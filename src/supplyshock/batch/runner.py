@@ -124,7 +124,9 @@ def run_batch(
 
     ``executor`` may be any ``concurrent.futures.Executor`` (a Dask cluster's
     ``Client(...).get_executor()`` included); without one, ``workers`` processes are used
-    (default: all cores; ``workers=1`` runs in this process). ``plan`` replaces the sampled
+    (default: all cores; ``workers=1`` runs in this process, which replicates faster after
+    :func:`~supplyshock.batch.keep_freed_memory`, as the library's workers do, since each
+    replication then reuses the memory the last one freed). ``plan`` replaces the sampled
     design with given parameter values (one row per replication, columns named by parameter
     key), e.g. a SALib sample; with ``common_stream`` all replications share one random stream
     for in-run events, so they differ only by ``plan`` (as sensitivity analysis wants).
