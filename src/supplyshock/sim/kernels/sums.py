@@ -14,24 +14,16 @@ __all__ = ["column_sums", "entry_sums"]
 def column_sums(raw: FloatArray, group: IntArray, n_groups: int) -> FloatArray:
     """``out[t, g]``: the sum of ``raw[t, e]`` over the columns ``e`` with ``group[e] == g``.
 
-    Each sum adds its columns in column order, as ``numpy.bincount`` does. ``raw`` is
-    ``[day, entity]``, read row by row.
+    Each sum starts from 0.0 and adds its columns in column order, as ``numpy.bincount``
+    does: one pass over a day's columns adds each to its group. ``raw`` is ``[day, entity]``,
+    read row by row.
     """
-    n_days = raw.shape[0]
-    order = np.argsort(group, kind="mergesort")  # stable: column order within a group
-    starts = np.zeros(n_groups + 1, dtype=np.int64)
-    for e in range(group.shape[0]):
-        starts[group[e] + 1] += 1
-    for g in range(n_groups):
-        starts[g + 1] += starts[g]
+    n_days, n_cols = raw.shape[0], group.shape[0]
     out = np.zeros((n_days, n_groups))
     for t in range(n_days):
         row, sums = raw[t], out[t]
-        for g in range(n_groups):
-            acc = 0.0
-            for j in range(starts[g], starts[g + 1]):
-                acc += row[order[j]]
-            sums[g] = acc
+        for e in range(n_cols):
+            sums[group[e]] += row[e]
     return out
 
 
