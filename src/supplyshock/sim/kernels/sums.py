@@ -40,24 +40,15 @@ def entry_sums(
     ``raw[t, cols[j]]``, times ``weights[wrow[j], t]`` where ``wrow[j] >= 0``.
 
     An entry is a column counted in a group, possibly weighted day by day (a country's bloc
-    membership); a column may be counted in several groups.
+    membership); a column may be counted in several groups. Like :func:`column_sums`, each sum
+    starts from 0.0 and one pass over a day's entries adds each to its group.
     """
-    n_groups = out.shape[1]
-    order = np.argsort(group, kind="mergesort")
-    starts = np.zeros(n_groups + 1, dtype=np.int64)
-    for j in range(group.shape[0]):
-        starts[group[j] + 1] += 1
-    for g in range(n_groups):
-        starts[g + 1] += starts[g]
-    col, wr = cols[order], wrow[order]
+    out[:] = 0.0
     by_day = np.ascontiguousarray(weights.T)  # [day, row]: one day's weights side by side
     for t in range(raw.shape[0]):
-        row, w = raw[t], by_day[t]
-        for g in range(n_groups):
-            acc = 0.0
-            for i in range(starts[g], starts[g + 1]):
-                x = row[col[i]]
-                if wr[i] >= 0:
-                    x *= w[wr[i]]
-                acc += x
-            out[t, g] = acc
+        row, w, sums = raw[t], by_day[t], out[t]
+        for j in range(group.shape[0]):
+            x = row[cols[j]]
+            if wrow[j] >= 0:
+                x *= w[wrow[j]]
+            sums[group[j]] += x
