@@ -15,15 +15,13 @@ def column_sums(raw: FloatArray, group: IntArray, n_groups: int) -> FloatArray:
     """``out[t, g]``: the sum of ``raw[t, e]`` over the columns ``e`` with ``group[e] == g``.
 
     Each sum starts from 0.0 and adds its columns in column order, as ``numpy.bincount``
-    does: one pass over a day's columns adds each to its group. ``raw`` is ``[day, entity]``,
-    read row by row.
+    does: :func:`entry_sums` with one unweighted entry per column. ``raw`` is
+    ``[day, entity]``, read row by row.
     """
     n_days, n_cols = raw.shape[0], group.shape[0]
-    out = np.zeros((n_days, n_groups))
-    for t in range(n_days):
-        row, sums = raw[t], out[t]
-        for e in range(n_cols):
-            sums[group[e]] += row[e]
+    out = np.empty((n_days, n_groups))
+    unweighted = np.full(n_cols, -1, dtype=np.int64)
+    entry_sums(raw, np.arange(n_cols), group, unweighted, np.empty((0, n_days)), out)
     return out
 
 
@@ -40,8 +38,8 @@ def entry_sums(
     ``raw[t, cols[j]]``, times ``weights[wrow[j], t]`` where ``wrow[j] >= 0``.
 
     An entry is a column counted in a group, possibly weighted day by day (a country's bloc
-    membership); a column may be counted in several groups. Like :func:`column_sums`, each sum
-    starts from 0.0 and one pass over a day's entries adds each to its group.
+    membership); a column may be counted in several groups. Each sum starts from 0.0; one pass
+    over a day's entries adds each to its group.
     """
     out[:] = 0.0
     by_day = np.ascontiguousarray(weights.T)  # [day, row]: one day's weights side by side
