@@ -1,16 +1,24 @@
-"""Trial: the shipping pass with several futures' values side by side ("lock-step").
+"""Trial: the shipping pass with several runs' values side by side ("lock-step").
 
 A robust search runs every candidate in the same futures; the daily step's cost per link and
 day is what keeps it above its time target (docs/performance.md). This trial asks how much a
 different memory layout would save, before any kernel is rewritten for it: the library's
-shipping pass (one future) against a copy of it that keeps ``K`` futures' values of each link,
+shipping pass (one run) against a copy of it that keeps ``K`` runs' values of each link,
 stock and flow next to each other, so that the index work of a link's day (its buyer, landing
-day, supplier and trade slot) is done once for ``K`` futures and the updates become vector
+day, supplier and trade slot) is done once for ``K`` runs and the updates become vector
 operations. The trial copy is not used by the library.
 
+Which runs go side by side matters. Candidates evaluated in the same future share every draw
+(links, lead times, capacities, policy dates) and differ only in their lever values, so a
+shipment lands on the same day in every lane. Futures of one candidate draw their own lead
+times (every link of the reference scenario has a different lead time in some future), so a
+shipment lands on a different day in each lane and the landing update is one scattered
+write per lane. The trial measures both.
+
 ``python benchmarks/lockstep.py`` takes the shipments of a day of the reference scenario,
-checks that the trial gives each future the values the library's pass gives it, times both
-(best of five rounds) and writes benchmarks/results/lockstep.{json,md}.
+checks that the trial gives each lane the values the library's pass gives it, times all
+variants (best of nine rounds, each timing every variant in turn) and writes
+benchmarks/results/lockstep.{json,md}.
 """
 
 from __future__ import annotations
@@ -28,17 +36,21 @@ import numba
 import numpy as np
 
 import supplyshock as ss
+from supplyshock.batch.replicate import child_seed
+from supplyshock.model.compile import compile_scenario
+from supplyshock.model.network import Network
 from supplyshock.sim.simulation import Simulation
 
 HERE = Path(__file__).resolve().parent
 SCENARIO = "october_2025_suspended"
 WIDTHS = (4, 8)
-ROUNDS, CALLS = 5, 2000
+ROUNDS, CALLS = 9, 2000
 
 
-def side_by_side(k_wide: int) -> Callable[..., None]:
-    """The trial pass for ``k_wide`` futures, compiled with that width as a constant (so the
-    loops over futures are unrolled and vectorised)."""
+def side_by_side(k_wide: int, own_leads: bool) -> Callable[..., None]:
+    """The trial pass for ``k_wide`` lanes, compiled with that width as a constant (so the
+    loops over lanes are unrolled and vectorised); with ``own_leads`` each lane has its own
+    lead times (``link_lead``: ``[link, K]``), as futures do."""
 
     @numba.njit(error_model="numpy")
     def ship(
@@ -59,7 +71,7 @@ def side_by_side(k_wide: int) -> Callable[..., None]:
         flows: np.ndarray,
     ) -> None:
         """The library's shipping pass for one origin tracer, every array with a last axis of
-        ``K`` futures (``landing``: ``[buyer, ring, 2, K]``); a link's index work is done once."""
+        ``K`` lanes (``landing``: ``[buyer, ring, 2, K]``); a link's index work is done once."""
         ring = landing.shape[1]
         today = t % ring
         sent = np.zeros(org_f.shape)
@@ -71,11 +83,15 @@ def side_by_side(k_wide: int) -> Callable[..., None]:
             got_b[:] = 0.0
             crossed_b[:] = 0.0
             for ln in range(buyer_links[b], buyer_links[b + 1]):
-                row = today + link_lead[ln]
-                if row >= ring:
+                row = today + (0 if own_leads else link_lead[ln])
+                if not own_leads and row >= ring:
                     row -= ring
                 f, pair, export = link_supplier[ln], link_pair[ln], link_export[ln]
                 for k in range(k_wide):
+                    if own_leads:  # resolved when compiled: one branch of the two remains
+                        row = today + link_lead[ln, k]
+                        if row >= ring:
+                            row -= ring
                     x = shipped[ln, k]
                     landing[b, row, 0, k] += x
                     moved = x * share_f[f, k]
@@ -101,20 +117,39 @@ def _call(kernel: Callable[..., None], args: tuple[Any, ...], t: int) -> None:
     kernel(t, *args)
 
 
-def _best_us(call: Callable[[int], None]) -> float:
-    """Best of ``ROUNDS`` rounds of ``CALLS`` calls, in microseconds a call."""
-    call(500)
-    best = np.inf
+def _best_us(calls: dict[str, Callable[[int], None]]) -> dict[str, float]:
+    """Best of ``ROUNDS`` rounds of ``CALLS`` calls of each, in microseconds a call; each round
+    times every variant in turn, so that all see the host in the same state."""
+    for call in calls.values():
+        call(500)
+    best = dict.fromkeys(calls, np.inf)
     for _ in range(ROUNDS):
-        began = time.perf_counter()
-        for i in range(CALLS):
-            call(500 + i % 50)
-        best = min(best, (time.perf_counter() - began) / CALLS * 1e6)
-    return float(best)
+        for name, call in calls.items():
+            began = time.perf_counter()
+            for i in range(CALLS):
+                call(500 + i % 50)
+            best[name] = min(best[name], (time.perf_counter() - began) / CALLS * 1e6)
+    return {name: float(us) for name, us in best.items()}
+
+
+def _future_leads(scn: ss.Scenario, k: int, ran: Network) -> np.ndarray:
+    """``[link, k]`` lead times of ``k`` futures of ``scn`` (replications 0 .. k - 1 of seed 1),
+    whose links must be those of ``ran``, the network the shipments come from."""
+    leads = []
+    for i in range(k):
+        net = compile_scenario(scn, child_seed(1, i))
+        if not (
+            np.array_equal(net.link_buyer, ran.link_buyer)
+            and np.array_equal(net.link_supplier, ran.link_supplier)
+        ):
+            raise SystemExit("the futures' links differ: lanes would not share their links")
+        leads.append(net.link_lead)
+    return np.ascontiguousarray(np.stack(leads, axis=1))
 
 
 def main() -> None:
-    sim = Simulation(ss.load_scenario(SCENARIO), seed=1)
+    scn = ss.load_scenario(SCENARIO)
+    sim = Simulation(scn, seed=1)
     sim.run()
     step = sim.stepper
     net, st, wk = step.consts, step.st, step.wk
@@ -131,7 +166,7 @@ def main() -> None:
         net.link_pair,
     )
 
-    def one_future(shipped: np.ndarray, share: np.ndarray) -> list[np.ndarray]:
+    def one_lane(shipped: np.ndarray, share: np.ndarray, lead: np.ndarray) -> list[np.ndarray]:
         out = [
             np.zeros((n_fac, 1)),
             np.zeros((n_buyers, ring, 2)),
@@ -141,49 +176,55 @@ def main() -> None:
             np.zeros(n_buyers),
             np.zeros(n_pairs),
         ]
-        ship(500, shipped, *links, share, *out)
+        ship(500, shipped, links[0], links[1], lead, *links[3:], share, *out)
         return out
 
     rng = np.random.default_rng(0)
     base = wk.request.copy()
     rows: list[dict[str, Any]] = []
-    alone_arrays = one_future(base, wk.share_f)
-    scalar = _best_us(partial(_call, ship, (base, *links, wk.share_f, *alone_arrays)))
+    alone_arrays = one_lane(base, wk.share_f, net.link_lead)
+    calls = {"scalar": partial(_call, ship, (base, *links, wk.share_f, *alone_arrays))}
     for k in WIDTHS:
-        futures = [base * (1 + 0.05 * rng.random(base.shape)) for _ in range(k)]
+        lanes = [base * (1 + 0.05 * rng.random(base.shape)) for _ in range(k)]
         shares = [
             np.clip(wk.share_f * (1 + 0.05 * rng.random(wk.share_f.shape)), 0, 1) for _ in range(k)
         ]
-        shipped = np.ascontiguousarray(np.stack(futures, axis=1))
+        shipped = np.ascontiguousarray(np.stack(lanes, axis=1))
         share_k = np.ascontiguousarray(np.concatenate(shares, axis=1))
-        wide = [
-            np.zeros((n_fac, k)),
-            np.zeros((n_buyers, ring, 2, k)),
-            np.zeros((n_buyers, k)),
-            np.zeros((n_buyers, k)),
-            np.zeros((n_fac, k)),
-            np.zeros((n_buyers, k)),
-            np.zeros((n_pairs, k)),
-        ]
-        trial = side_by_side(k)
-        trial(500, shipped, *links, share_k, *wide)
-        for j in range(k):  # each future gets the values the library's pass gives it
-            alone = one_future(np.ascontiguousarray(shipped[:, j]), shares[j])
-            for got, expected in zip(wide, alone, strict=True):
-                column = got[..., j] if got.ndim > 1 else got
-                if not np.array_equal(column.reshape(expected.shape), expected):
-                    raise SystemExit(f"future {j} of {k}: the trial's values differ")
-        arrays = [np.zeros_like(a) for a in wide]
-        wide_args = (shipped, *links, share_k, *arrays)
-        together = _best_us(partial(_call, trial, wide_args))
-        rows.append(
-            {
-                "futures_side_by_side": k,
-                "us_per_day_all": together,
-                "us_per_day_per_future": together / k,
-                "speed_up": scalar * k / together,
-            }
-        )
+        row: dict[str, Any] = {"side_by_side": k}
+        for own_leads, lead in ((False, net.link_lead), (True, _future_leads(scn, k, sim.net))):
+            wide = [
+                np.zeros((n_fac, k)),
+                np.zeros((n_buyers, ring, 2, k)),
+                np.zeros((n_buyers, k)),
+                np.zeros((n_buyers, k)),
+                np.zeros((n_fac, k)),
+                np.zeros((n_buyers, k)),
+                np.zeros((n_pairs, k)),
+            ]
+            trial = side_by_side(k, own_leads)
+            args = (shipped, links[0], links[1], lead, *links[3:], share_k)
+            trial(500, *args, *wide)
+            for j in range(k):  # each lane gets the values the library's pass gives it
+                lane_lead = np.ascontiguousarray(lead[:, j]) if own_leads else lead
+                alone = one_lane(np.ascontiguousarray(shipped[:, j]), shares[j], lane_lead)
+                for got, expected in zip(wide, alone, strict=True):
+                    column = got[..., j] if got.ndim > 1 else got
+                    if not np.array_equal(column.reshape(expected.shape), expected):
+                        raise SystemExit(f"lane {j} of {k}: the trial's values differ")
+            arrays = [np.zeros_like(a) for a in wide]
+            kind = "futures" if own_leads else "candidates"
+            calls[f"{kind}/{k}"] = partial(_call, trial, (*args, *arrays))
+        rows.append(row)
+    timed = _best_us(calls)
+    scalar = timed["scalar"]
+    for row in rows:
+        k = row["side_by_side"]
+        for kind in ("candidates", "futures"):
+            together = timed[f"{kind}/{k}"]
+            row[f"{kind}_us_per_day_all"] = together
+            row[f"{kind}_us_per_day_per_lane"] = together / k
+            row[f"{kind}_speed_up"] = scalar * k / together
     result = {
         "scenario": SCENARIO,
         "links": int(net.link_supplier.shape[0]),
@@ -195,18 +236,22 @@ def main() -> None:
     out = HERE / "results"
     (out / "lockstep.json").write_text(json.dumps(result, indent=2) + "\n")
     lines = [
-        "# Lock-step trial: the shipping pass with futures side by side",
+        "# Lock-step trial: the shipping pass with runs side by side",
         "",
         f"Scenario `{SCENARIO}` ({result['links']} links, {n_buyers} buyers), one day's "
-        f"shipments; best of {ROUNDS} rounds of {CALLS} calls; {platform.platform()}.",
-        "Each future's values equal those of the library's pass (checked).",
+        f"shipments; best of {ROUNDS} rounds of {CALLS} calls, "
+        f"each round timing every variant in turn; {platform.platform()}.",
+        "Each lane's values equal those of the library's pass (checked). Candidates in one "
+        "future share the lead times; futures have their own (drawn per future).",
         "",
-        "| futures side by side | us a day, all | us a day per future | speed-up |",
-        "|---:|---:|---:|---:|",
-        f"| 1 (the library's pass) | {scalar:.1f} | {scalar:.1f} | 1.00x |",
+        "| runs side by side | candidates: us a day per run | speed-up | "
+        "futures: us a day per run | speed-up |",
+        "|---:|---:|---:|---:|---:|",
+        f"| 1 (the library's pass) | {scalar:.1f} | 1.00x | {scalar:.1f} | 1.00x |",
         *(
-            f"| {r['futures_side_by_side']} | {r['us_per_day_all']:.1f} | "
-            f"{r['us_per_day_per_future']:.1f} | {r['speed_up']:.2f}x |"
+            f"| {r['side_by_side']} | {r['candidates_us_per_day_per_lane']:.1f} | "
+            f"{r['candidates_speed_up']:.2f}x | {r['futures_us_per_day_per_lane']:.1f} | "
+            f"{r['futures_speed_up']:.2f}x |"
             for r in rows
         ),
         "",
