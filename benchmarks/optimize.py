@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import statistics
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,9 @@ from supplyshock.analysis.robust import robust_search
 from supplyshock.batch.replicate import child_seed, reduce_run
 from supplyshock.model.compile import compile_scenario
 from supplyshock.scenario.levers import ChanceConstraint, Lever, apply_portfolio
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from yardstick import simpy_yardstick
 
 HERE = Path(__file__).resolve().parent
 SCENARIO = "october_2025_suspended"
@@ -126,6 +130,11 @@ def search(
     }
 
 
+def _speed() -> float:
+    """The host's speed now: SimPy Container put+get pairs a second (best of three)."""
+    return max(simpy_yardstick()["container_put_get_per_s"] for _ in range(3))
+
+
 def _load_note(result: dict[str, Any]) -> str:
     """Whether other work shared the cores during the measurement."""
     if max(result["load_before"], result["load_after"]) > result["cores"]:
@@ -140,7 +149,8 @@ def markdown(result: dict[str, Any]) -> str:
 Scenario `{SCENARIO}` with one lever (US strategic NdFeB reserve), grid search, constraint
 `{CONSTRAINT.label}`; {result["cores"]} cores, {result["machine"]}, Python {result["python"]};
 load average (1 min) {result["load_before"]:.1f} before and {result["load_after"]:.1f} after
-({_load_note(result)}).
+({_load_note(result)}); host speed (bare SimPy Container put+get pairs a second, as in
+`run.py`) {result["yardstick_before"]:,.0f} before and {result["yardstick_after"]:,.0f} after.
 
 | measure | value |
 |---|---|
@@ -166,6 +176,7 @@ def main() -> None:
     args = parser.parse_args()
     scn = reference()
     load_before = os.getloadavg()[0]
+    speed_before = _speed()
     result: dict[str, Any] = {
         "per_run": per_run(scn),
         "search": search(scn, args.candidates, args.futures, args.workers),
@@ -175,6 +186,8 @@ def main() -> None:
         "python": platform.python_version(),
         "load_before": load_before,
         "load_after": os.getloadavg()[0],
+        "yardstick_before": speed_before,
+        "yardstick_after": _speed(),
     }
     out = HERE / "results"
     out.mkdir(exist_ok=True)

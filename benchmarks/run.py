@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import simpy
 
 import supplyshock as ss
 from supplyshock.batch import run_batch
@@ -40,36 +39,9 @@ from supplyshock.model.compile import compile_scenario
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import hostile
+from yardstick import simpy_yardstick
 
 HERE = Path(__file__).resolve().parent
-
-
-def simpy_yardstick(n: int = 200_000) -> dict[str, float]:
-    """Bare SimPy: timeouts per second, and Container put+get pairs per second."""
-
-    def ticker(env: simpy.Environment) -> Any:
-        for _ in range(n):
-            yield env.timeout(1)
-
-    env = simpy.Environment()
-    env.process(ticker(env))
-    began = time.perf_counter()
-    env.run()
-    timeouts = n / (time.perf_counter() - began)
-
-    env = simpy.Environment()
-    box = simpy.Container(env, init=0)
-
-    def mover(env: simpy.Environment) -> Any:
-        for _ in range(n // 4):
-            yield box.put(1)
-            yield box.get(1)
-
-    env.process(mover(env))
-    began = time.perf_counter()
-    env.run()
-    container = (n // 4) / (time.perf_counter() - began)
-    return {"timeouts_per_s": timeouts, "container_put_get_per_s": container}
 
 
 def one_run(scn: ss.Scenario, repeats: int) -> dict[str, Any]:
