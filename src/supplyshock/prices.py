@@ -65,17 +65,29 @@ class MarketPrices:
         """The first market of the table, against which price ratios are measured."""
         return self.markets[0]
 
+    def slot_of(self) -> dict[tuple[str, str], int]:
+        """The price slot of each (market, commodity) the markets price."""
+        return {(m, k): s for s, (m, k, _) in enumerate(self.slots)}
+
+    def usd_prices(self, slots: np.ndarray) -> np.ndarray:
+        """[day, slot] price of one unit in US$ of each of ``slots``."""
+        return np.asarray(self.prices[:, slots] * self.unit_factor[slots])
+
     def usd_per_unit(self, countries: tuple[str, ...], commodities: tuple[str, ...]) -> np.ndarray:
         """[day, country, commodity] value of one unit in US$: the country's market price, or
         the commodity's fixed value where its market does not price it."""
         n_t = self.prices.shape[0]
         value = np.broadcast_to(self.fixed, (n_t, len(countries), len(commodities))).copy()
-        slot = {(m, k): s for s, (m, k, _) in enumerate(self.slots)}
-        for c in range(len(countries)):
-            for j, commodity in enumerate(commodities):
-                s = slot.get((self.country_market[c], commodity))
-                if s is not None:
-                    value[:, c, j] = self.prices[:, s] * self.unit_factor[s]
+        slot = self.slot_of()
+        priced = [
+            (c, j, slot[(self.country_market[c], commodity)])
+            for c in range(len(countries))
+            for j, commodity in enumerate(commodities)
+            if (self.country_market[c], commodity) in slot
+        ]
+        if priced:
+            c, j, s = (np.array(x, dtype=np.int64) for x in zip(*priced, strict=True))
+            value[:, c, j] = self.usd_prices(s)
         return value
 
     def base_ratio(self, countries: tuple[str, ...], commodities: tuple[str, ...]) -> np.ndarray:
@@ -83,7 +95,7 @@ class MarketPrices:
         (NaN where either does not price the commodity)."""
         n_t = self.prices.shape[0]
         ratio = np.full((n_t, len(countries), len(commodities)), np.nan)
-        slot = {(m, k): s for s, (m, k, _) in enumerate(self.slots)}
+        slot = self.slot_of()
         for j, commodity in enumerate(commodities):
             base = slot.get((self.base_market, commodity))
             if base is None:
@@ -178,7 +190,7 @@ def price_cell_series(
     their commodity's fixed value (the same numbers as :meth:`MarketPrices.usd_per_unit` and
     :meth:`MarketPrices.base_ratio`, cell by cell).
     """
-    slot_of = {(m, k): s for s, (m, k, _) in enumerate(mp.slots)}
+    slot_of = mp.slot_of()
     market_of = dict(zip(countries, mp.country_market, strict=True))
     demand, shortfall = series["demand"], series["shortfall"]
     fixed = np.array([mp.fixed[commodities.index(k)] for _, _, k in cells], dtype=np.float64)
@@ -190,7 +202,7 @@ def price_cell_series(
     # cells in a market that prices their commodity, and those of them the base market prices
     cols = np.array([j for j, s in enumerate(slots) if s is not None], dtype=np.int64)
     at = np.array([slots[j] for j in cols.tolist()], dtype=np.int64)
-    price = mp.prices[:, at] * mp.unit_factor[at]
+    price = mp.usd_prices(at)
     demand_value[:, cols] = demand[:, cols] * price
     shortfall_value[:, cols] = shortfall[:, cols] * price
     both = np.array([j for j in cols.tolist() if bases[j] is not None], dtype=np.int64)
