@@ -54,7 +54,7 @@ def test_unnamed_events_of_every_type_are_marked() -> None:
     assert marks["2025-02-01"] == "USA releases magnet"
     res = ss.run(scn, seed=0)
     ax = plot.shortfall_timeline(res, commodity="magnet")
-    text = " ".join(t.get_text() for t in ax.texts)
+    text = " ".join(" ".join(t.get_text().split()) for t in ax.texts)  # labels are wrapped
     assert "USA releases magnet (01 Feb 2025)" in text
     assert "demand shift (01 Mar 2025)" in text
 

@@ -130,6 +130,16 @@ def test_event_labels_in_a_panel_never_overlap(every_type: ss.RunResult) -> None
         _no_two_overlap(_extents(ax))
 
 
+@pytest.mark.parametrize("figure", ["shortfall_timeline", "stockpile_depletion"])
+def test_event_labels_stay_above_the_data(every_type: ss.RunResult, figure: str) -> None:
+    ax = getattr(plot, figure)(every_type)
+    lowest_label = min(box.y0 for box in _extents(ax))  # draws the figure
+    data = [line.get_xydata() for line in ax.get_lines() if line.get_transform() is ax.transData]
+    assert data  # the event lines are drawn in axes units, the data in data units
+    highest = max(float(np.nanmax(ax.transData.transform(xy)[:, 1])) for xy in data)
+    assert highest < lowest_label
+
+
 def test_label_blocks_cover_disjoint_days() -> None:
     first = pd.Timestamp("2025-01-01")
     days = [0, 2, 40, 45, 50, 120, 121, 300, 301, 302, 303, 364]

@@ -1,13 +1,15 @@
 """Policy events marked on a date axis: a dashed line per event and readable labels that never
-print over each other.
+print over each other or over the data.
 
 A label is the event's text with its ids as readable labels (:func:`~supplyshock.plot.labels.
-readable`) and its date, rotated upright and wrapped to the axes' height. Events close in time
-share one label block, a line of text per event. A block sits left of its first event's line;
-where that would reach over the block before it or out of the axes, right of its last line;
-where neither is free, as near its lines as the room allows (its lines name their dates); and
-where there is no room, it joins the block before it. Widths are reckoned in points from the
-axes' size, so narrow panels get fewer, larger blocks.
+readable`) and its date, rotated upright and wrapped to :data:`LABEL_SHARE` of the axes'
+height, at the top of the axes. Events close in time share one label block, a line of text
+per event. A block sits left of its first event's line; where that would reach over the block
+before it or out of the axes, right of its last line; where neither is free, as near its lines
+as the room allows (its lines name their dates); and where there is no room, it joins the
+block before it. Widths are reckoned in points from the axes' size, so narrow panels get
+fewer, larger blocks. :func:`room_for_labels`, called once the data's limits are set, raises
+the top of the y axis so that the data stay below the labels.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ if TYPE_CHECKING:
 
     from supplyshock.results import RunResult
 
-__all__ = ["EVENT_LABEL", "LabelBlock", "layout", "mark_events"]
+__all__ = ["EVENT_LABEL", "LABEL_SHARE", "LabelBlock", "layout", "mark_events", "room_for_labels"]
 
 EVENT_LABEL = "event-label"
 """The ``gid`` of every event label drawn by :func:`mark_events`."""
@@ -39,8 +41,16 @@ GAP_POINTS = 3.0
 """Room between a label and the lines or labels beside it (its box padding included)."""
 CHAR_POINTS = 0.62 * FONT_POINTS
 """Length of a character of a label (a generous average for DejaVu Sans)."""
+TOP_GAP = 0.02
+"""Share of the axes' height between a label's top and the top of the axes."""
 NEAR = 0.03
 """Events closer than this share of the horizon are labelled in one block."""
+LABEL_SHARE = 0.5
+"""Share of the axes' height a label's lines are wrapped to (a word longer than that, or a
+panel too short for 16 characters, makes it longer)."""
+MOST_ROOM = 0.6
+"""The largest share of the axes' height :func:`room_for_labels` keeps free for labels; longer
+labels reach over the data, which is drawn on top of them."""
 SIZE_SAFETY = 1.25
 """The axes are taken as this many times smaller than before layout, in case a constrained
 layout shrinks them (a legend below, a title)."""
@@ -115,12 +125,13 @@ def _size_points(ax: Axes) -> tuple[float, float]:
 
 def mark_events(ax: Axes, result: RunResult, labels: Mapping[str, str] | None = None) -> int:
     """Dashed vertical lines with readable, non-overlapping labels (``gid`` :data:`EVENT_LABEL`)
-    at the run's dated policy events; data drawn with ``zorder`` 3 stays on top of the labels.
-    ``labels`` maps ids to readable names. Returns the number of events marked."""
+    at the run's dated policy events; data drawn with ``zorder`` 3 stays on top of the labels
+    (call :func:`room_for_labels` once the y limits are set to keep them apart). ``labels``
+    maps ids to readable names. Returns the number of events marked."""
     first, last = result.dates[0], result.dates[-1]
     span = max((last - first).days, 1)
     width, height = _size_points(ax)
-    chars = max(int(0.95 * height / CHAR_POINTS), 16)
+    chars = max(int(LABEL_SHARE * height / CHAR_POINTS), 16)
     dated = sorted(
         (pd.Timestamp(date), str(text))
         for date, text in result.provenance.get("timeline", [])
@@ -136,7 +147,7 @@ def mark_events(ax: Axes, result: RunResult, labels: Mapping[str, str] | None = 
     for block in layout(marks, first, span, day_points):
         text = ax.annotate(
             "\n".join(text for _, text in block.marks),
-            (date_num(first) + block.low + GAP_POINTS / day_points, 0.98),
+            (date_num(first) + block.low + GAP_POINTS / day_points, 1.0 - TOP_GAP),
             xycoords=("data", "axes fraction"),
             rotation=90,
             va="top",
@@ -149,3 +160,21 @@ def mark_events(ax: Axes, result: RunResult, labels: Mapping[str, str] | None = 
         )
         text.set_in_layout(False)  # a label never shrinks the axes
     return len(marks)
+
+
+def room_for_labels(ax: Axes) -> float:
+    """Raise the top of ``ax``'s y axis so that its present y range fits below the event
+    labels (:func:`mark_events`), with its ticks (and grid lines) only in that range; returns
+    the share of the axes' height kept for the labels (0 if there are none, at most
+    :data:`MOST_ROOM`). Call it after the data's limits are set."""
+    texts = [t.get_text() for t in ax.texts if t.get_gid() == EVENT_LABEL]
+    if not texts:
+        return 0.0
+    _, height = _size_points(ax)
+    longest = max(len(line) for text in texts for line in text.split("\n"))
+    share = min(TOP_GAP + (longest * CHAR_POINTS + 2 * GAP_POINTS) / height, MOST_ROOM)
+    low, high = ax.get_ylim()
+    ticks = [t for t in ax.get_yticks() if low <= t <= high]  # none in the labels' band
+    ax.set_ylim(low, low + (high - low) / (1.0 - share))
+    ax.set_yticks(ticks)
+    return share

@@ -14,7 +14,7 @@ from supplyshock.plot._common import (
     scenario_name,
 )
 from supplyshock.plot.labels import label
-from supplyshock.plot.marks import mark_events
+from supplyshock.plot.marks import mark_events, room_for_labels
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -67,6 +67,7 @@ def prices(
         title += f" (peak ratio to {label(mp.base_market, labels)} {ratio:.1f}x)"
     ax.set_title(title)
     ax.set_ylim(bottom=0)
+    room_for_labels(ax)
     date_axis(ax, result.dates[0], result.dates[-1])
     legend_below(ax)
     return ax

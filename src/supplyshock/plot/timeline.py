@@ -20,7 +20,7 @@ from supplyshock.plot._common import (
     scenario_name,
 )
 from supplyshock.plot.labels import label
-from supplyshock.plot.marks import mark_events
+from supplyshock.plot.marks import mark_events, room_for_labels
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -66,7 +66,8 @@ def shortfall_timeline(
     members that never fall short one grey line at zero. With ``total`` the bloc's total
     (members counted on the days they belong) is a thick black line. Policy events
     (``result.provenance["timeline"]``) are dashed vertical lines labelled with their date, ids
-    as readable labels, in blocks that never print over each other.
+    as readable labels, in blocks that never print over each other or over the data (the y axis
+    gets room above the data for them).
     ``labels`` maps ids to readable names (:func:`supplyshock.plot.labels_from`).
 
     >>> ax = shortfall_timeline(res, bloc="alliance", commodity="ndfeb_magnet")  # doctest: +SKIP
@@ -127,6 +128,7 @@ def shortfall_timeline(
     if events:
         mark_events(ax, result, labels)
     ax.set_ylim(bottom=0, top=max(5.0, float(np.ceil(ax.get_ylim()[1] * 1.05))))
+    room_for_labels(ax)
     what = label(commodity, labels)
     ax.set_ylabel(f"{what}: demand unmet (%, {smooth_days}-day rolling)")
     date_axis(ax, result.dates[0], result.dates[-1])
@@ -206,6 +208,7 @@ def stockpile_depletion(
         mark_events(ax, result, labels)
     top = max(105.0, float(np.nanmax(ax.get_ylim())))
     ax.set_ylim(-3, top)
+    room_for_labels(ax)
     ax.set_ylabel("reserve level (% of initial)")
     date_axis(ax, result.dates[0], result.dates[-1])
     ax.set_title(f"{scenario_name(result)}: strategic reserves (× = depleted)")
