@@ -132,6 +132,48 @@ def _best_us(calls: dict[str, Callable[[int], None]]) -> dict[str, float]:
     return {name: float(us) for name, us in best.items()}
 
 
+def each(calls: list[Callable[[int], Any]], t: int) -> None:
+    """Call every one of ``calls`` with ``t`` (a day of several runs, one after the other)."""
+    for call in calls:
+        call(t)
+
+
+def candidate_rows(timed: dict[str, float]) -> list[dict[str, Any]]:
+    """Per width: the library's pass on each lane in turn (``library/K``) against the trial on
+    all of them (``candidates/K``), in µs a day per run."""
+    return [
+        {
+            "side_by_side": k,
+            "library_us_per_day_per_run": timed[f"library/{k}"] / k,
+            "us_per_day_per_run": timed[f"candidates/{k}"] / k,
+            "speed_up": timed[f"library/{k}"] / timed[f"candidates/{k}"],
+        }
+        for k in WIDTHS
+    ]
+
+
+def candidate_table(rows: list[dict[str, Any]]) -> list[str]:
+    """The markdown table of :func:`candidate_rows`."""
+    return [
+        "| candidates side by side | library's pass: us a day per run | side by side | speed-up |",
+        "|---:|---:|---:|---:|",
+        *(
+            f"| {r['side_by_side']} | {r['library_us_per_day_per_run']:.1f} | "
+            f"{r['us_per_day_per_run']:.1f} | {r['speed_up']:.2f}x |"
+            for r in rows
+        ),
+        "",
+    ]
+
+
+def write_results(name: str, result: dict[str, Any], lines: list[str]) -> None:
+    """Write ``result`` to benchmarks/results/NAME.json and ``lines`` to NAME.md; print them."""
+    folder = HERE / "results"
+    (folder / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    (folder / f"{name}.md").write_text("\n".join(lines))
+    print("\n".join(lines))
+
+
 def _future_leads(scn: ss.Scenario, k: int, ran: Network) -> np.ndarray:
     """``[link, k]`` lead times of ``k`` futures of ``scn`` (replications 0 .. k - 1 of seed 1),
     whose links must be those of ``ran``, the network the shipments come from."""
@@ -233,8 +275,6 @@ def main() -> None:
         "scalar_us_per_day": scalar,
         "side_by_side": rows,
     }
-    out = HERE / "results"
-    (out / "lockstep.json").write_text(json.dumps(result, indent=2) + "\n")
     lines = [
         "# Lock-step trial: the shipping pass with runs side by side",
         "",
@@ -256,8 +296,7 @@ def main() -> None:
         ),
         "",
     ]
-    (out / "lockstep.md").write_text("\n".join(lines))
-    print("\n".join(lines))
+    write_results("lockstep", result, lines)
 
 
 if __name__ == "__main__":

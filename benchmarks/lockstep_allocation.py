@@ -19,7 +19,6 @@ each timing every variant in turn) and writes benchmarks/results/lockstep_alloca
 from __future__ import annotations
 
 import importlib
-import json
 import platform
 import sys
 from collections.abc import Callable
@@ -31,13 +30,23 @@ import numba
 import numpy as np
 
 import supplyshock as ss
+from supplyshock.sim.kernels._common import TINY
 from supplyshock.sim.simulation import Simulation
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from lockstep import CALLS, ROUNDS, SCENARIO, WIDTHS, _best_us
+from lockstep import (
+    CALLS,
+    ROUNDS,
+    SCENARIO,
+    WIDTHS,
+    _best_us,
+    candidate_rows,
+    candidate_table,
+    each,
+    write_results,
+)
 
 HERE = Path(__file__).resolve().parent
-TINY = 1e-280  # the kernels' floor for divisors
 
 
 def side_by_side(k_wide: int) -> Callable[..., None]:
@@ -137,20 +146,9 @@ def main() -> None:
             if not (np.array_equal(shipped_k[:, j], sent) and np.array_equal(stock_k[:, j], stock)):
                 raise SystemExit(f"lane {j} of {k}: the trial's values differ")
         library = [_day(allocate, (r, c, sup, ranks, starts), o) for r, c, o in lanes]
-        calls[f"library/{k}"] = partial(_each, library)
+        calls[f"library/{k}"] = partial(each, library)
         calls[f"candidates/{k}"] = _day(trial, (req_k, rec_k, sup, ranks, starts), out_k)
-    timed = _best_us(calls)
-    rows: list[dict[str, Any]] = []
-    for k in WIDTHS:
-        alone, together = timed[f"library/{k}"], timed[f"candidates/{k}"]
-        rows.append(
-            {
-                "side_by_side": k,
-                "library_us_per_day_per_run": alone / k,
-                "us_per_day_per_run": together / k,
-                "speed_up": alone / together,
-            }
-        )
+    rows = candidate_rows(_best_us(calls))
     result = {
         "scenario": SCENARIO,
         "links": int(n_links),
@@ -159,8 +157,6 @@ def main() -> None:
         "machine": {"python": platform.python_version(), "platform": platform.platform()},
         "side_by_side": rows,
     }
-    folder = HERE / "results"
-    (folder / "lockstep_allocation.json").write_text(json.dumps(result, indent=2) + "\n")
     lines = [
         "# Lock-step trial: the allocation pass with candidates side by side",
         "",
@@ -171,22 +167,9 @@ def main() -> None:
         "width has stock for every order (the library's shortcut); the library's pass runs "
         "the same lanes one after the other.",
         "",
-        "| candidates side by side | library's pass: us a day per run | side by side | speed-up |",
-        "|---:|---:|---:|---:|",
-        *(
-            f"| {r['side_by_side']} | {r['library_us_per_day_per_run']:.1f} | "
-            f"{r['us_per_day_per_run']:.1f} | {r['speed_up']:.2f}x |"
-            for r in rows
-        ),
-        "",
+        *candidate_table(rows),
     ]
-    (folder / "lockstep_allocation.md").write_text("\n".join(lines))
-    print("\n".join(lines))
-
-
-def _each(calls: list[Callable[[int], None]], t: int) -> None:
-    for call in calls:
-        call(t)
+    write_results("lockstep_allocation", result, lines)
 
 
 def _day(

@@ -18,7 +18,6 @@ writes benchmarks/results/lockstep_request.{json,md}.
 
 from __future__ import annotations
 
-import json
 import platform
 import sys
 from collections.abc import Callable
@@ -31,13 +30,23 @@ import numpy as np
 
 import supplyshock as ss
 from supplyshock.sim.kernels import request
+from supplyshock.sim.kernels._common import TINY
 from supplyshock.sim.simulation import Simulation
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from lockstep import CALLS, ROUNDS, SCENARIO, WIDTHS, _best_us
+from lockstep import (
+    CALLS,
+    ROUNDS,
+    SCENARIO,
+    WIDTHS,
+    _best_us,
+    candidate_rows,
+    candidate_table,
+    each,
+    write_results,
+)
 
 HERE = Path(__file__).resolve().parent
-TINY = 1e-280  # the kernels' floor for divisors
 
 
 def side_by_side(k_wide: int) -> Callable[..., None]:
@@ -170,19 +179,10 @@ def main() -> None:
                 np.array_equal(a[:, j], b) for a, b in zip((*out, lead_k), mine, strict=True)
             ):
                 raise SystemExit(f"lane {j} of {k}: the trial's values differ")
-        library = [partial(request, 0, net, s, w, gate) for s, w in lanes]
-        calls[f"library/{k}"] = partial(_each, library)
+        library = [partial(_ignore_day, request, (0, net, s, w, gate)) for s, w in lanes]
+        calls[f"library/{k}"] = partial(each, library)
         calls[f"candidates/{k}"] = partial(_ignore_day, trial, (*shared, *own, *out, lead_k))
-    timed = _best_us(calls)
-    rows = [
-        {
-            "side_by_side": k,
-            "library_us_per_day_per_run": timed[f"library/{k}"] / k,
-            "us_per_day_per_run": timed[f"candidates/{k}"] / k,
-            "speed_up": timed[f"library/{k}"] / timed[f"candidates/{k}"],
-        }
-        for k in WIDTHS
-    ]
+    rows = candidate_rows(_best_us(calls))
     result = {
         "scenario": SCENARIO,
         "links": n_links,
@@ -190,8 +190,6 @@ def main() -> None:
         "machine": {"python": platform.python_version(), "platform": platform.platform()},
         "side_by_side": rows,
     }
-    folder = HERE / "results"
-    (folder / "lockstep_request.json").write_text(json.dumps(result, indent=2) + "\n")
     lines = [
         "# Lock-step trial: the request pass with candidates side by side",
         "",
@@ -201,22 +199,9 @@ def main() -> None:
         "Each lane's values equal those of the library's pass (checked); the library's pass "
         "runs the same lanes one after the other.",
         "",
-        "| candidates side by side | library's pass: us a day per run | side by side | speed-up |",
-        "|---:|---:|---:|---:|",
-        *(
-            f"| {r['side_by_side']} | {r['library_us_per_day_per_run']:.1f} | "
-            f"{r['us_per_day_per_run']:.1f} | {r['speed_up']:.2f}x |"
-            for r in rows
-        ),
-        "",
+        *candidate_table(rows),
     ]
-    (folder / "lockstep_request.md").write_text("\n".join(lines))
-    print("\n".join(lines))
-
-
-def _each(calls: list[Callable[[], None]], t: int) -> None:
-    for call in calls:
-        call()
+    write_results("lockstep_request", result, lines)
 
 
 def _ignore_day(kernel: Callable[..., None], args: tuple[Any, ...], t: int) -> None:
