@@ -68,7 +68,7 @@ def test_user_process_end_to_end(tmp_path: Path) -> None:
     )
 
     ax = ss.plot.shortfall_timeline(res, bloc="alliance", commodity="ndfeb_magnet")
-    labels = " ".join(t.get_text() for t in ax.texts)
+    labels = " ".join(" ".join(t.get_text().split()) for t in ax.texts)  # labels are wrapped
     assert "us cut" in labels  # the event's id, as a readable label
 
 
@@ -118,4 +118,5 @@ def test_user_event_type_end_to_end(tmp_path: Path) -> None:
     batch = ss.run_batch(scn, n=2, seed=1, out=tmp_path / "b", workers=2, chunk_size=1)
     assert batch.n_done == 2
     ax = ss.plot.shortfall_timeline(res, bloc="alliance", commodity="gallium")
-    assert "embargo: CHN gallium to JPN" in " ".join(t.get_text() for t in ax.texts)
+    labels = " ".join(" ".join(t.get_text().split()) for t in ax.texts)  # labels are wrapped
+    assert "embargo: CHN gallium to JPN" in labels

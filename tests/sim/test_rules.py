@@ -255,4 +255,5 @@ def test_firings_are_marked_on_the_timeline_figure() -> None:
     res = ss.run(_scenario([rule]), seed=1)
     assert ("2025-01-26", "rule release") in res.provenance["timeline"]  # day 25
     ax = ss.plot.shortfall_timeline(res, commodity="magnet")
-    assert "rule release (26 Jan 2025)" in " ".join(t.get_text() for t in ax.texts)
+    labels = " ".join(" ".join(t.get_text().split()) for t in ax.texts)  # labels are wrapped
+    assert "rule release (26 Jan 2025)" in labels
