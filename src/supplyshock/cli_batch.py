@@ -17,6 +17,7 @@ from rich.table import Table
 from supplyshock.cli_calibrate import FIT_HELP, fitted_design
 from supplyshock.cli_format import frame_table, progress_reporter, write_frame
 from supplyshock.cli_info import compile_notice
+from supplyshock.cli_interrupt import stop_at_progress
 from supplyshock.cli_text import (
     AllowOutside,
     AllowPath,
@@ -166,7 +167,8 @@ def batch(
     compile_notice()
     with ExitStack() as stack:
         executor = _dask_executor(dask, stack) if dask else None
-        report = progress_reporter(stack, errors, plain(f"{scn.name} x {n}"))
+        shown = progress_reporter(stack, errors, plain(f"{scn.name} x {n}"))
+        report = stop_at_progress(stack, shown)  # Ctrl-C stops between replications
         try:
             result = run_batch(
                 scn,
