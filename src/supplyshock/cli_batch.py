@@ -353,8 +353,9 @@ def sensitivity(
                 err=True,
             )
         compile_notice()
-        with warnings.catch_warnings():  # said above, once
+        with warnings.catch_warnings(), ExitStack() as stack:  # warnings said above, once
             warnings.simplefilter("ignore", SupplyshockWarning)
+            shown = progress_reporter(stack, errors, plain(f"{scn.name} {method} x {runs:,}"))
             table = sa.sensitivity(
                 scn,
                 n,
@@ -365,7 +366,12 @@ def sensitivity(
                 output=output,
                 workers=workers or None,
                 chunk_size=chunk_size,
+                progress=stop_at_progress(stack, shown),  # Ctrl-C stops between runs
             )
+    except KeyboardInterrupt:
+        raise _die(
+            f"interrupted; finished chunks are kept in {out}, rerun to resume", 130
+        ) from None
     except ScenarioError as exc:
         typer.echo(plain_lines(exc), err=True)
         raise typer.Exit(code=2) from None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 import time
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, cast
 
@@ -16,6 +17,7 @@ from rich.table import Table
 
 from supplyshock.cli_format import sig
 from supplyshock.cli_info import compile_notice
+from supplyshock.cli_interrupt import stop_at_progress
 from supplyshock.cli_text import markup, plain, plain_lines
 from supplyshock.errors import SupplyshockError
 
@@ -154,12 +156,16 @@ def calibrate(
             err=True,
         )
 
+    path: Path | None = None
     try:
-        fit = fit_spec(loaded, scenario=scn, workers=workers, progress=progress, replications=n)
+        with ExitStack() as stack:  # Ctrl-C: after the evaluation in progress
+            report = stop_at_progress(stack, progress)
+            fit = fit_spec(loaded, scenario=scn, workers=workers, progress=report, replications=n)
         path = fit.save(out or fitted_path(loaded))
         comparison = compare(loaded, scn, fit.values, replications=n, workers=workers)
     except KeyboardInterrupt:
-        typer.echo("interrupted; no fit written", err=True)
+        done = f"the fit is written to {path}" if path else "no fit written"
+        typer.echo(plain(f"interrupted; {done}"), err=True)
         raise typer.Exit(code=130) from None
     except SupplyshockError as exc:
         typer.echo(plain_lines(exc), err=True)

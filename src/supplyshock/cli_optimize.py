@@ -17,6 +17,7 @@ from rich.markup import escape
 from rich.progress import TaskID
 
 from supplyshock.cli_format import frame_table, progress_bars, progress_reporter, sig
+from supplyshock.cli_interrupt import stop_at_progress
 from supplyshock.cli_text import AllowOutside, AllowPath, load_noting_warnings, plain
 from supplyshock.errors import ScenarioError, SupplyshockError
 
@@ -194,11 +195,18 @@ def optimize(
                 recheck_futures=recheck,
                 workers=workers or None,
                 out=out,
-                progress=_staged(stack),
+                progress=stop_at_progress(stack, _staged(stack)),  # Ctrl-C: between runs
                 membership=membership,  # type: ignore[arg-type]
                 early_stop=early_stop,
                 margin=margin,
             )
+    except KeyboardInterrupt:
+        if out:
+            kept = f"evaluated candidates are kept in {out}, rerun to resume"
+        else:
+            kept = "nothing kept (--out FOLDER keeps evaluated candidates)"
+        typer.echo(plain(f"interrupted; {kept}"), err=True)
+        raise typer.Exit(code=130) from None
     except ScenarioError as exc:
         errors.print(f"[bold red]{len(exc.problems)} problem(s)[/bold red]")
         for problem in exc.problems:

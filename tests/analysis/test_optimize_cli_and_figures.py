@@ -93,3 +93,32 @@ def test_pareto_figure_marks_the_best(found) -> None:  # type: ignore[no-untyped
     assert any(label.startswith("cheapest feasible") for label in labels)
     assert any(label.startswith("Pareto front") for label in labels)
     plt.close(ax.get_figure())
+
+
+def test_ctrl_c_stops_between_runs_and_a_rerun_resumes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import signal
+
+    from supplyshock.analysis import robust
+    from tests.interrupting import CtrlCAfterFirstReport
+
+    out = tmp_path / "search"
+    args = [
+        *("optimize", str(_file(tmp_path)), "--futures", "8", "--recheck", "0", "--workers"),
+        *("1", "--out", str(out), "--lever", "reserve=0:1600"),
+        *("--constraint", "USA:magnet:shortfall<=50@90%"),
+    ]
+    before = signal.getsignal(signal.SIGINT)
+    search = CtrlCAfterFirstReport(robust_search)
+    with monkeypatch.context() as patched:
+        patched.setattr(robust, "robust_search", search)
+        stopped = CliRunner().invoke(app, args)
+    assert stopped.exit_code == 130, stopped.output
+    assert search.calls == 2  # stopped at the next report, not where the signal landed
+    assert f"interrupted; evaluated candidates are kept in {out}" in stopped.output
+    assert "Traceback" not in stopped.output
+    assert signal.getsignal(signal.SIGINT) is before  # the recording handler is removed
+    resumed = CliRunner().invoke(app, args)
+    assert resumed.exit_code == 0, resumed.output
+    assert "cheapest feasible portfolio" in resumed.output

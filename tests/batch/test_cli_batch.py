@@ -167,3 +167,34 @@ def test_escalation_runs_in_the_batch_command(tmp_path: Path) -> None:
     assert "rules: share of replications fired" in result.output
     assert "alliance_release" in result.output
     assert len(pd.read_parquet(out / "chunks" / "firings-00000.parquet")) > 0
+
+
+def test_ctrl_c_stops_a_sensitivity_run_between_runs_and_a_rerun_resumes(
+    tmp_path: Path, scenario_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import signal
+
+    from supplyshock.analysis import sensitivity as sa
+    from tests.interrupting import CtrlCAfterFirstReport
+
+    pytest.importorskip("SALib")
+    out = tmp_path / "sa"
+    args = ["sensitivity", str(scenario_file), "-n", "4", "--method", "morris", "--workers"]
+    args += ["1", "--chunk-size", "1", "--out", str(out), "--region", "USA"]
+    args += ["--commodity", "magnet"]
+    before = signal.getsignal(signal.SIGINT)
+    batch = CtrlCAfterFirstReport(sa.run_batch)
+    with monkeypatch.context() as patched:
+        patched.setattr(sa, "run_batch", batch)
+        stopped = runner.invoke(app, args)
+    assert stopped.exit_code == 130, stopped.output
+    assert batch.calls == 2  # stopped at the next report, not where the signal landed
+    assert f"interrupted; finished chunks are kept in {out}" in stopped.output
+    assert "Traceback" not in stopped.output
+    assert signal.getsignal(signal.SIGINT) is before
+    assert len(list(out.glob("chunks/metrics-*.parquet"))) == 1  # the run in progress is kept
+    resumed = runner.invoke(app, args)
+    assert resumed.exit_code == 0, resumed.output
+    assert "morris indices" in resumed.output
+    assert "x 12: 1/12 replications" in resumed.stderr  # the kept run is not run again
+    assert "x 12: 0/12" not in resumed.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import yaml
 from typer.testing import CliRunner
 
@@ -88,3 +89,25 @@ def test_calibrate_reports_spec_problems(write_spec: SpecWriter) -> None:
     assert result.exit_code == 2
     assert "optimizer.grid_points" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_ctrl_c_stops_after_the_evaluation_in_progress(
+    write_spec: SpecWriter, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import signal
+
+    import supplyshock.calibrate as calibration
+    from tests.interrupting import CtrlCAfterFirstReport
+
+    spec = write_spec(optimizer=TINY)
+    out = tmp_path / "fit.yaml"
+    before = signal.getsignal(signal.SIGINT)
+    fit = CtrlCAfterFirstReport(calibration.calibrate)
+    monkeypatch.setattr(calibration, "calibrate", fit)
+    result = runner.invoke(app, ["calibrate", str(spec), "--out", str(out), "--replications", "1"])
+    assert result.exit_code == 130, result.output
+    assert fit.calls == 2  # the second evaluation's report stops it
+    assert "  2/4  (" in result.stderr and "  3/4  (" not in result.stderr
+    assert "interrupted; no fit written" in result.stderr and "Traceback" not in result.output
+    assert not out.exists()
+    assert signal.getsignal(signal.SIGINT) is before

@@ -185,12 +185,14 @@ def scenario_metric(
     executor: Executor | None,
     workers: int | None,
     chunk_size: int = 25,
+    progress: Callable[[int, int], None] | None = None,
 ) -> Evaluate:
     """An ``evaluate`` function: run a design as a batch and read one metric per run.
 
     Parameters outside the design are held at one draw from ``seed``, and every run uses the
     same random stream for in-run events, so the output is a deterministic function of the
-    studied parameters, as variance-based indices assume.
+    studied parameters, as variance-based indices assume. ``progress(done, total)`` is
+    passed to :func:`~supplyshock.batch.run_batch`.
     """
     get_metric(output.metric)
     membership = check_membership(output.membership)
@@ -211,6 +213,7 @@ def scenario_metric(
             chunk_size=chunk_size,
             common_stream=True,
             membership=membership,
+            progress=progress,
         )
         frame = batch.metrics(output.level)
         chosen = frame[
@@ -238,6 +241,7 @@ def sensitivity(
     executor: Executor | None = None,
     workers: int | None = None,
     chunk_size: int = 25,
+    progress: Callable[[int, int], None] | None = None,
 ) -> pd.DataFrame:
     """Sensitivity of ``output`` to the scenario's uncertain ``parameters`` (default: all).
 
@@ -245,12 +249,13 @@ def sensitivity(
     elementary effects from ``n`` trajectories, ``n * (d + 1)`` runs. Runs are stored (and
     resumed) under ``out``, ``chunk_size`` runs to a task and a file, as in
     :func:`~supplyshock.batch.run_batch`; the indices do not depend on it.
+    ``progress(done, total)`` is called as runs finish.
     """
     scn = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
     specs = _select(scn, parameters)
     if not specs:
         raise SupplyshockError(f"{scn.name} has no uncertain parameters to analyse")
-    evaluate = scenario_metric(scn, seed, out, output, executor, workers, chunk_size)
+    evaluate = scenario_metric(scn, seed, out, output, executor, workers, chunk_size, progress)
     if method == "sobol":
         return sobol_indices(specs, evaluate, n, seed)
     if method == "morris":
