@@ -37,6 +37,8 @@ from supplyshock.scenario.distributions import Choice
 DOCS = Path(__file__).resolve().parents[1]
 OCTOBER = "oct_2025"
 """The October 2025 package (its export control's id), whose snapback the page discusses."""
+SELECTIVE, JOINS = "selective_snapback_2026", "europe_joins_alliance"
+"""Europe's two branches after the suspension: staying out, and signing the declaration."""
 COMPOUND = COMMODITIES["compound_wafer"]
 """The headline column of compound-semiconductor wafers."""
 SPLIT = "snapback split: "
@@ -152,6 +154,8 @@ def render(frame: pd.DataFrame, draws: pd.DataFrame, seeds: int, split_seeds: in
     delayed = _by(frame, ALLIANCE, "datacenter delayed (MW-days)")
     share = _by(frame, ALLIANCE, "magnet unmet share")
     eu_share = _by(frame, "eu27", "magnet unmet share")
+    eu_magnets = _by(frame, "eu27", "magnets (t)")
+    joined, out = eu_magnets[JOINS], eu_magnets[SELECTIVE]
     oct_n, oct_yes, oct_no = snapback_means(split, OCTOBER)
     oct_p, oct_first = october_snapback(draws, seeds)
     template = (DOCS / "scripts" / "scenarios_template.md").read_text()
@@ -180,6 +184,13 @@ def render(frame: pd.DataFrame, draws: pd.DataFrame, seeds: int, split_seeds: in
         eu_unmet_controls=100 * eu_share["october_2025_controls"],
         eu_unmet_default=100 * eu_share[DEFAULT_SCENARIO],
         eu_fab_y_sc=100 * _by(frame, "eu27", FAB_LOST)["yttrium_scandium_controls"],
+        sel_alliance=magnets[SELECTIVE],
+        default_alliance=magnets[DEFAULT_SCENARIO],
+        sel_eu=out,
+        default_eu=eu_magnets[DEFAULT_SCENARIO],
+        join_eu=joined,
+        join_cost=joined - out,
+        join_share=100 * (eu_share[JOINS] - eu_share[SELECTIVE]),
         controls=magnets["october_2025_controls"],
         suspended=magnets["october_2025_suspended"],
         stockpile=magnets["alliance_stockpile_release"],

@@ -1,7 +1,8 @@
 """Per-run and per-scenario region rows of docs/scenarios.md and docs/scenarios_headline.csv.
 
-A *region* is a bloc (``alliance``, ``eu27``), a member of the alliance (counted on the days it
-is a member, so members add up to the alliance) or a country outside it (counted on every day).
+A *region* is a bloc (``alliance``, ``eu27``), a member of the alliance outside the EU (counted on
+the days it is a member, so members add up to the alliance where no EU state joins it) or a
+country outside it (counted on every day).
 Each region gets the same columns: shortfall per commodity, the magnet unmet shares, fab output
 lost, deferred datacenter demand and the magnet recovery time.
 """
@@ -28,7 +29,7 @@ COMMODITIES = {
 MEMBERSHIP = "dated"
 """Members count only on the days they belong to the bloc."""
 BLOCS = ("alliance", "eu27")
-ALLIANCE = "alliance"
+ALLIANCE, EUROPE = "alliance", "eu27"
 COUNTRIES = ("DEU", "TWN", "USA")
 """Countries reported besides the alliance members (outside the alliance: every day)."""
 RECOVERY = "magnet recovery (days)"
@@ -109,10 +110,14 @@ def _rows_by(
 
 def run_rows(result: ss.RunResult) -> list[dict[str, object]]:
     """One row per region of one run: the blocs, the alliance members (dated membership) and
-    the reported countries outside the alliance (every day)."""
+    the reported countries outside the alliance (every day). EU member states that join the
+    alliance (``europe_joins_alliance``) are reported like the others, through the ``eu27``
+    bloc and Germany on every day, so their rows compare across scenarios."""
     blocs = [b for b in BLOCS if b in result.blocs]
     rows = _rows_by(result, "bloc", blocs, None, "member days")
+    europe = set(result.members(EUROPE)) if EUROPE in result.blocs else set()
     members = result.members(ALLIANCE) if ALLIANCE in result.blocs else []
+    members = [c for c in members if c not in europe]  # in the eu27 rows, Germany every day
     rows += _rows_by(result, "country", members, ALLIANCE if members else None, "member days")
     others = [c for c in COUNTRIES if c not in members and c in result.countries]
     rows += _rows_by(result, "country", others, None, "all days")
