@@ -3,7 +3,8 @@
     .venv/bin/python docs/figures/make_figures.py [--quick]
 
 One run (seed 1) of each scenario in ``COMPARED``, two batches (baseline_2025 and
-october_2025_suspended) in a temporary folder, and, for the tornado chart, Sobol indices of
+october_2025_suspended) in a temporary folder, three more for Europe's branches after the
+suspension (``BRANCHES``, docs/scenarios.md), and, for the tornado chart, Sobol indices of
 the alliance's cumulative NdFeB-magnet shortfall for five parameters of
 october_2025_suspended (``supplyshock.analysis.sensitivity``: SALib's Saltelli design, every
 other uncertain parameter held at one drawn value). ``--quick`` uses fewer runs (rougher
@@ -44,6 +45,9 @@ STUDIED = (
     "lanes[CHN-JPN].lead_time_days",
 )
 
+BRANCHES = ("october_2025_suspended", "selective_snapback_2026", "europe_joins_alliance")
+"""The default and Europe's two branches after the suspension: staying out, and joining."""
+
 
 def save(ax: plt.Axes, name: str) -> None:
     figure = ax.get_figure(root=True)
@@ -68,6 +72,7 @@ def main(quick: bool = False) -> None:
         shock = run_batch(SCENARIO, n_batch, SEED, out=Path(tmp) / "shock", workers=2)
         save(plot.fan_chart(shock, country="JPN", commodity="ndfeb_magnet"), "fan_chart")
         table = calm.compare(shock, metric="shortfall", level="bloc")
+        europe_branches(n_batch, Path(tmp), shock)
         save(
             plot.scenario_comparison(table, labels=("baseline_2025", SCENARIO)),
             "scenario_comparison_batches",
@@ -77,6 +82,19 @@ def main(quick: bool = False) -> None:
         )
     print(indices.to_string(index=False))
     save(plot.tornado(indices, output="alliance NdFeB magnet shortfall"), "tornado")
+
+
+def europe_branches(n: int, tmp: Path, default: ss.BatchResult) -> None:
+    """The EU27's and the alliance's weekly magnet shortfall in the default and in Europe's
+    two branches, side by side; the branches share the default batch's seed and draws."""
+    batches = {BRANCHES[0]: default}
+    for name in BRANCHES[1:]:
+        batches[name] = run_batch(name, n, SEED, out=tmp / name, workers=2)
+    figure, axes = plt.subplots(1, 2, figsize=(12, 4.8), sharey=True)
+    for ax, region in zip(axes, ("eu27", "alliance"), strict=True):
+        plot.fan_chart(batches, region=region, commodity="ndfeb_magnet", ax=ax)
+    figure.tight_layout()
+    save(axes[0], "europe_branches")
 
 
 if __name__ == "__main__":
