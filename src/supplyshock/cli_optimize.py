@@ -202,9 +202,9 @@ def optimize(
             )
     except KeyboardInterrupt:
         if out:
-            kept = f"evaluated candidates are kept in {out}, rerun to resume"
+            kept = f"finished runs are kept in {out}, rerun to resume"
         else:
-            kept = "nothing kept (--out FOLDER keeps evaluated candidates)"
+            kept = "nothing kept (--out FOLDER keeps finished runs)"
         typer.echo(plain(f"interrupted; {kept}"), err=True)
         raise typer.Exit(code=130) from None
     except ScenarioError as exc:

@@ -116,7 +116,7 @@ def test_ctrl_c_stops_between_runs_and_a_rerun_resumes(
         stopped = CliRunner().invoke(app, args)
     assert stopped.exit_code == 130, stopped.output
     assert search.calls == 2  # stopped at the next report, not where the signal landed
-    assert f"interrupted; evaluated candidates are kept in {out}" in stopped.output
+    assert f"interrupted; finished runs are kept in {out}" in stopped.output
     assert "Traceback" not in stopped.output
     assert signal.getsignal(signal.SIGINT) is before  # the recording handler is removed
     resumed = CliRunner().invoke(app, args)

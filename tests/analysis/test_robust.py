@@ -148,6 +148,38 @@ def test_rerun_with_out_reuses_evaluations(tmp_path: Path) -> None:
         robust_search(ban_world(), **{**kw, "seed": 9})
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_an_interrupted_evaluation_resumes_from_its_finished_tasks(
+    tmp_path: Path, workers: int
+) -> None:
+    """Each task's values are kept as it lands: a rerun runs only the others, and gives the
+    values of an evaluation never interrupted, bit for bit."""
+    scn = ban_world()
+    futures, constraints = Futures.sample(scn, 8, 3), scn.decision.constraints
+    portfolios = [{"reserve": 300.0}, {"reserve": 900.0}]
+    with Evaluator(scn, constraints, futures, workers=1) as evaluator:
+        whole = evaluator.evaluate(portfolios)
+    reports: list[int] = []
+
+    def interrupt_after_three_tasks(done: int, total: int) -> None:
+        reports.append(done)
+        if len(reports) == 4:  # the report at the start, then one per task
+            raise KeyboardInterrupt
+
+    kw: dict[str, Any] = dict(workers=workers, chunk_size=2, out=tmp_path)
+    stopping = Evaluator(scn, constraints, futures, progress=interrupt_after_three_tasks, **kw)
+    with stopping, pytest.raises(KeyboardInterrupt):
+        stopping.evaluate(portfolios)
+    assert reports[:4] == [0, 2, 4, 6]
+    assert len(list((tmp_path / "candidates" / "chunks").glob("*.npy"))) == 3
+    with Evaluator(scn, constraints, futures, **kw) as evaluator:
+        resumed = evaluator.evaluate(portfolios)
+        assert evaluator.runs == 2 * 8 - 6
+    for a, b in zip(whole, resumed, strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert not list((tmp_path / "candidates" / "chunks").glob("*.npy"))  # dropped once done
+
+
 def test_executor_and_batch_paths_give_the_same_values(tmp_path: Path) -> None:
     scn = ban_world()
     futures = Futures.sample(scn, 6, 8)

@@ -7,11 +7,12 @@ runs the candidate in every future and keeps the constrained metrics only
 - ``via="tasks"`` (default, light): the futures of all candidates asked for at once are split
   in tasks of ``chunk_size`` futures and spread over the executor together, so workers stay
   busy across candidates (first chunks of all candidates first, so that with ``early_stop`` a
-  candidate decided by its first futures leaves its later tasks unrun); each candidate's
-  ``[future, constraint]`` values are stored in ``out/candidates/`` when it is done, and a
-  rerun with the same ``out`` reuses them, also after bounds, costs or thresholds changed
-  (the values depend only on the scenario without its levers, the futures and what each
-  constraint measures; a folder holding values of anything else is refused).
+  candidate decided by its first futures leaves its later tasks unrun); each task's values
+  are stored in ``out`` as it lands and each candidate's ``[future, constraint]`` values when
+  it is done (:mod:`~supplyshock.analysis.store`), and a rerun with the same ``out`` reuses
+  them, also after bounds, costs or thresholds changed (the values depend only on the
+  scenario without its levers, the futures and what each constraint measures; a folder
+  holding values of anything else is refused).
 - ``via="batch"``: each candidate is a :func:`~supplyshock.batch.run_batch` under
   ``out/batches/`` (every metric of every group stored as Parquet, resumable chunk by chunk),
   for when the full batch of a candidate is wanted; windowed constraints are not available.
@@ -39,8 +40,9 @@ import numpy as np
 
 from supplyshock.analysis.chance import decided
 from supplyshock.analysis.futures import Futures, check_constraints, run_futures
+from supplyshock.analysis.store import CandidateStore, EvaluationError
 from supplyshock.batch.memory import start_worker
-from supplyshock.errors import ScenarioError, SupplyshockError
+from supplyshock.errors import ScenarioError
 from supplyshock.metrics import Membership, check_membership
 from supplyshock.scenario.checks import check
 from supplyshock.scenario.levers import ChanceConstraint, Decision, Portfolio, apply_portfolio
@@ -51,10 +53,6 @@ __all__ = ["EvaluationError", "Evaluator", "portfolio_key"]
 
 Task = tuple[Scenario, int, list[int], list[dict[str, float]], list[ChanceConstraint], Membership]
 """The arguments of one :func:`~supplyshock.analysis.futures.run_futures` task."""
-
-
-class EvaluationError(SupplyshockError):
-    """Candidates cannot be evaluated (a folder holding another search, bad arguments)."""
 
 
 def portfolio_key(portfolio: Portfolio) -> str:
@@ -104,8 +102,7 @@ class Evaluator:
         """Runs made so far (stored candidates are not run again)."""
         self._pool: Executor | None = None
         self._memo: dict[str, np.ndarray] = {}
-        if self.out is not None:
-            self._claim(self.out)
+        self._store = CandidateStore(self.out, self._identity())
 
     def _identity(self) -> dict[str, Any]:
         """What the stored values depend on: the scenario without its levers and decision
@@ -124,22 +121,6 @@ class Evaluator:
 
     def _thresholds(self) -> list[list[float]]:
         return [[c.at_most, c.probability] for c in self.constraints]
-
-    def _claim(self, out: Path) -> None:
-        """Write the folder's identity, or refuse a folder that holds another search."""
-        path = out / "search.json"
-        identity = self._identity()
-        if path.exists():
-            try:
-                old = json.loads(path.read_text())
-            except (OSError, ValueError):
-                raise EvaluationError(f"{path} is damaged; use another out folder") from None
-            if old != identity:
-                changed = ", ".join(k for k in identity if old.get(k) != identity[k])
-                raise EvaluationError(f"{out} holds another search ({changed}); use another out")
-            return
-        (out / "candidates").mkdir(parents=True, exist_ok=True)
-        _atomic_write(path, json.dumps(identity, indent=2).encode())
 
     def __enter__(self) -> Evaluator:
         return self
@@ -174,45 +155,28 @@ class Evaluator:
             scenarios = {key: self.candidate(p) for key, p in todo.items()}
             if self.via == "batch":
                 self._batches(scenarios)
+                for key, portfolio in todo.items():
+                    self._keep(key, portfolio)
             else:
-                self._tasks(scenarios)
-            for key, portfolio in todo.items():
-                self._store(key, portfolio)
+                self._tasks(scenarios, todo)
         return [self._memo[key] for key in keys]
 
     def _load(self, key: str) -> bool:
-        if self.out is None:
+        found = self._store.load(key, (self.futures.n, len(self.constraints)))
+        if found is None:
             return False
-        path = self.out / "candidates" / f"{key}.npy"
-        if not path.exists():
-            return False
-        try:
-            values = np.load(path)
-            record = json.loads(path.with_suffix(".json").read_text())
-        except (OSError, ValueError):
-            return False
+        values, record = found
         if not record.get("complete", True):
             if not self.early_stop or record.get("thresholds") != self._thresholds():
                 return False  # stopped under other terms: run it again
             self.stopped.add(key)
-        if values.shape != (self.futures.n, len(self.constraints)):
-            return False
         self._memo[key] = values
         return True
 
-    def _store(self, key: str, portfolio: Portfolio) -> None:
-        if self.out is None:
-            return
-        folder = self.out / "candidates"
-        with tempfile.NamedTemporaryFile(dir=folder, suffix=".partial", delete=False) as handle:
-            np.save(handle, self._memo[key])
-        os.replace(handle.name, folder / f"{key}.npy")
-        record = {
-            "portfolio": {k: float(v) for k, v in sorted(portfolio.items())},
-            "complete": key not in self.stopped,
-            "thresholds": self._thresholds(),
-        }
-        _atomic_write(folder / f"{key}.json", json.dumps(record).encode())
+    def _keep(self, key: str, portfolio: Portfolio) -> None:
+        """Store a done candidate (with whether every future was run)."""
+        record = {"complete": key not in self.stopped, "thresholds": self._thresholds()}
+        self._store.store(key, portfolio, self._memo[key], record)
 
     def _pool_for_tasks(self) -> Executor | None:
         if self.executor is not None:
@@ -225,36 +189,50 @@ class Evaluator:
             )
         return self._pool
 
-    def _tasks(self, scenarios: dict[str, Scenario]) -> None:
+    def _tasks(self, scenarios: dict[str, Scenario], portfolios: dict[str, Portfolio]) -> None:
         rows, seed, n = self.futures.rows(), self.futures.seed, self.futures.n
         chunks = [list(range(s, min(s + self.chunk_size, n))) for s in range(0, n, self.chunk_size)]
-        parts: dict[str, dict[int, np.ndarray]] = {key: {} for key in scenarios}
-        total, done = len(scenarios) * n, 0
-        if self.progress is not None:
-            self.progress(0, total)
+        width = len(self.constraints)
+        parts = {key: self._store.chunks(key, chunks, width) for key in scenarios}
+        total = len(scenarios) * n
+        done = sum(len(chunks[c]) for found in parts.values() for c in found)
 
         def task(key: str, c: int) -> Task:
             reps = chunks[c]
             overrides = [rows[i] for i in reps]
             return (scenarios[key], seed, reps, overrides, self.constraints, self.membership)
 
-        def finish(key: str, c: int, values: np.ndarray) -> None:
+        def settle(key: str) -> None:
+            """Done or, with ``early_stop``, decided: keep its values."""
             nonlocal done
-            parts[key][c] = values
-            done += len(chunks[c])
-            self.runs += len(chunks[c])
             if len(parts[key]) == len(chunks):
                 self._memo[key] = np.concatenate([parts[key][i] for i in range(len(chunks))])
             elif self.early_stop and self._settled(parts[key]):
                 self._memo[key] = self._partial(parts[key], chunks)
                 self.stopped.add(key)
                 done += n - sum(len(chunks[i]) for i in parts[key])
+            else:
+                return
+            self._keep(key, portfolios[key])
+
+        def finish(key: str, c: int, values: np.ndarray) -> None:
+            nonlocal done
+            parts[key][c] = values
+            done += len(chunks[c])
+            self.runs += len(chunks[c])
+            self._store.store_chunk(key, chunks[c], values)
+            settle(key)
             if self.progress is not None:
                 self.progress(done, total)
 
+        for key in scenarios:  # with every chunk, or decided by them, from an earlier run
+            if parts[key]:
+                settle(key)
+        if self.progress is not None:
+            self.progress(done, total)
         # Chunk 0 of every candidate first, then chunk 1, ...: a candidate settled by its first
         # chunks has its later ones still waiting, and they are never run.
-        pending = [(key, c) for c in range(len(chunks)) for key in scenarios]
+        pending = [(k, c) for c in range(len(chunks)) for k in scenarios if c not in parts[k]]
         pool = self._pool_for_tasks()
         if pool is None:
             for key, c in pending:
@@ -340,9 +318,3 @@ class Evaluator:
             series = rows.set_index("replication")[c.metric]
             values[:, j] = series.reindex(range(self.futures.n), fill_value=0.0).to_numpy()
         return values
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
-    partial.write_bytes(data)
-    os.replace(partial, path)
