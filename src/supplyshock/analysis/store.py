@@ -11,6 +11,7 @@ temporary name and renamed when complete.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import tempfile
@@ -113,9 +114,9 @@ def _claim(out: Path, identity: dict[str, Any]) -> None:
 
 
 def _atomic_save(path: Path, values: np.ndarray) -> None:
-    with tempfile.NamedTemporaryFile(dir=path.parent, suffix=".partial", delete=False) as handle:
-        np.save(handle, values)
-    os.replace(handle.name, path)
+    buffer = io.BytesIO()
+    np.save(buffer, values)
+    _atomic_write(path, buffer.getvalue())
 
 
 def _atomic_write(path: Path, data: bytes) -> None:
