@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -111,7 +112,7 @@ def test_event_labels_are_readable_for_every_event_type(
     assert "demand shift (10 Aug 2025)" in joined
 
 
-@pytest.mark.parametrize(("size", "blocks"), [((10.0, 5.0), 8), ((6.0, 4.0), 3), ((3.5, 3.0), 1)])
+@pytest.mark.parametrize(("size", "blocks"), [((10.0, 5.0), 8), ((6.0, 4.0), 3)])
 def test_event_labels_never_overlap(
     every_type: ss.RunResult, size: tuple[float, float], blocks: int
 ) -> None:
@@ -120,6 +121,60 @@ def test_event_labels_never_overlap(
     boxes = _extents(ax)
     assert len(boxes) >= blocks  # labels stay beside their lines where there is room
     _no_two_overlap(boxes)
+
+
+def test_a_panel_too_small_for_the_labels_gets_the_lines_only(every_type: ss.RunResult) -> None:
+    _, ax = plt.subplots(figsize=(3.5, 3.0), layout="constrained")
+    plot.shortfall_timeline(every_type, ax=ax)
+    assert not _event_labels(ax)
+    dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
+    assert len(dashed) == len(every_type.provenance["timeline"])
+
+
+@pytest.fixture(scope="module")
+def default_run() -> ss.RunResult:
+    return ss.run("october_2025_suspended", seed=1)
+
+
+def _texts(ax: Axes) -> list[Text]:
+    """Every text of the axes that is drawn: title, axis labels, tick labels, annotations and
+    the legend's."""
+    legend = ax.get_legend()
+    texts = [ax.title, ax.xaxis.label, ax.yaxis.label, *ax.texts]
+    texts += [*ax.get_xticklabels(), *ax.get_yticklabels(), ax.xaxis.get_offset_text()]
+    if legend is not None:
+        texts += [*legend.get_texts(), legend.get_title()]
+    return [t for t in texts if t.get_visible() and t.get_text()]
+
+
+@pytest.mark.parametrize("run", ["every_type", "default_run"])
+@pytest.mark.parametrize(("size", "panels"), [((3.5, 3.0), 1), ((7.0, 3.0), 2), ((6.0, 4.0), 1)])
+def test_small_panels_keep_every_text_inside_the_figure(
+    request: pytest.FixtureRequest, run: str, size: tuple[float, float], panels: int
+) -> None:
+    """Title, axis labels, ticks, legend and event labels of the timeline and the reserve
+    chart stay inside the figure, and the layout never collapses an axes (it warns then)."""
+    result = request.getfixturevalue(run)
+    figure, axes = plt.subplots(1, panels, figsize=size, layout="constrained", squeeze=False)
+    plot.shortfall_timeline(result, ax=axes[0][0])
+    if panels == 2:
+        plot.stockpile_depletion(result, ax=axes[0][1])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    inside = figure.bbox.padded(1.0)
+    for ax in axes.flat:
+        assert ax.get_position().height > 0.2  # not squeezed by its decorations
+        for text in _texts(ax):
+            box = text.get_window_extent(renderer)
+            assert inside.contains(box.x0, box.y0) and inside.contains(box.x1, box.y1), (
+                text.get_text(),
+                box,
+            )
+        _no_two_overlap(_extents(ax))
+        ticks = [t.get_window_extent(renderer) for t in ax.get_xticklabels() if t.get_text()]
+        _no_two_overlap(ticks)
 
 
 def test_event_labels_in_a_panel_never_overlap(every_type: ss.RunResult) -> None:

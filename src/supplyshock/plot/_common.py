@@ -1,7 +1,11 @@
-"""Helpers shared by the figure functions: axes, name checks, date axes, legends."""
+"""Helpers shared by the figure functions: axes, name checks, date axes, legends, and text
+fitted to the axes' size, so that a small panel (3.5 x 3 inches, or one of two in a 7 x 3
+figure) keeps its title, labels, ticks and legend inside the figure."""
 
 from __future__ import annotations
 
+import math
+import textwrap
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -15,6 +19,15 @@ if TYPE_CHECKING:
 
 ALERT = "#c0392b"
 CALM = "#4c72b0"
+SIZE_SAFETY = 1.25
+"""The axes are taken as this many times smaller than before layout, in case a constrained
+layout shrinks them (a legend below, a title)."""
+EM = 0.6
+"""Width of an average character, in units of the font size (generous for DejaVu Sans)."""
+LEGEND_POINTS = 8.0
+"""Font size of legends."""
+BELOW_AXIS_POINTS = 36.0
+"""Room under the axes for the date ticks and the x-axis label, above a legend below."""
 
 
 def new_axes(ax: Axes | None, size: tuple[float, float] = (10, 5)) -> Axes:
@@ -25,6 +38,33 @@ def new_axes(ax: Axes | None, size: tuple[float, float] = (10, 5)) -> Axes:
 
     _, new = plt.subplots(figsize=size, layout="constrained")
     return new
+
+
+def axes_points(ax: Axes) -> tuple[float, float]:
+    """The axes' width and height in points, as reckoned before layout (with the safety)."""
+    figure = ax.get_figure(root=True)
+    inches = (figure.get_figwidth(), figure.get_figheight()) if figure is not None else (10, 5)
+    box = ax.get_position()
+    return (72 * box.width * inches[0] / SIZE_SAFETY, 72 * box.height * inches[1] / SIZE_SAFETY)
+
+
+def fitted(text: str, points: float, font_points: float = 10.0) -> str:
+    """``text`` wrapped into lines no longer than ``points`` at ``font_points`` (at least 12
+    characters a line; a longer word, such as a scenario's name, is kept whole)."""
+    chars = max(int(points / (EM * font_points)), 12)
+    if len(text) <= chars:
+        return text
+    return "\n".join(textwrap.wrap(text, chars, break_long_words=False))
+
+
+def set_title(ax: Axes, text: str, fontsize: float = 10.0) -> None:
+    """A title wrapped to the axes' width."""
+    ax.set_title(fitted(text, axes_points(ax)[0], fontsize), fontsize=fontsize)
+
+
+def set_ylabel(ax: Axes, text: str) -> None:
+    """A y-axis label wrapped to the axes' height."""
+    ax.set_ylabel(fitted(text, axes_points(ax)[1]))
 
 
 def known(kind: str, value: object, choices: Sequence[str]) -> None:
@@ -79,7 +119,9 @@ def date_axis(
     """Concise date ticks on the x axis from ``first`` to ``last``, labelled ``date``."""
     import matplotlib.dates as mdates
 
-    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)  # type: ignore[no-untyped-call]
+    most = max(4, min(10, int(axes_points(ax)[0] // 45)))  # a tick label is about 40 points
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=most)  # type: ignore[no-untyped-call]
+    locator.intervald[mdates.MONTHLY] = [1, 2, 3, 4, 6, 12]  # yearly ticks in a narrow panel
     ax.xaxis.set_major_locator(locator)
     ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
     if first is not None and last is not None:
@@ -90,22 +132,32 @@ def date_axis(
 def inside_legend(ax: Axes, **kw: object) -> None:
     """A legend inside the axes, where it covers the least data: it never reaches over a
     neighbouring panel."""
-    ax.legend(loc="best", fontsize=8, title_fontsize=8, framealpha=0.9, **kw)
+    ax.legend(
+        loc="best", fontsize=LEGEND_POINTS, title_fontsize=LEGEND_POINTS, framealpha=0.9, **kw
+    )
 
 
 def legend_below(ax: Axes, **kw: object) -> None:
     """A legend in columns under the axes (below the x-axis label): it never covers data and,
-    with a constrained layout, never reaches over a neighbouring panel."""
+    with a constrained layout, never reaches over a neighbouring panel. As many columns (at
+    most 4) as the widest entry allows; where the rows would take more than half the axes'
+    height (a small panel), the legend goes inside the axes instead (:func:`inside_legend`)."""
     handles, names = ax.get_legend_handles_labels()
-    columns = min(len(names), 4) or 1
+    width, height = axes_points(ax)
+    widest = max((len(n) for n in names), default=1) * EM * LEGEND_POINTS + 30  # with handle
+    columns = max(1, min(len(names), 4, int(width // widest)))
+    rows = math.ceil(len(names) / columns) + (1 if kw.get("title") else 0)
+    if rows * 1.4 * LEGEND_POINTS > 0.5 * height:
+        inside_legend(ax, **kw)
+        return
     ax.legend(
         handles,
         names,
         loc="upper center",
-        bbox_to_anchor=(0.5, -0.14),
+        bbox_to_anchor=(0.5, -BELOW_AXIS_POINTS / height),
         ncols=columns,
-        fontsize=8,
-        title_fontsize=8,
+        fontsize=LEGEND_POINTS,
+        title_fontsize=LEGEND_POINTS,
         frameon=False,
         **kw,
     )

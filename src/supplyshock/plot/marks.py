@@ -8,8 +8,9 @@ per event. A block sits left of its first event's line; where that would reach o
 before it or out of the axes, right of its last line; where neither is free, as near its lines
 as the room allows (its lines name their dates); and where there is no room, it joins the
 block before it. Widths are reckoned in points from the axes' size, so narrow panels get
-fewer, larger blocks. :func:`room_for_labels`, called once the data's limits are set, raises
-the top of the y axis so that the data stay below the labels.
+fewer, larger blocks; where even so the labels would not fit inside the axes (a small panel
+with many events), only the lines are drawn. :func:`room_for_labels`, called once the data's
+limits are set, raises the top of the y axis so that the data stay below the labels.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from supplyshock.plot._common import date_num
+from supplyshock.plot._common import axes_points, date_num
 from supplyshock.plot.labels import readable
 
 if TYPE_CHECKING:
@@ -29,7 +30,15 @@ if TYPE_CHECKING:
 
     from supplyshock.results import RunResult
 
-__all__ = ["EVENT_LABEL", "LABEL_SHARE", "LabelBlock", "layout", "mark_events", "room_for_labels"]
+__all__ = [
+    "EVENT_LABEL",
+    "LABEL_SHARE",
+    "LabelBlock",
+    "fits",
+    "layout",
+    "mark_events",
+    "room_for_labels",
+]
 
 EVENT_LABEL = "event-label"
 """The ``gid`` of every event label drawn by :func:`mark_events`."""
@@ -51,9 +60,6 @@ panel too short for 16 characters, makes it longer)."""
 MOST_ROOM = 0.6
 """The largest share of the axes' height :func:`room_for_labels` keeps free for labels; longer
 labels reach over the data, which is drawn on top of them."""
-SIZE_SAFETY = 1.25
-"""The axes are taken as this many times smaller than before layout, in case a constrained
-layout shrinks them (a legend below, a title)."""
 
 Mark = tuple[pd.Timestamp, str]
 """An event's date and its label (lines separated by newlines)."""
@@ -115,22 +121,23 @@ def layout(
     return placed
 
 
-def _size_points(ax: Axes) -> tuple[float, float]:
-    """The axes' width and height in points, as reckoned before layout (with the safety)."""
-    figure = ax.get_figure(root=True)
-    inches = (figure.get_figwidth(), figure.get_figheight()) if figure is not None else (10, 5)
-    box = ax.get_position()
-    return (72 * box.width * inches[0] / SIZE_SAFETY, 72 * box.height * inches[1] / SIZE_SAFETY)
+def fits(blocks: list[LabelBlock], span: int, height: float) -> bool:
+    """Whether the label ``blocks`` stay inside an axis of ``span`` days and ``height``
+    points: none reaches past its end, and no line is longer than :data:`MOST_ROOM` of the
+    height."""
+    longest = max((len(line) for b in blocks for _, text in b.marks for line in text.split("\n")))
+    return blocks[-1].high <= span and longest * CHAR_POINTS <= MOST_ROOM * height
 
 
 def mark_events(ax: Axes, result: RunResult, labels: Mapping[str, str] | None = None) -> int:
     """Dashed vertical lines with readable, non-overlapping labels (``gid`` :data:`EVENT_LABEL`)
     at the run's dated policy events; data drawn with ``zorder`` 3 stays on top of the labels
-    (call :func:`room_for_labels` once the y limits are set to keep them apart). ``labels``
-    maps ids to readable names. Returns the number of events marked."""
+    (call :func:`room_for_labels` once the y limits are set to keep them apart). The labels
+    are left out where they would not fit inside the axes (:func:`fits`). ``labels`` maps ids
+    to readable names. Returns the number of events marked."""
     first, last = result.dates[0], result.dates[-1]
     span = max((last - first).days, 1)
-    width, height = _size_points(ax)
+    width, height = axes_points(ax)
     chars = max(int(LABEL_SHARE * height / CHAR_POINTS), 16)
     dated = sorted(
         (pd.Timestamp(date), str(text))
@@ -144,7 +151,10 @@ def mark_events(ax: Axes, result: RunResult, labels: Mapping[str, str] | None = 
     for when, _ in marks:
         ax.axvline(date_num(when), color="0.45", lw=0.8, ls="--", zorder=1)
     day_points = max(width, 1.0) / span
-    for block in layout(marks, first, span, day_points):
+    blocks = layout(marks, first, span, day_points)
+    if not blocks or not fits(blocks, span, height):
+        return len(marks)
+    for block in blocks:
         text = ax.annotate(
             "\n".join(text for _, text in block.marks),
             (date_num(first) + block.low + GAP_POINTS / day_points, 1.0 - TOP_GAP),
@@ -170,7 +180,7 @@ def room_for_labels(ax: Axes) -> float:
     texts = [t.get_text() for t in ax.texts if t.get_gid() == EVENT_LABEL]
     if not texts:
         return 0.0
-    _, height = _size_points(ax)
+    _, height = axes_points(ax)
     longest = max(len(line) for text in texts for line in text.split("\n"))
     share = min(TOP_GAP + (longest * CHAR_POINTS + 2 * GAP_POINTS) / height, MOST_ROOM)
     low, high = ax.get_ylim()

@@ -12,6 +12,8 @@ from supplyshock.plot._common import (
     legend_below,
     new_axes,
     scenario_name,
+    set_title,
+    set_ylabel,
 )
 from supplyshock.plot.labels import label
 from supplyshock.plot.marks import mark_events, room_for_labels
@@ -59,13 +61,13 @@ def prices(
     if events:
         mark_events(ax, result)
     unit = mp.slots[chosen[0]][2]
-    ax.set_ylabel(f"price ({unit})")
+    set_ylabel(ax, f"price ({unit})")
     base = [s for s in slots if mp.slots[s][0] == mp.base_market]
     title = f"{label(commodity, labels)} prices: {scenario_name(result)}"
     if base and len(chosen) > 1:
         ratio = (mp.prices[:, chosen].max(axis=1) / mp.prices[:, base[0]]).max()
         title += f" (peak ratio to {label(mp.base_market, labels)} {ratio:.1f}x)"
-    ax.set_title(title)
+    set_title(ax, title, fontsize=12)
     ax.set_ylim(bottom=0)
     room_for_labels(ax)
     date_axis(ax, result.dates[0], result.dates[-1])

@@ -18,6 +18,8 @@ from supplyshock.plot._common import (
     legend_below,
     new_axes,
     scenario_name,
+    set_title,
+    set_ylabel,
 )
 from supplyshock.plot.labels import label
 from supplyshock.plot.marks import mark_events, room_for_labels
@@ -130,11 +132,9 @@ def shortfall_timeline(
     ax.set_ylim(bottom=0, top=max(5.0, float(np.ceil(ax.get_ylim()[1] * 1.05))))
     room_for_labels(ax)
     what = label(commodity, labels)
-    ax.set_ylabel(f"{what}: demand unmet (%, {smooth_days}-day rolling)")
+    set_ylabel(ax, f"{what}: demand unmet (%, {smooth_days}-day rolling)")
     date_axis(ax, result.dates[0], result.dates[-1])
-    ax.set_title(
-        f"{scenario_name(result)}: {what} shortfall, {label(bloc, labels)} members", fontsize=10
-    )
+    set_title(ax, f"{scenario_name(result)}: {what} shortfall, {label(bloc, labels)} members")
     if cols:
         legend_below(ax, title=f"{label(bloc, labels)} member")
     else:
@@ -209,9 +209,9 @@ def stockpile_depletion(
     top = max(105.0, float(np.nanmax(ax.get_ylim())))
     ax.set_ylim(-3, top)
     room_for_labels(ax)
-    ax.set_ylabel("reserve level (% of initial)")
+    set_ylabel(ax, "reserve level (% of initial)")
     date_axis(ax, result.dates[0], result.dates[-1])
-    ax.set_title(f"{scenario_name(result)}: strategic reserves (× = depleted)")
+    set_title(ax, f"{scenario_name(result)}: strategic reserves (× = depleted)", fontsize=12)
     if drawn:
         legend_below(ax, title="reserve (initial)")
     if empty:

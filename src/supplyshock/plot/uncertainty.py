@@ -10,7 +10,15 @@ import numpy as np
 import pandas as pd
 
 from supplyshock.errors import SupplyshockError
-from supplyshock.plot._common import CALM, date_axis, inside_legend, known, new_axes
+from supplyshock.plot._common import (
+    CALM,
+    date_axis,
+    inside_legend,
+    known,
+    new_axes,
+    set_title,
+    set_ylabel,
+)
 from supplyshock.plot.labels import label, parameter_label
 
 if TYPE_CHECKING:
@@ -179,13 +187,13 @@ def fan_chart(
         if q["q95"].notna().any():
             top = max(top, float(np.nanmax(scale * q["q95"].to_numpy())))
     ax.set_ylim(0, max(top * 1.12, 5.0 if measure == "unmet_share" else 1.0))
-    ax.set_ylabel(ylabel)
+    set_ylabel(ax, ylabel)
     date_axis(ax, first, last)
     ax.set_xlabel("week starting")
     scenario = fans[0][1].manifest.get("scenario", "") if single or by else ""
     split_by = f", by {parameter_label(by)}" if by else ""
     head = f"{scenario}: " if scenario else ""
-    ax.set_title(f"{head}{what} in {label(region, labels)}{split_by}", fontsize=10)
+    set_title(ax, f"{head}{what} in {label(region, labels)}{split_by}")
     title = "across replications" if single else "median, 25–75% band, 5–95% dotted"
     inside_legend(ax, title=title)
     ax.grid(alpha=0.3)
