@@ -58,8 +58,7 @@ def test_a_selective_snapback_reaches_the_alliance_and_europe_through_its_suppli
     (the same runs, with the same terms, as the selective one: shared draws). Where it
     returned, the alliance goes without as many magnets in both and the EU27, now exempt,
     without far fewer. Where it did not, the alliance goes without far more, and so does the
-    EU27, a little, general licences and all: alliance buyers turn to the suppliers outside
-    China that they share with it (docs/scenarios.md)."""
+    EU27, a little, general licences and all (next test)."""
     key = "events[oct_2025_suspension].snapback"
     assert {runs[("october_2025_suspended", s)].provenance["draws"][key] for s in SEEDS} == {0, 1}
     for seed in SEEDS:
@@ -71,6 +70,35 @@ def test_a_selective_snapback_reaches_the_alliance_and_europe_through_its_suppli
             assert 0.95 < alliance < 1.05 and europe < 0.5
         else:
             assert alliance > 2.0 and 1.0 < europe < 2.0
+
+
+def _eu_magnet_imports(res: ss.RunResult, exporters: set[str]) -> float:
+    """The EU27's magnet imports from ``exporters`` from 10 Nov 2026 on."""
+    flows = res.flows()
+    picked = flows[
+        (flows["commodity"] == "ndfeb_magnet")
+        & (flows["date"] >= "2026-11-10")
+        & flows["importer"].isin(res.members("eu27"))
+        & flows["exporter"].isin(exporters)
+    ]
+    return float(picked["quantity"].sum())
+
+
+def test_europe_loses_its_allied_magnet_supply_not_its_chinese(runs: dict) -> None:
+    """Why the EU27, exempt, still goes without more in the runs where the default's package
+    did not return: the alliance's magnet makers, which also supply it, lose Chinese inputs
+    and sell more at home, so its imports from Japan, the USA and Korea fall by more than half,
+    while its imports from China do not fall."""
+    key = "events[oct_2025_suspension].snapback"
+    calm = [s for s in SEEDS if runs[("october_2025_suspended", s)].provenance["draws"][key] == 0]
+    assert calm
+    for seed in calm:
+        default = runs[("october_2025_suspended", seed)]
+        selective = runs[("selective_snapback_2026", seed)]
+        allied = {"JPN", "USA", "KOR"}
+        assert _eu_magnet_imports(selective, allied) < 0.5 * _eu_magnet_imports(default, allied)
+        china = _eu_magnet_imports(selective, {"CHN"}) / _eu_magnet_imports(default, {"CHN"})
+        assert china >= 0.99
 
 
 def test_joining_costs_europe_magnets_and_no_one_else(runs: dict) -> None:
