@@ -40,12 +40,13 @@ def new_axes(ax: Axes | None, size: tuple[float, float] = (10, 5)) -> Axes:
     return new
 
 
-def axes_points(ax: Axes) -> tuple[float, float]:
-    """The axes' width and height in points, as reckoned before layout (with the safety)."""
+def axes_points(ax: Axes, safety: float = SIZE_SAFETY) -> tuple[float, float]:
+    """The axes' width and height in points, as reckoned before layout, divided by
+    ``safety``."""
     figure = ax.get_figure(root=True)
     inches = (figure.get_figwidth(), figure.get_figheight()) if figure is not None else (10, 5)
     box = ax.get_position()
-    return (72 * box.width * inches[0] / SIZE_SAFETY, 72 * box.height * inches[1] / SIZE_SAFETY)
+    return (72 * box.width * inches[0] / safety, 72 * box.height * inches[1] / safety)
 
 
 def fitted(text: str, points: float, font_points: float = 10.0) -> str:
@@ -58,8 +59,9 @@ def fitted(text: str, points: float, font_points: float = 10.0) -> str:
 
 
 def set_title(ax: Axes, text: str, fontsize: float = 10.0) -> None:
-    """A title wrapped to the axes' width."""
-    ax.set_title(fitted(text, axes_points(ax)[0], fontsize), fontsize=fontsize)
+    """A title wrapped to the axes' width (as before layout, which seldom narrows an axes by
+    more than its title may reach past it)."""
+    ax.set_title(fitted(text, axes_points(ax, safety=1.0)[0], fontsize), fontsize=fontsize)
 
 
 def set_ylabel(ax: Axes, text: str) -> None:

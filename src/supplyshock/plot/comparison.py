@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from supplyshock.plot._common import bloc_members, compact, new_axes
+from supplyshock.plot._common import bloc_members, compact, new_axes, set_title
 from supplyshock.plot.labels import label as id_label
 
 if TYPE_CHECKING:
@@ -260,7 +260,7 @@ def scenario_comparison(
     bars = n * len(names)
     size = (9.0, min(2.0 + 0.22 * bars, 14.0)) if n > 8 else (min(3.0 + 0.7 * bars, 14.0), 5.0)
     ax = new_axes(ax, size=(max(size[0], 9.0), size[1]))
-    ax.set_title(title)
+    set_title(ax, title, fontsize=12)
     if values.size == 0:
         nothing = f"no {bloc} shortfall in any scenario" if what == "commodity" else "all zero"
         ax.text(0.5, 0.5, nothing, ha="center", transform=ax.transAxes)

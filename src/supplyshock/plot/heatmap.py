@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from supplyshock.plot._common import bloc_members, new_axes, scenario_name
+from supplyshock.plot._common import bloc_members, new_axes, scenario_name, set_title
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -111,7 +111,7 @@ def unmet_heatmap(
     ax.tick_params(which="minor", length=0)
     ax.set_xlabel("commodity")
     ax.set_ylabel(who)
-    ax.set_title(f"{name}: share of demand unmet over the horizon, by {who}")
+    set_title(ax, f"{name}: share of demand unmet over the horizon, by {who}", fontsize=12)
     figure = ax.get_figure()
     assert figure is not None
     bar = figure.colorbar(image, ax=ax, fraction=0.05, pad=0.02)

@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from supplyshock.plot._common import ALERT, CALM, commodity_index, compact, new_axes, scenario_name
+from supplyshock.plot._common import (
+    ALERT,
+    CALM,
+    commodity_index,
+    compact,
+    new_axes,
+    scenario_name,
+    set_title,
+)
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -139,7 +147,7 @@ def network_flows(
     hit_in = fell(imp, window, threshold, _reference(result, baseline, "imports", k))
     ax = new_axes(ax, size=(10, 7))
     title = f"{scenario_name(result)}: {commodity} trade over the horizon, exporters → importers"
-    ax.set_title(title)
+    set_title(ax, title, fontsize=12)
     ax.set_xticks([])
     ax.set_yticks([])
     for spine in ax.spines.values():

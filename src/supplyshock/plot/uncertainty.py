@@ -278,7 +278,7 @@ def tornado(
         else f"elementary effect{what} (units of the output)"
     )
     ax.set_ylabel("uncertain parameter")
-    ax.set_title(f"Sensitivity{what}: {'Sobol' if sobol else 'Morris'} indices")
+    set_title(ax, f"Sensitivity{what}: {'Sobol' if sobol else 'Morris'} indices", fontsize=12)
     if sobol:
         ax.set_xlim(min(0.0, float(np.nanmin(ax.get_xlim()))), max(1.0, ax.get_xlim()[1]))
     ax.legend(loc="lower right", fontsize=8)
