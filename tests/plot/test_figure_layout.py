@@ -291,3 +291,21 @@ def test_amounts_after_lying_bars_fit_inside_the_axes(size: tuple[float, float] 
     amounts = [t for t in ax.texts if t.get_text() and t.get_text() != "0"]
     assert len(amounts) == 24
     assert max(t.get_window_extent(renderer).x1 for t in amounts) <= right + 0.5
+
+
+def test_lying_bar_labels_never_overlap_in_a_short_panel() -> None:
+    figure, ax = plt.subplots(figsize=(6.0, 4.0), layout="constrained")
+    plot.scenario_comparison(_compare_table(24), labels=("first scenario", "second"), ax=ax)
+    figure.canvas.draw()
+    renderer = figure.canvas.get_renderer()  # type: ignore[attr-defined]
+    _no_two_overlap([t.get_window_extent(renderer) for t in ax.get_yticklabels()])
+    assert ax.get_title().split("\n")[0] == "first scenario vs second:"  # its line break kept
+
+
+def test_fitted_text_keeps_its_line_breaks_and_wraps_long_lines() -> None:
+    from supplyshock.plot._common import fitted
+
+    assert fitted("a vs b:\nmean shortfall", 1000.0) == "a vs b:\nmean shortfall"
+    wrapped = fitted("word " * 30, 100.0, 10.0)  # 16 characters a line
+    assert all(len(line) <= 16 for line in wrapped.split("\n")) and wrapped.count("\n") >= 8
+    assert fitted("october_2025_suspended: x", 80.0) == "october_2025_suspended:\nx"  # ids whole

@@ -51,11 +51,15 @@ def axes_points(ax: Axes, safety: float = SIZE_SAFETY) -> tuple[float, float]:
 
 def fitted(text: str, points: float, font_points: float = 10.0) -> str:
     """``text`` wrapped into lines no longer than ``points`` at ``font_points`` (at least 12
-    characters a line; a longer word, such as a scenario's name, is kept whole)."""
+    characters a line; a longer word, such as a scenario's name, is kept whole, and so are the
+    line breaks ``text`` has)."""
     chars = max(int(points / (EM * font_points)), 12)
-    if len(text) <= chars:
-        return text
-    return "\n".join(textwrap.wrap(text, chars, break_long_words=False))
+    lines = text.split("\n")  # a line break of the caller's is kept
+    return "\n".join(
+        part
+        for line in lines
+        for part in (textwrap.wrap(line, chars, break_long_words=False) or [""])
+    )
 
 
 def set_title(ax: Axes, text: str, fontsize: float = 10.0) -> None:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from supplyshock.plot._common import bloc_members, compact, new_axes, set_title
+from supplyshock.plot._common import axes_points, bloc_members, compact, new_axes, set_title
 from supplyshock.plot.labels import label as id_label
 
 if TYPE_CHECKING:
@@ -159,6 +159,8 @@ def _bars(
     n_groups, n_series = values.shape
     lying = n_groups > 8
     width = 0.8 / n_series
+    # lying bars' labels shrink where a short axes gives a row less than a line of 8 points
+    font = min(8.0, max(4.5, 0.7 * axes_points(ax)[1] / n_groups)) if lying else 8.0
     x = np.arange(n_groups, dtype=float)
     x = x[::-1] if lying else x
     amounts: list[tuple[float, Text]] = []  # lying bars' amounts, with where they start
@@ -189,7 +191,7 @@ def _bars(
                 textcoords="offset points",
                 ha="left" if lying else "center",
                 va="center" if lying else "bottom",
-                fontsize=7,
+                fontsize=min(7.0, font),
                 rotation=90 if n_series > 2 and not lying else 0,
             )
             if lying:
@@ -203,7 +205,7 @@ def _bars(
         )
     ]
     if lying:
-        ax.set_yticks(x, ticks, fontsize=8)
+        ax.set_yticks(x, ticks, fontsize=font)
         ax.set_xlim(left=0, right=max(ax.get_xlim()[1] * 1.15, _room(ax, amounts)))
         ax.set_xlabel(label)
         ax.grid(axis="x", alpha=0.3)
