@@ -102,7 +102,8 @@ class Evaluator:
         """Runs made so far (stored candidates are not run again)."""
         self._pool: Executor | None = None
         self._memo: dict[str, np.ndarray] = {}
-        self._store = CandidateStore(self.out, self._identity())
+        # the identity hashes the scenario: only a folder to claim needs it
+        self._store = CandidateStore(self.out, self._identity() if self.out is not None else {})
 
     def _identity(self) -> dict[str, Any]:
         """What the stored values depend on: the scenario without its levers and decision

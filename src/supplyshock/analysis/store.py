@@ -32,7 +32,8 @@ class EvaluationError(SupplyshockError):
 
 
 class CandidateStore:
-    """Evaluations kept in ``out`` (nothing kept where ``out`` is None)."""
+    """Evaluations kept in ``out`` (nothing kept where ``out`` is None); ``identity`` is what
+    they depend on, checked against the folder's (unused without ``out``)."""
 
     def __init__(self, out: Path | None, identity: dict[str, Any]) -> None:
         self.out = out
