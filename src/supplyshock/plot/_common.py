@@ -49,6 +49,22 @@ def axes_points(ax: Axes, safety: float = SIZE_SAFETY) -> tuple[float, float]:
     return (72 * box.width * inches[0] / safety, 72 * box.height * inches[1] / safety)
 
 
+def cell_points(ax: Axes) -> tuple[float, float]:
+    """Width and height in points of the part of the figure the axes may take with its
+    decorations (title, labels, legend), as a constrained layout lays it out: its place in
+    the figure's grid, without the margins of the figure's default subplot parameters."""
+    figure = ax.get_figure(root=True)
+    if figure is None:
+        return axes_points(ax, safety=1.0)
+    box, params = ax.get_position(), figure.subplotpars
+    share_w = max(params.right - params.left, 0.1)
+    share_h = max(params.top - params.bottom, 0.1)
+    return (
+        72 * figure.get_figwidth() * box.width / share_w,
+        72 * figure.get_figheight() * box.height / share_h,
+    )
+
+
 def fitted(text: str, points: float, font_points: float = 10.0) -> str:
     """``text`` wrapped into lines no longer than ``points`` at ``font_points`` (at least 12
     characters a line; a longer word, such as a scenario's name, is kept whole, and so are the
@@ -62,10 +78,11 @@ def fitted(text: str, points: float, font_points: float = 10.0) -> str:
     )
 
 
-def set_title(ax: Axes, text: str, fontsize: float = 10.0) -> None:
-    """A title wrapped to the axes' width (as before layout, which seldom narrows an axes by
-    more than its title may reach past it)."""
-    ax.set_title(fitted(text, axes_points(ax, safety=1.0)[0], fontsize), fontsize=fontsize)
+def set_title(ax: Axes, text: str, fontsize: float = 10.0, width: float | None = None) -> None:
+    """A title wrapped to ``width`` points or else to the axes' width (as before layout,
+    which seldom narrows an axes by more than its title may reach past it)."""
+    width = axes_points(ax, safety=1.0)[0] if width is None else width
+    ax.set_title(fitted(text, width, fontsize), fontsize=fontsize)
 
 
 def set_ylabel(ax: Axes, text: str) -> None:

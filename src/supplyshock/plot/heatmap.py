@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from supplyshock.plot._common import bloc_members, new_axes, scenario_name, set_title
+from supplyshock.plot._common import (
+    EM,
+    axes_points,
+    bloc_members,
+    fitted,
+    new_axes,
+    scenario_name,
+    set_title,
+)
+from supplyshock.plot.labels import label
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -15,6 +25,13 @@ if TYPE_CHECKING:
     from supplyshock.results import RunResult
 
 __all__ = ["unmet_heatmap"]
+
+CELL_POINTS = 8.0
+"""Font size of the cell values where the cells have room for it."""
+SMALLEST_POINTS = 5.0
+"""Below this size the cell values are left out (the colours and the colour bar remain)."""
+BAR_SHARE = 0.1
+"""Share of the axes' width the colour bar, its ticks and its label take."""
 
 
 def _from_run(result: RunResult, bloc: str) -> tuple[pd.DataFrame, str, str]:
@@ -63,6 +80,28 @@ def _cell_text(value: float) -> str:
     return "<0.1" if value < 0.1 else f"{value:.1f}" if value < 99.95 else "100"
 
 
+class _Fonts:
+    """Font sizes fitted to the cells of an ``n_rows`` x ``n_cols`` grid in ``ax``: the cell
+    values (0: left out), the row and column labels, and the column labels' angle. The
+    height the column labels (``longest`` characters) and the title (``title`` points) take
+    is the cells' less."""
+
+    def __init__(self, ax: Axes, n_rows: int, n_cols: int, longest: int, title: float):
+        width, height = axes_points(ax)
+        angle = 35.0
+        col = (1 - BAR_SHARE) * width / n_cols
+        if col * math.sin(math.radians(angle)) / 1.3 < 7.0:  # tilted labels would collide
+            angle = 90.0
+        self.angle = angle
+        self.cols = max(min(10.0, col * math.sin(math.radians(angle)) / 1.3), SMALLEST_POINTS)
+        # the column labels and the title take their height from the cells'
+        below = longest * EM * self.cols * math.sin(math.radians(angle)) + 16
+        row = max(height - below - title + 14.4, 0.0) / n_rows  # one title line is foreseen
+        self.rows = max(min(10.0, row / 1.3), SMALLEST_POINTS)
+        cell = min(CELL_POINTS, col / (4 * EM), 0.7 * row)  # "<0.1": at most four characters
+        self.cells = cell if cell >= SMALLEST_POINTS else 0.0
+
+
 def unmet_heatmap(
     result_or_table: RunResult | pd.DataFrame,
     *,
@@ -75,6 +114,10 @@ def unmet_heatmap(
     unmet_share: :meth:`RunResult.shortfall`, :meth:`BatchResult.metrics` (replications are
     averaged) or :meth:`BatchResult.summary` at country level (the ``mean`` is shown). A table
     is filtered to ``bloc`` only if it has a ``bloc`` column. Cells without demand show ``–``.
+
+    Fonts follow the cells' size, so a small panel stays legible: the column labels stand
+    upright when tilted ones would collide, and where a cell has no room for its value
+    (below 5 points) the values are left out and the colours and the colour bar remain.
     """
     if isinstance(result_or_table, pd.DataFrame):
         grid, name, who = _from_table(result_or_table, bloc)
@@ -89,10 +132,16 @@ def unmet_heatmap(
     ax = new_axes(ax, size=(2.2 + 0.9 * n_cols, 1.6 + 0.42 * n_rows))
     import matplotlib as mpl
 
+    title_points = 12.0 if axes_points(ax)[0] >= 300 else 10.0  # a narrow panel: smaller
+    title = f"{name}: share of demand unmet over the horizon, by {who}"
+    set_title(ax, title, fontsize=title_points)
+    columns = [label(str(c)) for c in grid.columns]
+    title_height = 1.2 * title_points * (ax.get_title().count("\n") + 1)
+    fonts = _Fonts(ax, n_rows, n_cols, max(len(c) for c in columns), title_height)
     cmap = mpl.colormaps["YlOrRd"].with_extremes(bad="0.92")
     top = max(1.0, float(np.nanmax(values, initial=0.0)))
     image = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, vmin=0, vmax=top, aspect="auto")
-    for (i, j), value in np.ndenumerate(values):
+    for (i, j), value in np.ndenumerate(values) if fonts.cells else ():
         dark = np.isfinite(value) and value > 0.6 * top
         ax.text(
             j,
@@ -100,20 +149,28 @@ def unmet_heatmap(
             _cell_text(value),
             ha="center",
             va="center",
-            fontsize=8,
+            fontsize=fonts.cells,
             color="white" if dark else "black",
         )
-    ax.set_xticks(range(n_cols), grid.columns.tolist(), rotation=35, ha="right")
-    ax.set_yticks(range(n_rows), grid.index.tolist())
+    upright = fonts.angle == 90
+    ax.set_xticks(
+        range(n_cols),
+        columns,
+        rotation=fonts.angle,
+        ha="center" if upright else "right",
+        rotation_mode="default" if upright else "anchor",
+        fontsize=fonts.cols,
+    )
+    ax.set_yticks(range(n_rows), grid.index.tolist(), fontsize=fonts.rows)
     ax.set_xticks(np.arange(n_cols + 1) - 0.5, minor=True)
     ax.set_yticks(np.arange(n_rows + 1) - 0.5, minor=True)
     ax.grid(which="minor", color="white", lw=1.5)
     ax.tick_params(which="minor", length=0)
     ax.set_xlabel("commodity")
-    ax.set_ylabel(who)
-    set_title(ax, f"{name}: share of demand unmet over the horizon, by {who}", fontsize=12)
+    ax.set_ylabel(fitted(who, axes_points(ax)[1]))
     figure = ax.get_figure()
     assert figure is not None
     bar = figure.colorbar(image, ax=ax, fraction=0.05, pad=0.02)
-    bar.set_label("cumulative shortfall / cumulative demand (%)")
+    bar.ax.tick_params(labelsize=min(10.0, fonts.rows + 1))
+    bar.set_label(fitted("share of demand unmet (%)", axes_points(ax)[1]))
     return ax
