@@ -143,7 +143,11 @@ def batch(
     design: Annotated[str, typer.Option(help="random, lhs or sobol.")] = "random",
     chunk_size: Annotated[int, typer.Option(help="Replications per stored chunk.")] = 25,
     allow_version_change: Annotated[
-        bool, typer.Option(help="Resume a folder written by another supplyshock version.")
+        bool,
+        typer.Option(
+            help="Resume a folder written by another supplyshock version or on another "
+            "numeric platform (CPU vector instructions, numpy, scipy, numba)."
+        ),
     ] = False,
     membership: Annotated[str, typer.Option(help=MEMBERSHIP_HELP)] = "dated",
     fit: Annotated[Path | None, typer.Option(help=FIT_HELP)] = None,

@@ -47,6 +47,8 @@ def test_report_is_self_contained_and_complete(
     assert text.count('src="data:image/png;base64,') >= 2  # fan chart(s) and the comparison
     for needle in ("Headline", "Comparison", "Provenance", shock.manifest["scenario_hash"][:16]):
         assert needle in text
+    platform = shock.manifest["platform"]  # the digits of the numbers depend on it
+    assert f"numpy {platform['numpy']} ({platform['numpy_simd']})" in text
     assert "t/day" in text and "%" in text  # units of the registry metrics
 
 

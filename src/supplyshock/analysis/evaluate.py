@@ -32,6 +32,7 @@ from concurrent.futures import (
     ProcessPoolExecutor,
     wait,
 )
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Literal
@@ -44,6 +45,7 @@ from supplyshock.analysis.store import CandidateStore, EvaluationError
 from supplyshock.batch.memory import start_worker
 from supplyshock.errors import ScenarioError
 from supplyshock.metrics import Membership, check_membership
+from supplyshock.numerics import numeric_platform, stamped, warn_other_platforms
 from supplyshock.scenario.checks import check
 from supplyshock.scenario.levers import ChanceConstraint, Decision, Portfolio, apply_portfolio
 from supplyshock.scenario.schema import Scenario
@@ -108,7 +110,7 @@ class Evaluator:
     def _identity(self) -> dict[str, Any]:
         """What the stored values depend on: the scenario without its levers and decision
         (so bounds, costs and thresholds may change between reruns), the futures, what each
-        constraint measures and the bloc accounting."""
+        constraint measures, the bloc accounting and the numeric platform."""
         bare = self.scenario.model_copy(update={"levers": {}, "decision": Decision()})
         measured = ("region", "commodity", "metric", "start", "end")
         return {
@@ -118,6 +120,7 @@ class Evaluator:
                 c.model_dump(mode="json", include=set(measured)) for c in self.constraints
             ],
             "membership": self.membership,
+            "platform": numeric_platform(),
         }
 
     def _thresholds(self) -> list[list[float]]:
@@ -244,12 +247,13 @@ class Evaluator:
         # cluster of unknown size) gets them all, and waiting ones are cancelled instead.
         limit = 2 * (self.workers or os.cpu_count() or 1) if self._pool is pool else len(pending)
         queue = iter(pending)
-        futures: dict[Future[np.ndarray], tuple[str, int]] = {}
+        futures: dict[Future[tuple[np.ndarray, dict[str, str]]], tuple[str, int]] = {}
+        ran_on: dict[str, dict[str, str]] = {}  # task -> platform of the worker that ran it
 
         def submit() -> None:
             for key, c in queue:
                 if key not in self._memo:
-                    futures[pool.submit(run_futures, *task(key, c))] = (key, c)
+                    futures[pool.submit(partial(stamped, run_futures), *task(key, c))] = (key, c)
                     if len(futures) >= limit:
                         return
 
@@ -261,7 +265,7 @@ class Evaluator:
                     key, c = futures.pop(future)
                     if future.cancelled():
                         continue
-                    values = future.result()
+                    values, ran_on[f"{key}.{c}"] = future.result()
                     if key in self._memo:  # stopped early: run, but not needed
                         self.runs += len(chunks[c])
                         continue
@@ -275,6 +279,7 @@ class Evaluator:
             for future in futures:
                 future.cancel()
             raise
+        warn_other_platforms("the search (candidate.chunk)", numeric_platform(), ran_on)
 
     def _settled(self, parts: dict[int, np.ndarray]) -> bool:
         values = np.concatenate(list(parts.values()))

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from supplyshock.errors import SupplyshockError
+from supplyshock.numerics import platform_changes
 from supplyshock.scenario.levers import Portfolio
 
 __all__ = ["CandidateStore", "EvaluationError"]
@@ -98,15 +99,25 @@ class CandidateStore:
 
 
 def _claim(out: Path, identity: dict[str, Any]) -> None:
-    """Write the folder's identity, or refuse a folder that holds another search."""
+    """Write the folder's identity, or refuse a folder that holds another search (one
+    computed on another numeric platform too: its values would differ in the last digits)."""
     path = out / "search.json"
     if path.exists():
         try:
             old = json.loads(path.read_text())
         except (OSError, ValueError):
             raise EvaluationError(f"{path} is damaged; use another out folder") from None
+        if "platform" not in old:  # written by a version that did not record it
+            old["platform"] = identity["platform"]
+            _atomic_write(path, json.dumps(old, indent=2).encode())
         if old != identity:
-            changed = ", ".join(k for k in identity if old.get(k) != identity[k])
+            changed = ", ".join(
+                f"numeric platform: {'; '.join(platform_changes(old[k], identity[k]))}"
+                if k == "platform"
+                else k
+                for k in identity
+                if old.get(k) != identity[k]
+            )
             raise EvaluationError(f"{out} holds another search ({changed}); use another out")
     else:
         (out / "candidates").mkdir(parents=True, exist_ok=True)

@@ -3,7 +3,8 @@
 Each chunk is three Parquet files (``series``, ``firings``, then ``metrics``, whose presence
 marks the chunk done). Every file carries, in its Parquet metadata, the identity of the batch
 and chunk it belongs to: scenario hash, seed, design, chunk size, n, user processes, bloc
-membership accounting, package version, chunk index and replication ids (n matters only for
+membership accounting, package version, the numeric platform of the machine that ran the
+chunk (:mod:`supplyshock.numerics`), chunk index and replication ids (n matters only for
 designs whose rows depend on it: a random or sobol batch may be extended). Beside each file,
 ``NAME.parquet.sha256`` holds the SHA-256 of its bytes, so that damage anywhere in a file (not
 only in the metadata Parquet reads first) is found without parsing it. A chunk counts as done
@@ -53,6 +54,7 @@ BATCH_FIELDS = (
     "processes",
     "membership",
     "version",
+    "platform",
 )
 ChunkState = Literal["done", "missing", "damaged", "foreign"]
 
@@ -142,11 +144,12 @@ def extendable(design: str) -> bool:
 
 
 def same_batch(found: dict[str, Any], expected: dict[str, Any]) -> bool:
-    """Whether two identities belong to one batch (the package version aside: the manifest
-    refuses a version change unless the user allows it). ``n`` counts only for designs that
-    are not :func:`extendable`: replication *i* of a random or sobol design is the same in a
+    """Whether two identities belong to one batch (the package version and numeric platform
+    aside: the manifest refuses a change of either unless the user allows it, and a chunk
+    records the platform of the machine that ran it). ``n`` counts only for designs that are
+    not :func:`extendable`: replication *i* of a random or sobol design is the same in a
     batch of any size."""
-    ignored = {"version", *(["n"] if extendable(str(expected.get("design"))) else [])}
+    ignored = {"version", "platform", *(["n"] if extendable(str(expected.get("design"))) else [])}
     return all(found.get(f) == expected.get(f) for f in BATCH_FIELDS if f not in ignored)
 
 

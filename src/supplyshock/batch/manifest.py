@@ -15,6 +15,7 @@ import pandas as pd
 from supplyshock.batch.chunks import extendable
 from supplyshock.errors import SupplyshockError
 from supplyshock.metrics import Membership
+from supplyshock.numerics import numeric_platform, platform_changes
 from supplyshock.scenario.schema import Scenario
 from supplyshock.sim.simulation import UserProcess
 
@@ -35,7 +36,8 @@ def new_manifest(
     membership: Membership = "dated",
 ) -> dict[str, Any]:
     """The manifest of a new batch: what makes it this batch (scenario hash, seed, chunk size,
-    design, processes, membership accounting), its bloc members and the version writing it."""
+    design, processes, membership accounting), its bloc members, and the version and numeric
+    platform (:func:`~supplyshock.numerics.numeric_platform`) writing it."""
     from supplyshock import __version__
 
     return {
@@ -49,6 +51,7 @@ def new_manifest(
         "chunk_size": chunk_size,
         "design": method,
         "version": __version__,
+        "platform": numeric_platform(),
     }
 
 
@@ -71,7 +74,9 @@ def prepare(
     out: Path, manifest: dict[str, Any], plan: pd.DataFrame, allow_version_change: bool
 ) -> dict[str, Any]:
     """Check that a folder's manifest describes this batch; the manifest in force (the new
-    one if the folder has none: :func:`_create` writes it once the chunks are checked)."""
+    one if the folder has none: :func:`_create` writes it once the chunks are checked). A
+    folder of another supplyshock version or numeric platform is refused unless
+    ``allow_version_change``; the manifest then records the version and platform resuming."""
     path = out / "manifest.json"
     if path.exists():
         try:
@@ -90,10 +95,18 @@ def prepare(
                 f"{manifest['version']}; resume with allow_version_change "
                 "(--allow-version-change) to mix them, or use another --out folder"
             )
-        kept = {**old, "version": manifest["version"]}
+        changes = platform_changes(old.get("platform", {}), manifest["platform"])
+        if changes and not allow_version_change:
+            raise BatchError(
+                f"{out} was computed on another numeric platform ({'; '.join(changes)}), "
+                "whose results differ from this one's in the last digits; resume with "
+                "allow_version_change (--allow-version-change) to mix them, or use another "
+                "--out folder"
+            )
+        now = {"version": manifest["version"], "platform": manifest["platform"]}
         if old.get("n") != manifest["n"]:
-            kept = _extension(out, old, manifest, plan) | {"version": manifest["version"]}
-        return kept
+            return _extension(out, old, manifest, plan) | now
+        return {**old, **now}
     return manifest
 
 
@@ -129,6 +142,14 @@ def create(out: Path, manifest: dict[str, Any], plan: pd.DataFrame) -> None:
     try:
         (out / "chunks").mkdir(parents=True, exist_ok=True)
         plan.to_parquet(out / "design.parquet")
+        _write_manifest(out / "manifest.json", manifest)
+    except OSError as exc:
+        raise BatchError(f"cannot write to {out}: {exc.strerror or exc}") from None
+
+
+def record(out: Path, manifest: dict[str, Any]) -> None:
+    """Rewrite the manifest of a batch resumed by another version or on another platform."""
+    try:
         _write_manifest(out / "manifest.json", manifest)
     except OSError as exc:
         raise BatchError(f"cannot write to {out}: {exc.strerror or exc}") from None

@@ -39,13 +39,14 @@ from supplyshock.batch.chunks import (
     tasks,
     write_chunk,
 )
-from supplyshock.batch.manifest import BatchError, create, new_manifest, prepare
+from supplyshock.batch.manifest import BatchError, create, new_manifest, prepare, record
 from supplyshock.batch.memory import start_worker
 from supplyshock.batch.replicate import run_chunk
 from supplyshock.batch.result import BatchResult
 from supplyshock.batch.sampling import Method, design
 from supplyshock.errors import ScenarioError
 from supplyshock.metrics import Membership, check_membership
+from supplyshock.numerics import stamped, warn_other_platforms
 from supplyshock.scenario.checks import check
 from supplyshock.scenario.io import load_scenario
 from supplyshock.scenario.schema import Scenario
@@ -75,10 +76,17 @@ def _write(
     c: int,
     replications: list[int],
     frames: tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame],
+    platforms: Sequence[dict[str, str]] = (),
 ) -> None:
+    """Write chunk ``c``, recording the numeric platform of the machines that ran it where it
+    is not the manifest's (one platform, or the list of them)."""
     metrics, series, firings = frames
     parts = {"metrics": metrics, "series": series, "firings": firings}
-    write_chunk(out, identity(manifest, c, replications), parts)
+    ident = identity(manifest, c, replications)
+    other = [p for i, p in enumerate(platforms) if p not in platforms[:i]]
+    if other and other != [manifest.get("platform")]:
+        ident["platform"] = other[0] if len(other) == 1 else other
+    write_chunk(out, ident, parts)
 
 
 def _todo(out: Path, manifest: dict[str, Any], chunks: list[list[int]]) -> list[int]:
@@ -218,6 +226,8 @@ def _run(
     on_disk = out / "manifest.json"
     if not on_disk.exists() or json.loads(on_disk.read_text()).get("n") != n:
         create(out, manifest, plan)  # new, or extended (the old design rows are unchanged)
+    elif json.loads(on_disk.read_text()) != manifest:
+        record(out, manifest)  # resumed by another version or on another platform
     done = n - sum(len(chunks[c]) for c in todo)
     if progress is not None:
         progress(done, n)
@@ -230,23 +240,31 @@ def _run(
     owner = {i: c for c in todo for i in chunks[c]}
     landed = dict.fromkeys(todo, 0)  # replications of each chunk done
 
-    def finish(group: tuple[int, ...], frames: Frames) -> None:
+    here = manifest["platform"]
+    ran_on: dict[int, list[dict[str, str]]] = {c: [] for c in todo}  # by chunk, group order
+    elsewhere: dict[int, dict[str, str]] = {}
+
+    def finish(group: tuple[int, ...], frames: Frames, platform: dict[str, str]) -> None:
         nonlocal done
         c = owner[group[0]]
         parts[c][group[0]] = frames
+        ran_on[c].append(platform)
+        if platform != here:
+            elsewhere[c] = platform
         landed[c] += len(group)
         done += len(group)
         if landed[c] == len(chunks[c]):
             ready = parts.pop(c)  # groups are runs of a chunk's replications, in its order
             firsts = [i for i in chunks[c] if i in ready]
-            _write(out, manifest, c, chunks[c], _merge([ready[i] for i in firsts]))
+            merged = _merge([ready[i] for i in firsts])
+            _write(out, manifest, c, chunks[c], merged, ran_on.pop(c))
         if progress is not None:
             progress(done, n)
 
     if executor is None and (workers == 1 or n - done <= 1):  # n - done: replications to run
         for c in todo:
             for i in chunks[c]:
-                finish((i,), run_chunk(*args((i,))))
+                finish((i,), run_chunk(*args((i,))), here)
         return BatchResult(out)
     n_workers = max(workers or os.cpu_count() or 1, 1)
     pending = tasks([chunks[c] for c in todo], n_workers)
@@ -256,7 +274,7 @@ def _run(
         pool = ProcessPoolExecutor(
             max_workers=workers, initializer=start_worker, initargs=(os.getpid(),)
         )
-    futures: dict[Future[Frames], tuple[int, ...]] = {}
+    futures: dict[Future[tuple[Frames, dict[str, str]]], tuple[int, ...]] = {}
     try:
         from concurrent.futures import FIRST_COMPLETED, wait
 
@@ -264,10 +282,10 @@ def _run(
         while pending or futures:
             while pending and len(futures) < limit:
                 group = pending.pop(0)
-                futures[pool.submit(run_chunk, *args(group))] = group
+                futures[pool.submit(stamped, run_chunk, *args(group))] = group
             finished, _ = wait(list(futures), return_when=FIRST_COMPLETED)
             for future in finished:
-                finish(futures.pop(future), future.result())
+                finish(futures.pop(future), *future.result())
     except BrokenExecutor as exc:  # a worker was killed (out of memory, a signal)
         for future in futures:
             future.cancel()
@@ -281,6 +299,7 @@ def _run(
     finally:
         if own:
             pool.shutdown(wait=True, cancel_futures=True)
+    warn_other_platforms(f"{out} (chunks)", here, elsewhere)
     return BatchResult(out)
 
 

@@ -143,6 +143,14 @@ def _comparison(batch: BatchResult, other: BatchResult, names: dict[str, str]) -
     return "".join(parts)
 
 
+def _platform(platform: dict[str, str] | None) -> str:
+    """The platform a batch was computed on, in short (its last digits depend on it)."""
+    if not platform:
+        return "not recorded"
+    simd = platform.get("numpy_simd", "?")
+    return f"{platform.get('machine', '?')}, numpy {platform.get('numpy', '?')} ({simd})"
+
+
 def _provenance(batches: list[BatchResult]) -> str:
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
@@ -163,6 +171,7 @@ def _provenance(batches: list[BatchResult]) -> str:
                 "membership": batch.membership,
                 "weeks": f"{first:%Y-%m-%d} to {last:%Y-%m-%d}",
                 "supplyshock": m.get("version", ""),
+                "numeric platform": _platform(m.get("platform")),
             }
         )
     return table(pd.DataFrame(rows))

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from supplyshock import metrics
+from supplyshock.numerics import numeric_platform
 
 if TYPE_CHECKING:
     from supplyshock.model.network import Network
@@ -80,6 +81,7 @@ def assemble(
             "seed": seed,
             "spawn_key": None if spawn_key is None else list(spawn_key),
             "version": __version__,
+            "platform": numeric_platform(),
             "wall_time_s": wall_time_s,
             "simpy_events": events,
             "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
