@@ -121,6 +121,10 @@ def test_a_search_of_another_platform_is_refused_and_mixed_workers_reported(
     (tmp_path / "search.json").write_text(json.dumps(stored))
     with pytest.raises(EvaluationError, match=rf"numeric platform: numpy 1\.0 -> {HERE['numpy']}"):
         robust_search(ban_world(), workers=1, **kw)  # type: ignore[arg-type]
+    del stored["platform"]  # as written before the platform was recorded: taken as this one
+    (tmp_path / "search.json").write_text(json.dumps(stored))
+    assert robust_search(ban_world(), workers=1, **kw).runs == 0  # type: ignore[arg-type]
+    assert json.loads((tmp_path / "search.json").read_text())["platform"] == HERE
     with _baseline_workers(monkeypatch) as pool, warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         robust_search(ban_world(), executor=pool, **{**kw, "out": None})  # type: ignore[arg-type]

@@ -107,9 +107,9 @@ def _claim(out: Path, identity: dict[str, Any]) -> None:
             old = json.loads(path.read_text())
         except (OSError, ValueError):
             raise EvaluationError(f"{path} is damaged; use another out folder") from None
-        if "platform" not in old:  # written by a version that did not record it
+        unrecorded = "platform" not in old  # written by a version that did not record it
+        if unrecorded:
             old["platform"] = identity["platform"]
-            _atomic_write(path, json.dumps(old, indent=2).encode())
         if old != identity:
             changed = ", ".join(
                 f"numeric platform: {'; '.join(platform_changes(old[k], identity[k]))}"
@@ -119,6 +119,8 @@ def _claim(out: Path, identity: dict[str, Any]) -> None:
                 if old.get(k) != identity[k]
             )
             raise EvaluationError(f"{out} holds another search ({changed}); use another out")
+        if unrecorded:
+            _atomic_write(path, json.dumps(identity, indent=2).encode())
     else:
         (out / "candidates").mkdir(parents=True, exist_ok=True)
         _atomic_write(path, json.dumps(identity, indent=2).encode())
