@@ -3,7 +3,6 @@ every event marked, fans of blocs, of several batches and split by a drawn param
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -18,12 +17,6 @@ from supplyshock.events import timeline
 from supplyshock.scenario.schema import Scenario
 from tests.batch.test_bloc_series import joining_scenario
 from tests.sim.builder import US_RESERVE, ban, build, chain
-
-
-@pytest.fixture(autouse=True)
-def _close() -> Iterator[None]:
-    yield
-    plt.close("all")
 
 
 def test_labels() -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 import itertools
 import re
 import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import matplotlib.pyplot as plt
@@ -62,12 +61,6 @@ EVERY_TYPE: list[dict[str, Any]] = [
     },
     {"type": "tension", "name": "strait_tension", "change": 1, "start": "2025-09-01"},
 ]
-
-
-@pytest.fixture(autouse=True)
-def _close() -> Iterator[None]:
-    yield
-    plt.close("all")
 
 
 @pytest.fixture(scope="module")
@@ -129,11 +122,6 @@ def test_a_panel_too_small_for_the_labels_gets_the_lines_only(every_type: ss.Run
     assert not _event_labels(ax)
     dashed = [line for line in ax.get_lines() if line.get_linestyle() == "--"]
     assert len(dashed) == len(every_type.provenance["timeline"])
-
-
-@pytest.fixture(scope="module")
-def default_run() -> ss.RunResult:
-    return ss.run("october_2025_suspended", seed=1)
 
 
 def _texts(ax: Axes) -> list[Text]:

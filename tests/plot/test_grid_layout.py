@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -26,17 +26,6 @@ FIGURES: dict[str, Draw] = {
     "network": lambda r, ax: plot.network_flows(r, commodity="ndfeb_magnet", ax=ax),
 }
 SIZES = [((3.5, 3.0), 1), ((7.0, 3.0), 2), ((6.0, 4.0), 1), ((10.0, 7.0), 1)]
-
-
-@pytest.fixture(autouse=True)
-def _close() -> Iterator[None]:
-    yield
-    plt.close("all")
-
-
-@pytest.fixture(scope="module")
-def default_run() -> ss.RunResult:
-    return ss.run(ss.load_scenario("october_2025_suspended"), seed=1)
 
 
 def _draw(figure: Figure) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +35,6 @@ SOBOL = pd.DataFrame(
 MORRIS = pd.DataFrame(
     {"mu_star": [3.0, 10.0], "sigma": [1.0, 4.0]}, index=pd.Index(["a", "b"], name="parameter")
 )
-
-
-@pytest.fixture(autouse=True)
-def _close_figures() -> Iterator[None]:
-    yield
-    plt.close("all")
 
 
 @pytest.fixture(scope="module")
