@@ -400,8 +400,9 @@ def main() -> None:
     ref = one_run(scn, repeats=7)
     per_day = ref["wall_time_s_best"] / (ref["facilities"] * ref["days"])
     ref["timeout_equivalents_per_facility_day"] = per_day * yardstick["timeouts_per_s"]
-    ruled = one_run(twenty_rules(scn), repeats=7)
-    paired = paired_ratio(scn, twenty_rules(scn), repeats=15)
+    with_rules = twenty_rules(scn)
+    ruled = one_run(with_rules, repeats=7)
+    paired = paired_ratio(scn, with_rules, repeats=15)
     ruled["ratio_to_reference"] = paired["ratio_of_best"]
     ruled["median_pair_ratio"] = paired["median_pair_ratio"]
     ruled["firings_per_run"] = ruled.pop("firings")

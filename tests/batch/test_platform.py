@@ -64,7 +64,7 @@ def test_a_batch_of_another_platform_is_not_resumed_unless_asked(tmp_path: Path)
     assert json.loads((tmp_path / "manifest.json").read_text())["platform"] == HERE
 
 
-def test_a_folder_without_a_platform_resumes() -> None:
+def test_a_folder_without_a_platform_resumes(tmp_path: Path) -> None:
     """Folders written before the platform was recorded are taken as this platform's."""
     from supplyshock.batch.manifest import prepare
 
@@ -73,11 +73,8 @@ def test_a_folder_without_a_platform_resumes() -> None:
              "processes": [], "membership": "dated", "n": 4, "version": "1",
              "platform": HERE}  # fmt: skip
     old = {k: v for k, v in fresh.items() if k != "platform"}
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as folder:
-        (Path(folder) / "manifest.json").write_text(json.dumps(old))
-        assert prepare(Path(folder), fresh, plan, allow_version_change=False)["platform"] == HERE
+    (tmp_path / "manifest.json").write_text(json.dumps(old))
+    assert prepare(tmp_path, fresh, plan, allow_version_change=False)["platform"] == HERE
 
 
 @pytest.mark.skipif(not DISPATCHED, reason="numpy uses only its baseline code on this machine")

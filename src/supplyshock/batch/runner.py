@@ -242,22 +242,19 @@ def _run(
 
     here = manifest["platform"]
     ran_on: dict[int, list[dict[str, str]]] = {c: [] for c in todo}  # by chunk, group order
-    elsewhere: dict[int, dict[str, str]] = {}
 
     def finish(group: tuple[int, ...], frames: Frames, platform: dict[str, str]) -> None:
         nonlocal done
         c = owner[group[0]]
         parts[c][group[0]] = frames
         ran_on[c].append(platform)
-        if platform != here:
-            elsewhere[c] = platform
         landed[c] += len(group)
         done += len(group)
         if landed[c] == len(chunks[c]):
             ready = parts.pop(c)  # groups are runs of a chunk's replications, in its order
             firsts = [i for i in chunks[c] if i in ready]
             merged = _merge([ready[i] for i in firsts])
-            _write(out, manifest, c, chunks[c], merged, ran_on.pop(c))
+            _write(out, manifest, c, chunks[c], merged, ran_on[c])
         if progress is not None:
             progress(done, n)
 
@@ -299,7 +296,8 @@ def _run(
     finally:
         if own:
             pool.shutdown(wait=True, cancel_futures=True)
-    warn_other_platforms(f"{out} (chunks)", here, elsewhere)
+    others = {c: p for c, ran in ran_on.items() for p in ran if p != here}
+    warn_other_platforms(f"{out} (chunks)", here, others)
     return BatchResult(out)
 
 
