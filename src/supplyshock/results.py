@@ -301,16 +301,17 @@ class RunResult:
         return table
 
     def datacenter_mw_days_lost(self) -> pd.DataFrame:
-        """MW-days of datacenter capacity not in service, per country (commodities in MW)."""
+        """MW-days of datacenter capacity not in service, per country (commodities in MW;
+        round-off below 10⁻⁹ of the MW-days of all capacity due is shown as exactly 0)."""
         ks = [k for k, unit in enumerate(self.units) if unit == "MW"]
         short = self.cubes["shortfall"][:, :, ks].sum(axis=2)  # T, C
+        demand = self.cubes["demand"][:, :, ks].sum(axis=2)
         undelivered = (self.cubes["demand"] - self.cubes["delivered"])[:, :, ks].sum(axis=2)
+        lost = metrics.functions.clip_round_off(
+            metrics.mw_days_lost(undelivered), metrics.mw_days_lost(demand)
+        )
         table = pd.DataFrame(
-            {
-                "country": self.countries,
-                "mw_short": short.sum(axis=0),
-                "mw_days_lost": metrics.mw_days_lost(undelivered),
-            }
+            {"country": self.countries, "mw_short": short.sum(axis=0), "mw_days_lost": lost}
         )
         return table[table["mw_short"] > 0].reset_index(drop=True)
 

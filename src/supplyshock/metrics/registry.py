@@ -174,6 +174,13 @@ def _still_delayed(x: Inputs) -> FloatArray:
     return np.asarray(backlog[-1] if len(backlog) else np.zeros(backlog.shape[1]), np.float64)
 
 
+def _mw_days_lost(x: Inputs) -> FloatArray:
+    """MW-days not in service; within 1e-9 of the MW-days of all capacity due (the same sum
+    of the demand alone) it is round-off (0)."""
+    due = fn.mw_days_lost(x["demand"])
+    return fn.clip_round_off(fn.mw_days_lost(x["demand"] - x["delivered"]), due)
+
+
 def _lost(x: Inputs) -> FloatArray:
     lost = fn.cumulative(x["lost"])
     return fn.clip_round_off(lost, x["produced"].sum(axis=0) + lost)
@@ -287,9 +294,11 @@ for _metric in (
         "capacity-days not in service because capacity was not delivered",
         "for commodities in MW: sum over days t of the demand not delivered up to t (demand "
         "minus deliveries, summed over days up to t), i.e. every MW counts as not in service "
-        "from its due day until it is delivered (deferrable rows) or to the horizon",
+        "from its due day until it is delivered (deferrable rows) or to the horizon; totals at "
+        "most 1e-9 x the same sum of the demand alone are floating-point round-off and count "
+        "as 0",
         "demand",
-        lambda x: fn.mw_days_lost(x["demand"] - x["delivered"]),
+        _mw_days_lost,
         commodity_unit="MW",
     ),
     Metric(
