@@ -30,6 +30,22 @@ def test_version() -> None:
     )
 
 
+def test_the_command_list_shows_each_summary_as_wrapped_text() -> None:
+    # the list printed a docstring's source line breaks: "paired by" / "replication when ..."
+    result = runner.invoke(app, ["--help"], env={"COLUMNS": "200", "TERMINAL_WIDTH": "200"})
+    assert result.exit_code == 0, result.output
+    lines = {
+        line.split("│")[1].split(None, 1)[0]: line
+        for line in result.output.splitlines()
+        if line.startswith("│ ") and line.split("│")[1].strip()
+    }
+    for command in ("compare", "summary", "calibrate", "report", "optimize"):
+        assert command in lines, result.output
+    compare = " ".join(lines["compare"].split("│")[1].split()[1:])
+    assert compare.endswith("paired by replication when both batches share their draws."), compare
+    assert "``" not in result.output
+
+
 def test_params_lists_every_uncertain_key(scenario_file: Path) -> None:
     result = runner.invoke(app, ["params", str(scenario_file)])
     assert result.exit_code == 0, result.output

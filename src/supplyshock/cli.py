@@ -6,6 +6,7 @@ Presentation only: no metrics here."""
 
 from __future__ import annotations
 
+import inspect
 import sys
 from pathlib import Path
 from typing import Annotated, Any, cast
@@ -226,11 +227,22 @@ def main(
     keep_freed_memory()  # this process runs replication after replication (batch, calibrate)
 
 
+def _summaries(app: typer.Typer) -> None:
+    """Each command's line in ``supplyshock --help``: its docstring's first paragraph as one
+    paragraph (the list would break it where the source does), literals marked `so`."""
+    for info in app.registered_commands:
+        doc = info.help or (info.callback.__doc__ if info.callback else None)
+        if info.short_help is None and doc:
+            first = inspect.cleandoc(doc).split("\n\n")[0]
+            info.short_help = " ".join(first.replace("``", "`").split())
+
+
 register(app)
 register_info(app)
 register_report(app)
 register_calibrate(app)
 register_optimize(app)
+_summaries(app)
 
 
 if __name__ == "__main__":
