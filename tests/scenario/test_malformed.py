@@ -131,6 +131,9 @@ EXPECTED: dict[str, Expected] = {
         "-500",
         "must be between 0 and 1e+12",
     ),
+    "negative_yield": Expected(  # the bound that applies, not Fraction's >= 0
+        "negative_yield_facilities.csv", "line 2: yield", "-0.5", "greater than 0"
+    ),
     "negative_capacity_new": Expected(
         "negative_capacity_new.yaml",
         "events[0].facility.capacity_per_year",
@@ -155,6 +158,12 @@ EXPECTED: dict[str, Expected] = {
         "order_smoothing_under_a_day.yaml",
         "settings.order_smoothing_days",
         "0.25",
+        "greater than or equal to 1",
+    ),
+    "order_smoothing_negative": Expected(  # the bound that applies, not Days' >= 0
+        "order_smoothing_negative.yaml",
+        "settings.order_smoothing_days",
+        "-3",
         "greater than or equal to 1",
     ),
     "share_is_distribution": Expected(

@@ -30,6 +30,7 @@ __all__ = [
     "Spread",
     "StrList",
     "Texts",
+    "TimeConstant",
     "Uncertain",
 ]
 
@@ -72,6 +73,10 @@ Positive = Annotated[float, NotBool, AfterValidator(check_finite), Field(gt=0)]
 Fraction = Annotated[float, NotBool, AfterValidator(check_finite), Field(ge=0, le=1)]
 Days = Annotated[float, NotBool, AfterValidator(check_finite), Field(ge=0, le=MAX_DAYS)]
 """A number of days from 0 to :data:`MAX_DAYS`."""
+TimeConstant = Annotated[float, NotBool, AfterValidator(check_finite), Field(ge=1, le=MAX_DAYS)]
+"""Days over which a gap closes, from 1 (the daily step) to :data:`MAX_DAYS`; one bound, so an
+error names the bound that applies (``Annotated[Days, Field(ge=1)]`` reported ``>= 0`` for
+a negative value)."""
 DayCount = Annotated[int, NotBool, Field(le=MAX_DAYS)]
 """A whole number of days up to :data:`MAX_DAYS` (lower bounds where it is used)."""
 Amount = Annotated[float, NotBool, AfterValidator(check_finite), Field(ge=0, le=MAX_AMOUNT)]

@@ -14,10 +14,10 @@ from pydantic import Field
 
 from supplyshock.scenario.fields import (
     MAX_AMOUNT,
-    Days,
     NonNegative,
     Positive,
     StrList,
+    TimeConstant,
     Uncertain,
 )
 from supplyshock.scenario.tables import Facility, Sourced
@@ -46,7 +46,7 @@ class MarketPrice(Sourced):
     """``US$/<commodity unit>`` (default) or ``US$/kg`` for a commodity counted in tonnes."""
     elasticity: Uncertain
     """How little the price moves with scarcity: p* = reference x scarcity^(1/elasticity)."""
-    adjustment_days: Annotated[Days, Field(ge=1)] = 1.0
+    adjustment_days: TimeConstant = 1.0
     """Days over which the price closes its gap to the scarcity price."""
     floor: Annotated[NonNegative, Field(le=MAX_AMOUNT)] = 0.0
     """Lowest price, in ``price_unit``."""

@@ -21,6 +21,7 @@ from supplyshock.scenario.fields import (
     Record,
     Spread,
     StrList,
+    TimeConstant,
     Uncertain,
     check_finite,
 )
@@ -126,7 +127,9 @@ class Facility(Sourced):
     """Output capacity in units of its commodity per year."""
     recipe: str = ""
     """Recipe name in the recipes table; empty: no inputs (mines, recyclers)."""
-    yield_: Annotated[Fraction, Field(gt=0)] = Field(default=1.0, alias="yield")
+    yield_: Annotated[float, NotBool, AfterValidator(check_finite), Field(gt=0, le=1)] = Field(
+        default=1.0, alias="yield"
+    )
     """Output per unit of recipe inputs; inputs used are per_unit / yield."""
     start: dt.date | None = None
     """Commissioning date; empty: operating before the horizon."""
@@ -237,13 +240,13 @@ class Demand(Sourced):
     """Largest share of demand substitution and thrifting can remove; 0: off."""
     substitution_price_step: Positive = 1.0
     """Relative price rise at which the cap becomes the substitution target."""
-    substitution_days: Annotated[Days, Field(ge=1)] = 365.0
+    substitution_days: TimeConstant = 365.0
     """Time constant of substitution and thrifting adoption, in days."""
     recycling_cap: Fraction = 0.0
     """Largest share of demand met from recycled material as the price rises; 0: off."""
     recycling_price_step: Positive = 1.0
     """Relative price rise at which the cap becomes the recycling target."""
-    recycling_days: Annotated[Days, Field(ge=1)] = 365.0
+    recycling_days: TimeConstant = 365.0
     """Time constant of recycling's response to the price, in days (both ways)."""
 
     @model_validator(mode="after")
@@ -291,7 +294,7 @@ class Stock(Sourced):
 class Settings(Record):
     allocation: Literal["priority", "pro_rata", "domestic_first"] = "priority"
     """How a short supplier shares out: by tier then pro rata, pro rata, or home buyers first."""
-    order_smoothing_days: Annotated[Days, Field(ge=1)] = 7.0
+    order_smoothing_days: TimeConstant = 7.0
     """Days over which buyers close the gap between target and actual stock; at least 1 (a
     buyer orders at most its whole gap in a day: a shorter time overshoots, and below half a
     day the overshoot grows from day to day)."""
