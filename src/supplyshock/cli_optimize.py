@@ -63,6 +63,23 @@ def parse_constraint(text: str, window: tuple[dt.date, dt.date] | None = None) -
     return fields
 
 
+def _constraint(text: str, window: tuple[dt.date, dt.date] | None) -> Any:
+    """The chance constraint of ``--constraint TEXT``; a ValueError naming the option, the
+    field and the value if a field is out of range (e.g. a probability of 1.9)."""
+    from pydantic import ValidationError
+
+    from supplyshock.scenario.levers import ChanceConstraint
+
+    try:
+        return ChanceConstraint(**parse_constraint(text, window))
+    except ValidationError as exc:
+        wrong = "; ".join(
+            f"{'.'.join(str(part) for part in err['loc'])}: {err['msg']} (got {err['input']!r})"
+            for err in exc.errors()
+        )
+        raise ValueError(f"--constraint {text!r}: {wrong}") from None
+
+
 def parse_lever(text: str) -> tuple[str, tuple[float, float] | None]:
     """``NAME`` or ``NAME=LOW:HIGH``.
 
@@ -156,7 +173,6 @@ def optimize(
     P(metric <= X) >= P holds across sampled futures; print it, the Pareto front of cost
     against risk and the re-check on fresh futures with its sampling error."""
     from supplyshock.analysis.robust import robust_search
-    from supplyshock.scenario.levers import ChanceConstraint
 
     if futures <= 0 or (recheck is not None and recheck < 0) or workers < 0:
         raise _die("--futures must be positive, --recheck and --workers at least 0")
@@ -166,7 +182,7 @@ def optimize(
         raise _die(f"--method must be bisect or grid, got {method!r}")
     try:
         span = _window(window)
-        wanted = [ChanceConstraint(**parse_constraint(t, span)) for t in constraint or []]
+        wanted = [_constraint(t, span) for t in constraint or []]
         picked = [parse_lever(t) for t in lever or []]
     except ValueError as exc:
         raise _die(str(exc).splitlines()[0]) from None

@@ -55,6 +55,7 @@ def test_cli_prints_best_front_and_recheck(tmp_path: Path) -> None:
         (["--constraint", "USA magnet 50"], "must look like"),
         (["--lever", "reserv"], "no lever 'reserv'"),
         (["--lever", "reserve=900:10"], "bounds reversed"),
+        (["--constraint", "USA:magnet:shortfall<=50@1.9"], "probability: Input should be less"),
     ],
 )
 def test_cli_bad_input_is_one_clean_error(tmp_path: Path, args: list[str], words: str) -> None:

@@ -263,6 +263,10 @@ def test_bad_search_input_is_a_scenario_error() -> None:
     with pytest.raises(ScenarioError, match="no chance constraints"):
         robust_search(scn.model_copy(update={"decision": scn.decision.model_copy(
             update={"constraints": []})}), futures=2, workers=1)  # fmt: skip
+    # every problem at once: an unknown lever and an unknown metric are both listed
+    with pytest.raises(ScenarioError) as both:
+        robust_search(scn, [bad], levers=["reserv"], futures=2, workers=1)
+    assert [p.field for p in both.value.problems] == ["levers", "decision.constraints[0].metric"]
 
 
 @pytest.mark.parametrize("workers", [1, 2])

@@ -90,6 +90,36 @@ def _select(
     return chosen
 
 
+def _checked(
+    scn: Scenario,
+    levers: Sequence[str] | Mapping[str, Lever] | None,
+    constraints: Sequence[ChanceConstraint] | None,
+) -> Scenario:
+    """``scn`` with the levers searched and the constraints to meet, checked: one
+    :class:`ScenarioError` lists every problem of the levers and of the constraints."""
+    problems: list[Problem] = []
+    try:
+        chosen = _select(scn, levers)
+    except ScenarioError as exc:
+        problems += exc.problems
+        chosen = dict(scn.levers)
+    wanted = list(constraints) if constraints is not None else list(scn.decision.constraints)
+    if not wanted:
+        problems.append(
+            Problem(scn.origin_file, "decision.constraints", [], "no chance constraints to meet")
+        )
+    decision = scn.decision.model_copy(update={"constraints": wanted})
+    scn = scn.model_copy(update={"levers": chosen, "decision": decision})
+    for check in (scn.checked, lambda: check_constraints(scn, wanted)):
+        try:
+            check()
+        except ScenarioError as exc:
+            problems += [p for p in exc.problems if p not in problems]
+    if problems:
+        raise ScenarioError(problems)
+    return scn
+
+
 class _Search:
     """Costs, evaluation and bookkeeping shared by the search methods."""
 
@@ -275,16 +305,8 @@ def robust_search(
     """
     started = time.perf_counter()
     scn = scenario if isinstance(scenario, Scenario) else load_scenario(scenario)
-    chosen = _select(scn, levers)
-    wanted = list(constraints) if constraints is not None else list(scn.decision.constraints)
-    if not wanted:
-        raise ScenarioError.single(
-            scn.origin_file, "decision.constraints", [], "no chance constraints to meet"
-        )
-    decision = scn.decision.model_copy(update={"constraints": wanted})
-    scn = scn.model_copy(update={"levers": chosen, "decision": decision})
-    scn.checked()
-    check_constraints(scn, wanted)
+    scn = _checked(scn, levers, constraints)
+    wanted = scn.decision.constraints
     if futures <= 0:
         raise ValueError(f"futures must be positive, got {futures}")
     if not 0 <= margin < 1:
@@ -342,7 +364,7 @@ def robust_search(
             recheck = Recheck(n_fresh, fresh.seed, successes, search.p)
     candidates = list(search.seen.values())
     return RobustResult(
-        levers=dict(chosen),
+        levers=dict(scn.levers),
         constraints=wanted,
         candidates=candidates,
         best=best,
