@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+import supplyshock as ss
 from supplyshock.analysis.sensitivity import Output, morris_indices, sensitivity, sobol_indices
 from supplyshock.errors import SupplyshockError
 from supplyshock.scenario.distributions import Distribution
@@ -90,6 +91,16 @@ def test_morris_on_a_scenario(tmp_path: Path) -> None:
 def test_unknown_parameter_is_refused(tmp_path: Path) -> None:
     with pytest.raises(SupplyshockError, match="not uncertain parameters"):
         sensitivity(inert_scenario(), n=8, seed=1, out=tmp_path, parameters=["nope"])
+
+
+def test_unknown_parameter_of_a_large_scenario_gets_a_hint_not_every_key(tmp_path: Path) -> None:
+    scn = ss.load_scenario("october_2025_suspended")  # 86 uncertain parameters
+    with pytest.raises(SupplyshockError) as err:
+        sensitivity(scn, n=8, seed=1, out=tmp_path, parameters=["lanes[CHN-USA].lead_time"])
+    message = str(err.value)
+    assert "did you mean 'lanes[CHN-USA].lead_time_days'?" in message
+    assert "`supplyshock params october_2025_suspended` lists all" in message
+    assert "stocks[USA.y_oxide]" not in message  # the other keys are not dumped
 
 
 def test_indices_do_not_depend_on_chunk_size(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ import pandas as pd
 
 from supplyshock.batch.runner import run_batch
 from supplyshock.batch.sampling import design, inverse_cdf, uncertain_parameters
-from supplyshock.errors import SupplyshockError
+from supplyshock.errors import SupplyshockError, did_you_mean
 from supplyshock.metrics import Membership, check_membership, get_metric
 from supplyshock.scenario.distributions import Choice, Distribution
 from supplyshock.scenario.io import load_scenario
@@ -45,6 +45,8 @@ MIN_SOBOL_N = 128
 enough that first-order indices often come out negative (S1 = -0.28 with n = 8)."""
 MIN_MORRIS_N = 10
 """Smallest number of Morris trajectories without a warning (10 to 20 are usual)."""
+SHOWN_KEYS = 12
+"""Most uncertain parameter keys an error lists; with more it points to ``supplyshock params``."""
 
 
 def design_runs(method: str, n: int, parameters: int) -> int:
@@ -154,9 +156,16 @@ def _select(scenario: Scenario, parameters: Sequence[str] | None) -> dict[str, S
         return specs
     unknown = [p for p in parameters if p not in specs]
     if unknown:
-        raise SupplyshockError(
-            f"not uncertain parameters of {scenario.name}: {unknown}; choose from {sorted(specs)}"
+        named = ", ".join(
+            f"{p!r}" + (f" ({hint.removeprefix('; ')})" if (hint := did_you_mean(p, specs)) else "")
+            for p in unknown
         )
+        listing = (
+            f"choose from {sorted(specs)}"
+            if len(specs) <= SHOWN_KEYS
+            else f"`supplyshock params {scenario.name}` lists all {len(specs)}"
+        )
+        raise SupplyshockError(f"not uncertain parameters of {scenario.name}: {named}; {listing}")
     return {p: specs[p] for p in parameters}
 
 
