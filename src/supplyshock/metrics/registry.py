@@ -135,7 +135,7 @@ def get_metric(name: str) -> Metric:
         close = difflib.get_close_matches(str(name), list(REGISTRY), n=1)
         hint = f"; did you mean {close[0]!r}?" if close else ""
         raise UnknownMetricError(
-            f"unknown metric {name!r}{hint} Valid metrics: {', '.join(REGISTRY)}"
+            f"unknown metric {name!r}{hint}; valid metrics: {', '.join(REGISTRY)}"
         ) from None
 
 
