@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from supplyshock import metrics
+from supplyshock.errors import SupplyshockError, did_you_mean
 from supplyshock.sim.assemble import assemble
 
 if TYPE_CHECKING:
@@ -181,6 +182,14 @@ class RunResult:
         none), the facility kind for facility inputs, output stocks and exports, and
         ``strategic_reserve`` for reserves; summing over sectors gives country totals.
         """
+        if countries is not None:
+            unknown = [c for c in countries if c not in self.countries]
+            if unknown:
+                hint = did_you_mean(unknown[0], self.countries)
+                raise SupplyshockError(
+                    f"unknown country {unknown[0]!r}{hint or ';'} "
+                    f"{'The' if hint else 'the'} run has {', '.join(self.countries)}"
+                )
         stack = np.stack([self.cell_series[name] for name in SERIES], axis=-1)  # T, N, S
         active = np.abs(stack).sum(axis=(0, 2)) > 0
         if countries is not None:

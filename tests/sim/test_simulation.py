@@ -176,3 +176,19 @@ def test_a_scenario_hash_the_caller_has_is_recorded_as_given() -> None:
     assert given.provenance["scenario_hash"] == plain.provenance["scenario_hash"] == digest
     other = ss.run(scn, seed=1, validate=False, scenario_hash="0" * 64)
     assert other.provenance["scenario_hash"] == "0" * 64
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "7", True])
+def test_a_bad_seed_is_named_before_the_run(seed: object) -> None:
+    scn = build(chain())
+    with pytest.raises(ss.SupplyshockError, match="seed must be a non-negative integer") as err:
+        ss.run(scn, seed=seed)  # type: ignore[arg-type]
+    assert "the run failed" not in str(err.value)
+
+
+def test_daily_refuses_an_unknown_country() -> None:
+    res = ss.run(build(chain()), seed=0)
+    known = res.countries[0]
+    assert set(res.daily(countries=[known])["country"]) == {known}
+    with pytest.raises(ss.SupplyshockError, match=f"did you mean '{known}'"):
+        res.daily(countries=[known.lower() + "x"])

@@ -189,6 +189,8 @@ def test_overrides_fix_parameters_and_unknown_keys_are_refused() -> None:
     assert _short(res, "USA")[100:].min() > 0  # the alternative has no capacity now
     with pytest.raises(ss.ScenarioError, match="no parameter with this key"):
         ss.run(scn, seed=0, overrides={"facilities[nope].capacity_per_year": 1.0})
+    with pytest.raises(ss.ScenarioError, match=r"did you mean 'facilities\[jp_maker\]"):
+        ss.run(scn, seed=0, overrides={"facilities[jp_maker].capacity": 1.0})
 
 
 def test_non_tradable_commodity_never_crosses_a_border() -> None:

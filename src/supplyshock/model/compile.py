@@ -14,7 +14,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from supplyshock.errors import Problem, ScenarioError, SupplyshockWarning
+from supplyshock.errors import Problem, ScenarioError, SupplyshockWarning, did_you_mean
 from supplyshock.events import EventBase, Stage, timeline, types
 from supplyshock.model.arrays import stable_key
 from supplyshock.model.buyers import Buyers, compile_buyers
@@ -279,7 +279,12 @@ def compile_scenario(
     if unknown:
         raise ScenarioError(
             [
-                Problem(scn.origin_file, "overrides", key, "no parameter with this key")
+                Problem(
+                    scn.origin_file,
+                    "overrides",
+                    key,
+                    "no parameter with this key" + did_you_mean(key, draws.asked),
+                )
                 for key in unknown
             ]
         )

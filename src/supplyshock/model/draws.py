@@ -40,6 +40,8 @@ class Drawer:
         self.overrides = dict(overrides or {})
         self.used: dict[str, float] = {}
         self.specs: dict[str, Distribution | Choice] = {}
+        self.asked: set[str] = set()
+        """Every key asked for, fixed values included: the keys an override may name."""
 
     def _stream(self, key: str) -> np.random.Generator:
         assert self.seed is not None
@@ -51,6 +53,7 @@ class Drawer:
 
     def number(self, key: str, value: object) -> float:
         """A number for ``value``: override, draw, or expectation (in that order)."""
+        self.asked.add(key)
         if isinstance(value, Distribution | Choice):
             self.specs[key] = value
         if key in self.overrides:
@@ -66,6 +69,7 @@ class Drawer:
 
     def flag(self, key: str, value: bool | float | Choice) -> bool:
         """A yes/no outcome: a bool, a probability of yes, or a choice among booleans."""
+        self.asked.add(key)
         if isinstance(value, bool):
             if key in self.overrides:
                 self.used[key] = float(self.overrides[key] >= 0.5)

@@ -30,7 +30,7 @@ import numpy as np
 import simpy
 from pydantic import TypeAdapter, ValidationError
 
-from supplyshock.errors import ScenarioError
+from supplyshock.errors import ScenarioError, SupplyshockError
 from supplyshock.events import lookup, names, timeline
 from supplyshock.model.compile import compile_scenario
 from supplyshock.model.network import Network
@@ -59,6 +59,19 @@ Predicate = Callable[["Simulation"], bool]
 """A Python condition on the simulation, checked at the end of every day."""
 
 _EVENT: TypeAdapter[Any] = TypeAdapter(schema.Event)
+
+
+def _seed_sequence(seed: object) -> np.random.SeedSequence:
+    """numpy's seed sequence of ``seed``; a :class:`SupplyshockError` naming the value if it is
+    not a non-negative integer (or None, or a sequence of them)."""
+    try:
+        if isinstance(seed, bool | float | str):
+            raise TypeError
+        return np.random.SeedSequence(seed)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise SupplyshockError(
+            f"seed must be a non-negative integer or a numpy SeedSequence, got {seed!r}"
+        ) from None
 
 
 class Simulation(Watches, Views):
@@ -90,7 +103,7 @@ class Simulation(Watches, Views):
         self.scenario = scenario
         self._given = scenario  # provenance hashes the scenario as given, not as rules extend it
         self._given_seed = seed
-        seq = seed if isinstance(seed, np.random.SeedSequence) else np.random.SeedSequence(seed)
+        seq = seed if isinstance(seed, np.random.SeedSequence) else _seed_sequence(seed)
         self._seq = seq
         # spawn from a copy: the caller's SeedSequence is left as it was, so reusing it
         # repeats the run
