@@ -229,7 +229,7 @@ def main(
 
 def _summaries(app: typer.Typer) -> None:
     """Each command's line in ``supplyshock --help``: its docstring's first paragraph as one
-    paragraph (the list would break it where the source does), literals marked `so`."""
+    paragraph (the list would break it where the source does), literals in single backticks."""
     for info in app.registered_commands:
         doc = info.help or (info.callback.__doc__ if info.callback else None)
         if info.short_help is None and doc:

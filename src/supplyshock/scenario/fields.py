@@ -74,9 +74,8 @@ Fraction = Annotated[float, NotBool, AfterValidator(check_finite), Field(ge=0, l
 Days = Annotated[float, NotBool, AfterValidator(check_finite), Field(ge=0, le=MAX_DAYS)]
 """A number of days from 0 to :data:`MAX_DAYS`."""
 TimeConstant = Annotated[float, NotBool, AfterValidator(check_finite), Field(ge=1, le=MAX_DAYS)]
-"""Days over which a gap closes, from 1 (the daily step) to :data:`MAX_DAYS`; one bound, so an
-error names the bound that applies (``Annotated[Days, Field(ge=1)]`` reported ``>= 0`` for
-a negative value)."""
+"""Days over which a gap closes, from 1 (the daily step) to :data:`MAX_DAYS`. Declared with
+its own lower bound rather than on top of :data:`Days`, so that an error names the bound of 1."""
 DayCount = Annotated[int, NotBool, Field(le=MAX_DAYS)]
 """A whole number of days up to :data:`MAX_DAYS` (lower bounds where it is used)."""
 Amount = Annotated[float, NotBool, AfterValidator(check_finite), Field(ge=0, le=MAX_AMOUNT)]
