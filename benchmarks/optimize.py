@@ -21,6 +21,7 @@ import platform
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -194,13 +195,15 @@ Container put+get pairs a second, as in `run.py`) {result["yardstick_before"]:,.
 """
 
 
-def full(workers: int) -> None:
-    """The target's search itself, 200 candidates x 100 futures, timed (about half an hour)."""
-    scn = reference()
+def measured(
+    name: str, runs: Callable[[], dict[str, Any]], render: Callable[[dict[str, Any]], str]
+) -> None:
+    """Run ``runs`` between two readings of the host's load and speed, then write
+    results/NAME.json and results/NAME.md (``render`` of the result) and print the latter."""
     load_before = os.getloadavg()[0]
     speed_before = _speed()
     result: dict[str, Any] = {
-        "search": search(scn, 200, 100, workers),
+        **runs(),
         "cores": os.cpu_count(),
         "machine": platform.platform(),
         "python": platform.python_version(),
@@ -211,9 +214,9 @@ def full(workers: int) -> None:
     }
     out = HERE / "results"
     out.mkdir(exist_ok=True)
-    (out / "optimize_full.json").write_text(json.dumps(result, indent=2) + "\n")
-    (out / "optimize_full.md").write_text(full_markdown(result))
-    print(full_markdown(result))
+    (out / f"{name}.json").write_text(json.dumps(result, indent=2) + "\n")
+    (out / f"{name}.md").write_text(render(result))
+    print(render(result))
 
 
 def main() -> None:
@@ -227,29 +230,21 @@ def main() -> None:
         help="time the target's search itself (200 x 100) into results/optimize_full.*",
     )
     args = parser.parse_args()
-    if args.full:
-        full(args.workers)
-        return
     scn = reference()
-    load_before = os.getloadavg()[0]
-    speed_before = _speed()
-    result: dict[str, Any] = {
-        "per_run": per_run(scn),
-        "search": search(scn, args.candidates, args.futures, args.workers),
-        "early_stop": search(scn, args.candidates, args.futures, args.workers, early_stop=True),
-        "cores": os.cpu_count(),
-        "machine": platform.platform(),
-        "python": platform.python_version(),
-        "load_before": load_before,
-        "load_after": os.getloadavg()[0],
-        "yardstick_before": speed_before,
-        "yardstick_after": _speed(),
-    }
-    out = HERE / "results"
-    out.mkdir(exist_ok=True)
-    (out / "optimize.json").write_text(json.dumps(result, indent=2) + "\n")
-    (out / "optimize.md").write_text(markdown(result))
-    print(markdown(result))
+    if args.full:  # the target's search itself, about half an hour
+        measured(
+            "optimize_full", lambda: {"search": search(scn, 200, 100, args.workers)}, full_markdown
+        )
+        return
+    measured(
+        "optimize",
+        lambda: {
+            "per_run": per_run(scn),
+            "search": search(scn, args.candidates, args.futures, args.workers),
+            "early_stop": search(scn, args.candidates, args.futures, args.workers, early_stop=True),
+        },
+        markdown,
+    )
 
 
 if __name__ == "__main__":
