@@ -114,7 +114,7 @@ def test_mw_days_lost_within_round_off_of_the_capacity_due_count_as_zero() -> No
     # 2 MW undelivered from that day to the horizon: 2 x 41 MW-days on day 60 of 100.
     demand = np.full((100, 2), 10.0)
     noise = np.where(np.arange(100) % 2 == 0, 1e-12, -1e-12)[:, None]
-    delivered = demand + noise * np.array([[1.0, 1.0]])
+    delivered = demand + noise
     delivered[59, 1] -= 2.0
     x = Inputs({"demand": demand, "delivered": delivered, "shortfall": demand - delivered})
     lost = REGISTRY["datacenter_mw_days_lost"].function(x)
