@@ -347,6 +347,13 @@ def test_missing_scenario_file() -> None:
         ss.load_scenario(MALFORMED / "no_such_scenario.yaml")
 
 
+def test_a_mistyped_bundled_name_gets_a_hint() -> None:
+    with pytest.raises(ScenarioError, match="did you mean 'october_2025_suspended'"):
+        ss.load_scenario("october_2025_suspend")
+    with pytest.raises(ScenarioError, match="`supplyshock list`"):
+        ss.load_scenario("nothing_like_any_name")
+
+
 def test_tiny_world_and_scenario_load() -> None:
     world = ss.load_scenario(TINY / "world.yaml")
     assert world.name == "tiny"
