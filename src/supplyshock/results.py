@@ -186,10 +186,8 @@ class RunResult:
             unknown = [c for c in countries if c not in self.countries]
             if unknown:
                 hint = did_you_mean(unknown[0], self.countries)
-                raise SupplyshockError(
-                    f"unknown country {unknown[0]!r}{hint or ';'} "
-                    f"{'The' if hint else 'the'} run has {', '.join(self.countries)}"
-                )
+                known = ", ".join(self.countries)
+                raise SupplyshockError(f"unknown country {unknown[0]!r}{hint}; known: {known}")
         stack = np.stack([self.cell_series[name] for name in SERIES], axis=-1)  # T, N, S
         active = np.abs(stack).sum(axis=(0, 2)) > 0
         if countries is not None:

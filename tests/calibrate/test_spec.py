@@ -42,6 +42,12 @@ def test_unknown_unit(write_spec: SpecWriter) -> None:
     assert "unknown unit" in found[0].message and "kg" in found[0].message
 
 
+def test_a_mistyped_scenario_name_gets_a_hint(write_spec: SpecWriter) -> None:
+    found = problems(write_spec, scenario="april_2025_heavy")
+    assert [(p.field, p.value) for p in found] == [("scenario", "april_2025_heavy")]
+    assert "did you mean 'april_2025_heavy_ree'?" in found[0].message
+
+
 def test_unit_of_another_dimension(write_spec: SpecWriter) -> None:
     found = problems(write_spec, series=first_series(unit="MW"))
     assert [(p.field, p.value) for p in found] == [("series[0].unit", "MW")]

@@ -36,6 +36,7 @@ from supplyshock.calibrate.simulate import (
 )
 from supplyshock.calibrate.spec import CalibrationSpec, Optimizer, load_spec
 from supplyshock.errors import CalibrationError, Problem
+from supplyshock.scenario.bundled import not_found
 from supplyshock.scenario.schema import Scenario
 from supplyshock.sim.engine import run
 
@@ -301,7 +302,7 @@ def calibrate(
         where = spec.scenario_path()
         if where is None:
             raise CalibrationError.single(
-                spec.origin_file, "scenario", spec.scenario, "no such file or scenario"
+                spec.origin_file, "scenario", spec.scenario, not_found(spec.scenario)
             )
         from supplyshock.scenario.io import load_scenario
 

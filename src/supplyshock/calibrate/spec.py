@@ -48,7 +48,7 @@ from pydantic import (
 )
 
 from supplyshock.errors import CalibrationError, Problem
-from supplyshock.scenario.bundled import bundled_dir, resolve
+from supplyshock.scenario.bundled import bundled_dir, not_found, resolve
 from supplyshock.scenario.schema import Scenario
 
 __all__ = [
@@ -299,7 +299,7 @@ def load_spec(source: str | Path) -> tuple[CalibrationSpec, Scenario]:
         raise CalibrationError(_pydantic_problems(exc, file)) from None
     where = spec.scenario_path()
     if where is None:
-        raise CalibrationError.single(file, "scenario", spec.scenario, "no such file or scenario")
+        raise CalibrationError.single(file, "scenario", spec.scenario, not_found(spec.scenario))
     scn = load_scenario(where)
     problems = check_spec(spec, scn)
     if not problems:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["DEFAULT_SCENARIO", "bundled_dir", "bundled_scenarios", "resolve"]
+from supplyshock.errors import did_you_mean
+
+__all__ = ["DEFAULT_SCENARIO", "bundled_dir", "bundled_scenarios", "not_found", "resolve"]
 
 DEFAULT_SCENARIO = "october_2025_suspended"
 
@@ -45,3 +47,10 @@ def resolve(name: str | Path, relative_to: Path | None = None) -> Path | None:
             if path.is_file():
                 return path
     return None
+
+
+def not_found(name: str | Path) -> str:
+    """The message for a scenario ``name`` that :func:`resolve` did not find: a close bundled
+    name if there is one, else where the bundled names are listed."""
+    hint = did_you_mean(str(name), bundled_scenarios())
+    return "no such file or scenario" + (hint or "; `supplyshock list` names the bundled ones")

@@ -20,10 +20,10 @@ from typing import Any
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from supplyshock.errors import Problem, ScenarioError, did_you_mean
+from supplyshock.errors import Problem, ScenarioError
 from supplyshock.scenario import schema
 from supplyshock.scenario.access import Access
-from supplyshock.scenario.bundled import bundled_scenarios, resolve
+from supplyshock.scenario.bundled import not_found, resolve
 from supplyshock.scenario.files import Located
 from supplyshock.scenario.reading import TABLES, RawScenario, key_of, read_raw
 from supplyshock.scenario.translate import problems_from
@@ -227,11 +227,7 @@ def load_scenario(
     """
     path = resolve(source)
     if path is None:
-        hint = did_you_mean(str(source), bundled_scenarios())
-        message = "no such file or scenario" + (
-            hint or "; `supplyshock list` names the bundled ones"
-        )
-        raise ScenarioError.single(str(source), "<file>", str(source), message)
+        raise ScenarioError.single(str(source), "<file>", str(source), not_found(source))
     access = Access.for_scenario(path, roots, allow_outside)
     return _checked(read_raw(path, access=access), str(path))
 
