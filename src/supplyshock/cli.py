@@ -18,7 +18,7 @@ from rich.table import Table
 from supplyshock.cli_batch import register
 from supplyshock.cli_calibrate import FIT_HELP, fit_overrides
 from supplyshock.cli_calibrate import register as register_calibrate
-from supplyshock.cli_format import sig
+from supplyshock.cli_format import mostly_unmet, sig
 from supplyshock.cli_info import compile_notice, version_callback
 from supplyshock.cli_info import register as register_info
 from supplyshock.cli_optimize import register as register_optimize
@@ -149,6 +149,13 @@ def run(
             cell(row, "time_to_recovery_days"),
         )
     console.print(view)
+    by_sector = ["country", "sector", "commodity"]
+    for line in mostly_unmet(
+        shown,
+        result.shortfall(by=by_sector, bloc=bloc, membership=cast(Any, membership)),
+        result.shortfall(by=by_sector),
+    ):
+        console.print(markup(line))
     if shown.empty:
         console.print(markup(f"No shortfall for any {bloc} member over the horizon."))
     prov = result.provenance

@@ -25,6 +25,7 @@ __all__ = [
     "DIGITS",
     "clip_column",
     "frame_table",
+    "mostly_unmet",
     "progress_bars",
     "progress_reporter",
     "sig",
@@ -66,6 +67,38 @@ def clip_column(values: pd.Series) -> pd.Series:
         return values
     scale = float(np.nanmax(np.abs(values.to_numpy()), initial=0.0))
     return values.where(~(values.abs() <= ROUND_OFF * scale), 0.0)
+
+
+def mostly_unmet(
+    table: pd.DataFrame, by_sector: pd.DataFrame, whole_run: pd.DataFrame, at_least: float = 0.5
+) -> list[str]:
+    """One line for each row of a shortfall table by country and commodity (``table``) with at
+    least ``at_least`` of its demand unmet: the demand sector with the largest part of its
+    shortfall (``by_sector``, the same table by country, sector and commodity), that part,
+    and the day that sector was first short over the whole run (``whole_run``, by country,
+    sector and commodity without bloc accounting), e.g. ``USA dy_oxide: 100% unmet; defence
+    demand is 100% of the shortfall, first short on 2025-04-11``."""
+    lines = []
+    for row in table[table["unmet_share"] >= at_least].to_dict("records"):
+        pair = (by_sector["country"] == row["country"]) & (
+            by_sector["commodity"] == row["commodity"]
+        )
+        sectors = by_sector[pair & (by_sector["shortfall"] > 0)]
+        if sectors.empty:
+            continue
+        top = sectors.iloc[int(sectors["shortfall"].to_numpy().argmax())]
+        part = top["shortfall"] / sectors["shortfall"].sum()
+        first = whole_run[
+            (whole_run["country"] == row["country"])
+            & (whole_run["sector"] == top["sector"])
+            & (whole_run["commodity"] == row["commodity"])
+        ]["first_shortfall"]
+        since = f", first short on {first.iloc[0]:%Y-%m-%d}" if first.notna().any() else ""
+        lines.append(
+            f"{row['country']} {row['commodity']}: {sig(100 * row['unmet_share'])}% unmet; "
+            f"{top['sector']} demand is {sig(100 * part)}% of the shortfall{since}"
+        )
+    return lines
 
 
 def frame_table(frame: pd.DataFrame, title: str, caption: str | None = None) -> Table:
