@@ -169,7 +169,9 @@ class RunResult:
     def members(self, bloc: str) -> list[str]:
         """Countries that belong to ``bloc`` at any time in the horizon."""
         if bloc not in self.blocs:
-            raise KeyError(f"unknown bloc {bloc!r}; known: {sorted(self.blocs)}")
+            hint = did_you_mean(bloc, self.blocs)
+            known = ", ".join(sorted(self.blocs)) or "none"
+            raise SupplyshockError(f"unknown bloc {bloc!r}{hint}; known: {known}")
         ever = np.any(self.blocs[bloc], axis=1).tolist()
         return [c for c, member in zip(self.countries, ever, strict=True) if member]
 

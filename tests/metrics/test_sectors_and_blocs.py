@@ -128,8 +128,12 @@ def test_bad_membership_and_grouping_are_refused(late: ss.RunResult, tmp_path: P
         late.shortfall(by="bloc", membership="sometimes")  # type: ignore[arg-type]
     with pytest.raises(SupplyshockError, match="cannot group by \\['firm'\\]"):
         late.metrics(by=["firm"])
-    with pytest.raises(SupplyshockError, match="unknown bloc 'nato'"):
+    with pytest.raises(SupplyshockError, match="unknown bloc 'nato'; known: alliance"):
         late.metrics(by="country", bloc="nato")
+    # a misspelt bloc gets a hint, from the tables and from members() alike
+    for call in (lambda: late.members("aliance"), lambda: late.shortfall(bloc="aliance")):
+        with pytest.raises(SupplyshockError, match=r"'aliance'; did you mean 'alliance'\?"):
+            call()
     with pytest.raises(SupplyshockError, match="'always'"):
         run_batch(_joined_late(), 2, seed=1, out=tmp_path, membership="always")  # type: ignore[arg-type]
 

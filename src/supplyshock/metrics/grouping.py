@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import numpy as np
 import pandas as pd
 
-from supplyshock.errors import SupplyshockError
+from supplyshock.errors import SupplyshockError, did_you_mean
 from supplyshock.metrics.registry import REGISTRY, Inputs, Source, check_metrics
 from supplyshock.model.network import FloatArray, IntArray
 from supplyshock.prices import PRICE_SERIES
@@ -142,7 +142,9 @@ def membership_weights(result: RunResult, bloc: str, membership: Membership) -> 
     """``[country, day]`` weights of ``bloc``: 1 on the days (dated) or horizon (ever)
     each country counts, else 0."""
     if bloc not in result.blocs:
-        raise SupplyshockError(f"unknown bloc {bloc!r}; known: {sorted(result.blocs)}")
+        hint = did_you_mean(bloc, result.blocs)
+        known = ", ".join(sorted(result.blocs)) or "none"
+        raise SupplyshockError(f"unknown bloc {bloc!r}{hint}; known: {known}")
     mask = np.asarray(result.blocs[bloc], dtype=bool)
     if membership == "ever":
         mask = np.repeat(mask.any(axis=1, keepdims=True), mask.shape[1], axis=1)
