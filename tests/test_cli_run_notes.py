@@ -5,11 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import yaml
 from typer.testing import CliRunner
 
 import supplyshock as ss
 from supplyshock.cli import app
 from supplyshock.cli_format import mostly_unmet
+from tests.sim.builder import ban, build, chain
 
 
 def _by_sector(rows: list[tuple[str, str, str, float]]) -> pd.DataFrame:
@@ -60,14 +62,22 @@ def test_a_row_without_a_shortfall_by_sector_or_a_first_day_is_noted_without_the
 
 
 def test_run_notes_each_mostly_unmet_row_of_its_table(tmp_path: Path) -> None:
-    # the command's notes agree with the result's own tables for the same bloc accounting
-    result = CliRunner().invoke(app, ["run", "--out", str(tmp_path)])
+    # a US defence market of 10 t a day whose only supplier is banned from day 0 lives on its
+    # 30 days of stock and the 5 days on the way, then goes without from day 35 (5 February):
+    # 265 of 300 days, 88.3% unmet; the command's note agrees with the result's own tables
+    demand = [{"country": "USA", "commodity": "magnet", "per_year": 3650, "sector": "defence"}]
+    data = chain(events=[ban()], demand=demand)
+    path = tmp_path / "banned.yaml"
+    path.write_text(yaml.safe_dump(data))
+    result = CliRunner().invoke(app, ["run", str(path), "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    res = ss.run("october_2025_suspended", seed=1)
+    res = ss.run(build(data), seed=1)
+    by = ["country", "sector", "commodity"]
     table = res.shortfall(by=["country", "commodity"], bloc="alliance")
-    by_sector = res.shortfall(by=["country", "sector", "commodity"], bloc="alliance")
-    expected = mostly_unmet(table, by_sector, res.shortfall(by=["country", "sector", "commodity"]))
-    assert expected  # the reference run has such rows (US defence dysprosium and terbium)
-    for line in expected:
-        assert line in result.output
-    assert result.output.count("% unmet; ") == len(expected)
+    expected = mostly_unmet(table, res.shortfall(by=by, bloc="alliance"), res.shortfall(by=by))
+    assert expected == [
+        "USA magnet: 88.3% unmet; defence demand is 100% of the shortfall, first short on "
+        "2025-02-05"
+    ]
+    assert expected[0] in result.output
+    assert result.output.count("% unmet; ") == 1

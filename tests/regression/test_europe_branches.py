@@ -56,9 +56,9 @@ def test_a_selective_snapback_reaches_the_alliance_and_europe_through_its_suppli
 ) -> None:
     """Against the default, whose October package returns for every destination in some runs
     (the same runs, with the same terms, as the selective one: shared draws). Where it
-    returned, the alliance goes without as many magnets in both and the EU27, now exempt,
-    without far fewer. Where it did not, the alliance goes without far more, and so does the
-    EU27, a little, general licences and all (next test)."""
+    returned, the alliance goes without about as many magnets in both (within 10%) and the
+    EU27, now exempt, without far fewer. Where it did not, the alliance goes without far
+    more, and so does the EU27, a little, general licences and all (next test)."""
     key = "events[oct_2025_suspension].snapback"
     assert {runs[("october_2025_suspended", s)].provenance["draws"][key] for s in SEEDS} == {0, 1}
     for seed in SEEDS:
@@ -67,7 +67,7 @@ def test_a_selective_snapback_reaches_the_alliance_and_europe_through_its_suppli
         alliance = _magnets(selective, "alliance") / _magnets(default, "alliance")
         europe = _magnets(selective, "eu27") / _magnets(default, "eu27")
         if default.provenance["draws"][key] == 1.0:
-            assert 0.95 < alliance < 1.05 and europe < 0.5
+            assert 0.9 < alliance < 1.1 and europe < 0.5
         else:
             assert alliance > 2.0 and 1.0 < europe < 2.0
 

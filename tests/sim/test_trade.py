@@ -98,6 +98,28 @@ def test_switching_to_an_unqualified_supplier_takes_the_qualification_delay() ->
     assert short[last + 1 :].max() == 0.0
 
 
+def _late_plant(start_day: int) -> dict:
+    """``two_suppliers(1.0)`` with the Japanese alternative commissioned on ``start_day``."""
+    data = two_suppliers(1.0, qualification=60)
+    jp = next(f for f in data["facilities"] if f["id"] == "jp_maker")
+    jp["start"] = (np.datetime64(data["start"]) + np.timedelta64(start_day, "D")).item()
+    return data
+
+
+def test_a_short_buyer_qualifies_a_supplier_that_opens_after_its_fifth_short_day() -> None:
+    # unfilled from day 0; on day 4, the fifth short day, the Japanese plant has no capacity
+    # yet; the buyer is still short when it opens on day 40 and starts qualifying it then:
+    # qualified from day 100, the first shipment lands 5 days later (docs/model.md, step 9)
+    short = _short(ss.run(build(_late_plant(40)), seed=0), "USA")
+    assert int(np.flatnonzero(short > 0)[0]) == 35
+    last = int(np.flatnonzero(short > 0)[-1])
+    assert last == 40 + 60 + 5 - 1
+    assert short[last + 1 :].max() == 0.0
+    # a plant running on day 4 is tried then, as in the test above
+    short = _short(ss.run(build(_late_plant(2)), seed=0), "USA")
+    assert int(np.flatnonzero(short > 0)[-1]) == 4 + 60 + 5 - 1
+
+
 def test_qualified_second_source_takes_over_at_once() -> None:
     res = ss.run(build(two_suppliers(0.5)), seed=0)
     assert _short(res, "USA").sum() == 0

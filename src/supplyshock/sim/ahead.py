@@ -18,8 +18,8 @@ __all__ = ["OutageDraws", "QualificationDraws"]
 
 
 class QualificationDraws:
-    """Qualification days per link (a link qualifies at most once per run): the days from the
-    start of its qualification to the day it is qualified."""
+    """Qualification days per link: the days from the start of its qualification to the day
+    it is qualified (one draw per link, the same each time it qualifies in a run)."""
 
     def __init__(self, dice: Dice, net: Network) -> None:
         self.dice, self.net = dice, net

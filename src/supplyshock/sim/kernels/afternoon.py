@@ -194,9 +194,11 @@ def _switch(
     qualify_day: IntArray,
     pending: IntArray,
 ) -> None:
-    """Buyers short for ``switch_after_days`` start qualifying open alternative suppliers.
+    """Buyers short for ``switch_after_days`` days or more in a row start qualifying open
+    alternative suppliers, on every such day (a supplier that opens later is tried too).
 
-    A day is short when the buyer gets less than ``fill_share`` of its order. A link that
+    A day is short when the buyer gets less than ``fill_share`` of its order. An alternative
+    is open when its allowance is above 0 and its supplier has capacity today. A link that
     starts qualifying on day ``t`` is qualified from day ``t + qualify_delay`` (its keyed
     draw), applied in that day's morning.
     """
@@ -209,7 +211,7 @@ def _switch(
         return
     for ln in range(link_buyer.shape[0]):
         if (
-            unmet_days[link_buyer[ln]] == switch_after_days
+            unmet_days[link_buyer[ln]] >= switch_after_days
             and not qualified[ln]
             and not qualifying[ln]
             and allow[ln] > 0
