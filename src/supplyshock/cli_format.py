@@ -76,8 +76,8 @@ def mostly_unmet(
     least ``at_least`` of its demand unmet: the demand sector with the largest part of its
     shortfall (``by_sector``, the same table by country, sector and commodity), that part,
     and the day that sector was first short over the whole run (``whole_run``, by country,
-    sector and commodity without bloc accounting), e.g. ``USA dy_oxide: 100% unmet; defence
-    demand is 100% of the shortfall, first short on 2025-04-11``."""
+    sector and commodity without bloc accounting), e.g. ``USA magnet: 88.3% unmet; defence
+    demand is 100% of the shortfall, first short on 2025-02-05``."""
     lines = []
     for row in table[table["unmet_share"] >= at_least].to_dict("records"):
         pair = (by_sector["country"] == row["country"]) & (
