@@ -309,7 +309,8 @@ class Settings(Record):
     output_days_of_cover: Days = 7.0
     """Default output buffer of facilities, in days of orders."""
     switch_after_days: DayCount = Field(default=14, ge=1)
-    """Days of unfilled orders before a buyer starts qualifying alternatives."""
+    """Days of unfilled orders in a row before a buyer starts qualifying alternatives; it
+    keeps qualifying those that open while the run of unfilled days lasts."""
     switch_fill_share: Annotated[
         float, NotBool, AfterValidator(check_finite), Field(gt=0, le=1)
     ] = 0.95
