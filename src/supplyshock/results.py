@@ -168,10 +168,7 @@ class RunResult:
 
     def members(self, bloc: str) -> list[str]:
         """Countries that belong to ``bloc`` at any time in the horizon."""
-        if bloc not in self.blocs:
-            hint = did_you_mean(bloc, self.blocs)
-            known = ", ".join(sorted(self.blocs)) or "none"
-            raise SupplyshockError(f"unknown bloc {bloc!r}{hint}; known: {known}")
+        metrics.grouping.check_bloc(self, bloc)
         ever = np.any(self.blocs[bloc], axis=1).tolist()
         return [c for c, member in zip(self.countries, ever, strict=True) if member]
 
@@ -316,9 +313,7 @@ class RunResult:
         short = self.cubes["shortfall"][:, :, ks].sum(axis=2)  # T, C
         demand = self.cubes["demand"][:, :, ks].sum(axis=2)
         undelivered = (self.cubes["demand"] - self.cubes["delivered"])[:, :, ks].sum(axis=2)
-        lost = metrics.functions.clip_round_off(
-            metrics.mw_days_lost(undelivered), metrics.mw_days_lost(demand)
-        )
+        lost = metrics.functions.mw_days_not_in_service(undelivered, demand)
         table = pd.DataFrame(
             {"country": self.countries, "mw_short": short.sum(axis=0), "mw_days_lost": lost}
         )

@@ -35,6 +35,7 @@ __all__ = [
     "first_from",
     "first_shortfall_day",
     "mw_days_lost",
+    "mw_days_not_in_service",
     "peak",
     "recovery_from",
     "shortfall_days",
@@ -125,6 +126,13 @@ def mw_days_lost(shortfall: FloatArray) -> FloatArray:
     if shortfall.ndim == 2 and shortfall.shape[1] >= 2:
         return passes.cumulative_of_cumulative(np.ascontiguousarray(shortfall, dtype=np.float64))
     return np.asarray(np.cumsum(shortfall, axis=0).sum(axis=0), dtype=np.float64)
+
+
+def mw_days_not_in_service(undelivered: FloatArray, demand: FloatArray) -> FloatArray:
+    """:func:`mw_days_lost` of the capacity not delivered (``undelivered``, ``[day, series]``)
+    with round-off counted as 0: totals of magnitude at most :data:`ROUND_OFF` x the same sum
+    of the ``demand`` alone (the MW-days of all capacity due; docs/model.md)."""
+    return clip_round_off(mw_days_lost(undelivered), mw_days_lost(demand))
 
 
 def shortfall_table(

@@ -34,6 +34,7 @@ __all__ = [
     "MEMBERSHIPS",
     "Membership",
     "caption",
+    "check_bloc",
     "check_by",
     "check_membership",
     "daily_totals",
@@ -138,13 +139,19 @@ PRESENCE: dict[Source, tuple[str, ...]] = {
 """Series whose total must be positive for a group to be reported."""
 
 
-def membership_weights(result: RunResult, bloc: str, membership: Membership) -> FloatArray:
-    """``[country, day]`` weights of ``bloc``: 1 on the days (dated) or horizon (ever)
-    each country counts, else 0."""
+def check_bloc(result: RunResult, bloc: str) -> None:
+    """A :class:`SupplyshockError` naming ``bloc``, the closest bloc name and the known ones,
+    unless ``result`` has a bloc of that name."""
     if bloc not in result.blocs:
         hint = did_you_mean(bloc, result.blocs)
         known = ", ".join(sorted(result.blocs)) or "none"
         raise SupplyshockError(f"unknown bloc {bloc!r}{hint}; known: {known}")
+
+
+def membership_weights(result: RunResult, bloc: str, membership: Membership) -> FloatArray:
+    """``[country, day]`` weights of ``bloc``: 1 on the days (dated) or horizon (ever)
+    each country counts, else 0."""
+    check_bloc(result, bloc)
     mask = np.asarray(result.blocs[bloc], dtype=bool)
     if membership == "ever":
         mask = np.repeat(mask.any(axis=1, keepdims=True), mask.shape[1], axis=1)

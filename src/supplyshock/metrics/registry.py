@@ -174,13 +174,6 @@ def _still_delayed(x: Inputs) -> FloatArray:
     return np.asarray(backlog[-1] if len(backlog) else np.zeros(backlog.shape[1]), np.float64)
 
 
-def _mw_days_lost(x: Inputs) -> FloatArray:
-    """MW-days not in service; within 1e-9 of the MW-days of all capacity due (the same sum
-    of the demand alone) it is round-off (0)."""
-    due = fn.mw_days_lost(x["demand"])
-    return fn.clip_round_off(fn.mw_days_lost(x["demand"] - x["delivered"]), due)
-
-
 def _lost(x: Inputs) -> FloatArray:
     lost = fn.cumulative(x["lost"])
     return fn.clip_round_off(lost, x["produced"].sum(axis=0) + lost)
@@ -298,7 +291,7 @@ for _metric in (
         "most 1e-9 x the same sum of the demand alone are floating-point round-off and count "
         "as 0",
         "demand",
-        _mw_days_lost,
+        lambda x: fn.mw_days_not_in_service(x["demand"] - x["delivered"], x["demand"]),
         commodity_unit="MW",
     ),
     Metric(
