@@ -2,12 +2,15 @@
 
 :class:`Evaluator` applies each portfolio to the scenario (checked once per candidate), then
 runs the candidate in every future and keeps the constrained metrics only
-(:func:`~supplyshock.analysis.futures.run_futures`). Two ways to run:
+(:func:`~supplyshock.analysis.futures.run_candidates`). Two ways to run:
 
 - ``via="tasks"`` (default, light): the futures of all candidates asked for at once are split
   in tasks of ``chunk_size`` futures and spread over the executor together, so workers stay
   busy across candidates (first chunks of all candidates first, so that with ``early_stop`` a
-  candidate decided by its first futures leaves its later tasks unrun); each task's values
+  candidate decided by its first futures leaves its later tasks unrun). A task runs one
+  candidate, or up to :data:`SHARED_TASK_CANDIDATES` when every lever sizes a strategic
+  reserve: it then compiles each future once for all of them
+  (:mod:`supplyshock.model.variants`), which saves about a tenth of a run. Each task's values
   are stored in ``out`` as it lands and each candidate's ``[future, constraint]`` values when
   it is done (:mod:`~supplyshock.analysis.store`), and a rerun with the same ``out`` reuses
   them, also after bounds, costs or thresholds changed (the values depend only on the
@@ -40,11 +43,12 @@ from typing import Any, Literal
 import numpy as np
 
 from supplyshock.analysis.chance import decided
-from supplyshock.analysis.futures import Futures, check_constraints, run_futures
+from supplyshock.analysis.futures import Futures, check_constraints, run_candidates
 from supplyshock.analysis.store import CandidateStore, EvaluationError
 from supplyshock.batch.memory import start_worker
 from supplyshock.errors import ScenarioError
 from supplyshock.metrics import Membership, check_membership
+from supplyshock.model.variants import sizes_reserves_only
 from supplyshock.numerics import numeric_platform, stamped, warn_other_platforms
 from supplyshock.scenario.checks import check
 from supplyshock.scenario.levers import ChanceConstraint, Decision, Portfolio, apply_portfolio
@@ -53,8 +57,14 @@ from supplyshock.scenario.schema import Scenario
 __all__ = ["EvaluationError", "Evaluator", "portfolio_key"]
 
 
-Task = tuple[Scenario, int, list[int], list[dict[str, float]], list[ChanceConstraint], Membership]
-"""The arguments of one :func:`~supplyshock.analysis.futures.run_futures` task."""
+Task = tuple[
+    list[Scenario], int, list[int], list[dict[str, float]], list[ChanceConstraint], Membership, bool
+]
+"""The arguments of one :func:`~supplyshock.analysis.futures.run_candidates` task."""
+
+SHARED_TASK_CANDIDATES = 8
+"""Candidates a task runs together when they differ only in reserve sizes (each future is
+compiled once for them, :mod:`supplyshock.model.variants`); otherwise a task runs one."""
 
 
 def portfolio_key(portfolio: Portfolio) -> str:
@@ -100,6 +110,9 @@ class Evaluator:
         self.stopped: set[str] = set()
         """Candidates stopped once decided (``early_stop``): their unrun futures are NaN."""
         self.out = Path(out) if out is not None else None
+        self.share_compile = sizes_reserves_only(scenario, scenario.levers)
+        """Whether candidates differ only in reserve sizes, so that a task runs several of
+        them and compiles each future once for them."""
         self.runs = 0
         """Runs made so far (stored candidates are not run again)."""
         self._pool: Executor | None = None
@@ -201,10 +214,12 @@ class Evaluator:
         total = len(scenarios) * n
         done = sum(len(chunks[c]) for found in parts.values() for c in found)
 
-        def task(key: str, c: int) -> Task:
+        def task(keys: list[str], c: int) -> Task:
             reps = chunks[c]
             overrides = [rows[i] for i in reps]
-            return (scenarios[key], seed, reps, overrides, self.constraints, self.membership)
+            shared = self.share_compile and len(keys) > 1
+            runs = [scenarios[key] for key in keys]
+            return (runs, seed, reps, overrides, self.constraints, self.membership, shared)
 
         def settle(key: str) -> None:
             """Done or, with ``early_stop``, decided: keep its values."""
@@ -219,13 +234,17 @@ class Evaluator:
                 return
             self._keep(key, portfolios[key])
 
-        def finish(key: str, c: int, values: np.ndarray) -> None:
+        def finish(keys: list[str], c: int, values: np.ndarray) -> None:
+            """Keep a task's values of the candidates still open (``values[candidate]``)."""
             nonlocal done
-            parts[key][c] = values
-            done += len(chunks[c])
-            self.runs += len(chunks[c])
-            self._store.store_chunk(key, chunks[c], values)
-            settle(key)
+            for key, part in zip(keys, values, strict=True):
+                self.runs += len(chunks[c])
+                if key in self._memo:  # stopped early: run, but not needed
+                    continue
+                parts[key][c] = part
+                done += len(chunks[c])
+                self._store.store_chunk(key, chunks[c], part)
+                settle(key)
             if self.progress is not None:
                 self.progress(done, total)
 
@@ -235,25 +254,38 @@ class Evaluator:
         if self.progress is not None:
             self.progress(done, total)
         # Chunk 0 of every candidate first, then chunk 1, ...: a candidate settled by its first
-        # chunks has its later ones still waiting, and they are never run.
-        pending = [(k, c) for c in range(len(chunks)) for k in scenarios if c not in parts[k]]
+        # chunks has its later ones still waiting, and they are never run. Candidates that
+        # differ only in reserve sizes go several to a task: up to SHARED_TASK_CANDIDATES, and
+        # a chunk's candidates over at least four times as many tasks as the pool runs at a
+        # time, so that most of a chunk is done before the next one starts.
+        serial = self.executor is None and self.workers == 1
+        spread = 1 if serial else 2 * (self.workers or os.cpu_count() or 1)
+        pending: list[tuple[list[str], int]] = []
+        for c in range(len(chunks)):
+            keys = [k for k in scenarios if c not in parts[k]]
+            size = min(SHARED_TASK_CANDIDATES, -(-len(keys) // (4 * spread)))
+            size = size if self.share_compile else 1
+            pending += [(keys[i : i + size], c) for i in range(0, len(keys), max(size, 1))]
         pool = self._pool_for_tasks()
         if pool is None:
-            for key, c in pending:
-                if key not in self._memo:
-                    finish(key, c, run_futures(*task(key, c)))
+            for keys, c in pending:
+                live = [key for key in keys if key not in self._memo]
+                if live:
+                    finish(live, c, run_candidates(*task(live, c)))
             return
         # An own pool gets a few tasks per worker at a time; an executor of the caller's (a
         # cluster of unknown size) gets them all, and waiting ones are cancelled instead.
-        limit = 2 * (self.workers or os.cpu_count() or 1) if self._pool is pool else len(pending)
+        limit = spread if self._pool is pool else len(pending)
         queue = iter(pending)
-        futures: dict[Future[tuple[np.ndarray, dict[str, str]]], tuple[str, int]] = {}
+        futures: dict[Future[tuple[np.ndarray, dict[str, str]]], tuple[list[str], int]] = {}
         ran_on: dict[str, dict[str, str]] = {}  # task -> platform of the worker that ran it
 
         def submit() -> None:
-            for key, c in queue:
-                if key not in self._memo:
-                    futures[pool.submit(partial(stamped, run_futures), *task(key, c))] = (key, c)
+            for keys, c in queue:
+                live = [key for key in keys if key not in self._memo]
+                if live:
+                    job = pool.submit(partial(stamped, run_candidates), *task(live, c))
+                    futures[job] = (live, c)
                     if len(futures) >= limit:
                         return
 
@@ -262,18 +294,14 @@ class Evaluator:
             while futures:
                 finished, _ = wait(list(futures), return_when=FIRST_COMPLETED)
                 for future in finished:
-                    key, c = futures.pop(future)
+                    keys, c = futures.pop(future)
                     if future.cancelled():
                         continue
-                    values, ran_on[f"{key}.{c}"] = future.result()
-                    if key in self._memo:  # stopped early: run, but not needed
-                        self.runs += len(chunks[c])
-                        continue
-                    finish(key, c, values)
-                    if key in self.stopped:
-                        for other, (k, _) in futures.items():
-                            if k == key:
-                                other.cancel()
+                    values, ran_on[f"{'+'.join(keys)}.{c}"] = future.result()
+                    finish(keys, c, values)
+                    for other, (waiting, _) in list(futures.items()):
+                        if all(key in self._memo for key in waiting):  # all decided
+                            other.cancel()
                 submit()
         except BaseException:
             for future in futures:

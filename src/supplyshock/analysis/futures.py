@@ -25,12 +25,14 @@ from supplyshock.errors import Problem, ScenarioError, did_you_mean
 from supplyshock.metrics import REGISTRY, Inputs, Membership, metric_table
 from supplyshock.metrics.grouping import membership_weights
 from supplyshock.model.network import FloatArray
+from supplyshock.model.variants import with_reserve_quantities
 from supplyshock.results import RunResult
 from supplyshock.scenario.levers import ChanceConstraint
 from supplyshock.scenario.schema import Scenario
 from supplyshock.sim.engine import run
+from supplyshock.sim.simulation import compile_run
 
-__all__ = ["Futures", "check_constraints", "measure", "run_futures"]
+__all__ = ["Futures", "check_constraints", "measure", "run_candidates", "run_futures"]
 
 
 @dataclass(frozen=True)
@@ -167,17 +169,43 @@ def run_futures(
     constraints: Sequence[ChanceConstraint],
     membership: Membership = "dated",
 ) -> np.ndarray:
-    """``[future, constraint]`` metric values of ``scenario`` (checked) in the given futures:
-    the task a worker runs. Future ``i`` uses ``child_seed(seed, i)`` and ``overrides[i]``."""
-    values = np.empty((len(replications), len(constraints)))
-    digest = scenario.content_hash()  # once for the task's futures
+    """``[future, constraint]`` metric values of ``scenario`` (checked) in the given futures.
+    Future ``i`` uses ``child_seed(seed, i)`` and ``overrides[i]``."""
+    values = run_candidates([scenario], seed, replications, overrides, constraints, membership)
+    return np.asarray(values[0])
+
+
+def run_candidates(
+    scenarios: Sequence[Scenario],
+    seed: int,
+    replications: Sequence[int],
+    overrides: Sequence[Mapping[str, float]],
+    constraints: Sequence[ChanceConstraint],
+    membership: Membership = "dated",
+    share_compile: bool = False,
+) -> np.ndarray:
+    """``[candidate, future, constraint]`` metric values of each scenario (checked) in the
+    given futures: the task a worker runs. Future ``i`` uses ``child_seed(seed, i)`` and
+    ``overrides[i]``.
+
+    With ``share_compile`` the scenarios differ only in the sizes of strategic reserves
+    (:func:`~supplyshock.model.variants.sizes_reserves_only`): each future is compiled once
+    and every candidate runs that network with its own reserve sizes, which is the network
+    it would compile itself (:mod:`supplyshock.model.variants`).
+    """
+    values = np.empty((len(scenarios), len(replications), len(constraints)))
+    digests = [s.content_hash() for s in scenarios]  # once for the task's futures
     for row, (i, params) in enumerate(zip(replications, overrides, strict=True)):
-        result = run(
-            scenario,
-            seed=child_seed(seed, i),
-            overrides=params,
-            validate=False,
-            scenario_hash=digest,
-        )
-        values[row] = measure(result, constraints, membership)
+        seq = child_seed(seed, i)
+        shared = compile_run(scenarios[0], seq, params) if share_compile else None
+        for k, scenario in enumerate(scenarios):
+            result = run(
+                scenario,
+                seed=seq,
+                overrides=params,
+                validate=False,
+                scenario_hash=digests[k],
+                compiled=None if shared is None else with_reserve_quantities(shared, scenario),
+            )
+            values[k, row] = measure(result, constraints, membership)
     return values

@@ -40,6 +40,7 @@ def run(
     validate: bool = True,
     processes: Sequence[UserProcess] = (),
     scenario_hash: str | None = None,
+    compiled: Network | None = None,
 ) -> RunResult:
     """Simulate one replication of ``scenario`` and return its :class:`RunResult`.
 
@@ -54,6 +55,10 @@ def run(
     :class:`~supplyshock.Simulation` and returning a generator (see ``Simulation.process``).
     ``scenario_hash``, the scenario's content hash if the caller has it already (as the
     replications of a batch do), saves hashing it again; it is recorded as given.
+    ``compiled``, the network this scenario, seed and overrides compile to
+    (:func:`~supplyshock.sim.simulation.compile_run`), saves compiling it again, as in a
+    robust search, which compiles a future once for candidates that differ only in reserve
+    sizes (:mod:`supplyshock.model.variants`).
 
     ``result.provenance`` records the seed as ``seed`` (its entropy) and ``spawn_key``, so
     ``seed=np.random.SeedSequence(prov["seed"], spawn_key=prov["spawn_key"])`` repeats a run.
@@ -80,6 +85,7 @@ def run(
             validate=validate,
             processes=processes,
             scenario_hash=scenario_hash,
+            compiled=compiled,
         )
         return sim.run()
     except SupplyshockError:

@@ -51,7 +51,7 @@ from supplyshock.sim.step import Stepper
 from supplyshock.sim.views import Views
 from supplyshock.sim.watches import Watches, input_error
 
-__all__ = ["Predicate", "Simulation", "UserProcess"]
+__all__ = ["Predicate", "Simulation", "UserProcess", "compile_run"]
 
 UserProcess = Callable[["Simulation"], Generator[simpy.Event, Any, Any]]
 """A function taking the simulation and returning a SimPy generator."""
@@ -74,6 +74,28 @@ def _seed_sequence(seed: object) -> np.random.SeedSequence:
         ) from None
 
 
+def _streams(
+    seed: int | np.random.SeedSequence | None,
+) -> tuple[np.random.SeedSequence, np.random.SeedSequence, np.random.SeedSequence]:
+    """The run's seed sequence, and the streams spawned from a copy of it: compilation's
+    (uncertain parameters) and the run's own (in-run draws). The caller's sequence is left as
+    it was, so reusing it repeats the run."""
+    seq = seed if isinstance(seed, np.random.SeedSequence) else _seed_sequence(seed)
+    fresh = np.random.SeedSequence(seq.entropy, spawn_key=seq.spawn_key)
+    param_seq, sim_seq = fresh.spawn(2)
+    return seq, param_seq, sim_seq
+
+
+def compile_run(
+    scenario: schema.Scenario,
+    seed: int | np.random.SeedSequence | None = None,
+    overrides: Mapping[str, float] | None = None,
+) -> Network:
+    """The network ``Simulation(scenario, seed, overrides=overrides)`` compiles, for runs that
+    share it (``compiled``; see :mod:`supplyshock.model.variants`)."""
+    return compile_scenario(scenario, _streams(seed)[1], overrides)
+
+
 class Simulation(Watches, Views):
     """One replication of ``scenario``, open to user processes, watches and events.
 
@@ -82,7 +104,10 @@ class Simulation(Watches, Views):
     :meth:`process` before the run starts. ``scenario_hash`` is the scenario's
     :meth:`~supplyshock.Scenario.content_hash` when the caller has it already (the
     replications of a batch, which hash their scenario once); it goes into the provenance as
-    given.
+    given. ``compiled`` is the network the scenario, seed and overrides compile to, when the
+    caller has it already (:func:`compile_run`, or a variant of its network for a scenario
+    that differs only in reserve sizes, :mod:`supplyshock.model.variants`); it is taken as
+    given and not changed.
     """
 
     def __init__(
@@ -94,6 +119,7 @@ class Simulation(Watches, Views):
         validate: bool = True,
         processes: Sequence[UserProcess] = (),
         scenario_hash: str | None = None,
+        compiled: Network | None = None,
     ) -> None:
         self._hash: str | None = scenario_hash
         if not isinstance(scenario, schema.Scenario):
@@ -103,16 +129,12 @@ class Simulation(Watches, Views):
         self.scenario = scenario
         self._given = scenario  # provenance hashes the scenario as given, not as rules extend it
         self._given_seed = seed
-        seq = seed if isinstance(seed, np.random.SeedSequence) else _seed_sequence(seed)
-        self._seq = seq
-        # spawn from a copy: the caller's SeedSequence is left as it was, so reusing it
-        # repeats the run
-        fresh = np.random.SeedSequence(seq.entropy, spawn_key=seq.spawn_key)
-        self._param_seq, sim_seq = fresh.spawn(2)
+        self._seq, self._param_seq, sim_seq = _streams(seed)
         self._overrides = dict(overrides or {})
         self._began = time.perf_counter()
-        net = compile_scenario(scenario, self._param_seq, overrides)
-        self._build(net, sim_seq)
+        if compiled is None:
+            compiled = compile_scenario(scenario, self._param_seq, overrides)
+        self._build(compiled, sim_seq)
         for proc in processes:
             self.process(proc)
 
