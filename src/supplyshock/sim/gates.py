@@ -139,7 +139,11 @@ class Gates:
         since[~subject | ended] = -1
         since[subject & (since < 0)] = t
         links = np.flatnonzero(subject)
-        starts, which = np.unique(since[links], return_inverse=True)
+        began = since[links]
+        if len(began) and began.min() == began.max():  # one cycle for all: no sort needed
+            starts, which = began[:1], np.zeros(len(began), dtype=np.int64)
+        else:
+            starts, which = np.unique(began, return_inverse=True)
         rows = np.array([self.curves.row(c, int(day)) for day in starts], dtype=np.int64)[which]
         rows[general[links]] = 0  # row 0: fully licensed
         return rows.astype(np.int64)

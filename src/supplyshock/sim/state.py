@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from supplyshock.model.arrays import sum_by
+from supplyshock.model.index import FAR
 from supplyshock.model.network import BoolArray, FloatArray, IntArray, Network
 from supplyshock.model.steady import link_shares
 
@@ -54,7 +55,7 @@ class State:
     # drawn ahead for the run (filled by ``Policies``), applied by the compiled step
     qualify_delay: IntArray  # [l] days a link takes to qualify once it starts
     qualify_day: IntArray  # [l] day a qualifying link is qualified (-1: none pending)
-    pending: IntArray  # [1] number of links qualifying
+    pending: IntArray  # [2] links qualifying; a day no later than the first of them ends
     outage_start: IntArray  # [outages] first day of each outage, facility by facility
     outage_end: IntArray  # [outages] the day after its last day
     outage_first: IntArray  # [f + 1] facility f's outages are outage_first[f] .. [f + 1]
@@ -138,7 +139,7 @@ class State:
             oldest=np.zeros(n_deferrable, dtype=np.int64),
             qualify_delay=np.ones(n_links, dtype=np.int64),
             qualify_day=np.full(n_links, -1, dtype=np.int64),
-            pending=np.zeros(1, dtype=np.int64),
+            pending=np.array([0, FAR], dtype=np.int64),
             outage_start=np.zeros(0, dtype=np.int64),
             outage_end=np.zeros(0, dtype=np.int64),
             outage_first=np.zeros(len(net.facilities) + 1, dtype=np.int64),

@@ -181,7 +181,7 @@ def _switch(
     t: int,
     order: FloatArray,
     got: FloatArray,
-    link_buyer: IntArray,
+    buyer_links: IntArray,
     link_supplier: IntArray,
     allow: FloatArray,
     cap_today: FloatArray,
@@ -202,24 +202,22 @@ def _switch(
     starts qualifying on day ``t`` is qualified from day ``t + qualify_delay`` (its keyed
     draw), applied in that day's morning.
     """
-    any_short = False
     for b in range(order.shape[0]):
         short = order[b] > 1e-9 and got[b] < fill_share * order[b]
         unmet_days[b] = unmet_days[b] + 1 if short else 0
-        any_short = any_short or short
-    if not any_short:
-        return
-    for ln in range(link_buyer.shape[0]):
-        if (
-            unmet_days[link_buyer[ln]] >= switch_after_days
-            and not qualified[ln]
-            and not qualifying[ln]
-            and allow[ln] > 0
-            and cap_today[link_supplier[ln]] > 0
-        ):
-            qualifying[ln] = True
-            qualify_day[ln] = t + qualify_delay[ln]
-            pending[0] += 1
+        if unmet_days[b] < switch_after_days:  # never for a buyer not short today
+            continue
+        for ln in range(buyer_links[b], buyer_links[b + 1]):
+            if (
+                not qualified[ln]
+                and not qualifying[ln]
+                and allow[ln] > 0
+                and cap_today[link_supplier[ln]] > 0
+            ):
+                qualifying[ln] = True
+                qualify_day[ln] = t + qualify_delay[ln]
+                pending[0] += 1
+                pending[1] = min(pending[1], qualify_day[ln])
 
 
 @jit
@@ -366,7 +364,7 @@ def afternoon(t: int, net: Net, st: St, wk: Wk, gate: Gate, rec: Rec) -> None:
         t=t,
         order=wk.order,
         got=got,
-        link_buyer=net.link_buyer,
+        buyer_links=net.buyer_links,
         link_supplier=net.link_supplier,
         allow=wk.allow,
         cap_today=net.capacity[t],

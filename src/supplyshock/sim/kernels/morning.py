@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from supplyshock.model.index import FAR
 from supplyshock.model.network import BoolArray, FloatArray, IntArray
 from supplyshock.sim.kernels._common import jit, share
 from supplyshock.sim.kernels.structs import Net, St, Wk
@@ -50,8 +51,12 @@ def _dated(
 ) -> None:
     """What the run drew ahead for day ``t``: links whose qualification ends by today are
     qualified; a facility is out today if one of its outages covers ``t`` (start <= t < end).
+
+    ``pending`` holds the number of links qualifying and a day no later than the first of
+    them ends: the links are looked through only from that day on.
     """
-    if pending[0] > 0:
+    if pending[0] > 0 and t >= pending[1]:
+        first = FAR
         for ln in range(qualify_day.shape[0]):
             day = qualify_day[ln]
             if 0 <= day <= t:
@@ -59,6 +64,9 @@ def _dated(
                 qualifying[ln] = False
                 qualify_day[ln] = -1
                 pending[0] -= 1
+            elif day > t:
+                first = min(first, day)
+        pending[1] = first
     for f in range(outage.shape[0]):
         k, stop = outage_next[f], outage_first[f + 1]
         while k < stop and outage_end[k] <= t:

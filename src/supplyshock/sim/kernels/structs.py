@@ -99,7 +99,7 @@ class St(NamedTuple):
     oldest: IntArray  # [deferrable] no demand before this day is waiting
     qualify_delay: IntArray  # [l] days a link takes to qualify once it starts
     qualify_day: IntArray  # [l] day a qualifying link is qualified (-1: none pending)
-    pending: IntArray  # [1] number of links qualifying
+    pending: IntArray  # [2] links qualifying; a day no later than the first of them ends
     outage_start: IntArray  # [outages] first day of each outage, facility by facility
     outage_end: IntArray  # [outages] the day after its last day
     outage_first: IntArray  # [f + 1] facility f's outages: outage_first[f] .. [f + 1]
