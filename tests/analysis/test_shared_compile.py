@@ -168,3 +168,24 @@ def test_a_search_runs_candidates_together_with_the_same_values(workers: int) ->
         np.testing.assert_array_equal(a, b)
     assert steps[False] == {2}  # one candidate's chunk a task
     assert steps[True] == ({8 * 2} if workers == 1 else {3 * 2, 1 * 2})
+
+
+def test_runs_of_one_network_draw_ahead_once_for_each_seed() -> None:
+    """The outages and qualification days drawn ahead are remembered on the network for its
+    variants; another seed draws its own, and the same seed gives a fresh network's draws."""
+    scn = apply_portfolio(levered(), SIZES[0])
+    row = Futures.sample(scn, 1, 3).rows()[0]
+
+    def ahead(seed: int, net: Any) -> list[np.ndarray]:
+        state = ss.Simulation(scn, child_seed(3, seed), overrides=row, compiled=net).state
+        return [state.qualify_delay, state.outage_start, state.outage_end, state.outage_first]
+
+    net = compile_run(scn, child_seed(3, 0), row)
+    first, again = ahead(0, net), ahead(0, with_reserve_quantities(net, scn))
+    fresh = ahead(0, compile_run(scn, child_seed(3, 0), row))
+    other = ahead(1, net)
+    for a, b, c in zip(first, again, fresh, strict=True):
+        np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(a, c)
+        assert a.flags.writeable and a is not b
+    assert not np.array_equal(first[1], other[1])  # the outages of another stream

@@ -128,12 +128,14 @@ def test_an_event_that_changes_the_network_cannot_be_applied() -> None:
         sim.apply({**GA_BAN, "start": "2025-01-02"})
 
 
-def test_the_stretch_entry_point_matches_the_argument_types_after_a_run() -> None:
-    """The stepper calls the stretch's compiled code directly; the argument types of a run
-    (with rule firings, a watch and applied events) must stay those it was resolved for."""
+def test_the_kernels_entry_points_match_the_argument_types_after_a_run() -> None:
+    """The stepper calls each kernel's compiled code directly after its first call of a run;
+    the argument types of a run (with rule firings, a watch and applied events) must stay
+    those it was resolved for."""
     import numba
 
     from supplyshock.sim import kernels
+    from supplyshock.sim.kernels.prices import market_prices, respond
 
     sim = ss.Simulation("escalation_2026", seed=3)
 
@@ -147,8 +149,20 @@ def test_the_stretch_entry_point_matches_the_argument_types_after_a_run() -> Non
     step, book = sim.stepper, sim.rules
     args = (0, 0, step.consts, step.st, step.wk, step.gates.arrays(), step.rec)
     args += (book.arrays, book.run, book.inputs, step.px)
-    compiled = kernels.quiet_days.overloads[tuple(numba.typeof(a) for a in args)]
-    assert step._stretch is compiled.entry_point
+    gate = step.gates.arrays()
+    calls = {
+        kernels.quiet_days: args,
+        kernels.morning: (0, step.consts, step.st, step.wk),
+        kernels.allowances: (0, gate, step.wk.allow),
+        kernels.request: (0, step.consts, step.st, step.wk, gate),
+        kernels.afternoon: (0, step.consts, step.st, step.wk, gate, step.rec),
+        respond: (0, step.consts, step.px),
+        market_prices: (0, step.consts, step.wk, step.rec, step.px),
+    }
+    assert {kernels.quiet_days, kernels.morning, kernels.afternoon} <= set(step._direct)
+    for kernel, direct in step._direct.items():
+        compiled = kernel.overloads[tuple(numba.typeof(a) for a in calls[kernel])]
+        assert direct is compiled.entry_point, kernel
 
 
 def test_results_that_are_not_finite_are_refused_not_reported() -> None:

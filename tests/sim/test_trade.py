@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import supplyshock as ss
+from supplyshock.sim.ahead import OutageDraws
 from tests.sim.builder import ban, build, chain, two_suppliers
 
 
@@ -320,7 +321,7 @@ def test_a_facility_makes_nothing_on_exactly_its_outage_days() -> None:
     data = chain(market_cover=2, capacity_per_day=12.0)
     data["facilities"][0].update({"outage_rate_per_year": 12.0, "outage_days": 10})
     sim = ss.Simulation(build(data), seed=3)
-    draws = sim.policies.outage_draws
+    draws = OutageDraws(sim.policies.dice, sim.net)  # the run's stream, drawn again
     expected = np.zeros(sim.net.horizon, dtype=bool)
     now, n = 0, 0
     while True:  # the draws one at a time, as a process would take them

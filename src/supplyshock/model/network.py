@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
+from supplyshock.model.memo import Memo
+
 if TYPE_CHECKING:
     from supplyshock.events.base import EventBase
     from supplyshock.model.markets import MarketSpec
@@ -220,6 +222,10 @@ class Network:
     markets: MarketSpec | None = None  # price slots and demand responses; None: no prices
     share_changes: tuple[ShareChange, ...] = ()  # dated supplier shares, by day
     extra: dict[str, object] = field(default_factory=dict)
+    memo: Memo = field(default_factory=Memo, repr=False)
+    """Results a run forms from this network (and its seed), with the inputs they were formed
+    from: runs of networks made from it by ``dataclasses.replace``, which share the memo
+    (:mod:`supplyshock.model.variants`), form them once. Memos compare equal."""
 
     @property
     def n_buyers(self) -> int:

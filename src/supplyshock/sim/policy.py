@@ -23,7 +23,7 @@ import numpy as np
 import simpy
 
 from supplyshock.events import lookup, types
-from supplyshock.model.network import Network, ShareChange
+from supplyshock.model.network import IntArray, Network, ShareChange
 from supplyshock.sim.ahead import OutageDraws, QualificationDraws
 from supplyshock.sim.dice import Dice
 from supplyshock.sim.state import State
@@ -43,6 +43,14 @@ def own_links(net: Network, now: Network | None = None) -> Network:
     weight = now.link_weight if now is not None else net.link_weight.copy()
     rank = now.link_rank if now is not None else net.link_rank.copy()
     return dataclasses.replace(net, link_weight=weight, link_rank=rank)
+
+
+def _draws_ahead(dice: Dice, net: Network) -> tuple[IntArray, IntArray, IntArray, IntArray]:
+    """The keyed draws of a whole run: each link's qualification days, and the outages
+    (first days, days after the last, where each facility's outages begin)."""
+    delay = QualificationDraws(dice, net).days(np.arange(net.n_links))
+    starts, ends, first = OutageDraws(dice, net).schedule(net.horizon)
+    return delay, starts, ends, first
 
 
 class Policies:
@@ -65,11 +73,21 @@ class Policies:
         self._launched: dict[str, int] = {}  # items of each network list started so far
         self.resumed_at = np.full(len(net.controls), -1, dtype=np.int64)
         self._precautions: set[int] = set()  # controls whose buyers hold raised cover
-        self.qualification_draws = QualificationDraws(dice, net)
-        self.outage_draws = OutageDraws(dice, net)
         # drawn ahead for the whole run; the compiled step applies them day by day
-        state.qualify_delay = self.qualification_draws.days(np.arange(net.n_links))
-        starts, ends, first = self.outage_draws.schedule(net.horizon)
+        inputs = (
+            int(dice.seed),
+            net.horizon,
+            net.link_key,
+            net.link_buyer,
+            net.buyer_commodity,
+            net.qualification_days,
+            net.facilities,
+            net.outage_rate_per_day,
+            net.outage_days,
+        )
+        drawn = net.memo.get("draws ahead", inputs, partial(_draws_ahead, dice, net))
+        delay, starts, ends, first = (x.copy() for x in drawn)
+        state.qualify_delay = delay
         state.outage_start, state.outage_end, state.outage_first = starts, ends, first
         state.outage_next = first[:-1].copy()
 

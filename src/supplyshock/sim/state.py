@@ -81,8 +81,8 @@ class State:
         ring = int(lead.max()) + 1 if n_links else 1
         # Link l lands one day's flow on each of days 0 .. lead[l] - 1: one place
         # (buyer, day) per pair, each summed in link order (bincount adds in input order).
-        days = np.arange(ring - 1)
-        link, day = np.nonzero(lead[:, None] > days[None, :])
+        link = np.repeat(np.arange(n_links), lead)
+        day = np.arange(len(link)) - np.repeat(np.cumsum(lead) - lead, lead)
         place = buyer[link] * ring + day
         landing = np.zeros((net.n_buyers, ring, 1 + n_org))
         for k in range(1 + n_org):

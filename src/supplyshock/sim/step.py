@@ -21,6 +21,7 @@ SimPy environment of :class:`~supplyshock.sim.simulation.Simulation` drives the 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -194,9 +195,9 @@ class Stepper:
         self._quota_bound = previous is not None  # px.quota_share may hold shares below 1
         self.rec = _recorder_arrays(recorder)
         self.rules = rules if rules is not None else RuleBook.idle(net, state, self.wk.need)
-        # the stretch kernel's compiled code for this run's argument types (see entry_point)
-        self._stretch: Callable[..., tuple[int, int, int]] | None = (
-            previous._stretch if previous is not None else None
+        # each kernel's compiled code for this run's argument types (see entry_point)
+        self._direct: dict[Callable[..., Any], Callable[..., Any]] = (
+            previous._direct if previous is not None else {}
         )
 
     @property
@@ -232,23 +233,31 @@ class Stepper:
             book.inputs,
             self.px,
         )
-        if self._stretch is not None:  # the same argument types on every call of a run
-            status, day, n_fired = self._stretch(*args)
-        else:
-            status, day, n_fired = kernels.quiet_days(*args)
-            self._stretch = entry_point(kernels.quiet_days, args)
+        status, day, n_fired = self._run(kernels.quiet_days, *args)
         if status == kernels.DONE:
             return stop, 0
         if status == kernels.RULES:
             return day + 1, n_fired
         return day + 1, self._rest_of_day(day)  # gates must be rebuilt first
 
+    def _run(self, kernel: Callable[..., Any], *args: Any) -> Any:
+        """``kernel(*args)``: through numba's dispatcher on the first call of a run, then
+        straight to the compiled code for these argument types, which are the same on every
+        call of a run (the dispatcher works out the types of the named structures anew on
+        every call, about 35 µs; see :func:`~supplyshock.sim.kernels._common.entry_point`)."""
+        direct = self._direct.get(kernel)
+        if direct is not None:
+            return direct(*args)
+        result = kernel(*args)
+        self._direct[kernel] = entry_point(kernel, args) or kernel
+        return result
+
     def __call__(self, t: int) -> int:
         """Step day ``t``: update the state and write the day's row of the recorder; the
         number of rules and watches that fired at its end."""
         if self.px.on:
-            respond(t, self.consts, self.px)
-        kernels.morning(t, self.consts, self.st, self.wk)
+            self._run(respond, t, self.consts, self.px)
+        self._run(kernels.morning, t, self.consts, self.st, self.wk)
         return self._rest_of_day(t)
 
     def _rest_of_day(self, t: int) -> int:
@@ -256,17 +265,17 @@ class Stepper:
         consts, st, wk, g = self.consts, self.st, self.wk, self.gates
         g.update(self.state, wk.share_f, t)
         gate = g.arrays()
-        kernels.allowances(t, gate, wk.allow)
+        self._run(kernels.allowances, t, gate, wk.allow)
         if self.px.leaky:
-            leak(wk, self.px)
+            self._run(leak, wk, self.px)
         shares = self.px.quota_share  # a binding quota narrows the markets' openness
         if not g.quotas:
             if self.px.on and self._quota_bound:
                 shares[:], self._quota_bound = 1.0, False
-            kernels.request(t, consts, st, wk, gate)
+            self._run(kernels.request, t, consts, st, wk, gate)
         else:
             gate.limit[:] = np.inf
-            kernels.request(t, consts, st, wk, gate)
+            self._run(kernels.request, t, consts, st, wk, gate)
             if self.px.on:
                 shares[:], self._quota_bound = 1.0, True
             for c, subject in g.quotas:
@@ -277,8 +286,8 @@ class Stepper:
                     if self.px.on:
                         shares[subject] = budget / total
             if np.isfinite(gate.limit).any():  # route what the quotas hold back
-                kernels.request(t, consts, st, wk, gate)
-        kernels.afternoon(t, consts, st, wk, gate, self.rec)
+                self._run(kernels.request, t, consts, st, wk, gate)
+        self._run(kernels.afternoon, t, consts, st, wk, gate, self.rec)
         if self.px.on:
-            market_prices(t, consts, wk, self.rec, self.px)
+            self._run(market_prices, t, consts, wk, self.rec, self.px)
         return self.rules.check(t)
