@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from supplyshock import metrics
+from supplyshock.model.network import IntArray
 from supplyshock.numerics import numeric_platform
 
 if TYPE_CHECKING:
@@ -46,8 +47,21 @@ def assemble(
     if market_prices is not None:  # formed when first read, as the other cell series
         prices = PriceCells(cells, market_prices, net.countries, net.commodities)
         cell_series.derive(PRICE_SERIES, prices)
-    dates = pd.date_range(net.start, periods=net.horizon, freq="D")
-    n_in = net.n_inputs
+    inputs = (
+        net.countries,
+        net.commodities,
+        net.fac_country,
+        net.fac_output,
+        tuple((r.country, r.commodity) for r in net.reserves),
+        net.buyer_country[net.n_inputs :],
+        net.buyer_commodity[net.n_inputs :],
+        net.buyer_sector[net.n_inputs :],
+        recorder.pairs,
+        net.start,
+        net.horizon,
+    )
+    labels = net.memo.get("result labels", inputs, lambda: _labels(*inputs))
+    facility_country, facility_output, reserve_labels, market_labels, flow_pairs, dates = labels
     demand = net.demand.T
     short = demand - recorder.delivered > metrics.TOL * np.maximum(demand, 1e-12)
     return cls(
@@ -56,17 +70,15 @@ def assemble(
         units=net.commodity_units,
         facilities=net.facilities,
         facility_kinds=net.facility_kinds,
-        facility_country=tuple(net.countries[c] for c in net.fac_country),
-        facility_output=tuple(net.commodities[k] for k in net.fac_output),
+        facility_country=facility_country,
+        facility_output=facility_output,
         dates=dates,
         blocs=dict(net.blocs),
         cubes=cubes,
         production=recorder.production,
         lost=recorder.lost,
         reserves=recorder.reserves,
-        reserve_labels=tuple(
-            (net.countries[r.country], net.commodities[r.commodity]) for r in net.reserves
-        ),
+        reserve_labels=reserve_labels,
         balance={
             "initial_stock": state.initial_stock,
             "produced": state.produced.copy(),
@@ -90,18 +102,45 @@ def assemble(
             "recovery_window_days": net.recovery_window_days,
         },
         market_short=short,
-        market_labels=tuple(
-            (net.countries[c], net.commodities[k], net.buyer_sector[n_in + m])
-            for m, (c, k) in enumerate(
-                zip(net.buyer_country[n_in:], net.buyer_commodity[n_in:], strict=True)
-            )
-        ),
+        market_labels=market_labels,
         cells=cells,
         cell_series=cell_series,
-        flow_pairs=tuple(
-            (net.countries[e], net.countries[i], net.commodities[k])
-            for e, i, k in recorder.pairs.tolist()
-        ),
+        flow_pairs=flow_pairs,
         flow_series=recorder.flows[:, : len(recorder.pairs)],
         market_prices=market_prices,
+    )
+
+
+Pairs = tuple[tuple[str, str], ...]
+Triples = tuple[tuple[str, str, str], ...]
+
+
+def _labels(
+    countries: tuple[str, ...],
+    commodities: tuple[str, ...],
+    fac_country: IntArray,
+    fac_output: IntArray,
+    reserves: tuple[tuple[int, int], ...],
+    market_country: IntArray,
+    market_commodity: IntArray,
+    market_sector: tuple[str, ...],
+    pairs: IntArray,
+    start: dt.date,
+    horizon: int,
+) -> tuple[tuple[str, ...], tuple[str, ...], Pairs, Triples, Triples, pd.DatetimeIndex]:
+    """A run's labels, which depend only on its network: each facility's country and output,
+    each reserve's (country, commodity), each market's (country, commodity, sector), each
+    trade slot's (exporter, importer, commodity), and the dates."""
+    return (
+        tuple(countries[c] for c in fac_country),
+        tuple(commodities[k] for k in fac_output),
+        tuple((countries[c], commodities[k]) for c, k in reserves),
+        tuple(
+            (countries[c], commodities[k], sector)
+            for c, k, sector in zip(
+                market_country.tolist(), market_commodity.tolist(), market_sector, strict=True
+            )
+        ),
+        tuple((countries[e], countries[i], commodities[k]) for e, i, k in pairs.tolist()),
+        pd.date_range(start, periods=horizon, freq="D"),
     )

@@ -60,7 +60,18 @@ class Recorder:
         self.lost = record_zeros((T, F))
         self.reserves = record_zeros((T, R))
         self.backlog = record_zeros((T, M))
-        self.link_pair, self.pairs = trade_pairs(net)
+        inputs = (
+            net.fac_country,
+            net.fac_output,
+            net.link_supplier,
+            net.buyer_country,
+            net.link_buyer,
+            net.link_export,
+            len(net.countries),
+            len(net.commodities),
+        )
+        link_pair, pairs = net.memo.get("trade pairs", inputs, lambda: trade_pairs(net))
+        self.link_pair, self.pairs = link_pair.copy(), pairs.copy()  # writable, as kernels take
         self.flows = record_zeros((T, len(self.pairs) + 1))  # the last column: domestic links
         self.expired = record_zeros((T, M))
 
@@ -79,29 +90,25 @@ class Recorder:
         equals its cube. Each sum is formed when first read (:class:`GroupSums`).
         """
         net = self.net
-        n_in, n_buyers = net.n_inputs, net.n_buyers
-        kinds = net.facility_kinds
-        buyer_sector = list(net.buyer_sector) or [
-            kinds[f] if f >= 0 else "" for f in net.buyer_facility.tolist()
-        ]
+        n_in, n_buyers, n_fac = net.n_inputs, net.n_buyers, len(net.facilities)
         reserve_country = np.array([r.country for r in net.reserves], dtype=np.int64)
         reserve_comm = np.array([r.commodity for r in net.reserves], dtype=np.int64)
-        country = np.concatenate([net.buyer_country, net.fac_country, reserve_country])
-        commodity = np.concatenate([net.buyer_commodity, net.fac_output, reserve_comm])
-        sector = buyer_sector + list(kinds) + ["strategic_reserve"] * len(net.reserves)
-        keys = list(
-            zip(
-                country.astype(np.int64).tolist(),
-                sector,
-                commodity.astype(np.int64).tolist(),
-                strict=True,
-            )
+        inputs = (
+            net.buyer_country,
+            net.buyer_commodity,
+            net.buyer_sector,
+            net.buyer_facility,
+            net.fac_country,
+            net.fac_output,
+            net.facility_kinds,
+            reserve_country,
+            reserve_comm,
+            net.countries,
+            net.commodities,
         )
-        unique = sorted(set(keys))
-        position = {key: i for i, key in enumerate(unique)}
-        index = np.array([position[key] for key in keys], dtype=np.int64)
-        n_cells, n_comm = len(unique), len(net.commodities)
-        n_fac = len(net.facilities)
+        labels, shared, shared_cubes = net.memo.get("cells", inputs, lambda: _cells(*inputs))
+        index, cube_of = shared.copy(), shared_cubes.copy()  # writable, as the sums take them
+        n_cells, n_comm = len(labels), len(net.commodities)
         markets = index[n_in:n_buyers]
         buyers = index[:n_buyers]
         facilities = index[n_buyers : n_buyers + n_fac]
@@ -131,7 +138,6 @@ class Recorder:
             "imports": buyers,
         }
         series = GroupSums(raw, groups, n_cells, (net.horizon, n_cells))
-        cube_of = np.array([c * n_comm + k for c, _, k in unique], dtype=np.int64)
         n_countries = len(net.countries)
         cubes = GroupSums(
             series,
@@ -139,8 +145,43 @@ class Recorder:
             n_countries * n_comm,
             (net.horizon, n_countries, n_comm),
         )
-        labels = tuple((net.countries[c], s, net.commodities[k]) for c, s, k in unique)
         return labels, series, cubes
+
+
+def _cells(
+    buyer_country: IntArray,
+    buyer_commodity: IntArray,
+    buyer_sector: tuple[str, ...],
+    buyer_facility: IntArray,
+    fac_country: IntArray,
+    fac_output: IntArray,
+    kinds: tuple[str, ...],
+    reserve_country: IntArray,
+    reserve_comm: IntArray,
+    countries: tuple[str, ...],
+    commodities: tuple[str, ...],
+) -> tuple[tuple[tuple[str, str, str], ...], IntArray, IntArray]:
+    """The (country, sector, commodity) cells in label order, the cell of each buyer, facility
+    and reserve (in that order), and the country x commodity entry of each cell."""
+    sectors = list(buyer_sector) or [kinds[f] if f >= 0 else "" for f in buyer_facility.tolist()]
+    country = np.concatenate([buyer_country, fac_country, reserve_country])
+    commodity = np.concatenate([buyer_commodity, fac_output, reserve_comm])
+    sector = sectors + list(kinds) + ["strategic_reserve"] * len(reserve_country)
+    keys = list(
+        zip(
+            country.astype(np.int64).tolist(),
+            sector,
+            commodity.astype(np.int64).tolist(),
+            strict=True,
+        )
+    )
+    unique = sorted(set(keys))
+    position = {key: i for i, key in enumerate(unique)}
+    index = np.array([position[key] for key in keys], dtype=np.int64)
+    n_comm = len(commodities)
+    cube_of = np.array([c * n_comm + k for c, _, k in unique], dtype=np.int64)
+    labels = tuple((countries[c], s, commodities[k]) for c, s, k in unique)
+    return labels, index, cube_of
 
 
 def check_finite(result: RunResult, recorder: Recorder) -> None:
