@@ -149,25 +149,26 @@ def test_only_levers_that_size_strategic_reserves_share_a_compilation() -> None:
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_search_runs_candidates_together_with_the_same_values(workers: int) -> None:
     """Forty reserve sizes on four futures in chunks of two: tasks of several candidates (a
-    chunk's candidates spread over at least four times the tasks a pool of two runs at a
-    time), values as with one candidate a task."""
+    chunk's candidates spread over at least as many tasks as a pool of two runs at a time,
+    four times as many with early stop), values as with one candidate a task."""
     scn = ban_world()
     futures = Futures.sample(scn, 4, 5)
     portfolios = [{"reserve": float(q)} for q in range(0, 1600, 40)]
     values, steps = {}, {}
-    for share in (False, True):
+    for share, stop in ((False, False), (True, False), (True, True)):
         reports: list[int] = []
-        kw: dict[str, Any] = dict(workers=workers, chunk_size=2)
+        kw: dict[str, Any] = dict(workers=workers, chunk_size=2, early_stop=stop)
         kw["progress"] = lambda done, total, seen=reports: seen.append(done)
         with Evaluator(scn, scn.decision.constraints, futures, **kw) as ev:
             assert ev.share_compile
             ev.share_compile = share
-            values[share] = ev.evaluate(portfolios)
-        steps[share] = set(np.diff(reports).tolist())
-    for a, b in zip(values[False], values[True], strict=True):
-        np.testing.assert_array_equal(a, b)
-    assert steps[False] == {2}  # one candidate's chunk a task
-    assert steps[True] == ({8 * 2} if workers == 1 else {3 * 2, 1 * 2})
+            values[share, stop] = np.stack(ev.evaluate(portfolios))
+        steps[share, stop] = set(np.diff(reports).tolist())
+    np.testing.assert_array_equal(values[False, False], values[True, False])
+    ran = ~np.isnan(values[True, True])  # early stop leaves decided candidates' futures unrun
+    np.testing.assert_array_equal(values[True, True][ran], values[False, False][ran])
+    assert steps[False, False] == {2}  # one candidate's chunk a task
+    assert steps[True, False] == {8 * 2}  # at most 8 a task, and 40 / 8 tasks a chunk is enough
 
 
 def test_runs_of_one_network_draw_ahead_once_for_each_seed() -> None:

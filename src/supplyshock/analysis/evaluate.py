@@ -256,14 +256,16 @@ class Evaluator:
         # Chunk 0 of every candidate first, then chunk 1, ...: a candidate settled by its first
         # chunks has its later ones still waiting, and they are never run. Candidates that
         # differ only in reserve sizes go several to a task: up to SHARED_TASK_CANDIDATES, and
-        # a chunk's candidates over at least four times as many tasks as the pool runs at a
-        # time, so that most of a chunk is done before the next one starts.
+        # a chunk's candidates over at least as many tasks as the pool runs at a time (four
+        # times as many with early_stop, so that most of a chunk is done before the next
+        # one starts).
         serial = self.executor is None and self.workers == 1
         spread = 1 if serial else 2 * (self.workers or os.cpu_count() or 1)
+        tasks_per_chunk = 4 * spread if self.early_stop else spread
         pending: list[tuple[list[str], int]] = []
         for c in range(len(chunks)):
             keys = [k for k in scenarios if c not in parts[k]]
-            size = min(SHARED_TASK_CANDIDATES, -(-len(keys) // (4 * spread)))
+            size = min(SHARED_TASK_CANDIDATES, -(-len(keys) // tasks_per_chunk))
             size = size if self.share_compile else 1
             pending += [(keys[i : i + size], c) for i in range(0, len(keys), max(size, 1))]
         pool = self._pool_for_tasks()
