@@ -30,6 +30,7 @@ from supplyshock.results import RunResult
 from supplyshock.scenario.levers import ChanceConstraint
 from supplyshock.scenario.schema import Scenario
 from supplyshock.sim.engine import run
+from supplyshock.sim.lazy import GroupSums
 from supplyshock.sim.simulation import compile_run
 
 __all__ = ["Futures", "check_constraints", "measure", "run_candidates", "run_futures"]
@@ -103,7 +104,9 @@ class _Picked(Mapping[str, FloatArray]):
 
     def __getitem__(self, name: str) -> FloatArray:
         if name not in self._formed:
-            values = self._cells[name][:, self._pick] * self._w
+            cells = self._cells
+            picked = cells.columns(name, self._pick) if isinstance(cells, GroupSums) else None
+            values = (cells[name][:, self._pick] if picked is None else picked) * self._w
             self._formed[name] = values.sum(axis=1, keepdims=True)[self._at]
         return self._formed[name]
 

@@ -8,10 +8,12 @@ each is formed when it is first read and kept.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
+
+import numpy as np
 
 from supplyshock.model.network import FloatArray, IntArray
-from supplyshock.sim.kernels.sums import column_sums
+from supplyshock.sim.kernels.sums import column_sums, entry_sums
 
 __all__ = ["Derive", "GroupSums"]
 
@@ -62,6 +64,24 @@ class GroupSums(Mapping[str, FloatArray]):
             summed = column_sums(self._sources[name], self._groups[name], self._n_groups)
             found = self._formed[name] = summed.reshape(self._shape)
         return found
+
+    def columns(self, name: str, picked: Sequence[int]) -> FloatArray:
+        """``self[name][:, picked]`` for a ``[day, group]`` series. When the series is not
+        formed yet, only the picked groups are summed, each adding its columns in column order
+        as the whole series does, so the values are the same bit for bit."""
+        source = None
+        if len(self._shape) == 2 and name in self._groups and name not in self._formed:
+            source = self._sources[name]
+        if not isinstance(source, np.ndarray):
+            return self[name][:, list(picked)]
+        group = self._groups[name]
+        mine = [np.flatnonzero(group == g) for g in picked]
+        cols = np.concatenate([np.zeros(0, dtype=np.int64), *mine]).astype(np.int64)
+        slot = np.repeat(np.arange(len(picked), dtype=np.int64), [len(m) for m in mine])
+        out = np.empty((source.shape[0], len(picked)))
+        unweighted = np.full(len(cols), -1, dtype=np.int64)
+        entry_sums(source, cols, slot, unweighted, np.empty((0, source.shape[0])), out)
+        return out
 
     def __contains__(self, name: object) -> bool:  # without forming the series
         return name in self._names
