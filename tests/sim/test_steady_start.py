@@ -82,19 +82,20 @@ def test_refill_worked_example() -> None:
     """docs/model.md: 10 t reserve at 9.5 t, 0.05 t/day, buyer at its 30-day target of 1 t/day."""
     from supplyshock.sim.kernels.morning import _refill
 
-    reserve, reserve_org = np.array([9.5]), np.array([[9.5 * 0.4]])
+    reserve, reserve_mix, drawn = np.array([9.5]), np.array([[0.4]]), np.array([0.5])
     inv, org_b = np.array([30.0]), np.array([[30.0 * 0.8]])
     need, target, buyers = np.array([1.0]), np.array([30.0]), np.array([0], dtype=np.int64)
-    _refill(0, inv, org_b, need, target, buyers, 0.05, 10.0, reserve, reserve_org)
+    _refill(0, inv, org_b, need, target, buyers, 0.05, reserve, reserve_mix, drawn)
     assert reserve[0] == pytest.approx(9.55)
+    assert drawn[0] == pytest.approx(0.45)
     assert inv[0] == pytest.approx(29.95)
-    assert reserve_org[0, 0] == pytest.approx(9.5 * 0.4 + 0.05 * 0.8)  # origin moves along
+    assert reserve_mix[0, 0] == pytest.approx((9.5 * 0.4 + 0.05 * 0.8) / 9.55)  # origin moves
     for _ in range(12):  # the buyer restocks to its target every day
         inv[0], org_b[0, 0] = 30.0, 24.0
-        _refill(0, inv, org_b, need, target, buyers, 0.05, 10.0, reserve, reserve_org)
-    assert reserve[0] == 10.0  # full after 10 days, never above
+        _refill(0, inv, org_b, need, target, buyers, 0.05, reserve, reserve_mix, drawn)
+    assert drawn[0] == 0.0 and reserve[0] == pytest.approx(10.0, abs=1e-12)  # full, never above
     inv[0] = 28.5  # a buyer more than a day below target sells nothing
-    _refill(0, inv, org_b, need, target, buyers, 0.05, 10.0, np.array([9.0]), reserve_org)
+    _refill(0, inv, org_b, need, target, buyers, 0.05, np.array([9.0]), reserve_mix, np.ones(1))
     assert inv[0] == 28.5
 
 

@@ -29,7 +29,8 @@ class State:
     signal: FloatArray  # [f] smoothed orders received per day
     buyer_lead: FloatArray  # [b] lead time of the suppliers in use (pipeline target)
     reserve: FloatArray  # [r]
-    reserve_org: FloatArray  # [r, o]
+    reserve_mix: FloatArray  # [r, o] share of each tracer in the reserve
+    reserve_drawn: FloatArray  # [r] given out less bought back since the start
     scheduled_release: FloatArray  # [r] extra release per day from events
     qualified: BoolArray  # [l]
     qualifying: BoolArray  # [l]
@@ -115,7 +116,8 @@ class State:
                 net.n_buyers,
             ),
             reserve=reserve,
-            reserve_org=reserve[:, None] * reserve_origin,
+            reserve_mix=reserve_origin,
+            reserve_drawn=np.zeros(len(net.reserves)),
             scheduled_release=np.zeros(len(net.reserves)),
             qualified=net.link_qualified.copy(),
             qualifying=np.zeros(n_links, dtype=bool),

@@ -87,7 +87,6 @@ def _network_arrays(net: Network, link_pair: IntArray) -> Net:
         reserve_trigger=np.array([r.trigger_days for r in net.reserves], dtype=float),
         reserve_rate=np.array([r.rate_per_day for r in net.reserves], dtype=float),
         reserve_refill=np.array([r.refill_rate_per_day for r in net.reserves], dtype=float),
-        reserve_initial=np.array([r.quantity for r in net.reserves], dtype=float),
         # day-major copies of the schedules: one contiguous row per day
         capacity=day_major(net.capacity),  # a copy: idle capacity writes on it
         per_unit=day_major(net.per_unit),

@@ -115,18 +115,21 @@ def _release(
     trigger_days: FloatArray,
     rate_per_day: FloatArray,
     refill: FloatArray,
-    initial: FloatArray,
     scheduled: FloatArray,
     reserve: FloatArray,
-    reserve_org: FloatArray,
+    reserve_mix: FloatArray,
+    drawn: FloatArray,
 ) -> None:
     """Strategic reserves top up eligible buyers towards their cover target, or refill.
 
     A reserve releases at ``rate_per_day`` while its eligible buyers hold less than
     ``trigger_days`` of their need, plus any scheduled release; never more than it holds or
-    than the buyers' total gap, which it shares in proportion to each buyer's gap. A reserve
-    that does neither and holds less than ``initial`` buys back up to ``refill`` a day from
-    what its buyers hold above their target less one day of need (:func:`_refill`).
+    than the buyers' total gap, which it shares in proportion to each buyer's gap; what it
+    gives carries its origin mix ``reserve_mix[r]`` (a share of each tracer), which a release
+    leaves as it was. The level is read only to cap the release. ``drawn`` sums what each
+    reserve has given out less what it bought back. A reserve that does neither and has
+    ``drawn`` > 0 buys back up to ``refill`` a day from what its buyers hold above their target
+    less one day of need (:func:`_refill`).
     """
     n_org, n_res = org_b.shape[1], sizes.shape[0]
     triggered = np.zeros(n_res, dtype=np.bool_)
@@ -140,7 +143,7 @@ def _release(
     for r in range(n_res):
         lo, hi = starts[r], starts[r] + sizes[r]
         rate = scheduled[r] + (rate_per_day[r] if triggered[r] else 0.0)
-        if rate <= 0 and refill[r] > 0 and reserve[r] < initial[r]:
+        if rate <= 0 and refill[r] > 0 and drawn[r] > 0:
             _refill(
                 r,
                 inv,
@@ -149,9 +152,9 @@ def _release(
                 target,
                 buyers[lo:hi],
                 refill[r],
-                initial[r],
                 reserve,
-                reserve_org,
+                reserve_mix,
+                drawn,
             )
             continue
         if sizes[r] == 0 or reserve[r] <= 0 or rate <= 0:
@@ -164,15 +167,14 @@ def _release(
         amount = min(rate, reserve[r], total)
         if amount <= 0:
             continue
-        origin = reserve_org[r] / reserve[r]
+        origin = reserve_mix[r]
         for j in range(lo, hi):
             given = amount * gap[j - lo] / total
             inv[buyers[j]] += given
             for o in range(n_org):
                 org_b[buyers[j], o] += given * origin[o]
         reserve[r] -= amount
-        for o in range(n_org):
-            reserve_org[r, o] -= amount * origin[o]
+        drawn[r] += amount
 
 
 @jit
@@ -184,29 +186,35 @@ def _refill(
     target: FloatArray,
     buyers: IntArray,
     rate: float,
-    initial: float,
     reserve: FloatArray,
-    reserve_org: FloatArray,
+    reserve_mix: FloatArray,
+    drawn: FloatArray,
 ) -> None:
-    """Reserve ``r`` buys back from its buyers' stock above their target less a day's need."""
+    """Reserve ``r`` buys back, at most what it has given out (``drawn``), from its buyers'
+    stock above their target less a day's need; its origin mix becomes (level x mix + content
+    bought) / (level + amount)."""
     spare = np.zeros(buyers.shape[0])
     total = 0.0
     for j in range(buyers.shape[0]):
         b = buyers[j]
         spare[j] = max(inv[b] - (target[b] - need[b]), 0.0)
         total += spare[j]
-    amount = min(rate, initial - reserve[r], total)
+    amount = min(rate, drawn[r], total)
     if amount <= 0.0:
         return
+    held = reserve[r]
+    content = held * reserve_mix[r]
     for j in range(buyers.shape[0]):
         b = buyers[j]
         taken = amount * spare[j] / total
         for o in range(org_b.shape[1]):
             moved = taken * share(inv[b], org_b[b, o])
             org_b[b, o] -= moved
-            reserve_org[r, o] += moved
+            content[o] += moved
         inv[b] -= taken
-    reserve[r] += amount
+    reserve[r] = held + amount
+    reserve_mix[r] = content / (held + amount)
+    drawn[r] -= amount
 
 
 @jit
@@ -308,10 +316,10 @@ def morning(t: int, net: Net, st: St, wk: Wk) -> None:
         trigger_days=net.reserve_trigger,
         rate_per_day=net.reserve_rate,
         refill=net.reserve_refill,
-        initial=net.reserve_initial,
         scheduled=st.scheduled_release,
         reserve=st.reserve,
-        reserve_org=st.reserve_org,
+        reserve_mix=st.reserve_mix,
+        drawn=st.reserve_drawn,
     )
     _origin(
         n_in=net.n_inputs,

@@ -62,7 +62,6 @@ class Net(NamedTuple):
     reserve_trigger: FloatArray  # [r] releases while its buyers hold less days of need
     reserve_rate: FloatArray  # [r] release per day when triggered
     reserve_refill: FloatArray  # [r] most bought back per day below the initial quantity
-    reserve_initial: FloatArray  # [r] initial quantity
     # schedules, one contiguous row per day
     capacity: FloatArray  # [t, f] capacity before outages
     per_unit: FloatArray  # [t, i] input per unit of output
@@ -86,7 +85,8 @@ class St(NamedTuple):
     buyer_lead: FloatArray  # [b] lead time of the suppliers in use
     outage: BoolArray  # [f]
     reserve: FloatArray  # [r]
-    reserve_org: FloatArray  # [r, o]
+    reserve_mix: FloatArray  # [r, o] share of each tracer
+    reserve_drawn: FloatArray  # [r] given out less bought back since the start
     scheduled_release: FloatArray  # [r] extra release per day from events
     qualified: BoolArray  # [l]
     qualifying: BoolArray  # [l]
