@@ -234,9 +234,11 @@ def optimize(
 
 
 def _report(found: Any, out: Path | None, plot: Path | None) -> None:
+    shared = found.runs - found.simulated
+    made = f" ({found.simulated} run, {shared} shared)" if shared > 0 else ""
     console.print(
-        f"{len(found.candidates)} portfolios x {found.futures} futures, {found.runs} runs in "
-        f"{found.seconds:.0f} s ({found.method})"
+        f"{len(found.candidates)} portfolios x {found.futures} futures, {found.runs} "
+        f"evaluations{made} in {found.seconds:.0f} s ({found.method})"
     )
     if found.best is None:
         console.print("[bold red]no portfolio within the bounds meets every constraint[/]")

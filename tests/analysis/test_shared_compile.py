@@ -101,8 +101,8 @@ def test_candidates_sharing_a_compilation_run_as_if_each_compiled_its_own() -> N
     candidates = [apply_portfolio(scn, sizes) for sizes in SIZES]
     futures = Futures.sample(scn, 2, 11)
     args = (candidates, 11, [0, 1], futures.rows(), CONSTRAINTS)
-    shared = run_candidates(*args, share_compile=True)
-    alone = run_candidates(*args)
+    shared = run_candidates(*args, share_compile=True).values
+    alone = run_candidates(*args).values
     np.testing.assert_array_equal(shared, alone)
     assert not np.array_equal(shared[1], shared[2])  # the sizes matter in these futures
 

@@ -162,7 +162,10 @@ class RobustResult:
     method: str
     futures: int
     runs: int = 0
-    """Runs made (stored candidates read back are not counted)."""
+    """Candidate-future pairs evaluated (stored candidates read back are not counted)."""
+    simulated: int = 0
+    """Runs made for them: pairs covered by a run with smaller reserves that never emptied
+    took its values (docs/model.md, "Candidates that share a run")."""
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)
 

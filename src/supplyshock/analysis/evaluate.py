@@ -10,7 +10,10 @@ runs the candidate in every future and keeps the constrained metrics only
   candidate decided by its first futures leaves its later tasks unrun). A task runs one
   candidate, or up to :data:`SHARED_TASK_CANDIDATES` when every lever sizes a strategic
   reserve: it then compiles each future once for all of them
-  (:mod:`supplyshock.model.variants`), which saves about a tenth of a run. Each task's values
+  (:mod:`supplyshock.model.variants`), which saves about a tenth of a run, and when nothing
+  but the release cap reads those reserves' levels, a candidate whose reserves are all at least
+  those of one already run in a future, which never emptied the larger ones, takes that run's
+  values instead of running (:mod:`supplyshock.analysis.slack`). Each task's values
   are stored in ``out`` as it lands and each candidate's ``[future, constraint]`` values when
   it is done (:mod:`~supplyshock.analysis.store`), and a rerun with the same ``out`` reuses
   them, also after bounds, costs or thresholds changed (the values depend only on the
@@ -43,7 +46,8 @@ from typing import Any, Literal
 import numpy as np
 
 from supplyshock.analysis.chance import decided
-from supplyshock.analysis.futures import Futures, check_constraints, run_candidates
+from supplyshock.analysis.futures import Futures, TaskValues, check_constraints, run_candidates
+from supplyshock.analysis.slack import levels_unread
 from supplyshock.analysis.store import CandidateStore, EvaluationError
 from supplyshock.batch.memory import start_worker
 from supplyshock.errors import ScenarioError
@@ -58,7 +62,14 @@ __all__ = ["EvaluationError", "Evaluator", "portfolio_key"]
 
 
 Task = tuple[
-    list[Scenario], int, list[int], list[dict[str, float]], list[ChanceConstraint], Membership, bool
+    list[Scenario],
+    int,
+    list[int],
+    list[dict[str, float]],
+    list[ChanceConstraint],
+    Membership,
+    bool,
+    bool,
 ]
 """The arguments of one :func:`~supplyshock.analysis.futures.run_candidates` task."""
 
@@ -78,7 +89,8 @@ class Evaluator:
 
     Use as a context manager (or call :meth:`close`): an own process pool lives as long as
     the evaluator, so workers load the compiled kernels once for the whole search.
-    ``progress(done, total)`` counts runs of the current :meth:`evaluate` call.
+    ``progress(done, total)`` counts candidate-future pairs of the current :meth:`evaluate`
+    call; ``share_runs=False`` runs every candidate even where a run covers it.
     """
 
     def __init__(
@@ -95,6 +107,7 @@ class Evaluator:
         membership: Membership = "dated",
         via: Literal["tasks", "batch"] = "tasks",
         early_stop: bool = False,
+        share_runs: bool = True,
     ) -> None:
         if chunk_size <= 0:
             raise EvaluationError(f"chunk_size must be positive, got {chunk_size}")
@@ -113,8 +126,18 @@ class Evaluator:
         self.share_compile = sizes_reserves_only(scenario, scenario.levers)
         """Whether candidates differ only in reserve sizes, so that a task runs several of
         them and compiles each future once for them."""
+        self.share_runs = (
+            share_runs and self.share_compile and levels_unread(scenario, self.constraints)
+        )
+        """Whether, moreover, a candidate whose reserves are all at least those of a run
+        that never emptied the larger ones takes that run's values
+        (:mod:`supplyshock.analysis.slack`)."""
         self.runs = 0
-        """Runs made so far (stored candidates are not run again)."""
+        """Candidate-future pairs evaluated so far (stored candidates are not evaluated
+        again)."""
+        self.simulated = 0
+        """Runs made for them: ``runs`` less the pairs that took the values of a run that
+        covers them."""
         self._pool: Executor | None = None
         self._memo: dict[str, np.ndarray] = {}
         # the identity hashes the scenario: only a folder to claim needs it
@@ -219,7 +242,8 @@ class Evaluator:
             overrides = [rows[i] for i in reps]
             shared = self.share_compile and len(keys) > 1
             runs = [scenarios[key] for key in keys]
-            return (runs, seed, reps, overrides, self.constraints, self.membership, shared)
+            share = shared and self.share_runs
+            return (runs, seed, reps, overrides, self.constraints, self.membership, shared, share)
 
         def settle(key: str) -> None:
             """Done or, with ``early_stop``, decided: keep its values."""
@@ -234,10 +258,11 @@ class Evaluator:
                 return
             self._keep(key, portfolios[key])
 
-        def finish(keys: list[str], c: int, values: np.ndarray) -> None:
+        def finish(keys: list[str], c: int, task: TaskValues) -> None:
             """Keep a task's values of the candidates still open (``values[candidate]``)."""
             nonlocal done
-            for key, part in zip(keys, values, strict=True):
+            self.simulated += task.simulated
+            for key, part in zip(keys, task.values, strict=True):
                 self.runs += len(chunks[c])
                 if key in self._memo:  # stopped early: run, but not needed
                     continue
@@ -279,7 +304,7 @@ class Evaluator:
         # cluster of unknown size) gets them all, and waiting ones are cancelled instead.
         limit = spread if self._pool is pool else len(pending)
         queue = iter(pending)
-        futures: dict[Future[tuple[np.ndarray, dict[str, str]]], tuple[list[str], int]] = {}
+        futures: dict[Future[tuple[TaskValues, dict[str, str]]], tuple[list[str], int]] = {}
         ran_on: dict[str, dict[str, str]] = {}  # task -> platform of the worker that ran it
 
         def submit() -> None:
@@ -299,8 +324,8 @@ class Evaluator:
                     keys, c = futures.pop(future)
                     if future.cancelled():
                         continue
-                    values, ran_on[f"{'+'.join(keys)}.{c}"] = future.result()
-                    finish(keys, c, values)
+                    landed, ran_on[f"{'+'.join(keys)}.{c}"] = future.result()
+                    finish(keys, c, landed)
                     for other, (waiting, _) in list(futures.items()):
                         if all(key in self._memo for key in waiting):  # all decided
                             other.cancel()
@@ -340,6 +365,7 @@ class Evaluator:
                 membership=self.membership,
             )
             self.runs += self.futures.n
+            self.simulated += self.futures.n
             self._memo[key] = self._from_batch(batch.metrics())
 
     def _from_batch(self, table: Any) -> np.ndarray:

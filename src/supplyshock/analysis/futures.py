@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from supplyshock.analysis.slack import covers, dry_reserves, mix_confined, run_order
 from supplyshock.batch.replicate import child_seed
 from supplyshock.batch.sampling import Method, design
 from supplyshock.errors import Problem, ScenarioError, did_you_mean
@@ -33,7 +35,14 @@ from supplyshock.sim.engine import run
 from supplyshock.sim.lazy import GroupSums
 from supplyshock.sim.simulation import compile_run
 
-__all__ = ["Futures", "check_constraints", "measure", "run_candidates", "run_futures"]
+__all__ = [
+    "Futures",
+    "TaskValues",
+    "check_constraints",
+    "measure",
+    "run_candidates",
+    "run_futures",
+]
 
 
 @dataclass(frozen=True)
@@ -174,8 +183,23 @@ def run_futures(
 ) -> np.ndarray:
     """``[future, constraint]`` metric values of ``scenario`` (checked) in the given futures.
     Future ``i`` uses ``child_seed(seed, i)`` and ``overrides[i]``."""
-    values = run_candidates([scenario], seed, replications, overrides, constraints, membership)
-    return np.asarray(values[0])
+    task = run_candidates([scenario], seed, replications, overrides, constraints, membership)
+    return np.asarray(task.values[0])
+
+
+def _varying(sizes: Sequence[FloatArray]) -> np.ndarray:
+    """Per reserve: whether its size differs between candidates."""
+    return np.ptp(np.stack(sizes), axis=0) > 0 if sizes else np.zeros(0, dtype=bool)
+
+
+class TaskValues(NamedTuple):
+    """What a task of :func:`run_candidates` gives back."""
+
+    values: np.ndarray
+    """``[candidate, future, constraint]`` metric values."""
+    simulated: int
+    """Runs made; the other candidate-future pairs took the values of a run that covers
+    them (:mod:`supplyshock.analysis.slack`)."""
 
 
 def run_candidates(
@@ -186,7 +210,8 @@ def run_candidates(
     constraints: Sequence[ChanceConstraint],
     membership: Membership = "dated",
     share_compile: bool = False,
-) -> np.ndarray:
+    share_runs: bool = False,
+) -> TaskValues:
     """``[candidate, future, constraint]`` metric values of each scenario (checked) in the
     given futures: the task a worker runs. Future ``i`` uses ``child_seed(seed, i)`` and
     ``overrides[i]``.
@@ -194,21 +219,38 @@ def run_candidates(
     With ``share_compile`` the scenarios differ only in the sizes of strategic reserves
     (:func:`~supplyshock.model.variants.sizes_reserves_only`): each future is compiled once
     and every candidate runs that network with its own reserve sizes, which is the network
-    it would compile itself (:mod:`supplyshock.model.variants`).
+    it would compile itself (:mod:`supplyshock.model.variants`). With ``share_runs`` as well
+    (:func:`~supplyshock.analysis.slack.levels_unread`; and if
+    :func:`~supplyshock.analysis.slack.mix_confined` in the future), the candidates run by
+    increasing size, and one covered by a run already made
+    (:func:`~supplyshock.analysis.slack.covers`) takes its values without a run of its own.
     """
     values = np.empty((len(scenarios), len(replications), len(constraints)))
     digests = [s.content_hash() for s in scenarios]  # once for the task's futures
+    simulated = 0
     for row, (i, params) in enumerate(zip(replications, overrides, strict=True)):
         seq = child_seed(seed, i)
         shared = compile_run(scenarios[0], seq, params) if share_compile else None
-        for k, scenario in enumerate(scenarios):
+        nets = [None if shared is None else with_reserve_quantities(shared, s) for s in scenarios]
+        sizes = [np.array([r.quantity for r in net.reserves]) for net in nets if net is not None]
+        share = share_runs and shared is not None and mix_confined(shared, _varying(sizes))
+        order = run_order(sizes) if share else range(len(scenarios))
+        made: list[tuple[FloatArray, np.ndarray, int]] = []  # sizes, dry reserves, candidate
+        for k in order:
+            found = next((j for a, dry, j in made if covers(a, dry, sizes[k])), None)
+            if found is not None:
+                values[k, row] = values[found, row]
+                continue
             result = run(
-                scenario,
+                scenarios[k],
                 seed=seq,
                 overrides=params,
                 validate=False,
                 scenario_hash=digests[k],
-                compiled=None if shared is None else with_reserve_quantities(shared, scenario),
+                compiled=nets[k],
             )
+            simulated += 1
             values[k, row] = measure(result, constraints, membership)
-    return values
+            if share:
+                made.append((sizes[k], dry_reserves(result), k))
+    return TaskValues(values, simulated)

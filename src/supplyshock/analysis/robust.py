@@ -280,6 +280,7 @@ def robust_search(
     via: Literal["tasks", "batch"] = "tasks",
     early_stop: bool = False,
     margin: float = 0.0,
+    share_runs: bool = True,
 ) -> RobustResult:
     """The cheapest portfolio meeting every chance constraint in ``futures`` shared futures.
 
@@ -297,7 +298,10 @@ def robust_search(
     stopped candidate is an upper bound (futures not run count as failures). ``margin``
     asks for ``p + margin`` in the search's futures, so that the chosen portfolio's true
     probability is at least ``p`` more often than not (about ``sqrt(p (1 - p) / futures)``
-    makes it likely).
+    makes it likely). With ``share_runs`` (default), candidates that differ only in reserve
+    sizes and are covered by a run with smaller reserves that never emptied the larger ones
+    take its values (exactly those a run of their own gives; docs/model.md, "Candidates that
+    share a run"); ``share_runs=False`` runs every candidate, to time or check that.
 
     >>> import supplyshock as ss  # doctest: +SKIP
     >>> found = robust_search("my_scenario.yaml", futures=50, workers=2)  # doctest: +SKIP
@@ -337,6 +341,7 @@ def robust_search(
                 membership=membership,
                 via=via,
                 early_stop=stop,
+                share_runs=share_runs,
             )
 
         with evaluator_of(shared, out, early_stop) as evaluator:
@@ -348,7 +353,7 @@ def robust_search(
                 if len(search.levers) > 1:
                     _polish(search, resolution or {})
             _fill_front(search, _cheapest(list(search.seen.values())), front_points)
-            runs = evaluator.runs
+            runs, simulated = evaluator.runs, evaluator.simulated
         best = _cheapest(list(search.seen.values()))
         n_fresh = futures if recheck_futures is None else recheck_futures
         recheck = None
@@ -360,6 +365,7 @@ def robust_search(
                     evaluator.progress = lambda done, total: progress("re-check", done, total)
                 values = evaluator.evaluate([best.portfolio])[0]
                 runs += evaluator.runs
+                simulated += evaluator.simulated
             successes = np.round(met_shares(values, wanted) * n_fresh).astype(np.int64)
             recheck = Recheck(n_fresh, fresh.seed, successes, search.p)
     candidates = list(search.seen.values())
@@ -372,5 +378,6 @@ def robust_search(
         method=method,
         futures=futures,
         runs=runs,
+        simulated=simulated,
         seconds=time.perf_counter() - started,
     )
