@@ -235,7 +235,7 @@ def optimize(
 
 def _report(found: Any, out: Path | None, plot: Path | None) -> None:
     shared = found.runs - found.simulated
-    made = f" ({found.simulated} run, {shared} shared)" if shared > 0 else ""
+    made = f" ({found.simulated} runs, {shared} covered by one)" if shared > 0 else ""
     console.print(
         f"{len(found.candidates)} portfolios x {found.futures} futures, {found.runs} "
         f"evaluations{made} in {found.seconds:.0f} s ({found.method})"

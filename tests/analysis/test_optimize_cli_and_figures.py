@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -40,6 +41,10 @@ def test_cli_prints_best_front_and_recheck(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "cheapest feasible portfolio" in result.output
     assert "Pareto front" in result.output and "wilson_low" in result.output
+    counts = re.search(r"(\d+) evaluations \((\d+) runs, (\d+) covered by one\)", result.output)
+    assert counts is not None, result.output  # bisection rounds share runs in the ban world
+    evaluations, made, covered = map(int, counts.groups())
+    assert evaluations == made + covered and covered > 0
     assert (tmp_path / "search" / "candidates.csv").exists()
     assert {p.name for p in (tmp_path / "png").glob("*.png")} == {
         "pareto.png",
