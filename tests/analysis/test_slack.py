@@ -297,3 +297,25 @@ def test_a_search_shares_runs_with_the_same_values(workers: int) -> None:
     np.testing.assert_array_equal(values[False], values[True])
     assert made[False] == (160, 160)
     assert made[True][0] == 160 and made[True][1] < 140
+
+
+def test_runs_of_earlier_tasks_cover_later_candidates() -> None:
+    """Candidates asked for one at a time (as bisection asks): a later, larger candidate takes
+    the values of an earlier run in every future where that run's reserve never ran dry, and
+    runs only in the others; the values are those of running it."""
+    scn = ban_world()
+    futures = Futures.sample(scn, 6, 5)
+    asked = [{"reserve": 1_560.0}, {"reserve": 1_590.0}, {"reserve": 200.0}]
+    values, made = {}, {}
+    for share in (False, True):
+        with Evaluator(scn, scn.decision.constraints, futures, workers=1) as ev:
+            ev.share_runs = share
+            values[share] = [ev.evaluate([p])[0] for p in asked]
+            made[share] = ev.simulated
+    for a, b in zip(values[False], values[True], strict=True):
+        np.testing.assert_array_equal(a, b)
+    first = ss.run(
+        apply_portfolio(scn, asked[0]), seed=child_seed(5, 0), overrides=futures.rows()[0]
+    )
+    assert first.reserves[:, 0].min() > 0  # so the second candidate is covered in future 0
+    assert made[False] == 18 and 12 <= made[True] < 18  # the 200 t candidate runs everywhere

@@ -12,8 +12,9 @@ runs the candidate in every future and keeps the constrained metrics only
   reserve: it then compiles each future once for all of them
   (:mod:`supplyshock.model.variants`), which saves about a tenth of a run, and when nothing
   but the release cap reads those reserves' levels, a candidate whose reserves are all at least
-  those of one already run in a future, which never emptied the larger ones, takes that run's
-  values instead of running (:mod:`supplyshock.analysis.slack`). Each task's values
+  those of one already run in a future (in its task, or in a task that finished before it was
+  sent), which never emptied the larger ones, takes that run's values instead of running
+  (:mod:`supplyshock.analysis.slack`). Each task's values
   are stored in ``out`` as it lands and each candidate's ``[future, constraint]`` values when
   it is done (:mod:`~supplyshock.analysis.store`), and a rerun with the same ``out`` reuses
   them, also after bounds, costs or thresholds changed (the values depend only on the
@@ -47,7 +48,7 @@ import numpy as np
 
 from supplyshock.analysis.chance import decided
 from supplyshock.analysis.futures import Futures, TaskValues, check_constraints, run_candidates
-from supplyshock.analysis.slack import levels_unread
+from supplyshock.analysis.slack import Made, levels_unread
 from supplyshock.analysis.store import CandidateStore, EvaluationError
 from supplyshock.batch.memory import start_worker
 from supplyshock.errors import ScenarioError
@@ -70,6 +71,7 @@ Task = tuple[
     Membership,
     bool,
     bool,
+    list[list[Made]] | None,
 ]
 """The arguments of one :func:`~supplyshock.analysis.futures.run_candidates` task."""
 
@@ -140,6 +142,7 @@ class Evaluator:
         covers them."""
         self._pool: Executor | None = None
         self._memo: dict[str, np.ndarray] = {}
+        self._made: dict[int, list[Made]] = {}  # future -> runs that may cover candidates
         # the identity hashes the scenario: only a folder to claim needs it
         self._store = CandidateStore(self.out, self._identity() if self.out is not None else {})
 
@@ -240,10 +243,12 @@ class Evaluator:
         def task(keys: list[str], c: int) -> Task:
             reps = chunks[c]
             overrides = [rows[i] for i in reps]
-            shared = self.share_compile and len(keys) > 1
+            share = self.share_runs
+            shared = self.share_compile and (len(keys) > 1 or share)
             runs = [scenarios[key] for key in keys]
-            share = shared and self.share_runs
-            return (runs, seed, reps, overrides, self.constraints, self.membership, shared, share)
+            known = [self._made.get(i, []) for i in reps] if share else None
+            args = (self.constraints, self.membership, shared, share, known)
+            return (runs, seed, reps, overrides, *args)
 
         def settle(key: str) -> None:
             """Done or, with ``early_stop``, decided: keep its values."""
@@ -262,6 +267,8 @@ class Evaluator:
             """Keep a task's values of the candidates still open (``values[candidate]``)."""
             nonlocal done
             self.simulated += task.simulated
+            for i, fresh in zip(chunks[c], task.made, strict=True):
+                self._made.setdefault(i, []).extend(fresh)
             for key, part in zip(keys, task.values, strict=True):
                 self.runs += len(chunks[c])
                 if key in self._memo:  # stopped early: run, but not needed

@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from supplyshock.analysis.slack import covers, dry_reserves, mix_confined, run_order
+from supplyshock.analysis.slack import Made, confined_reserves, dry_reserves, run_order
 from supplyshock.batch.replicate import child_seed
 from supplyshock.batch.sampling import Method, design
 from supplyshock.errors import Problem, ScenarioError, did_you_mean
@@ -187,11 +187,6 @@ def run_futures(
     return np.asarray(task.values[0])
 
 
-def _varying(sizes: Sequence[FloatArray]) -> np.ndarray:
-    """Per reserve: whether its size differs between candidates."""
-    return np.ptp(np.stack(sizes), axis=0) > 0 if sizes else np.zeros(0, dtype=bool)
-
-
 class TaskValues(NamedTuple):
     """What a task of :func:`run_candidates` gives back."""
 
@@ -200,6 +195,8 @@ class TaskValues(NamedTuple):
     simulated: int
     """Runs made; the other candidate-future pairs took the values of a run that covers
     them (:mod:`supplyshock.analysis.slack`)."""
+    made: list[list[Made]]
+    """With ``share_runs``: per future, the runs made that may cover other candidates."""
 
 
 def run_candidates(
@@ -211,6 +208,7 @@ def run_candidates(
     membership: Membership = "dated",
     share_compile: bool = False,
     share_runs: bool = False,
+    known: Sequence[Sequence[Made]] | None = None,
 ) -> TaskValues:
     """``[candidate, future, constraint]`` metric values of each scenario (checked) in the
     given futures: the task a worker runs. Future ``i`` uses ``child_seed(seed, i)`` and
@@ -220,26 +218,29 @@ def run_candidates(
     (:func:`~supplyshock.model.variants.sizes_reserves_only`): each future is compiled once
     and every candidate runs that network with its own reserve sizes, which is the network
     it would compile itself (:mod:`supplyshock.model.variants`). With ``share_runs`` as well
-    (:func:`~supplyshock.analysis.slack.levels_unread`; and if
-    :func:`~supplyshock.analysis.slack.mix_confined` in the future), the candidates run by
-    increasing size, and one covered by a run already made
-    (:func:`~supplyshock.analysis.slack.covers`) takes its values without a run of its own.
+    (when :func:`~supplyshock.analysis.slack.levels_unread`), the candidates run in each
+    future by increasing size, and one covered by a run already made
+    (:meth:`~supplyshock.analysis.slack.Made.covers`), in this task or in ``known[row]`` (runs
+    made earlier in that future), takes its values without a run of its own. The runs made
+    that may cover others are given back per future (``made``).
     """
     values = np.empty((len(scenarios), len(replications), len(constraints)))
     digests = [s.content_hash() for s in scenarios]  # once for the task's futures
     simulated = 0
+    new_runs: list[list[Made]] = []
     for row, (i, params) in enumerate(zip(replications, overrides, strict=True)):
         seq = child_seed(seed, i)
         shared = compile_run(scenarios[0], seq, params) if share_compile else None
         nets = [None if shared is None else with_reserve_quantities(shared, s) for s in scenarios]
         sizes = [np.array([r.quantity for r in net.reserves]) for net in nets if net is not None]
-        share = share_runs and shared is not None and mix_confined(shared, _varying(sizes))
-        order = run_order(sizes) if share else range(len(scenarios))
-        made: list[tuple[FloatArray, np.ndarray, int]] = []  # sizes, dry reserves, candidate
-        for k in order:
-            found = next((j for a, dry, j in made if covers(a, dry, sizes[k])), None)
+        share = share_runs and shared is not None
+        confined = confined_reserves(shared) if share and shared is not None else None
+        made = list(known[row]) if share and known is not None else []
+        fresh: list[Made] = []
+        for k in run_order(sizes) if share else range(len(scenarios)):
+            found = next((m for m in made if m.covers(sizes[k])), None) if share else None
             if found is not None:
-                values[k, row] = values[found, row]
+                values[k, row] = found.values
                 continue
             result = run(
                 scenarios[k],
@@ -251,6 +252,10 @@ def run_candidates(
             )
             simulated += 1
             values[k, row] = measure(result, constraints, membership)
-            if share:
-                made.append((sizes[k], dry_reserves(result), k))
-    return TaskValues(values, simulated)
+            if confined is not None:
+                run_made = Made(sizes[k], dry_reserves(result), confined, values[k, row].copy())
+                if run_made.useful:
+                    made.append(run_made)
+                    fresh.append(run_made)
+        new_runs.append(fresh)
+    return TaskValues(values, simulated, new_runs)

@@ -15,6 +15,7 @@ and an example are in docs/model.md, "Candidates that share a run".
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -28,7 +29,15 @@ from supplyshock.results import RunResult
 from supplyshock.scenario.levers import ChanceConstraint
 from supplyshock.scenario.schema import Scenario
 
-__all__ = ["covers", "dry_reserves", "levels_unread", "mix_confined", "run_order"]
+__all__ = [
+    "Made",
+    "confined_reserves",
+    "covers",
+    "dry_reserves",
+    "levels_unread",
+    "mix_confined",
+    "run_order",
+]
 
 LEVEL_CONDITIONS = ("reserve", "reserve_share")
 """Rule condition quantities that read reserve levels."""
@@ -100,6 +109,16 @@ def mix_confined(net: Network, varying: np.ndarray) -> bool:
             return True
 
 
+def confined_reserves(net: Network) -> np.ndarray:
+    """Per reserve of ``net``: whether its own mix reaches no content-rule link
+    (:func:`mix_confined` of it alone). The mix of several reserves reaches what each one's
+    reaches, so several are confined when each is."""
+    return np.array(
+        [mix_confined(net, np.arange(len(net.reserves)) == r) for r in range(len(net.reserves))],
+        dtype=bool,
+    )
+
+
 def dry_reserves(result: RunResult) -> np.ndarray:
     """Per reserve: whether its level was 0 (or less) at the end of some day of ``result``."""
     levels = result.reserves
@@ -120,3 +139,25 @@ def run_order(sizes: Sequence[FloatArray]) -> list[int]:
     """Candidates by increasing total size (then size by size), so that a candidate comes
     after every candidate whose sizes are all at most its own."""
     return sorted(range(len(sizes)), key=lambda k: (float(np.sum(sizes[k])), tuple(sizes[k])))
+
+
+@dataclass(frozen=True)
+class Made:
+    """A run made in one future: its reserve sizes, which reserves ran dry, which reserves'
+    mix reaches no content-rule link (:func:`confined_reserves`), and its constraint values."""
+
+    sizes: FloatArray
+    dry: np.ndarray
+    confined: np.ndarray
+    values: np.ndarray
+
+    def covers(self, sizes: FloatArray) -> bool:
+        """Whether this run is also the run with reserve sizes ``sizes`` (:func:`covers`, and
+        every larger reserve's mix confined)."""
+        larger = sizes > self.sizes
+        return covers(self.sizes, self.dry, sizes) and bool(self.confined[larger].all())
+
+    @property
+    def useful(self) -> bool:
+        """Whether it can cover other sizes than its own (some reserve never ran dry)."""
+        return not bool(self.dry.all())
