@@ -5,6 +5,7 @@ must be taken only where the proof holds."""
 from __future__ import annotations
 
 import dataclasses
+from concurrent.futures import ThreadPoolExecutor
 from types import SimpleNamespace
 from typing import Any
 
@@ -18,6 +19,7 @@ from supplyshock.analysis.slack import (
     covers,
     dry_reserves,
     levels_unread,
+    levered_reserves,
     mix_confined,
     run_order,
 )
@@ -266,6 +268,8 @@ def test_a_refilling_reserve_shares_only_if_its_mix_reaches_no_content_rule() ->
     labels = [(net.countries[r.country], net.commodities[r.commodity]) for r in net.reserves]
     mask = {label: np.array([x == label for x in labels]) for label in labels}
     assert all(r.refill_rate_per_day > 0 for r in net.reserves)
+    sized = [label for label, on in zip(labels, levered_reserves(scn), strict=True) if on]
+    assert sized == [("JPN", "gallium"), ("USA", "ndfeb_magnet")]  # the two levers' reserves
     us, ga, dy = mask[("USA", "ndfeb_magnet")], mask[("JPN", "gallium")], mask[("JPN", "dy_oxide")]
     assert mix_confined(net, us) and mix_confined(net, ga) and mix_confined(net, us | ga)
     assert not mix_confined(net, dy) and not mix_confined(net, us | dy)
@@ -319,3 +323,33 @@ def test_runs_of_earlier_tasks_cover_later_candidates() -> None:
     )
     assert first.reserves[:, 0].min() > 0  # so the second candidate is covered in future 0
     assert made[False] == 18 and 12 <= made[True] < 18  # the 200 t candidate runs everywhere
+
+
+class _Counting(ThreadPoolExecutor):
+    """A thread pool that records the most tasks submitted and not yet done."""
+
+    def __init__(self) -> None:
+        super().__init__(2)
+        self.live, self.most = 0, 0
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        self.live += 1
+        self.most = max(self.most, self.live)
+        future = super().submit(fn, *args, **kwargs)
+        future.add_done_callback(lambda _: setattr(self, "live", self.live - 1))
+        return future
+
+
+@pytest.mark.parametrize("workers", [2, None])
+def test_a_pool_of_known_size_gets_a_few_tasks_at_a_time(workers: int | None) -> None:
+    """The caller's executor with ``workers`` given (as robust_search passes its pool) gets
+    two tasks per worker at a time, so later tasks carry earlier runs; one of unknown size (a
+    cluster) gets them all at once."""
+    scn = ban_world()
+    portfolios = [{"reserve": float(q)} for q in range(0, 1600, 100)]
+    futures = Futures.sample(scn, 4, 5)
+    kw: dict[str, Any] = {"workers": workers, "chunk_size": 1}
+    with _Counting() as pool, Evaluator(scn, scn.decision.constraints, futures, executor=pool,
+                                        **kw) as ev:  # fmt: skip
+        ev.evaluate(portfolios)
+    assert pool.most == (4 if workers == 2 else 16)  # 16 tasks: 4 futures x 4 tasks of 4

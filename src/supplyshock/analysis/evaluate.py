@@ -48,7 +48,7 @@ import numpy as np
 
 from supplyshock.analysis.chance import decided
 from supplyshock.analysis.futures import Futures, TaskValues, check_constraints, run_candidates
-from supplyshock.analysis.slack import Made, levels_unread
+from supplyshock.analysis.slack import Made, levels_unread, levered_reserves
 from supplyshock.analysis.store import CandidateStore, EvaluationError
 from supplyshock.batch.memory import start_worker
 from supplyshock.errors import ScenarioError
@@ -72,6 +72,7 @@ Task = tuple[
     bool,
     bool,
     list[list[Made]] | None,
+    np.ndarray | None,
 ]
 """The arguments of one :func:`~supplyshock.analysis.futures.run_candidates` task."""
 
@@ -143,6 +144,7 @@ class Evaluator:
         self._pool: Executor | None = None
         self._memo: dict[str, np.ndarray] = {}
         self._made: dict[int, list[Made]] = {}  # future -> runs that may cover candidates
+        self._levered = levered_reserves(scenario) if self.share_runs else None
         # the identity hashes the scenario: only a folder to claim needs it
         self._store = CandidateStore(self.out, self._identity() if self.out is not None else {})
 
@@ -247,7 +249,7 @@ class Evaluator:
             shared = self.share_compile and (len(keys) > 1 or share)
             runs = [scenarios[key] for key in keys]
             known = [self._made.get(i, []) for i in reps] if share else None
-            args = (self.constraints, self.membership, shared, share, known)
+            args = (self.constraints, self.membership, shared, share, known, self._levered)
             return (runs, seed, reps, overrides, *args)
 
         def settle(key: str) -> None:
@@ -307,9 +309,12 @@ class Evaluator:
                 if live:
                     finish(live, c, run_candidates(*task(live, c)))
             return
-        # An own pool gets a few tasks per worker at a time; an executor of the caller's (a
-        # cluster of unknown size) gets them all, and waiting ones are cancelled instead.
-        limit = spread if self._pool is pool else len(pending)
+        # A pool of known size (an own pool, or the caller's with ``workers`` given) gets a few
+        # tasks per worker at a time, so later tasks carry the runs of earlier ones; an
+        # executor of unknown size (a cluster) gets them all, and waiting ones are cancelled
+        # instead.
+        known_size = self._pool is pool or self.workers is not None
+        limit = spread if known_size else len(pending)
         queue = iter(pending)
         futures: dict[Future[tuple[TaskValues, dict[str, str]]], tuple[list[str], int]] = {}
         ran_on: dict[str, dict[str, str]] = {}  # task -> platform of the worker that ran it

@@ -209,6 +209,7 @@ def run_candidates(
     share_compile: bool = False,
     share_runs: bool = False,
     known: Sequence[Sequence[Made]] | None = None,
+    levered: np.ndarray | None = None,
 ) -> TaskValues:
     """``[candidate, future, constraint]`` metric values of each scenario (checked) in the
     given futures: the task a worker runs. Future ``i`` uses ``child_seed(seed, i)`` and
@@ -222,7 +223,8 @@ def run_candidates(
     future by increasing size, and one covered by a run already made
     (:meth:`~supplyshock.analysis.slack.Made.covers`), in this task or in ``known[row]`` (runs
     made earlier in that future), takes its values without a run of its own. The runs made
-    that may cover others are given back per future (``made``).
+    that may cover others (some reserve in ``levered``, a mask, never dry; default: any
+    reserve) are given back per future (``made``).
     """
     values = np.empty((len(scenarios), len(replications), len(constraints)))
     digests = [s.content_hash() for s in scenarios]  # once for the task's futures
@@ -235,6 +237,7 @@ def run_candidates(
         sizes = [np.array([r.quantity for r in net.reserves]) for net in nets if net is not None]
         share = share_runs and shared is not None
         confined = confined_reserves(shared) if share and shared is not None else None
+        everywhere = np.ones(len(sizes[0]) if sizes else 0, dtype=bool)
         made = list(known[row]) if share and known is not None else []
         fresh: list[Made] = []
         for k in run_order(sizes) if share else range(len(scenarios)):
@@ -254,7 +257,7 @@ def run_candidates(
             values[k, row] = measure(result, constraints, membership)
             if confined is not None:
                 run_made = Made(sizes[k], dry_reserves(result), confined, values[k, row].copy())
-                if run_made.useful:
+                if run_made.useful(everywhere if levered is None else levered):
                     made.append(run_made)
                     fresh.append(run_made)
         new_runs.append(fresh)

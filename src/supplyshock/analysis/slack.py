@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from supplyshock.errors import Problem
 from supplyshock.events.export_control import ExportControl
 from supplyshock.events.registry import REGISTRY as EVENT_TYPES
 from supplyshock.events.stockpile_release import StockpileRelease
@@ -26,7 +27,7 @@ from supplyshock.metrics import REGISTRY
 from supplyshock.model.network import FloatArray, Network
 from supplyshock.model.variants import sizes_reserves_only
 from supplyshock.results import RunResult
-from supplyshock.scenario.levers import ChanceConstraint
+from supplyshock.scenario.levers import ChanceConstraint, resolve
 from supplyshock.scenario.schema import Scenario
 
 __all__ = [
@@ -35,6 +36,7 @@ __all__ = [
     "covers",
     "dry_reserves",
     "levels_unread",
+    "levered_reserves",
     "mix_confined",
     "run_order",
 ]
@@ -157,7 +159,19 @@ class Made:
         larger = sizes > self.sizes
         return covers(self.sizes, self.dry, sizes) and bool(self.confined[larger].all())
 
-    @property
-    def useful(self) -> bool:
-        """Whether it can cover other sizes than its own (some reserve never ran dry)."""
-        return not bool(self.dry.all())
+    def useful(self, levered: np.ndarray) -> bool:
+        """Whether it can cover other sizes than its own: some reserve that candidates size
+        (``levered``, a mask) never ran dry."""
+        return bool((levered & ~self.dry).any())
+
+
+def levered_reserves(scenario: Scenario) -> np.ndarray:
+    """Per reserve (one per strategic stock row, in row order): whether a lever of
+    ``scenario`` sizes it."""
+    rows = [i for i, s in enumerate(scenario.stocks) if s.kind == "strategic"]
+    sized = set()
+    for name, lever in scenario.levers.items():
+        slot = resolve(scenario, name, lever)
+        if not isinstance(slot, Problem) and slot.table == "stocks":
+            sized.add(slot.index)
+    return np.array([i in sized for i in rows], dtype=bool)
