@@ -237,7 +237,9 @@ def run_candidates(
         sizes = [np.array([r.quantity for r in net.reserves]) for net in nets if net is not None]
         share = share_runs and shared is not None
         confined = confined_reserves(shared) if share and shared is not None else None
-        everywhere = np.ones(len(sizes[0]) if sizes else 0, dtype=bool)
+        sized = np.ones(len(sizes[0]) if sizes else 0, dtype=bool)
+        if levered is not None and levered.shape == sized.shape:
+            sized = levered
         made = list(known[row]) if share and known is not None else []
         fresh: list[Made] = []
         for k in run_order(sizes) if share else range(len(scenarios)):
@@ -257,7 +259,7 @@ def run_candidates(
             values[k, row] = measure(result, constraints, membership)
             if confined is not None:
                 run_made = Made(sizes[k], dry_reserves(result), confined, values[k, row].copy())
-                if run_made.useful(everywhere if levered is None else levered):
+                if run_made.useful(sized):
                     made.append(run_made)
                     fresh.append(run_made)
         new_runs.append(fresh)
