@@ -19,15 +19,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from supplyshock.errors import Problem
 from supplyshock.events.export_control import ExportControl
 from supplyshock.events.registry import REGISTRY as EVENT_TYPES
 from supplyshock.events.stockpile_release import StockpileRelease
 from supplyshock.metrics import REGISTRY
 from supplyshock.model.network import FloatArray, Network
-from supplyshock.model.variants import sizes_reserves_only
+from supplyshock.model.variants import reserve_rows, sizes_reserves_only
 from supplyshock.results import RunResult
-from supplyshock.scenario.levers import ChanceConstraint, resolve
+from supplyshock.scenario.levers import ChanceConstraint
 from supplyshock.scenario.schema import Scenario
 
 __all__ = [
@@ -63,14 +62,14 @@ def levels_unread(scenario: Scenario, constraints: Sequence[ChanceConstraint]) -
     for rule in scenario.rules:
         if any(c.quantity in LEVEL_CONDITIONS for c in rule.when):
             return False
+        # a content rule added during a run is not in the compiled network
+        if any(isinstance(e, ExportControl) and e.content_rule is not None for e in rule.then):
+            return False
         events += rule.then
     for event in events:
         if not EVENT_TYPES.is_builtin(event.type):
             return False
         if isinstance(event, StockpileRelease) and event.share is not None:
-            return False
-    for rule in scenario.rules:  # a content rule added during a run: not in the network
-        if any(isinstance(e, ExportControl) and e.content_rule is not None for e in rule.then):
             return False
     return True
 
@@ -167,11 +166,7 @@ class Made:
 
 def levered_reserves(scenario: Scenario) -> np.ndarray:
     """Per reserve (one per strategic stock row, in row order): whether a lever of
-    ``scenario`` sizes it."""
+    ``scenario`` sizes it (none when a lever writes anything but reserve sizes)."""
     rows = [i for i, s in enumerate(scenario.stocks) if s.kind == "strategic"]
-    sized = set()
-    for name, lever in scenario.levers.items():
-        slot = resolve(scenario, name, lever)
-        if not isinstance(slot, Problem) and slot.table == "stocks":
-            sized.add(slot.index)
+    sized = reserve_rows(scenario, scenario.levers) or set()
     return np.array([i in sized for i in rows], dtype=bool)

@@ -21,21 +21,27 @@ from supplyshock.model.network import Network
 from supplyshock.scenario import schema
 from supplyshock.scenario.levers import Lever, resolve
 
-__all__ = ["sizes_reserves_only", "with_reserve_quantities"]
+__all__ = ["reserve_rows", "sizes_reserves_only", "with_reserve_quantities"]
+
+
+def reserve_rows(scenario: schema.Scenario, levers: Mapping[str, Lever]) -> set[int] | None:
+    """The stock rows of ``scenario`` whose ``quantity`` the levers write, when every lever
+    writes the ``quantity`` of a strategic reserve; None when one writes anything else."""
+    rows = set()
+    for name, lever in levers.items():
+        slot = resolve(scenario, name, lever)
+        if isinstance(slot, Problem) or (slot.table, slot.path) != ("stocks", ("quantity",)):
+            return None
+        if scenario.stocks[slot.index].kind != "strategic":
+            return None
+        rows.add(slot.index)
+    return rows
 
 
 def sizes_reserves_only(scenario: schema.Scenario, levers: Mapping[str, Lever]) -> bool:
     """Whether every lever writes the ``quantity`` of a strategic reserve of ``scenario`` (and
     there is at least one lever): then candidates differ only in reserve sizes."""
-    if not levers:
-        return False
-    for name, lever in levers.items():
-        slot = resolve(scenario, name, lever)
-        if isinstance(slot, Problem) or (slot.table, slot.path) != ("stocks", ("quantity",)):
-            return False
-        if scenario.stocks[slot.index].kind != "strategic":
-            return False
-    return True
+    return bool(levers) and reserve_rows(scenario, levers) is not None
 
 
 def with_reserve_quantities(net: Network, scenario: schema.Scenario) -> Network:
